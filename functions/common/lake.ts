@@ -1,0 +1,51 @@
+// Key layout of the data lake bucket (DESIGN.md). Every module builds keys through here.
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export const RAW_PREFIX = 'raw/';
+export const ERRORS_PREFIX = 'errors/';
+export const CURATED_PREFIX = 'curated/';
+export const QUARANTINE_PREFIX = 'quarantine/';
+export const DEEPAR_PREFIX = 'deepar/';
+export const CONTEXT_PREFIX = 'context/';
+export const MODELS_PREFIX = 'models/';
+export const RUNS_PREFIX = 'runs/';
+
+/** `YYYY/MM/DD/HH/` of a UTC instant, as Firehose names its folders. */
+export const hourFolder = (epochMs: number): string => {
+  const d = new Date(epochMs);
+  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`;
+};
+
+/**
+ * Firehose's S3 object name: `<prefix>YYYY/MM/DD/HH/<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`.
+ */
+export const firehoseObjectKey = (
+  prefix: string,
+  streamName: string,
+  epochMs: number,
+  uuid: string,
+  version = 1,
+): string => {
+  const d = new Date(epochMs);
+  const stamp = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}-${pad(d.getUTCSeconds())}`;
+  return `${prefix}${hourFolder(epochMs)}${streamName}-${version}-${stamp}-${uuid}`;
+};
+
+/** `YYYY-MM-DD` (UTC) of an instant: the curated partition value. */
+export const partitionDate = (epochMs: number): string =>
+  new Date(epochMs).toISOString().slice(0, 10);
+
+export const curatedPartitionPrefix = (dt: string): string => `${CURATED_PREFIX}dt=${dt}/`;
+
+export const contextKey = (deviceId: string): string => `${CONTEXT_PREFIX}${deviceId}.json`;
+
+/** Where one retrain run's DeepAR channels and side files live. */
+export const deeparRunPrefix = (runId: string): string => `${DEEPAR_PREFIX}${runId}/`;
+
+export const s3Uri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
+
+export const parseS3Uri = (uri: string): { bucket: string; key: string } => {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1] ?? '', key: match[2] ?? '' };
+};

@@ -1,0 +1,43 @@
+// Ports: the small interfaces the pure cores depend on. Adapters live in ./adapters.
+
+/** One bucket of an object store (S3, or the local S3-compatible server behind the same SDK). */
+export interface ObjectStore {
+  readonly bucket: string;
+  /** The object's bytes, or undefined when the key does not exist. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
+  /** Every key under the prefix, in lexicographic order. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
+/** A SageMaker-style model endpoint: DeepAR inference JSON in, JSON out. */
+export interface ModelEndpoint {
+  invoke(request: DeepArRequest): Promise<{ body: DeepArResponse; variant: string | undefined }>;
+}
+
+export interface DeepArInstance {
+  start: string;
+  target: Array<number | 'NaN'>;
+  cat?: number[];
+  dynamic_feat?: number[][];
+}
+
+export interface DeepArRequest {
+  instances: DeepArInstance[];
+  configuration?: {
+    num_samples?: number;
+    output_types?: Array<'mean' | 'quantiles' | 'samples'>;
+    quantiles?: string[];
+  };
+}
+
+export interface DeepArPrediction {
+  mean?: number[];
+  quantiles?: Record<string, number[]>;
+  samples?: number[][];
+}
+
+export interface DeepArResponse {
+  predictions: DeepArPrediction[];
+}
