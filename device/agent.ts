@@ -1,0 +1,121 @@
+// The device agent CLI (`npm run device -- --help`): runs a simulated fleet against the local
+// broker or AWS IoT Core and reports progress on stderr. Importing this module has no effect;
+// only running it as the entry point does.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { type AgentCommand, parseAgentArgs, USAGE } from './args.js';
+import { describeTarget } from './connection.js';
+import { AgentUsageError } from './errors.js';
+import { type Fleet, type FleetStats, startFleet } from './fleet.js';
+
+const PROGRESS_EVERY_MS = 2_000;
+
+export const formatProgress = (stats: FleetStats, ratePerSecond: number): string =>
+  `[device] sent=${stats.sent} acked=${stats.acked} failed=${stats.failed} ` +
+  `inFlight=${stats.inFlight} rate=${ratePerSecond.toFixed(1)}/s devices=${stats.devices.length}`;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const describeError = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+};
+
+/** Prints a progress line every couple of seconds; returns a function printing the final one. */
+const reportProgress = (fleet: Fleet): (() => void) => {
+  let lastAcked = 0;
+  let lastAt = Date.now();
+  const print = () => {
+    const stats = fleet.stats();
+    const at = Date.now();
+    const rate = ((stats.acked - lastAcked) * 1000) / Math.max(1, at - lastAt);
+    lastAcked = stats.acked;
+    lastAt = at;
+    log(formatProgress(stats, rate));
+  };
+  const timer = setInterval(print, PROGRESS_EVERY_MS);
+  return () => {
+    clearInterval(timer);
+    print();
+  };
+};
+
+const run = async (command: Extract<AgentCommand, { kind: 'run' }>): Promise<number> => {
+  log(`[device] connecting ${command.devices} device(s) to ${describeTarget(command.broker)}`);
+  const fleet = await startFleet({
+    ...command,
+    onPublishError: (error, deviceId) =>
+      log(`[device] publish failed for ${deviceId}: ${describeError(error)}`),
+  });
+  const finalProgress = reportProgress(fleet);
+  const shutdown = async () => {
+    await fleet.stop();
+    finalProgress();
+    return fleet.stats().failed === 0 ? 0 : 1;
+  };
+
+  if (!command.realtime) {
+    await fleet.backfillDone;
+    return shutdown();
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      // A second signal means "now": do not wait for PUBACKs again.
+      if (stopping) process.exit(130);
+      stopping = true;
+      log(`[device] ${signal}: stopping`);
+      // A clean stop is success even if the broker lost some readings (they were reported).
+      void shutdown().then(() => resolve(0));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+};
+
+/** Runs the CLI and returns its exit code (0 ok, 1 runtime failure, 2 bad flags). */
+export const main = async (
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> => {
+  let command: AgentCommand;
+  try {
+    command = parseAgentArgs(argv, env);
+  } catch (error) {
+    if (!(error instanceof AgentUsageError)) throw error;
+    log(`error: ${error.message}\n(npm run device -- --help lists the flags)`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    return await run(command);
+  } catch (error) {
+    log(`[device] ${describeError(error)}`);
+    return 1;
+  }
+};
+
+const isEntryPoint = (): boolean => {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+};
+
+if (isEntryPoint()) {
+  // Exit explicitly: a disconnected CRT client can keep the event loop alive (aws-crt-nodejs #600).
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      log(`[device] ${describeError(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,34 @@
+// Errors of the device agent. Literal names survive minification and let callers match on them.
+import { SmogcastError } from '../functions/common/errors.js';
+
+/** Bad fleet options (device count, intervals, broker target): caught before anything connects. */
+export class FleetConfigError extends SmogcastError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FleetConfigError';
+  }
+}
+
+/** A broker URL the local connection cannot use. */
+export class BrokerUrlError extends SmogcastError {
+  constructor(url: string, reason: string, options?: ErrorOptions) {
+    super(`invalid broker URL ${JSON.stringify(url)}: ${reason}`, options);
+    this.name = 'BrokerUrlError';
+  }
+}
+
+/** The MQTT connection could not be established. */
+export class DeviceConnectError extends SmogcastError {
+  constructor(target: string, options?: ErrorOptions) {
+    super(`could not connect to ${target}`, options);
+    this.name = 'DeviceConnectError';
+  }
+}
+
+/** Wrong command-line flags: the CLI prints the message and exits with code 2. */
+export class AgentUsageError extends SmogcastError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AgentUsageError';
+  }
+}
