@@ -1,0 +1,107 @@
+// The forecast core: device context + serving model card → DeepAR request → API response.
+import { formatStart } from '../common/deepar.js';
+import { type DeviceContext, HOUR_MS, hourlyMeans } from '../common/device-context.js';
+import { EndpointNotDeployedError } from '../common/errors.js';
+import { notFound, unavailable } from '../common/http.js';
+import { contextKey } from '../common/lake.js';
+import { metricIndex } from '../common/metrics.js';
+import type { ModelCard } from '../common/model-card.js';
+import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../common/ports.js';
+import { decodeText } from '../common/text.js';
+import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
+
+export interface ForecastDeps {
+  store: ObjectStore;
+  endpoint: ModelEndpoint;
+  predictionLength: number;
+  /** The serving model card, or undefined while no model is deployed. */
+  modelCard: () => Promise<ModelCard | undefined>;
+  now: () => number;
+}
+
+/** Seconds a client should wait before retrying while no model is deployed. */
+export const RETRY_AFTER_SECONDS = 60;
+const NUM_SAMPLES = 100;
+
+const loadContext = async (store: ObjectStore, deviceId: string): Promise<DeviceContext> => {
+  const bytes = await store.get(contextKey(deviceId));
+  if (!bytes) throw notFound(`unknown device ${deviceId}`);
+  return JSON.parse(decodeText(bytes)) as DeviceContext;
+};
+
+export const quantileKey = (q: number): string => String(q);
+
+export const buildRequest = (
+  startHour: number,
+  values: Array<number | null>,
+  cat: number[],
+  quantiles: number[],
+): DeepArRequest => ({
+  instances: [
+    { start: formatStart(startHour), target: values.map((v) => (v === null ? 'NaN' : v)), cat },
+  ],
+  configuration: {
+    num_samples: NUM_SAMPLES,
+    output_types: ['mean', 'quantiles'],
+    quantiles: quantiles.map(quantileKey),
+  },
+});
+
+export const forecast = async (
+  query: ForecastQuery,
+  deps: ForecastDeps,
+): Promise<ForecastResponse> => {
+  const { deviceId, metric } = query;
+  const horizon = query.horizon ?? deps.predictionLength;
+  const quantiles = query.quantiles ?? DEFAULT_QUANTILES;
+
+  const card = await deps.modelCard();
+  if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
+  const context = await loadContext(deps.store, deviceId);
+  const series = hourlyMeans(context, metric);
+  if (!series || series.values.every((v) => v === null)) {
+    throw notFound(`device ${deviceId} has no ${metric} readings`);
+  }
+  const deviceIndex = card.categories.devices.indexOf(deviceId);
+  if (deviceIndex < 0) {
+    throw notFound(
+      `device ${deviceId} is not in model ${card.version} yet; the next retrain adds it`,
+    );
+  }
+
+  const request = buildRequest(
+    series.startHour,
+    series.values,
+    [deviceIndex, metricIndex(metric)],
+    quantiles,
+  );
+  let answer: Awaited<ReturnType<ModelEndpoint['invoke']>>;
+  try {
+    answer = await deps.endpoint.invoke(request);
+  } catch (error) {
+    if (error instanceof EndpointNotDeployedError) {
+      throw unavailable('the model endpoint is not deployed yet', RETRY_AFTER_SECONDS);
+    }
+    throw error;
+  }
+  const prediction = answer.body.predictions[0];
+  if (!prediction?.mean) throw new Error('endpoint returned no mean forecast');
+
+  const quantileSeries: Record<string, number[]> = {};
+  for (const q of quantiles) {
+    const values = prediction.quantiles?.[quantileKey(q)];
+    if (!values) throw new Error(`endpoint returned no quantile ${q}`);
+    quantileSeries[quantileKey(q)] = values.slice(0, horizon);
+  }
+  return {
+    deviceId,
+    metric,
+    freq: 'H',
+    start: new Date(series.startHour + series.values.length * HOUR_MS).toISOString(),
+    horizon,
+    mean: prediction.mean.slice(0, horizon),
+    quantiles: quantileSeries,
+    model: { version: card.version, variant: answer.variant ?? card.variant },
+    generatedAt: new Date(deps.now()).toISOString(),
+  };
+};

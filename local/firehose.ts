@@ -1,0 +1,90 @@
+// Local twin of a Kinesis Data Firehose DirectPut stream delivering to S3: records are buffered
+// and written as one newline-delimited object when the buffer reaches its size or interval hint,
+// under Firehose's key layout `<prefix>YYYY/MM/DD/HH/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`.
+import { randomUUID } from 'node:crypto';
+import { firehoseObjectKey } from '../functions/common/lake.js';
+import type { ObjectStore } from '../functions/common/ports.js';
+
+export interface FirehoseOptions {
+  store: ObjectStore;
+  streamName: string;
+  prefix: string;
+  /** Flush when the buffer holds this many bytes (Firehose: 1–128 MiB). */
+  bufferBytes: number;
+  /** Flush this long after the first buffered record (Firehose: 0–900 s). */
+  bufferIntervalMs: number;
+  now?: () => number;
+  /** First delay between delivery retries (doubles each attempt). Default 200 ms. */
+  retryBaseMs?: number;
+  onDelivered?: (key: string, records: number) => void;
+  onError?: (error: unknown) => void;
+}
+
+export class LocalFirehose {
+  private buffer: string[] = [];
+  private bytes = 0;
+  private firstArrival = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+  delivered = 0;
+  objects = 0;
+
+  constructor(private readonly options: FirehoseOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Buffers one record (a JSON line without its newline). */
+  put(line: string): void {
+    if (this.buffer.length === 0) {
+      this.firstArrival = this.now();
+      this.timer = setTimeout(() => void this.flush(), this.options.bufferIntervalMs);
+    }
+    this.buffer.push(line);
+    this.bytes += Buffer.byteLength(line) + 1;
+    if (this.bytes >= this.options.bufferBytes) void this.flush();
+  }
+
+  /** Writes whatever is buffered; resolves when every earlier batch is stored. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length > 0) {
+      const lines = this.buffer;
+      const arrival = this.firstArrival;
+      this.buffer = [];
+      this.bytes = 0;
+      this.inFlight = this.inFlight.then(() => this.deliver(lines, arrival));
+    }
+    return this.inFlight;
+  }
+
+  private async deliver(lines: string[], arrival: number): Promise<void> {
+    const { store, prefix, streamName } = this.options;
+    const key = firehoseObjectKey(prefix, streamName, arrival, randomUUID());
+    // Firehose retries S3 delivery; so do we, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.put(key, `${lines.join('\n')}\n`, 'application/x-ndjson');
+        break;
+      } catch (error) {
+        if (attempt >= 5) {
+          // Never drop: put the batch back in front of the buffer for the next flush.
+          this.options.onError?.(error);
+          for (const line of lines) this.put(line);
+          return;
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, (this.options.retryBaseMs ?? 200) * 2 ** attempt),
+        );
+      }
+    }
+    this.delivered += lines.length;
+    this.objects += 1;
+    this.options.onDelivered?.(key, lines.length);
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+}

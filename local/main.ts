@@ -1,0 +1,163 @@
+// `npm start`: the whole smogcast pipeline on this machine, offline. Starts the local stand-ins,
+// a simulated fleet that backfills history and then reports in real time, retrains on a schedule
+// and serves GET /forecast. Ctrl-C stops everything.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Fleet, startFleet } from '../device/fleet.js';
+import { generateApiKey, type LocalRuntime, startLocalRuntime } from './runtime.js';
+
+const HELP = `smogcast local runtime — the whole pipeline on this machine, no AWS needed.
+
+Usage: npm start -- [options]
+
+Options (environment variable in brackets):
+  --port <n>              HTTP API port on 127.0.0.1 [PORT] (default 3000)
+  --mqtt-port <n>         MQTT broker port on 127.0.0.1 [MQTT_PORT] (default 1883)
+  --data-dir <dir>        where the lake and models live [SMOGCAST_DATA_DIR] (default ./.smogcast)
+  --devices <n>           simulated devices (default 5; 0 = no simulator, bring your own)
+  --backfill-days <n>     history the simulator publishes at start, at full speed (default 7)
+  --step-minutes <n>      minutes between a device's readings (default 15)
+  --interval-ms <n>       real-time publishing period per device (default 60000)
+  --retrain-minutes <n>   retrain schedule after the first run (default 60; 0 = once)
+  --seed <n>              simulator seed (default 42)
+  -h, --help              show this help
+
+The API key is read from SMOGCAST_API_KEY, or generated and printed at start.
+Endpoints: GET /forecast?deviceId=&metric=&horizon=&quantiles=   GET /status   GET /health
+`;
+
+class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new UsageError(`--${name} must be within ${min}..${max}`);
+  return value;
+};
+
+const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      devices: { type: 'string' },
+      'backfill-days': { type: 'string' },
+      'step-minutes': { type: 'string' },
+      'interval-ms': { type: 'string' },
+      'retrain-minutes': { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  return {
+    help: values.help === true,
+    port: int('port', values.port ?? env.PORT, 3000, 0, 65535),
+    mqttPort: int('mqtt-port', values['mqtt-port'] ?? env.MQTT_PORT, 1883, 0, 65535),
+    dataDir: resolve(values['data-dir'] ?? env.SMOGCAST_DATA_DIR ?? './.smogcast'),
+    devices: int('devices', values.devices, 5, 0, 1000),
+    backfillDays: int('backfill-days', values['backfill-days'], 7, 0, 365),
+    stepMinutes: int('step-minutes', values['step-minutes'], 15, 1, 1440),
+    intervalMs: int('interval-ms', values['interval-ms'], 60_000, 100, 86_400_000),
+    retrainMinutes: int('retrain-minutes', values['retrain-minutes'], 60, 0, 10_080),
+    seed: int('seed', values.seed, 42, 0, 2 ** 31),
+    apiKey: env.SMOGCAST_API_KEY,
+  };
+};
+
+const log = (message: string) => console.log(`${new Date().toISOString()} ${message}`);
+
+const main = async () => {
+  let options: ReturnType<typeof parse>;
+  try {
+    options = parse(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  await mkdir(options.dataDir, { recursive: true });
+  const apiKey = options.apiKey || generateApiKey();
+  const runtime: LocalRuntime = await startLocalRuntime({
+    host: '127.0.0.1',
+    port: options.port,
+    mqttPort: options.mqttPort,
+    dataDir: options.dataDir,
+    apiKey,
+    bucket: 'smogcast-lake',
+    endpointName: 'smogcast',
+    predictionLength: 24,
+    contextLength: 72,
+    contextHours: 336,
+    historyDays: 28,
+    retrainIntervalMs: options.retrainMinutes * 60_000,
+    bufferBytes: 1024 * 1024,
+    bufferIntervalMs: 5_000,
+    log,
+  });
+  log(`API      ${runtime.apiUrl}   (GET /forecast, /status, /health)`);
+  log(`MQTT     ${runtime.mqttUrl}   (topic smogcast/<deviceId>/telemetry)`);
+  log(`S3       ${runtime.s3Url}   (bucket smogcast-lake, data in ${options.dataDir})`);
+  log(
+    `API key  ${apiKey}${options.apiKey ? ' (from SMOGCAST_API_KEY)' : ' (generated; set SMOGCAST_API_KEY to fix it)'}`,
+  );
+
+  let fleet: Fleet | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await fleet?.stop().catch(() => undefined);
+    await runtime.close();
+    log('stopped');
+    // aws-crt can hold the event loop open for a while after its clients close.
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (options.devices > 0) {
+    fleet = await startFleet({
+      broker: { kind: 'local', url: runtime.mqttUrl },
+      devices: options.devices,
+      seed: options.seed,
+      backfillHours: options.backfillDays * 24,
+      stepMinutes: options.stepMinutes,
+      realtime: true,
+      intervalMs: options.intervalMs,
+    });
+    const started = Date.now();
+    const progress = setInterval(() => {
+      const s = fleet?.stats();
+      if (s)
+        log(
+          `simulator: ${s.acked} readings acknowledged, ${s.failed} failed, ${s.inFlight} in flight`,
+        );
+    }, 5_000);
+    await fleet.backfillDone;
+    clearInterval(progress);
+    const s = fleet.stats();
+    log(
+      `simulator: backfill done, ${s.acked} readings from ${s.devices.length} devices in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+  if (!stopping) runtime.startSchedule();
+};
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

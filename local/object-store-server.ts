@@ -1,0 +1,43 @@
+// Local stand-in for S3: s3rver on 127.0.0.1, data on disk under the data dir. The real
+// @aws-sdk/client-s3 talks to it; its object-created events feed S3-triggered handlers.
+import { mkdir } from 'node:fs/promises';
+import type { S3Event } from 'aws-lambda';
+import S3rver from 's3rver';
+
+export interface ObjectStoreServerOptions {
+  directory: string;
+  bucket: string;
+  port?: number;
+  host?: string;
+  /** Called for each ObjectCreated event, in the S3 notification shape Lambda receives. */
+  onObjectCreated?: (event: S3Event) => void;
+}
+
+export interface ObjectStoreServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export const startObjectStoreServer = async (
+  options: ObjectStoreServerOptions,
+): Promise<ObjectStoreServer> => {
+  await mkdir(options.directory, { recursive: true });
+  const server = new S3rver({
+    address: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory: options.directory,
+    configureBuckets: [{ name: options.bucket }],
+  });
+  if (options.onObjectCreated) {
+    const notify = options.onObjectCreated;
+    server.on('event', (event: S3Event) => {
+      if (event.Records.some((r) => r.eventName.startsWith('ObjectCreated'))) notify(event);
+    });
+  }
+  const { port } = await server.run();
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    close: () => server.close(),
+  };
+};

@@ -1,0 +1,170 @@
+// Runs the retrain state machine — the very definition serverless.yml deploys — on the local
+// stand-ins: aws-local-stepfunctions executes every state, Retry and Catch; each Task state is
+// routed to the local twin of the service its Resource names.
+import '../functions/common/polyfills.js';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export const RETRAIN_DEFINITION_PATH = fileURLToPath(
+  new URL('../state-machines/retrain.asl.json', import.meta.url),
+);
+
+type Json = Parameters<NonNullable<NonNullable<Overrides>['taskResourceLocalHandlers']>[string]>[0];
+type Overrides = {
+  taskResourceLocalHandlers?: Record<string, (input: never) => unknown>;
+  waitTimeOverrides?: Record<string, number>;
+  retryIntervalOverrides?: Record<string, number>;
+};
+
+/** The SageMaker control-plane calls the state machine makes (request/response shapes as the API). */
+export interface SageMakerControlPlane {
+  createTrainingJob(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  createModel(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  createEndpointConfig(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  createEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  updateEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  describeEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+export interface RetrainServices {
+  /** The Glue job's local twin: `--run_id` in, job-run summary out. */
+  runEtl(args: { runId: string }): Promise<unknown>;
+  /** Lambda functions by the substitution key that names them, e.g. PrepareDeepArFunctionArn. */
+  lambdas: Record<string, (payload: unknown) => Promise<unknown>>;
+  sagemaker: SageMakerControlPlane;
+}
+
+export interface RetrainRunOptions {
+  executionName: string;
+  substitutions: Record<string, string>;
+  services: RetrainServices;
+  /** Milliseconds the endpoint wait loop pauses locally instead of the definition's Seconds. */
+  endpointPollMs?: number;
+  onStateEvent?: (event: { type: string; state?: string; error?: string }) => void;
+}
+
+export class UnresolvedSubstitutionError extends Error {
+  constructor(names: string[]) {
+    super(`state machine placeholders without a value: ${names.join(', ')}`);
+    this.name = 'UnresolvedSubstitutionError';
+  }
+}
+
+/** CloudFormation DefinitionSubstitutions, done the same way: `${Key}` replaced in the text. */
+export const substitute = (definition: string, values: Record<string, string>): string => {
+  const missing = new Set<string>();
+  const text = definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) {
+      missing.add(key);
+      return '';
+    }
+    return JSON.stringify(value).slice(1, -1);
+  });
+  if (missing.size > 0) throw new UnresolvedSubstitutionError([...missing]);
+  return text;
+};
+
+export const loadRetrainDefinition = async (
+  substitutions: Record<string, string>,
+): Promise<Record<string, unknown>> =>
+  JSON.parse(substitute(await readFile(RETRAIN_DEFINITION_PATH, 'utf8'), substitutions));
+
+/** Errors from SDK-integrated tasks reach Retry/Catch as `<Service>.<ErrorName>`. */
+const asServiceError = (service: string, error: unknown): Error => {
+  if (!(error instanceof Error)) return new Error(String(error));
+  if (!error.name.includes('.') && !error.name.endsWith('Error')) {
+    error.name = `${service}.${error.name}`;
+  }
+  return error;
+};
+
+const sageMakerTask =
+  (call: (request: Record<string, unknown>) => Promise<Record<string, unknown>>) =>
+  async (input: Record<string, unknown>) => {
+    try {
+      return await call(input);
+    } catch (error) {
+      throw asServiceError('SageMaker', error);
+    }
+  };
+
+/** `lambda:invoke` returns the function's result under Payload; a function error keeps its name. */
+const lambdaTask =
+  (fn: (payload: unknown) => Promise<unknown>) =>
+  async (input: { FunctionName: string; Payload: unknown }) => ({
+    ExecutedVersion: '$LATEST',
+    StatusCode: 200,
+    Payload: await fn(input.Payload),
+  });
+
+export const runRetrain = async (options: RetrainRunOptions): Promise<Record<string, unknown>> => {
+  const { StateMachine } = await import('aws-local-stepfunctions');
+  const { services, substitutions } = options;
+  const definition = await loadRetrainDefinition(substitutions);
+  const lambda = (key: string) => {
+    const fn = services.lambdas[key];
+    if (!fn) throw new UnresolvedSubstitutionError([`lambda ${key}`]);
+    return lambdaTask(fn);
+  };
+  const sm = services.sagemaker;
+  const overrides: Overrides = {
+    taskResourceLocalHandlers: {
+      RunEtl: async (input: { JobName: string; Arguments: Record<string, string> }) => {
+        const runId = input.Arguments['--run_id'] ?? options.executionName;
+        const startedOn = new Date().toISOString();
+        const summary = await services.runEtl({ runId });
+        return {
+          Id: `jr_${runId}`,
+          JobName: input.JobName,
+          JobRunState: 'SUCCEEDED',
+          StartedOn: startedOn,
+          CompletedOn: new Date().toISOString(),
+          Arguments: input.Arguments,
+          Summary: summary,
+        };
+      },
+      PrepareDeepAr: lambda('PrepareDeepArFunctionArn'),
+      Train: sageMakerTask((r) => sm.createTrainingJob(r)),
+      CreateModel: sageMakerTask((r) => sm.createModel(r)),
+      CreateEndpointConfig: sageMakerTask((r) => sm.createEndpointConfig(r)),
+      FindEndpoint: sageMakerTask((r) => sm.describeEndpoint(r)),
+      CreateEndpoint: sageMakerTask((r) => sm.createEndpoint(r)),
+      UpdateEndpoint: sageMakerTask((r) => sm.updateEndpoint(r)),
+      DescribeEndpoint: sageMakerTask((r) => sm.describeEndpoint(r)),
+      RecordDeployment: lambda('RecordDeploymentFunctionArn'),
+    },
+    waitTimeOverrides: { WaitForEndpoint: options.endpointPollMs ?? 500 },
+    retryIntervalOverrides: {},
+  };
+  const machine = new StateMachine(definition as never, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const execution = machine.run({} as Json, {
+    overrides: overrides as never,
+    context: {
+      Execution: {
+        Id: `arn:aws:states:local:000000000000:execution:smogcast-retrain:${options.executionName}`,
+        Name: options.executionName,
+        StartTime: new Date().toISOString(),
+        Input: {},
+        RoleArn: 'arn:aws:iam::000000000000:role/local',
+      },
+    } as never,
+  });
+  if (options.onStateEvent) {
+    const notify = options.onStateEvent;
+    void (async () => {
+      for await (const event of execution.eventLogs) {
+        const e = event as {
+          type: string;
+          state?: { name?: string };
+          Error?: string;
+          error?: string;
+        };
+        notify({ type: e.type, state: e.state?.name, error: e.Error ?? e.error });
+      }
+    })().catch(() => undefined);
+  }
+  return (await execution.result) as Record<string, unknown>;
+};

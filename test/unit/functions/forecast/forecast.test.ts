@@ -1,0 +1,162 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
+import type { DeviceContext } from '../../../../functions/common/device-context.js';
+import { EndpointNotDeployedError } from '../../../../functions/common/errors.js';
+import { contextKey } from '../../../../functions/common/lake.js';
+import type { ModelCard } from '../../../../functions/common/model-card.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
+import type { ForecastDeps } from '../../../../functions/forecast/forecast.js';
+import { makeHandler } from '../../../../functions/forecast/handler.js';
+
+const START = Date.parse('2026-11-20T00:00:00Z');
+const card: ModelCard = {
+  version: '20261125-000000',
+  runId: 'run-1',
+  trainingJobName: 'smogcast-20261125-000000',
+  modelDataUrl: 's3://lake/models/x/output/model.tar.gz',
+  endpointName: 'smogcast',
+  variant: 'v-20261125-000000',
+  categories: { devices: ['sim-001', 'sim-002'], metrics: ['o3', 'pm25'] },
+  metrics: {},
+  deployedAt: '2026-11-25T00:00:00.000Z',
+};
+const context: DeviceContext = {
+  deviceId: 'sim-002',
+  lat: 39.9,
+  lon: 116.4,
+  lastReadingAt: START + 2 * 3_600_000,
+  updatedAt: START + 3 * 3_600_000,
+  startHour: START,
+  metrics: { pm25: { sum: [10, 0, 30], count: [1, 0, 2] } },
+};
+
+/** Records requests and answers like a DeepAR endpoint would (constant forecasts). */
+class RecordingEndpoint implements ModelEndpoint {
+  requests: DeepArRequest[] = [];
+  constructor(private readonly deployed = true) {}
+  async invoke(request: DeepArRequest) {
+    this.requests.push(request);
+    if (!this.deployed) throw new EndpointNotDeployedError('smogcast');
+    const q = request.configuration?.quantiles ?? [];
+    const series = (v: number) => Array.from({ length: 24 }, () => v);
+    return {
+      body: {
+        predictions: [
+          {
+            mean: series(20),
+            quantiles: Object.fromEntries(q.map((k) => [k, series(Number(k) * 40)])),
+          },
+        ],
+      },
+      variant: card.variant,
+    };
+  }
+}
+
+const setup = async (options: { deployed?: boolean; withCard?: boolean } = {}) => {
+  const store = new MemoryObjectStore();
+  await store.put(contextKey('sim-002'), JSON.stringify(context));
+  const endpoint = new RecordingEndpoint(options.deployed ?? true);
+  const deps: ForecastDeps = {
+    store,
+    endpoint,
+    predictionLength: 24,
+    modelCard: async () => (options.withCard === false ? undefined : card),
+    now: () => Date.parse('2026-11-25T12:00:00Z'),
+  };
+  return { endpoint, handler: makeHandler(deps) };
+};
+
+const event = (query: Record<string, string | string[]>): APIGatewayProxyEvent => {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(query)) {
+    const values = Array.isArray(v) ? v : [v];
+    single[k] = values.at(-1) ?? '';
+    multi[k] = values;
+  }
+  return {
+    queryStringParameters: single,
+    multiValueQueryStringParameters: multi,
+  } as unknown as APIGatewayProxyEvent;
+};
+
+const call = async (
+  handler: Awaited<ReturnType<typeof setup>>['handler'],
+  query: Record<string, string | string[]>,
+) => {
+  const result = await handler(event(query), {} as never);
+  return {
+    status: result.statusCode,
+    headers: result.headers ?? {},
+    body: JSON.parse(result.body),
+  };
+};
+
+describe('GET /forecast handler', () => {
+  it('sends the hourly context with cat features and answers with the contract', async () => {
+    // Prepare
+    const { handler, endpoint } = await setup();
+    // Act
+    const res = await call(handler, { deviceId: 'sim-002', metric: 'pm25', horizon: '6' });
+    // Assess
+    expect(res.status).toBe(200);
+    expect(endpoint.requests[0]?.instances[0]).toEqual({
+      start: '2026-11-20 00:00:00',
+      target: [10, 'NaN', 15],
+      cat: [1, 1],
+    });
+    expect(res.body).toMatchObject({
+      deviceId: 'sim-002',
+      metric: 'pm25',
+      freq: 'H',
+      start: '2026-11-20T03:00:00.000Z',
+      horizon: 6,
+      model: { version: card.version, variant: card.variant },
+      generatedAt: '2026-11-25T12:00:00.000Z',
+    });
+    expect(res.body.mean).toHaveLength(6);
+    expect(Object.keys(res.body.quantiles)).toEqual(['0.1', '0.5', '0.9']);
+    expect(res.body.quantiles['0.9']).toHaveLength(6);
+  });
+
+  it.each([
+    [{ metric: 'pm25' }, 'deviceId'],
+    [{ deviceId: 'sim-002', metric: 'smoke' }, 'metric must be one of'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '0' }, 'horizon'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '25' }, 'horizon must be at most 24'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '1e3' }, 'horizon must be an integer'],
+    [
+      { deviceId: 'sim-002', metric: 'pm25', quantiles: '0.1,1.5' },
+      'quantile "1.5" is not in (0, 1)',
+    ],
+    [{ deviceId: 'sim-002', metric: 'pm25', quantiles: 'abc' }, 'quantile'],
+    [{ deviceId: '../etc/passwd', metric: 'pm25' }, 'deviceId'],
+    [{ deviceId: ['sim-001', 'sim-002'], metric: 'pm25' }, 'given more than once'],
+  ])('answers 400 with a JSON error for %j', async (query, message) => {
+    const { handler, endpoint } = await setup();
+    const res = await call(handler, query);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain(message);
+    expect(endpoint.requests).toHaveLength(0);
+  });
+
+  it('answers 404 for an unknown device and for a metric the device never reported', async () => {
+    const { handler } = await setup();
+    expect((await call(handler, { deviceId: 'sim-404', metric: 'pm25' })).status).toBe(404);
+    const noMetric = await call(handler, { deviceId: 'sim-002', metric: 'o3' });
+    expect(noMetric.status).toBe(404);
+    expect(noMetric.body.error).toContain('no o3 readings');
+  });
+
+  it('answers 503 with Retry-After while no model is deployed', async () => {
+    for (const options of [{ withCard: false }, { deployed: false }]) {
+      const { handler } = await setup(options);
+      const res = await call(handler, { deviceId: 'sim-002', metric: 'pm25' });
+      expect(res.status).toBe(503);
+      expect(res.headers['Retry-After']).toBe('60');
+      expect(typeof res.body.error).toBe('string');
+    }
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../functions/common/adapters/memory-object-store.js';
+import { decodeText } from '../../../functions/common/text.js';
+import { LocalFirehose } from '../../../local/firehose.js';
+
+const ARRIVAL = Date.parse('2026-11-25T09:08:07Z');
+
+describe('local Firehose delivery', () => {
+  it('writes one newline-delimited object per batch under the Firehose key layout', async () => {
+    // Prepare
+    const store = new MemoryObjectStore();
+    const firehose = new LocalFirehose({
+      store,
+      streamName: 'smogcast-raw',
+      prefix: 'raw/',
+      bufferBytes: 1_000_000,
+      bufferIntervalMs: 60_000,
+      now: () => ARRIVAL,
+    });
+    // Act
+    firehose.put('{"a":1}');
+    firehose.put('{"a":2}');
+    await firehose.flush();
+    // Assess
+    const keys = await store.list('raw/');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(
+      /^raw\/2026\/11\/25\/09\/smogcast-raw-1-2026-11-25-09-08-07-[0-9a-f-]{36}$/,
+    );
+    expect(decodeText((await store.get(keys[0] ?? '')) ?? new Uint8Array())).toBe(
+      '{"a":1}\n{"a":2}\n',
+    );
+    expect(firehose.delivered).toBe(2);
+  });
+
+  it('flushes by itself when the size hint is reached', async () => {
+    const store = new MemoryObjectStore();
+    const firehose = new LocalFirehose({
+      store,
+      streamName: 's',
+      prefix: 'raw/',
+      bufferBytes: 20,
+      bufferIntervalMs: 60_000,
+    });
+    firehose.put('{"payload":"0123456789"}');
+    await firehose.flush();
+    firehose.put('{"b":1}');
+    expect(firehose.buffered).toBe(1);
+    await firehose.flush();
+    expect(await store.list('raw/')).toHaveLength(2);
+  });
+
+  it('keeps a batch the store refused and delivers it on the next flush', async () => {
+    // Prepare: a store that fails every put until healed.
+    const store = new MemoryObjectStore();
+    let healthy = false;
+    const flaky = Object.assign(Object.create(store), {
+      put: async (key: string, body: string) => {
+        if (!healthy) throw new Error('store down');
+        return store.put(key, body);
+      },
+    });
+    const errors: unknown[] = [];
+    const firehose = new LocalFirehose({
+      store: flaky,
+      streamName: 's',
+      prefix: 'raw/',
+      bufferBytes: 1_000_000,
+      bufferIntervalMs: 60_000,
+      retryBaseMs: 1,
+      onError: (e) => errors.push(e),
+    });
+    firehose.put('{"keep":"me"}');
+    // Act
+    await firehose.flush();
+    healthy = true;
+    await firehose.flush();
+    // Assess
+    expect(errors).toHaveLength(1);
+    const keys = await store.list('raw/');
+    expect(keys).toHaveLength(1);
+    expect(decodeText((await store.get(keys[0] ?? '')) ?? new Uint8Array())).toBe(
+      '{"keep":"me"}\n',
+    );
+  });
+});
