@@ -1,0 +1,177 @@
+// The whole local pipeline end to end, with real parts: the MQTT broker, the S3-compatible
+// server and the AWS SDK against it, simulated devices on aws-iot-device-sdk-v2, the retrain
+// state machine executed from its definition, the local SageMaker stand-ins, the HTTP API.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMqttClient, openConnection } from '../../device/connection.js';
+import { type Fleet, startFleet } from '../../device/fleet.js';
+import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
+
+const API_KEY = 'test-key-0123456789';
+const DEVICES = 3;
+
+let dataDir: string;
+let runtime: LocalRuntime;
+let fleet: Fleet | undefined;
+
+const get = async (path: string, key: string | undefined = API_KEY) => {
+  const res = await fetch(`${runtime.apiUrl}${path}`, { headers: key ? { 'x-api-key': key } : {} });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: JSON.parse(text) as Record<string, any> };
+};
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'smogcast-pipeline-'));
+  runtime = await startLocalRuntime({
+    host: '127.0.0.1',
+    port: 0,
+    mqttPort: 0,
+    dataDir,
+    apiKey: API_KEY,
+    bucket: 'smogcast-lake',
+    endpointName: 'smogcast',
+    predictionLength: 24,
+    contextLength: 72,
+    contextHours: 336,
+    historyDays: 28,
+    retrainIntervalMs: 0,
+    bufferBytes: 256 * 1024,
+    bufferIntervalMs: 200,
+    log: () => undefined,
+  });
+});
+
+afterAll(async () => {
+  await fleet?.stop();
+  await runtime?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('local pipeline, end to end', () => {
+  it('answers 503 with Retry-After before any model is deployed', async () => {
+    const res = await get('/forecast?deviceId=sim-001&metric=pm25');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('60');
+    expect(res.body.error).toMatch(/no model/);
+  });
+
+  it('ingests a simulated fleet, keeping bad messages in errors/ with a reason', async () => {
+    // Prepare / Act: 4 days of half-hourly history from 3 devices, plus two bad messages.
+    fleet = await startFleet({
+      broker: { kind: 'local', url: runtime.mqttUrl },
+      devices: DEVICES,
+      seed: 7,
+      backfillHours: 96,
+      stepMinutes: 30,
+      realtime: false,
+    });
+    await fleet.backfillDone;
+    const connection = await openConnection(createMqttClient(), { kind: 'local', url: runtime.mqttUrl }, 'intruder');
+    await connection.publish('smogcast/sim-001/telemetry', 'not json at all');
+    await connection.publish('smogcast/sim-001/telemetry', JSON.stringify({ deviceId: 'sim-002', ts: 'x' }));
+    await connection.close();
+    await runtime.drain();
+    // Assess
+    const sent = fleet.stats().acked;
+    expect(sent).toBe(DEVICES * 96 * 2);
+    expect(runtime.counters.stored).toBe(sent + 1);
+    expect(runtime.counters.errors).toBe(1);
+    const store = new S3ObjectStore(
+      createS3Client({ region: 'us-east-1', endpoint: runtime.s3Url, credentials: LOCAL_S3_CREDENTIALS }),
+      'smogcast-lake',
+    );
+    const rawKeys = await store.list('raw/');
+    expect(rawKeys.length).toBeGreaterThan(0);
+    expect(rawKeys[0]).toMatch(/^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/smogcast-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}$/);
+    const errorKeys = await store.list('errors/');
+    expect(errorKeys).toHaveLength(1);
+    const errorRecord = JSON.parse(new TextDecoder().decode(await store.get(errorKeys[0] ?? '')));
+    expect(errorRecord.errorCode).toBe('InvalidJson');
+    expect(Buffer.from(errorRecord.rawData, 'base64').toString()).toBe('not json at all');
+    expect((await store.list('context/')).sort()).toEqual(['context/sim-001.json', 'context/sim-002.json', 'context/sim-003.json']);
+  });
+
+  it('runs the retrain state machine through every stage and deploys a model', async () => {
+    // Act
+    const run = await runtime.retrain();
+    // Assess
+    expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
+    expect(run.states.slice(0, 8)).toEqual([
+      'Configure',
+      'RunEtl',
+      'PrepareDeepAr',
+      'Train',
+      'CreateModel',
+      'CreateEndpointConfig',
+      'FindEndpoint',
+      'CreateEndpoint',
+    ]);
+    expect(run.states.slice(-4)).toEqual([
+      'DescribeEndpoint',
+      'EndpointReady?',
+      'RecordDeployment',
+      'Deployed',
+    ]);
+    expect(run.version).toMatch(/^\d{8}-\d{6}$/);
+  });
+
+  it('serves GET /forecast with the contract: 24 hourly means and the 0.1/0.5/0.9 quantiles', async () => {
+    // Act
+    const res = await get('/forecast?deviceId=sim-002&metric=pm25');
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const body = res.body;
+    expect(body).toMatchObject({ deviceId: 'sim-002', metric: 'pm25', freq: 'H', horizon: 24 });
+    expect(body.mean).toHaveLength(24);
+    expect(Object.keys(body.quantiles).sort()).toEqual(['0.1', '0.5', '0.9']);
+    for (let h = 0; h < 24; h++) {
+      expect(body.quantiles['0.1'][h]).toBeLessThanOrEqual(body.quantiles['0.5'][h]);
+      expect(body.quantiles['0.5'][h]).toBeLessThanOrEqual(body.quantiles['0.9'][h]);
+      expect(Number.isFinite(body.mean[h])).toBe(true);
+    }
+    expect(Date.parse(body.start) % 3_600_000).toBe(0);
+    const status = await get('/status');
+    expect(body.model.version).toBe(status.body.model.version);
+    expect(body.model.variant).toBe(`v-${status.body.model.version}`);
+  });
+
+  it('rejects requests without a valid key and bad parameters with JSON errors', async () => {
+    const missing = await get('/forecast?deviceId=sim-002&metric=pm25', undefined);
+    expect(missing.status).toBe(401);
+    expect(typeof missing.body.error).toBe('string');
+    const wrong = await get('/forecast?deviceId=sim-002&metric=pm25', 'nope');
+    expect(wrong.status).toBe(403);
+    const badMetric = await get('/forecast?deviceId=sim-002&metric=smoke');
+    expect(badMetric.status).toBe(400);
+    expect(badMetric.body.error).toContain('metric');
+    const unknown = await get('/forecast?deviceId=sim-999&metric=pm25');
+    expect(unknown.status).toBe(404);
+    const noRoute = await get('/nothing-here');
+    expect(noRoute.status).toBe(404);
+  });
+
+  it('reports devices, records, the last run and the deployed model in GET /status', async () => {
+    const res = await get('/status');
+    expect(res.status).toBe(200);
+    expect(res.body.devices).toEqual(['sim-001', 'sim-002', 'sim-003']);
+    expect(res.body.records.stored).toBe(DEVICES * 96 * 2 + 1);
+    expect(res.body.lastRun.status).toBe('SUCCEEDED');
+    expect(res.body.model.version).toBe(res.body.lastRun.version);
+    expect(res.body.endpoint.status).toBe('InService');
+  });
+
+  it('retrains again and updates the endpoint in place, leaving it serving', async () => {
+    const run = await runtime.retrain();
+    expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
+    expect(run.states).toContain('UpdateEndpoint');
+    const res = await get('/forecast?deviceId=sim-001&metric=o3&horizon=6&quantiles=0.25,0.75');
+    expect(res.status).toBe(200);
+    expect(res.body.mean).toHaveLength(6);
+    expect(Object.keys(res.body.quantiles)).toEqual(['0.25', '0.75']);
+  });
+});
