@@ -199,6 +199,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
         counters.failed += counters.inFlight;
         counters.inFlight = 0;
       }
+      for (const channel of channels) channel.limiter.close();
       await Promise.all(channels.map((channel) => channel.connection.close()));
       options.onProgress?.(stats());
     })();

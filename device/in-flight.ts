@@ -3,6 +3,7 @@
 
 export class InFlightLimiter {
   private active = 0;
+  private closed = false;
   private readonly waiting: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -14,8 +15,12 @@ export class InFlightLimiter {
     return this.active;
   }
 
-  /** Resolves once a slot is free; the caller must `release()` it exactly once. */
+  /**
+   * Resolves once a slot is free; the caller must `release()` it exactly once. After `close()`
+   * it resolves at once, and the caller is expected to notice it is shutting down.
+   */
   acquire(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.active < this.max) {
       this.active++;
       return Promise.resolve();
@@ -24,9 +29,10 @@ export class InFlightLimiter {
   }
 
   release(): void {
+    if (this.closed) return;
     const next = this.waiting.shift();
-    // Hand the slot straight to the next waiter: `active` stays the same.
     if (next) {
+      // Hand the slot straight to the next waiter: `active` stays the same.
       next();
       return;
     }
@@ -34,9 +40,20 @@ export class InFlightLimiter {
     if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Resolves when nothing is in flight and nobody waits for a slot. */
+  /** Resolves when nothing is in flight and nobody waits for a slot (or once closed). */
   idle(): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
+    if (this.active === 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Gives up on the publishes still in flight (the broker never acknowledged them): wakes every
+   * waiter so nothing stays blocked on a slot that will never be released.
+   */
+  close(): void {
+    this.closed = true;
+    this.active = 0;
+    for (const resolve of this.waiting.splice(0)) resolve();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }
