@@ -1,0 +1,113 @@
+// SageMaker Runtime's InvokeEndpoint REST API (restJson1) over node:http, so the forecast
+// Lambda's @aws-sdk/client-sagemaker-runtime call works unchanged against the local endpoint.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ModelRequestError, ValidationException } from '../errors.js';
+import { PayloadTooLargeError, parseJsonBody, readBody } from '../model-server.js';
+import { ACCOUNT_ID, REGION } from './api-shapes.js';
+
+export interface RuntimeServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface EndpointInvoker {
+  invokeEndpoint(
+    endpointName: string,
+    body: unknown,
+    targetVariant?: string,
+  ): { body: unknown; variant: string };
+}
+
+const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
+
+const sendError = (
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: Record<string, unknown>,
+): void => {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': type,
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
+  res.end(JSON.stringify(body));
+};
+
+const handle = async (
+  invoker: EndpointInvoker,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> => {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (req.method === 'GET' && path === '/ping') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"status":"healthy"}');
+    return;
+  }
+  const match = INVOCATIONS.exec(path);
+  if (req.method !== 'POST' || !match) {
+    sendError(res, 404, 'UnknownOperationException', {
+      message: `no operation ${req.method} ${path}`,
+    });
+    return;
+  }
+  const endpointName = decodeURIComponent(match[1] ?? '');
+  const target = req.headers['x-amzn-sagemaker-target-variant'];
+  try {
+    const body = parseJsonBody(await readBody(req));
+    const result = invoker.invokeEndpoint(
+      endpointName,
+      body,
+      typeof target === 'string' ? target : undefined,
+    );
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'x-amzn-invoked-production-variant': result.variant,
+      'x-amzn-requestid': crypto.randomUUID(),
+    });
+    res.end(JSON.stringify(result.body));
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) {
+      sendError(res, 413, 'ValidationError', { message: error.message });
+    } else if (error instanceof ValidationException || error instanceof ModelRequestError) {
+      sendError(res, 400, 'ValidationError', { message: error.message });
+    } else {
+      // What SageMaker reports when the container itself fails: the model's status and message.
+      const message = error instanceof Error ? error.message : String(error);
+      sendError(res, 424, 'ModelError', {
+        message: `Received server error (500) from model with message "${message}".`,
+        OriginalStatusCode: 500,
+        OriginalMessage: message,
+        LogStreamArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/${endpointName}`,
+      });
+    }
+  }
+};
+
+export const startRuntimeServer = async (
+  invoker: EndpointInvoker,
+  options: { port?: number; host?: string } = {},
+): Promise<RuntimeServer> => {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    void handle(invoker, req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};
