@@ -1,0 +1,283 @@
+// `serverless package` with no AWS credentials and no network: the CloudFormation template it
+// writes must hold the whole pipeline, wired as DESIGN.md says, with least-privilege IAM.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const PACKAGE_TIMEOUT_MS = 240_000;
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+}
+interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+}
+interface IamStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+}
+
+/** The environment of this process minus anything that could reach an AWS account. */
+const credentialFreeEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_') || key === 'AWS_CA_BUNDLE') env[key] = value;
+  }
+  // A profile that cannot exist, in case a shared credentials file is around.
+  env.AWS_PROFILE = 'smogcast-package-test-no-such-profile';
+  env.AWS_SHARED_CREDENTIALS_FILE = path.join(tmpdir(), 'smogcast-no-credentials');
+  env.AWS_CONFIG_FILE = path.join(tmpdir(), 'smogcast-no-config');
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  env.SLS_TELEMETRY_DISABLED = '1';
+  return env;
+};
+
+const ofType = (template: CfnTemplate, type: string): CfnResource[] =>
+  Object.values(template.Resources).filter((resource) => resource.Type === type);
+
+const onlyOfType = (template: CfnTemplate, type: string): CfnResource => {
+  const found = ofType(template, type);
+  expect(found, type).toHaveLength(1);
+  return found[0] as CfnResource;
+};
+
+/** `${name}` spelled without a literal that lint would take for a forgotten template string. */
+const dollarBrace = (name: string): string => ['$', '{', name, '}'].join('');
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every statement of every inline policy and managed policy in the template. */
+const iamStatements = (
+  template: CfnTemplate,
+): Array<{ owner: string; statement: IamStatement }> => {
+  const out: Array<{ owner: string; statement: IamStatement }> = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const documents: unknown[] = [];
+    if (resource.Type === 'AWS::IAM::Role') {
+      const policies = (resource.Properties?.Policies ?? []) as Array<{ PolicyDocument: unknown }>;
+      documents.push(...policies.map((p) => p.PolicyDocument));
+    }
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      documents.push(resource.Properties?.PolicyDocument);
+    }
+    for (const document of documents) {
+      const statements = (document as { Statement: IamStatement | IamStatement[] }).Statement;
+      for (const statement of asArray(statements)) out.push({ owner: id, statement });
+    }
+  }
+  return out;
+};
+
+describe('serverless package (offline, no credentials)', () => {
+  let outDir = '';
+  let template: CfnTemplate;
+
+  beforeAll(async () => {
+    // Prepare: a private output folder, so a parallel `npm run package` cannot interfere.
+    outDir = await mkdtemp(path.join(tmpdir(), 'smogcast-package-'));
+
+    // Act
+    await run('npx', ['serverless', 'package', '--stage', 'dev', '--package', outDir], {
+      cwd: REPO_ROOT,
+      env: credentialFreeEnv(),
+      timeout: PACKAGE_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const text = await readFile(
+      path.join(outDir, 'cloudformation-template-update-stack.json'),
+      'utf8',
+    );
+    template = JSON.parse(text) as CfnTemplate;
+  }, PACKAGE_TIMEOUT_MS + 10_000);
+
+  afterAll(async () => {
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('runs every Lambda function on nodejs22.x, arm64, with the AWS runtime settings', () => {
+    const functions = ofType(template, 'AWS::Lambda::Function');
+    const names = functions.map((f) => f.Properties?.FunctionName).sort();
+    expect(names).toEqual([
+      'smogcast-dev-forecast',
+      'smogcast-dev-prepare-deepar',
+      'smogcast-dev-record-deployment',
+      'smogcast-dev-update-context',
+    ]);
+    for (const fn of functions) {
+      expect(fn.Properties?.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties?.Architectures).toEqual(['arm64']);
+      const environment = fn.Properties?.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      const variables = environment?.Variables ?? {};
+      expect(variables.SMOGCAST_RUNTIME).toBe('aws');
+      expect(Object.keys(variables)).toEqual(
+        expect.arrayContaining([
+          'LAKE_BUCKET',
+          'ENDPOINT_NAME',
+          'PREDICTION_LENGTH',
+          'CONTEXT_HOURS',
+        ]),
+      );
+    }
+  });
+
+  it('keeps the lake encrypted, private and TLS-only, with lifecycle rules and a raw/ trigger', () => {
+    const buckets = ofType(template, 'AWS::S3::Bucket').filter((b) =>
+      JSON.stringify(b.Properties?.BucketName ?? '').includes('smogcast-lake-'),
+    );
+    expect(buckets).toHaveLength(1);
+    const lake = buckets[0]?.Properties ?? {};
+    expect(JSON.stringify(lake.BucketEncryption)).toMatch(/AES256|aws:kms/);
+    expect(lake.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const rules = (lake.LifecycleConfiguration as { Rules: Array<{ Prefix?: string }> }).Rules;
+    expect(rules.map((r) => r.Prefix)).toEqual(
+      expect.arrayContaining(['errors/', 'quarantine/', 'raw/']),
+    );
+    expect(JSON.stringify(lake.NotificationConfiguration)).toContain('"Value":"raw/"');
+
+    const policies = ofType(template, 'AWS::S3::BucketPolicy').map((p) =>
+      JSON.stringify(p.Properties),
+    );
+    expect(
+      policies.some((p) => p.includes('"aws:SecureTransport":"false"') && p.includes('"Deny"')),
+    ).toBe(true);
+  });
+
+  it('lets a device connect and publish only as its own thing, and routes telemetry to Firehose', () => {
+    const policy = JSON.stringify(onlyOfType(template, 'AWS::IoT::Policy').Properties);
+    const thingName = dollarBrace('!iot:Connection.Thing.ThingName');
+    expect(policy).toContain(`client/${thingName}"`);
+    expect(policy).toContain(`topic/smogcast/${thingName}/telemetry"`);
+
+    const rule = onlyOfType(template, 'AWS::IoT::TopicRule').Properties?.TopicRulePayload as {
+      AwsIotSqlVersion: string;
+      Sql: string;
+      Actions: Array<{ Firehose?: { Separator: string } }>;
+      ErrorAction: { S3?: { Key: unknown } };
+    };
+    expect(rule.AwsIotSqlVersion).toBe('2016-03-23');
+    expect(rule.Sql).toContain("FROM 'smogcast/+/telemetry'");
+    expect(rule.Sql).toContain('timestamp() AS receivedAt');
+    expect(rule.Actions[0]?.Firehose?.Separator).toBe('\n');
+    expect(JSON.stringify(rule.ErrorAction.S3?.Key)).toContain('errors/iot/');
+  });
+
+  it('delivers Firehose records under raw/ and failures under errors/', () => {
+    const stream = onlyOfType(template, 'AWS::KinesisFirehose::DeliveryStream').Properties ?? {};
+    const destination = stream.ExtendedS3DestinationConfiguration as Record<string, unknown>;
+    expect(stream.DeliveryStreamType).toBe('DirectPut');
+    expect(destination.Prefix).toBe('raw/');
+    expect(destination.ErrorOutputPrefix).toBe('errors/firehose/!{firehose:error-output-type}/');
+    expect(destination.BufferingHints).toEqual({ IntervalInSeconds: 60, SizeInMBs: 1 });
+  });
+
+  it('defines the Glue database, the curated/ crawler and a bookmarked ETL job', () => {
+    onlyOfType(template, 'AWS::Glue::Database');
+    const crawler = JSON.stringify(onlyOfType(template, 'AWS::Glue::Crawler').Properties);
+    expect(crawler).toContain('/curated/');
+    const job = onlyOfType(template, 'AWS::Glue::Job').Properties ?? {};
+    expect((job.Command as { Name: string }).Name).toBe('glueetl');
+    expect(['4.0', '5.0']).toContain(job.GlueVersion);
+    expect(JSON.stringify((job.Command as { ScriptLocation: unknown }).ScriptLocation)).toContain(
+      'glue/etl_job.py',
+    );
+    const args = job.DefaultArguments as Record<string, unknown>;
+    expect(args['--job-bookmark-option']).toBe('job-bookmark-enable');
+    expect(args['--lake_bucket']).toBeDefined();
+  });
+
+  it('deploys the retrain definition file itself, every placeholder filled by a substitution', async () => {
+    const machine = onlyOfType(template, 'AWS::StepFunctions::StateMachine').Properties ?? {};
+    const source = await readFile(
+      path.join(REPO_ROOT, 'state-machines', 'retrain.asl.json'),
+      'utf8',
+    );
+    // Byte for byte: a parsed-and-reserialised copy could lose `"ResultPath": null`.
+    expect(machine.DefinitionString).toBe(source);
+
+    const definition = String(machine.DefinitionString);
+    for (const resource of [
+      'arn:aws:states:::glue:startJobRun.sync',
+      'arn:aws:states:::lambda:invoke',
+      'arn:aws:states:::sagemaker:createTrainingJob.sync',
+      'arn:aws:states:::sagemaker:createModel',
+      'arn:aws:states:::sagemaker:createEndpointConfig',
+      'arn:aws:states:::sagemaker:createEndpoint',
+      'arn:aws:states:::sagemaker:updateEndpoint',
+    ]) {
+      expect(definition).toContain(`"${resource}"`);
+    }
+    const placeholders = new Set(
+      [...definition.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]),
+    );
+    const substitutions = machine.DefinitionSubstitutions as Record<string, unknown>;
+    expect([...placeholders].filter((name) => !(name && name in substitutions))).toEqual([]);
+    for (const value of Object.values(substitutions)) expect(value).toBeTruthy();
+    expect(JSON.stringify(substitutions.DeepArImage)).toContain('forecasting-deepar:1');
+  });
+
+  it('starts the state machine on a schedule with an empty input', () => {
+    const schedule = onlyOfType(template, 'AWS::Events::Rule').Properties ?? {};
+    expect(schedule.ScheduleExpression).toMatch(/^(rate|cron)\(/);
+    const targets = schedule.Targets as Array<{ Arn: unknown; Input: string; RoleArn: unknown }>;
+    expect(targets[0]?.Arn).toEqual({ Ref: 'RetrainStateMachine' });
+    expect(targets[0]?.Input).toBe('{}');
+    expect(targets[0]?.RoleArn).toBeDefined();
+  });
+
+  it('serves GET /forecast behind an API key with a throttled usage plan', () => {
+    const get = ofType(template, 'AWS::ApiGateway::Method').find(
+      (m) => m.Properties?.HttpMethod === 'GET',
+    );
+    expect(get?.Properties?.ApiKeyRequired).toBe(true);
+    const resource = onlyOfType(template, 'AWS::ApiGateway::Resource');
+    expect(resource.Properties?.PathPart).toBe('forecast');
+    onlyOfType(template, 'AWS::ApiGateway::ApiKey');
+    const plan = onlyOfType(template, 'AWS::ApiGateway::UsagePlan').Properties ?? {};
+    expect(plan.Throttle).toEqual({ BurstLimit: 20, RateLimit: 10 });
+    expect(plan.Quota).toEqual({ Limit: 10000, Period: 'DAY' });
+  });
+
+  it('gives SageMaker its own execution role, passable only to SageMaker', () => {
+    const passRole = iamStatements(template).find(({ statement }) =>
+      asArray(statement.Action).includes('iam:PassRole'),
+    );
+    expect(passRole?.statement.Resource).toEqual({
+      'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'],
+    });
+    expect(JSON.stringify(passRole?.statement)).toContain(
+      '"iam:PassedToService":"sagemaker.amazonaws.com"',
+    );
+  });
+
+  it('grants no wildcard action and no wildcard resource with a broad action', () => {
+    const statements = iamStatements(template).filter(
+      ({ statement }) => statement.Effect === 'Allow',
+    );
+    expect(statements.length).toBeGreaterThan(10);
+    const wildcardActions = statements.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => action.includes('*')),
+    );
+    const broadOnEverything = statements.filter(
+      ({ statement }) =>
+        asArray(statement.Resource as unknown).includes('*') &&
+        asArray(statement.Action).some((action) => action === '*' || action.endsWith(':*')),
+    );
+    expect(wildcardActions.map((s) => s.owner)).toEqual([]);
+    expect(broadOnEverything.map((s) => s.owner)).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+// The retrain definition as CloudFormation will see it: loaded through the deploy loader, with
+// every ${Name} placeholder substituted, it must be valid Amazon States Language.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+
+interface AslValidation {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+}
+type AslValidator = (definition: unknown) => AslValidation;
+type DefinitionLoader = (() => string) & { placeholdersIn: (text: string) => string[] };
+
+const validateAsl = require('asl-validator') as AslValidator;
+const loadRetrainDefinition = require('../../../deploy/retrain-definition.cjs') as DefinitionLoader;
+
+/** What the CloudFormation DefinitionSubstitutions give in us-east-1, stage dev. */
+/** `${name}` spelled without a literal that lint would take for a forgotten template string. */
+const dollarBrace = (name: string): string => ['$', '{', name, '}'].join('');
+
+const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
+  LakeBucket: 'smogcast-lake-dev-123456789012-us-east-1',
+  EndpointName: 'smogcast-dev',
+  PredictionLength: '24',
+  ContextLength: '72',
+  Epochs: '20',
+  Likelihood: 'gaussian',
+  HistoryDays: '30',
+  GlueJobName: 'smogcast-etl-dev',
+  PrepareDeepArFunctionArn:
+    'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-prepare-deepar',
+  RecordDeploymentFunctionArn:
+    'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-record-deployment',
+  DeepArImage: '522234722520.dkr.ecr.us-east-1.amazonaws.com/forecasting-deepar:1',
+  SageMakerRoleArn: 'arn:aws:iam::123456789012:role/smogcast-dev-SageMakerExecutionRole',
+  TrainingInstanceType: 'ml.m5.large',
+  EndpointInstanceType: 'ml.m5.large',
+};
+
+/** CloudFormation's substitution: every `${Name}` in every string of the definition. */
+const substitute = (value: unknown, values: Record<string, string>): unknown => {
+  if (typeof value === 'string') {
+    return value.replace(
+      /\$\{([A-Za-z][A-Za-z0-9]*)\}/g,
+      (whole, name: string) => values[name] ?? whole,
+    );
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, values));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, values)]));
+  }
+  return value;
+};
+
+describe('retrain.asl.json', () => {
+  it('uses only placeholders that serverless.yml knows how to substitute', () => {
+    // Prepare
+    const text = loadRetrainDefinition();
+
+    // Act
+    const placeholders = loadRetrainDefinition.placeholdersIn(text);
+
+    // Assess
+    expect(placeholders.length).toBeGreaterThan(0);
+    expect(placeholders.filter((name) => !(name in SAMPLE_SUBSTITUTIONS))).toEqual([]);
+  });
+
+  it('is valid Amazon States Language once the placeholders are substituted', () => {
+    // Prepare
+    const definition = substitute(JSON.parse(loadRetrainDefinition()), SAMPLE_SUBSTITUTIONS);
+
+    // Act
+    const result = validateAsl(definition);
+
+    // Assess
+    expect(JSON.stringify(definition)).not.toContain('${');
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+});
+
+describe('deploy/retrain-definition.cjs', () => {
+  it('rejects a dollar-brace form that serverless would try to resolve', () => {
+    // Act
+    const act = () =>
+      loadRetrainDefinition.placeholdersIn(`{"a":"${dollarBrace('self:custom.x')}"}`);
+
+    // Assess
+    expect(act).toThrow(/not a plain/);
+  });
+
+  it('lists plain placeholders once each, sorted', () => {
+    // Act
+    const names = loadRetrainDefinition.placeholdersIn(
+      `"${dollarBrace('B')}-${dollarBrace('A')}-${dollarBrace('B')}"`,
+    );
+
+    // Assess
+    expect(names).toEqual(['A', 'B']);
+  });
+});
