@@ -18,7 +18,9 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const describeError = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  // The CRT rejects with plain strings, so a cause is not always an Error.
+  const { cause: raw } = error;
+  const cause = raw === undefined ? '' : `: ${raw instanceof Error ? raw.message : String(raw)}`;
   return `${error.message}${cause}`;
 };
 

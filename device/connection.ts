@@ -93,12 +93,16 @@ export const openConnection = async (
   target: BrokerTarget,
   clientId: string,
 ): Promise<DeviceConnection> => {
-  const config =
-    target.kind === 'local' ? localConfig(target.url, clientId) : awsConfig(target, clientId);
-  const connection = client.new_connection(config);
-  // Without a listener the CRT emitter would throw on 'error' events (interruptions).
-  connection.on('error', () => {});
+  // A bad URL is the caller's mistake and keeps its own error; the rest is the connection's.
+  if (target.kind === 'local') parseBrokerUrl(target.url);
+  let connection: mqtt.MqttClientConnection;
   try {
+    // Building the AWS config reads the certificate files, which may be missing or unreadable.
+    const config =
+      target.kind === 'local' ? localConfig(target.url, clientId) : awsConfig(target, clientId);
+    connection = client.new_connection(config);
+    // Without a listener the CRT emitter would throw on 'error' events (interruptions).
+    connection.on('error', () => {});
     await connection.connect();
   } catch (error) {
     throw new DeviceConnectError(`${describeTarget(target)} as ${clientId}`, { cause: error });
