@@ -18,7 +18,7 @@ let dataDir: string;
 let runtime: LocalRuntime;
 let fleet: Fleet | undefined;
 
-const get = async (path: string, key: string | undefined = API_KEY) => {
+const get = async (path: string, key: string | null = API_KEY) => {
   const res = await fetch(`${runtime.apiUrl}${path}`, { headers: key ? { 'x-api-key': key } : {} });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: JSON.parse(text) as Record<string, any> };
@@ -141,7 +141,7 @@ describe('local pipeline, end to end', () => {
   });
 
   it('rejects requests without a valid key and bad parameters with JSON errors', async () => {
-    const missing = await get('/forecast?deviceId=sim-002&metric=pm25', undefined);
+    const missing = await get('/forecast?deviceId=sim-002&metric=pm25', null);
     expect(missing.status).toBe(401);
     expect(typeof missing.body.error).toBe('string');
     const wrong = await get('/forecast?deviceId=sim-002&metric=pm25', 'nope');
