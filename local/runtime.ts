@@ -151,7 +151,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     closers.push(() => broker.close());
 
     // The Lambda handlers, wired to the local stand-ins.
-    const modelCard = cachedModelCard(store, 2_000);
+    const modelCard = cachedModelCard(store, 30_000);
     const forecastHandler = makeForecastHandler({
       store,
       endpoint: new SageMakerEndpoint({
@@ -223,6 +223,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         });
         const deployed = output.deployed as { version?: string } | undefined;
         Object.assign(run, { status: 'SUCCEEDED', version: deployed?.version });
+        modelCard.invalidate();
         log(`retrain ${runId}: deployed model ${deployed?.version}`);
       } catch (error) {
         const e = error as Error & { cause?: unknown };
