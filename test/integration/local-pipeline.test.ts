@@ -21,7 +21,12 @@ let fleet: Fleet | undefined;
 const get = async (path: string, key: string | null = API_KEY) => {
   const res = await fetch(`${runtime.apiUrl}${path}`, { headers: key ? { 'x-api-key': key } : {} });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: JSON.parse(text) as Record<string, any> };
+  return {
+    status: res.status,
+    headers: res.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are asserted field by field.
+    body: JSON.parse(text) as Record<string, any>,
+  };
 };
 
 beforeAll(async () => {
@@ -70,9 +75,16 @@ describe('local pipeline, end to end', () => {
       realtime: false,
     });
     await fleet.backfillDone;
-    const connection = await openConnection(createMqttClient(), { kind: 'local', url: runtime.mqttUrl }, 'intruder');
+    const connection = await openConnection(
+      createMqttClient(),
+      { kind: 'local', url: runtime.mqttUrl },
+      'intruder',
+    );
     await connection.publish('smogcast/sim-001/telemetry', 'not json at all');
-    await connection.publish('smogcast/sim-001/telemetry', JSON.stringify({ deviceId: 'sim-002', ts: 'x' }));
+    await connection.publish(
+      'smogcast/sim-001/telemetry',
+      JSON.stringify({ deviceId: 'sim-002', ts: 'x' }),
+    );
     await connection.close();
     await runtime.drain();
     // Assess
@@ -81,18 +93,28 @@ describe('local pipeline, end to end', () => {
     expect(runtime.counters.stored).toBe(sent + 1);
     expect(runtime.counters.errors).toBe(1);
     const store = new S3ObjectStore(
-      createS3Client({ region: 'us-east-1', endpoint: runtime.s3Url, credentials: LOCAL_S3_CREDENTIALS }),
+      createS3Client({
+        region: 'us-east-1',
+        endpoint: runtime.s3Url,
+        credentials: LOCAL_S3_CREDENTIALS,
+      }),
       'smogcast-lake',
     );
     const rawKeys = await store.list('raw/');
     expect(rawKeys.length).toBeGreaterThan(0);
-    expect(rawKeys[0]).toMatch(/^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/smogcast-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}$/);
+    expect(rawKeys[0]).toMatch(
+      /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/smogcast-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}$/,
+    );
     const errorKeys = await store.list('errors/');
     expect(errorKeys).toHaveLength(1);
     const errorRecord = JSON.parse(new TextDecoder().decode(await store.get(errorKeys[0] ?? '')));
     expect(errorRecord.errorCode).toBe('InvalidJson');
     expect(Buffer.from(errorRecord.rawData, 'base64').toString()).toBe('not json at all');
-    expect((await store.list('context/')).sort()).toEqual(['context/sim-001.json', 'context/sim-002.json', 'context/sim-003.json']);
+    expect((await store.list('context/')).sort()).toEqual([
+      'context/sim-001.json',
+      'context/sim-002.json',
+      'context/sim-003.json',
+    ]);
   });
 
   it('runs the retrain state machine through every stage and deploys a model', async () => {
