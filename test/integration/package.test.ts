@@ -1,15 +1,25 @@
 // `serverless package` with no AWS credentials and no network: the CloudFormation template it
 // writes must hold the whole pipeline, wired as DESIGN.md says, with least-privilege IAM.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createS3Client } from '../../functions/common/adapters/s3-object-store.js';
+import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PACKAGE_TIMEOUT_MS = 240_000;
+/** cfn-lint (Python) checks the template against CloudFormation's schemas where it is installed. */
+const HAS_CFN_LINT = spawnSync('cfn-lint', ['--version']).status === 0;
+// W3005 (a DependsOn that a GetAtt already implies) is osls' own output; W1020 flags the !Sub
+// that exists only to spell IoT's ${...} substitution templates past the serverless resolver.
+const CFN_LINT_IGNORED = ['W3005', 'W1020'];
 
 interface CfnResource {
   Type: string;
@@ -78,6 +88,7 @@ const iamStatements = (
 
 describe('serverless package (offline, no credentials)', () => {
   let outDir = '';
+  let templatePath = '';
   let template: CfnTemplate;
 
   beforeAll(async () => {
@@ -91,10 +102,8 @@ describe('serverless package (offline, no credentials)', () => {
       timeout: PACKAGE_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
-    const text = await readFile(
-      path.join(outDir, 'cloudformation-template-update-stack.json'),
-      'utf8',
-    );
+    templatePath = path.join(outDir, 'cloudformation-template-update-stack.json');
+    const text = await readFile(templatePath, 'utf8');
     template = JSON.parse(text) as CfnTemplate;
   }, PACKAGE_TIMEOUT_MS + 10_000);
 
@@ -264,6 +273,27 @@ describe('serverless package (offline, no credentials)', () => {
     );
   });
 
+  it.skipIf(!HAS_CFN_LINT)('passes cfn-lint in the regions the DeepAR mapping covers', async () => {
+    const lint = await run(
+      'cfn-lint',
+      [
+        '--format',
+        'json',
+        '--regions',
+        'us-east-1',
+        'eu-west-1',
+        'ap-southeast-2',
+        '--ignore-checks',
+        ...CFN_LINT_IGNORED,
+        '--',
+        templatePath,
+      ],
+      { timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+    ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? 'cfn-lint failed' }));
+    const findings = JSON.parse(lint.stdout) as Array<{ Rule: { Id: string }; Message: string }>;
+    expect(findings.map((f) => `${f.Rule.Id} ${f.Message}`)).toEqual([]);
+  });
+
   it('grants no wildcard action and no wildcard resource with a broad action', () => {
     const statements = iamStatements(template).filter(
       ({ statement }) => statement.Effect === 'Allow',
@@ -279,5 +309,92 @@ describe('serverless package (offline, no credentials)', () => {
     );
     expect(wildcardActions.map((s) => s.owner)).toEqual([]);
     expect(broadOnEverything.map((s) => s.owner)).toEqual([]);
+  });
+});
+
+type UploadHook = () => Promise<void>;
+type UploadGlueScriptPlugin = new (
+  serverless: unknown,
+  options: unknown,
+  utils: unknown,
+) => { hooks: Record<string, UploadHook> };
+
+const UPLOAD_HOOK = 'after:aws:deploy:deploy:uploadArtifacts';
+
+describe('deploy/upload-glue-script.cjs', () => {
+  const Plugin = createRequire(import.meta.url)(
+    '../../deploy/upload-glue-script.cjs',
+  ) as UploadGlueScriptPlugin;
+  const bucket = 'smogcast-deployment-test';
+  const key = 'serverless/smogcast/dev/glue/etl_job.py';
+  let serviceDir = '';
+  let s3: ObjectStoreServer;
+
+  /** A serverless instance reduced to what the plugin reads, its provider aimed at the local S3. */
+  const fakeServerless = () => ({
+    serviceDir,
+    service: { custom: { glueScript: { source: 'glue/etl_job.py', key } } },
+    getProvider: () => ({
+      getServerlessDeploymentBucketName: async () => bucket,
+      getAwsSdkV3Config: async () => ({
+        region: 'us-east-1',
+        endpoint: s3.url,
+        forcePathStyle: true,
+        credentials: LOCAL_S3_CREDENTIALS,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    }),
+  });
+  const quietLog = { log: { notice: () => {}, warning: () => {} } };
+
+  beforeEach(async () => {
+    serviceDir = await mkdtemp(path.join(tmpdir(), 'smogcast-glue-upload-'));
+    s3 = await startObjectStoreServer({ directory: path.join(serviceDir, 's3'), bucket });
+  });
+
+  afterEach(async () => {
+    await s3.close();
+    await rm(serviceDir, { recursive: true, force: true });
+  });
+
+  it('hooks a lifecycle event that osls really runs during deploy', async () => {
+    const osls = await readFile(
+      path.join(REPO_ROOT, 'node_modules', 'osls', 'lib', 'plugins', 'aws', 'deploy', 'index.js'),
+      'utf8',
+    );
+    expect(osls).toContain(`'${UPLOAD_HOOK.replace('after:', '')}'`);
+    expect(Object.keys(new Plugin(fakeServerless(), {}, quietLog).hooks)).toContain(UPLOAD_HOOK);
+  });
+
+  it('uploads the Glue script to the key the Glue job reads', async () => {
+    // Prepare
+    const script = '# glue job\nprint("hello")\n';
+    await mkdir(path.join(serviceDir, 'glue'), { recursive: true });
+    await writeFile(path.join(serviceDir, 'glue', 'etl_job.py'), script);
+    const plugin = new Plugin(fakeServerless(), {}, quietLog);
+
+    // Act
+    await plugin.hooks[UPLOAD_HOOK]?.();
+
+    // Assess
+    const client = createS3Client({
+      region: 'us-east-1',
+      endpoint: s3.url,
+      credentials: LOCAL_S3_CREDENTIALS,
+    });
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(await out.Body?.transformToString()).toBe(script);
+  });
+
+  it('fails the deploy when the script is missing', async () => {
+    // Prepare
+    const plugin = new Plugin(fakeServerless(), {}, quietLog);
+
+    // Act
+    const act = plugin.hooks[UPLOAD_HOOK]?.();
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'GlueScriptMissingError' });
   });
 });
