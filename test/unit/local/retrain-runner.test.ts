@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import {
+  loadRetrainDefinition,
+  substitute,
+  UnresolvedSubstitutionError,
+} from '../../../local/retrain-runner.js';
+
+describe('retrain definition substitutions', () => {
+  it('replaces every placeholder, escaping values for JSON', () => {
+    const text = substitute('{"a":"${One}","b":"x-${Two}"}', { One: 'say "hi"', Two: '2' });
+    expect(JSON.parse(text)).toEqual({ a: 'say "hi"', b: 'x-2' });
+  });
+
+  it('names every placeholder left without a value', () => {
+    expect(() => substitute('${A} ${B} ${A}', {})).toThrowError(UnresolvedSubstitutionError);
+    expect(() => substitute('${A} ${B} ${A}', {})).toThrowError('A, B');
+  });
+
+  it('turns the deployed definition into a runnable one when every key is given', async () => {
+    // Prepare: a value for each placeholder the definition uses.
+    const keys = [
+      'LakeBucket',
+      'EndpointName',
+      'PredictionLength',
+      'ContextLength',
+      'Epochs',
+      'Likelihood',
+      'HistoryDays',
+      'GlueJobName',
+      'PrepareDeepArFunctionArn',
+      'RecordDeploymentFunctionArn',
+      'DeepArImage',
+      'SageMakerRoleArn',
+      'TrainingInstanceType',
+      'EndpointInstanceType',
+    ];
+    // Act
+    const definition = await loadRetrainDefinition(
+      Object.fromEntries(keys.map((k) => [k, `v-${k}`])),
+    );
+    // Assess
+    expect(JSON.stringify(definition)).not.toContain('${');
+    expect(definition.StartAt).toBe('Configure');
+    const states = definition.States as Record<string, { Resource?: string }>;
+    expect(states.Train?.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob.sync');
+    expect(states.RunEtl?.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
+  });
+});
