@@ -6,13 +6,14 @@ import { NotEnoughDataError } from '../../../functions/common/errors.js';
 import type { DeepArPrediction } from '../../../functions/common/ports.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from '../trainer/hyperparameters.js';
+import { gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
 import { createRandom, normal, normalCdf } from './random.js';
 import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
 
+export { gridQuantile } from './quantile-grid.js';
+
 export const SEASONAL_NAIVE = 'seasonal-naive';
 
-/** Representative points per residual distribution (levels (i + 0.5) / GRID_SIZE). */
-const GRID_SIZE = 100;
 /** A metric needs this many residuals at every step to get its own distribution. */
 export const MIN_RESIDUALS_PER_STEP = 50;
 /** Bounds training cost on long series: at most this many forecast origins per series. */
@@ -64,31 +65,6 @@ export const seasonalNaivePoint = (
     out.push(value ?? last);
   }
   return out;
-};
-
-/** Empirical quantile of a sorted sample, linear between order statistics. */
-const sortedQuantile = (sorted: readonly number[], level: number): number => {
-  const pos = level * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const a = sorted[lo] ?? 0;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? a;
-  return a + (b - a) * (pos - lo);
-};
-
-const toGrid = (pool: number[]): number[] => {
-  const sorted = [...pool].sort((a, b) => a - b);
-  return Array.from({ length: GRID_SIZE }, (_, i) => sortedQuantile(sorted, (i + 0.5) / GRID_SIZE));
-};
-
-/** Quantile `level` of a residual grid; flat beyond its outermost points. */
-export const gridQuantile = (grid: readonly number[], level: number): number => {
-  const pos = level * grid.length - 0.5;
-  if (pos <= 0) return grid[0] ?? 0;
-  if (pos >= grid.length - 1) return grid[grid.length - 1] ?? 0;
-  const lo = Math.floor(pos);
-  const a = grid[lo] ?? 0;
-  const b = grid[lo + 1] ?? a;
-  return a + (b - a) * (pos - lo);
 };
 
 const median = (values: number[]): number =>
