@@ -1,13 +1,19 @@
 // Local stand-in for AWS IoT Core: an embedded MQTT 3.1.1 broker (aedes) on 127.0.0.1 whose
-// rule hook runs every telemetry publish through the topic rule before the PUBACK is sent.
-import { createServer, type Server } from 'node:net';
+// rule hook runs every client publish through the topic rule before the PUBACK is sent.
+// (aedes speaks MQTT 3.1/3.1.1 only; MQTT 5 devices are tested against Mosquitto.)
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 
 export interface BrokerOptions {
   host?: string;
   port?: number;
-  /** The rule hook: called for every publish from a client, before it is acknowledged. */
-  onPublish: (topic: string, payload: Uint8Array) => void;
+  /**
+   * The rule hook: called for every publish from a client. The broker acknowledges (PUBACK)
+   * only after the returned promise resolves; if it rejects, the client is disconnected without
+   * an acknowledgement, so a QoS 1 device sends the message again.
+   */
+  onPublish: (topic: string, payload: Uint8Array) => void | Promise<void>;
+  onHookError?: (error: unknown) => void;
 }
 
 export interface LocalBroker {
@@ -19,20 +25,36 @@ export interface LocalBroker {
 
 export const startBroker = async (options: BrokerOptions): Promise<LocalBroker> => {
   const broker = await Aedes.createBroker({
-    published: (packet, client, done) => {
-      // Broker-internal messages ($SYS heartbeats) have no client.
-      if (client) {
-        try {
-          options.onPublish(packet.topic, packet.payload as Uint8Array);
-        } catch (error) {
-          done(error as Error);
-          return;
-        }
+    // aedes sends a QoS 1 PUBACK *before* its `published` hook runs; authorizePublish runs
+    // before the acknowledgement, so the hook's durability is what the PUBACK promises.
+    authorizePublish: (_client, packet, done) => {
+      let pending: void | Promise<void>;
+      try {
+        pending = options.onPublish(packet.topic, packet.payload as Uint8Array);
+      } catch (error) {
+        options.onHookError?.(error);
+        done(error as Error);
+        return;
       }
-      done();
+      if (pending === undefined) {
+        done(null);
+        return;
+      }
+      pending.then(
+        () => done(null),
+        (error: unknown) => {
+          options.onHookError?.(error);
+          done(error as Error);
+        },
+      );
     },
   });
-  const server: Server = createServer(broker.handle);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    broker.handle(socket);
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,6 +68,8 @@ export const startBroker = async (options: BrokerOptions): Promise<LocalBroker> 
     clients: () => broker.connectedClients,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      // A client that never sent CONNECT is not aedes' yet: end its socket too, or close hangs.
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

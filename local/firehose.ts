@@ -16,12 +16,14 @@ export interface FirehoseOptions {
   now?: () => number;
   /** First delay between delivery retries (doubles each attempt). Default 200 ms. */
   retryBaseMs?: number;
-  onDelivered?: (key: string, records: number) => void;
+  /** Called once a batch is stored, with the tags given to put() for its records. */
+  onDelivered?: (key: string, records: number, tags: readonly number[]) => void;
   onError?: (error: unknown) => void;
 }
 
 export class LocalFirehose {
   private buffer: string[] = [];
+  private tags: number[] = [];
   private bytes = 0;
   private firstArrival = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -34,13 +36,17 @@ export class LocalFirehose {
     this.now = options.now ?? Date.now;
   }
 
-  /** Buffers one record (a JSON line without its newline). */
-  put(line: string): void {
+  /**
+   * Buffers one record (a JSON line without its newline). `tag` comes back in onDelivered once
+   * the record is stored (the journal segment it must be released from).
+   */
+  put(line: string, tag = 0): void {
     if (this.buffer.length === 0) {
       this.firstArrival = this.now();
       this.timer = setTimeout(() => void this.flush(), this.options.bufferIntervalMs);
     }
     this.buffer.push(line);
+    this.tags.push(tag);
     this.bytes += Buffer.byteLength(line) + 1;
     if (this.bytes >= this.options.bufferBytes) void this.flush();
   }
@@ -51,15 +57,17 @@ export class LocalFirehose {
     this.timer = undefined;
     if (this.buffer.length > 0) {
       const lines = this.buffer;
+      const tags = this.tags;
       const arrival = this.firstArrival;
       this.buffer = [];
+      this.tags = [];
       this.bytes = 0;
-      this.inFlight = this.inFlight.then(() => this.deliver(lines, arrival));
+      this.inFlight = this.inFlight.then(() => this.deliver(lines, tags, arrival));
     }
     return this.inFlight;
   }
 
-  private async deliver(lines: string[], arrival: number): Promise<void> {
+  private async deliver(lines: string[], tags: number[], arrival: number): Promise<void> {
     const { store, prefix, streamName } = this.options;
     const key = firehoseObjectKey(prefix, streamName, arrival, randomUUID());
     // Firehose retries S3 delivery; so do we, a bounded number of times.
@@ -71,7 +79,7 @@ export class LocalFirehose {
         if (attempt >= 5) {
           // Never drop: put the batch back in front of the buffer for the next flush.
           this.options.onError?.(error);
-          for (const line of lines) this.put(line);
+          for (let i = 0; i < lines.length; i++) this.put(lines[i] as string, tags[i]);
           return;
         }
         await new Promise((resolve) =>
@@ -81,7 +89,7 @@ export class LocalFirehose {
     }
     this.delivered += lines.length;
     this.objects += 1;
-    this.options.onDelivered?.(key, lines.length);
+    this.options.onDelivered?.(key, lines.length, tags);
   }
 
   get buffered(): number {

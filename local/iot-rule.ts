@@ -1,8 +1,11 @@
 // Local twin of the IoT topic rule
 //   SELECT *, timestamp() AS receivedAt, topic() AS topic FROM 'smogcast/+/telemetry'
-// Pure: a message either becomes the record Firehose delivers to raw/, or an error record for
-// errors/ (the rule's error action), carrying the original payload base64-encoded and a reason.
-import { deviceIdFromTopic } from '../functions/common/telemetry.js';
+// plus the validation the rule's reject path does on AWS: every message is checked against the
+// telemetry contract (v1 or the legacy shape) before it reaches raw/, so the lake only holds
+// readings the ETL can use. Pure: a message becomes either the record Firehose delivers to raw/
+// (the original fields + receivedAt + topic, the shape the ETL reads) or an error record for
+// errors/ in Firehose's error-record shape, with the original payload base64-encoded and a reason.
+import { deviceIdFromTopic, parseTelemetry } from '../functions/common/telemetry.js';
 
 export interface RuleErrorRecord {
   errorCode: string;
@@ -13,28 +16,30 @@ export interface RuleErrorRecord {
 }
 
 export type RuleOutcome =
-  | { kind: 'record'; line: string }
-  | { kind: 'error'; line: string; reason: string }
+  | { kind: 'record'; line: string; deviceId: string }
+  | { kind: 'error'; line: string; reason: string; code: RuleErrorCode }
   | { kind: 'ignored' };
+
+export type RuleErrorCode = 'PayloadTooLarge' | 'InvalidJson' | 'NotAnObject' | 'InvalidTelemetry';
 
 /** Payloads above IoT Core's message size limit (128 KiB) are rejected, as IoT Core does. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
 
-const errorLine = (
+const errorOutcome = (
   topic: string,
   payload: Uint8Array,
   now: number,
-  code: string,
+  code: RuleErrorCode,
   reason: string,
-) => {
+): RuleOutcome => {
   const record: RuleErrorRecord = {
     errorCode: code,
     errorMessage: reason,
     topic,
     arrivalTimestamp: now,
-    rawData: Buffer.from(payload).toString('base64'),
+    rawData: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64'),
   };
-  return { kind: 'error' as const, line: JSON.stringify(record), reason };
+  return { kind: 'error', line: JSON.stringify(record), reason, code };
 };
 
 export const applyTelemetryRule = (
@@ -42,24 +47,36 @@ export const applyTelemetryRule = (
   payload: Uint8Array,
   now: number,
 ): RuleOutcome => {
-  if (deviceIdFromTopic(topic) === undefined) return { kind: 'ignored' };
+  const topicDeviceId = deviceIdFromTopic(topic);
+  if (topicDeviceId === undefined) return { kind: 'ignored' };
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-    return errorLine(
+    return errorOutcome(
       topic,
       payload,
       now,
       'PayloadTooLarge',
-      `payload exceeds ${MAX_PAYLOAD_BYTES} bytes`,
+      `payload of ${payload.byteLength} bytes exceeds ${MAX_PAYLOAD_BYTES} bytes`,
     );
   }
   let message: unknown;
   try {
-    message = JSON.parse(Buffer.from(payload).toString('utf8'));
+    message = JSON.parse(
+      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+    );
   } catch {
-    return errorLine(topic, payload, now, 'InvalidJson', 'payload is not valid JSON');
+    return errorOutcome(topic, payload, now, 'InvalidJson', 'payload is not valid JSON');
   }
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return errorLine(topic, payload, now, 'NotAnObject', 'payload is not a JSON object');
+    return errorOutcome(topic, payload, now, 'NotAnObject', 'payload is not a JSON object');
   }
-  return { kind: 'record', line: JSON.stringify({ ...message, receivedAt: now, topic }) };
+  // The same check the ETL repeats, against the same clock (receivedAt): a record that passes
+  // here can never be quarantined later, and a spoofed device id never reaches raw/.
+  const parsed = parseTelemetry(message, { topicDeviceId, now });
+  if (!parsed.ok) return errorOutcome(topic, payload, now, 'InvalidTelemetry', parsed.reason);
+  // receivedAt/topic from the device are overwritten, as the AWS rule's AS aliases do.
+  return {
+    kind: 'record',
+    line: JSON.stringify({ ...message, receivedAt: now, topic }),
+    deviceId: topicDeviceId,
+  };
 };

@@ -14,8 +14,7 @@ import { makeHandler as makeRecordHandler } from '../functions/record-deployment
 import { updateContext } from '../functions/update-context/update-context.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { startBroker } from './broker.js';
-import { LocalFirehose } from './firehose.js';
-import { applyTelemetryRule } from './iot-rule.js';
+import { openJournalIngest } from './journal-ingest.js';
 import { startObjectStoreServer } from './object-store-server.js';
 import { runRetrain } from './retrain-runner.js';
 import { latestRun, newRunId, type RunRecord, saveRun } from './run-record.js';
@@ -108,45 +107,33 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     const runtimeServer = await sagemaker.startRuntimeServer({ port: 0 });
     closers.push(() => runtimeServer.close());
 
-    // Firehose: raw/ for records, errors/iot/ for what the rule rejects.
-    const firehoseOptions = {
+    // Topic rule → write-ahead journal → Firehose: raw/ for valid readings, errors/iot/ for
+    // what the rule rejects. What a crash left in the journal is delivered again now.
+    const ingest = await openJournalIngest({
       store,
+      journalDir: join(settings.dataDir, 'journal'),
       bufferBytes: settings.bufferBytes,
       bufferIntervalMs: settings.bufferIntervalMs,
-      onError: (error: unknown) => log(`firehose delivery failed, will retry: ${String(error)}`),
-    };
-    const raw = new LocalFirehose({
-      ...firehoseOptions,
-      streamName: 'smogcast-raw',
-      prefix: 'raw/',
-      onDelivered: (_key, records) => {
-        counters.stored += records;
+      now,
+      onDeliveryError: (error) => log(`firehose delivery failed, will retry: ${String(error)}`),
+      onOutcome: (_topic, outcome) => {
+        counters.received += 1;
+        if (outcome.kind === 'record') counters.devices.add(outcome.deviceId);
+      },
+      onStored: (stream, records) => {
+        if (stream === 'raw') counters.stored += records;
+        else counters.errors += records;
       },
     });
-    const errors = new LocalFirehose({
-      ...firehoseOptions,
-      streamName: 'smogcast-errors',
-      prefix: 'errors/iot/',
-      onDelivered: (_key, records) => {
-        counters.errors += records;
-      },
-    });
-    closers.push(() => errors.flush());
-    closers.push(() => raw.flush());
+    if (ingest.replayed > 0) log(`journal: replaying ${ingest.replayed} undelivered record(s)`);
+    closers.push(() => ingest.close());
 
-    // IoT Core: the broker and its topic rule.
+    // IoT Core: the broker and its topic rule (PUBACK once the rule's output is journaled).
     const broker = await startBroker({
       host: settings.host,
       port: settings.mqttPort,
-      onPublish: (topic, payload) => {
-        const outcome = applyTelemetryRule(topic, payload, now());
-        if (outcome.kind === 'ignored') return;
-        counters.received += 1;
-        const deviceId = topic.split('/')[1];
-        if (deviceId) counters.devices.add(deviceId);
-        if (outcome.kind === 'record') raw.put(outcome.line);
-        else errors.put(outcome.line);
-      },
+      onPublish: ingest.accept,
+      onHookError: (error) => log(`journal append failed, publish not acknowledged: ${error}`),
     });
     closers.push(() => broker.close());
 
@@ -237,8 +224,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     const retrain = () => retrainQueue.run(retrainOnce);
 
     const drain = async () => {
-      await raw.flush();
-      await errors.flush();
+      await ingest.flush();
       await contextQueue.idle();
     };
 

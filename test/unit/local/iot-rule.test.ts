@@ -1,36 +1,94 @@
 import { describe, expect, it } from 'vitest';
 import { applyTelemetryRule, MAX_PAYLOAD_BYTES } from '../../../local/iot-rule.js';
 
-const NOW = 1_764_000_000_000;
+const NOW = Date.parse('2025-11-24T16:00:00Z');
+const TOPIC = 'smogcast/sim-001/telemetry';
 const bytes = (text: string) => new TextEncoder().encode(text);
+const errorRecord = (outcome: ReturnType<typeof applyTelemetryRule>) => {
+  expect(outcome.kind).toBe('error');
+  return JSON.parse(outcome.kind === 'error' ? outcome.line : '{}');
+};
 
 describe('local IoT topic rule', () => {
-  it('adds receivedAt and topic to a JSON message, keeping every field', () => {
-    const outcome = applyTelemetryRule(
-      'smogcast/sim-001/telemetry',
-      bytes('{"deviceId":"sim-001","pm25":3}'),
-      NOW,
-    );
+  it('adds receivedAt and topic to a valid v1 message, keeping every field', () => {
+    // Prepare
+    const message = { deviceId: 'sim-001', ts: '2025-11-24T15:45:00Z', seq: 7, pm25: 3 };
+    // Act
+    const outcome = applyTelemetryRule(TOPIC, bytes(JSON.stringify(message)), NOW);
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'record', deviceId: 'sim-001' });
+    expect(JSON.parse(outcome.kind === 'record' ? outcome.line : '{}')).toEqual({
+      ...message,
+      receivedAt: NOW,
+      topic: TOPIC,
+    });
+  });
+
+  it('accepts the legacy payload, keeping its shape for the ETL', () => {
+    const legacy = { ozone: 40, particullate_matter: 12, timestamp: NOW - 60_000 };
+    const outcome = applyTelemetryRule(TOPIC, bytes(JSON.stringify(legacy)), NOW);
     expect(outcome.kind).toBe('record');
     expect(JSON.parse(outcome.kind === 'record' ? outcome.line : '{}')).toEqual({
-      deviceId: 'sim-001',
-      pm25: 3,
+      ...legacy,
       receivedAt: NOW,
-      topic: 'smogcast/sim-001/telemetry',
+      topic: TOPIC,
+    });
+  });
+
+  it('overwrites receivedAt and topic sent by the device', () => {
+    const message = { deviceId: 'sim-001', ts: '2025-11-24T15:45:00Z', receivedAt: 1, topic: 'x' };
+    const outcome = applyTelemetryRule(TOPIC, bytes(JSON.stringify(message)), NOW);
+    expect(JSON.parse(outcome.kind === 'record' ? outcome.line : '{}')).toMatchObject({
+      receivedAt: NOW,
+      topic: TOPIC,
     });
   });
 
   it.each([
-    ['not JSON', 'pm25=3', 'InvalidJson'],
-    ['a JSON array', '[1,2]', 'NotAnObject'],
-    ['oversized', `{"x":"${'a'.repeat(MAX_PAYLOAD_BYTES)}"}`, 'PayloadTooLarge'],
-  ])('sends %s to the error action with the payload base64-encoded', (_name, payload, code) => {
-    const outcome = applyTelemetryRule('smogcast/sim-001/telemetry', bytes(payload), NOW);
-    expect(outcome.kind).toBe('error');
-    const record = JSON.parse(outcome.kind === 'error' ? outcome.line : '{}');
-    expect(record.errorCode).toBe(code);
-    expect(Buffer.from(record.rawData, 'base64').toString()).toBe(payload);
-    expect(record.topic).toBe('smogcast/sim-001/telemetry');
+    ['not JSON', 'pm25=3', 'InvalidJson', /not valid JSON/],
+    ['a JSON array', '[1,2]', 'NotAnObject', /not a JSON object/],
+    ['oversized', `{"x":"${'a'.repeat(MAX_PAYLOAD_BYTES)}"}`, 'PayloadTooLarge', /exceeds/],
+    [
+      'a spoofed device id',
+      '{"deviceId":"sim-002","ts":"2025-11-24T15:45:00Z"}',
+      'InvalidTelemetry',
+      /does not match topic device sim-001/,
+    ],
+    [
+      'a far-future timestamp',
+      '{"deviceId":"sim-001","ts":"2031-01-01T00:00:00Z"}',
+      'InvalidTelemetry',
+      /too far in the future/,
+    ],
+    [
+      'a wrong type',
+      '{"deviceId":"sim-001","ts":"2025-11-24T15:45:00Z","pm25":"12"}',
+      'InvalidTelemetry',
+      /pm25/,
+    ],
+    [
+      'a huge number',
+      '{"deviceId":"sim-001","ts":"2025-11-24T15:45:00Z","co":1e400}',
+      'InvalidTelemetry',
+      /co/,
+    ],
+  ])(
+    'sends %s to errors/ with the payload base64-encoded and a reason',
+    (_name, payload, code, reason) => {
+      // Act
+      const record = errorRecord(applyTelemetryRule(TOPIC, bytes(payload), NOW));
+      // Assess
+      expect(record.errorCode).toBe(code);
+      expect(record.errorMessage).toMatch(reason);
+      expect(Buffer.from(record.rawData, 'base64').toString()).toBe(payload);
+      expect(record).toMatchObject({ topic: TOPIC, arrivalTimestamp: NOW });
+    },
+  );
+
+  it('keeps non-UTF-8 payloads byte for byte', () => {
+    const payload = new Uint8Array([0xff, 0xfe, 0x00, 0x41]);
+    const record = errorRecord(applyTelemetryRule(TOPIC, payload, NOW));
+    expect([...Buffer.from(record.rawData, 'base64')]).toEqual([...payload]);
   });
 
   it('ignores topics the rule does not select', () => {
