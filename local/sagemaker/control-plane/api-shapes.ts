@@ -3,6 +3,7 @@
 // strings: these objects travel through state machine JSON and the persisted state file.
 import { z } from 'zod';
 import { ValidationException } from '../errors.js';
+import { DeploymentConfig } from './deployment-config.js';
 
 export const ACCOUNT_ID = '000000000000';
 export const REGION = 'us-east-1';
@@ -68,6 +69,23 @@ export const EndpointRequest = z.object({
   EndpointName: ResourceName,
   EndpointConfigName: ResourceName,
 });
+export const UpdateEndpointRequest = EndpointRequest.extend({
+  DeploymentConfig: DeploymentConfig.optional(),
+  /** Reuse the endpoint's LastDeploymentConfig when DeploymentConfig is absent. */
+  RetainDeploymentConfig: z.boolean().optional(),
+});
+export const UpdateEndpointWeightsAndCapacitiesRequest = z.object({
+  EndpointName: ResourceName,
+  DesiredWeightsAndCapacities: z
+    .array(
+      z.object({
+        VariantName: ResourceName,
+        DesiredWeight: z.number().min(0).optional(),
+        DesiredInstanceCount: z.number().int().min(0).optional(),
+      }),
+    )
+    .min(1),
+});
 export const DescribeEndpointRequest = z.object({ EndpointName: ResourceName });
 export const DescribeTrainingJobRequest = z.object({ TrainingJobName: ResourceName });
 
@@ -121,6 +139,28 @@ export type EndpointConfigRecord = {
 
 export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed';
 
+/** ProductionVariantStatus: the deployment stage of a variant's fleet. */
+export type VariantStatus = {
+  Status: 'Creating' | 'Updating' | 'Deleting' | 'ActivatingTraffic' | 'Baking';
+  StatusMessage?: string;
+  StartTime: string;
+};
+
+/** A blue/green update in flight (persisted, so a restart can roll it back). */
+export type InFlightDeployment = {
+  /** The green fleet's config. */
+  configName: string;
+  startTime: string;
+  /** Green instances taking traffic, of the green fleet's total; share = active / total. */
+  activeInstances: number;
+  totalInstances: number;
+  share: number;
+  stage: VariantStatus;
+};
+
+/** A line of the endpoint's deployment log (local only; on AWS: CloudWatch events and logs). */
+export type EndpointEvent = { Time: string; Type: string; Message: string };
+
 /** What the control plane remembers about an endpoint. */
 export type EndpointRecord = {
   EndpointName: string;
@@ -130,9 +170,25 @@ export type EndpointRecord = {
   servingConfigName?: string;
   /** The config being deployed while Creating/Updating. */
   pendingConfigName?: string;
+  /** The blue/green update in flight, while Updating with a serving config. */
+  deployment?: InFlightDeployment;
+  LastDeploymentConfig?: DeploymentConfig;
+  /** Weights and instance counts set by UpdateEndpointWeightsAndCapacities on the serving config. */
+  desiredWeights?: Record<string, number>;
+  desiredInstanceCounts?: Record<string, number>;
+  events?: EndpointEvent[];
   FailureReason?: string;
   CreationTime: string;
   LastModifiedTime: string;
+};
+
+export type ProductionVariantSummary = {
+  VariantName: string;
+  CurrentWeight: number;
+  DesiredWeight: number;
+  CurrentInstanceCount: number;
+  DesiredInstanceCount: number;
+  VariantStatus?: VariantStatus[];
 };
 
 export type DescribeEndpointResponse = {
@@ -140,15 +196,14 @@ export type DescribeEndpointResponse = {
   EndpointArn: string;
   EndpointConfigName: string;
   EndpointStatus: EndpointStatus;
-  ProductionVariants: Array<{
-    VariantName: string;
-    CurrentWeight: number;
-    DesiredWeight: number;
-    CurrentInstanceCount: number;
-    DesiredInstanceCount: number;
-  }>;
+  ProductionVariants: ProductionVariantSummary[];
   FailureReason?: string;
-  PendingDeploymentSummary?: { EndpointConfigName: string };
+  LastDeploymentConfig?: DeploymentConfig;
+  PendingDeploymentSummary?: {
+    EndpointConfigName: string;
+    ProductionVariants?: ProductionVariantSummary[];
+    StartTime?: string;
+  };
   CreationTime: string;
   LastModifiedTime: string;
 };

@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import type { ObjectStore } from '../../../functions/common/ports.js';
 import { ModelLoadError } from '../errors.js';
 import { type LoadedModel, loadModel } from '../model-server.js';
+import { type FaultInjection, readFaultInjection } from './fault-injection.js';
 import { keyInStore } from './s3-objects.js';
 import { packTarGz, type TarEntry, unpackTarGz } from './tarball.js';
 
@@ -27,6 +28,12 @@ const exists = async (path: string): Promise<boolean> =>
     () => false,
   );
 
+/** A model as the endpoint hosts it: the loaded model plus any test fault it carries. */
+export interface HostedModel {
+  loaded: LoadedModel;
+  fault?: FaultInjection;
+}
+
 /**
  * Downloads and unpacks a model artifact into `dir` (once: artifacts of a model name never
  * change), then loads it. Unpacks beside and renames, so a crash leaves no half model.
@@ -35,7 +42,7 @@ export const fetchModel = async (
   store: ObjectStore,
   modelDataUrl: string,
   dir: string,
-): Promise<LoadedModel> => {
+): Promise<HostedModel> => {
   if (!(await exists(dir))) {
     const bytes = await store.get(keyInStore(store, modelDataUrl));
     if (!bytes) throw new ModelLoadError(`model artifact not found: ${modelDataUrl}`);
@@ -49,5 +56,7 @@ export const fetchModel = async (
     await mkdir(staging, { recursive: true });
     await rename(staging, dir);
   }
-  return loadModel(dir);
+  const loaded = await loadModel(dir);
+  const fault = await readFaultInjection(dir);
+  return fault ? { loaded, fault } : { loaded };
 };

@@ -11,13 +11,23 @@ export interface RuntimeServer {
   close(): Promise<void>;
 }
 
+export interface InvokeResult {
+  body: unknown;
+  variant: string;
+  /** Which fleet (endpoint config) answered; sent as the local-only x-smogcast-endpoint-config. */
+  configName?: string;
+}
+
 export interface EndpointInvoker {
   invokeEndpoint(
     endpointName: string,
     body: unknown,
     targetVariant?: string,
-  ): { body: unknown; variant: string };
+  ): InvokeResult | Promise<InvokeResult>;
 }
+
+/** Local-only response header naming the endpoint config (blue or green fleet) that answered. */
+export const ENDPOINT_CONFIG_HEADER = 'x-smogcast-endpoint-config';
 
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 
@@ -26,8 +36,10 @@ const sendError = (
   status: number,
   type: string,
   body: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): void => {
   res.writeHead(status, {
+    ...headers,
     'content-type': 'application/json',
     'x-amzn-errortype': type,
     'x-amzn-requestid': crypto.randomUUID(),
@@ -57,7 +69,7 @@ const handle = async (
   const target = req.headers['x-amzn-sagemaker-target-variant'];
   try {
     const body = parseJsonBody(await readBody(req));
-    const result = invoker.invokeEndpoint(
+    const result = await invoker.invokeEndpoint(
       endpointName,
       body,
       typeof target === 'string' ? target : undefined,
@@ -66,6 +78,7 @@ const handle = async (
       'content-type': 'application/json',
       'x-amzn-invoked-production-variant': result.variant,
       'x-amzn-requestid': crypto.randomUUID(),
+      ...(result.configName ? { [ENDPOINT_CONFIG_HEADER]: result.configName } : {}),
     });
     res.end(JSON.stringify(result.body));
   } catch (error) {
@@ -76,12 +89,19 @@ const handle = async (
     } else {
       // What SageMaker reports when the container itself fails: the model's status and message.
       const message = error instanceof Error ? error.message : String(error);
-      sendError(res, 424, 'ModelError', {
-        message: `Received server error (500) from model with message "${message}".`,
-        OriginalStatusCode: 500,
-        OriginalMessage: message,
-        LogStreamArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/${endpointName}`,
-      });
+      const fleet = (error as { configName?: unknown }).configName;
+      sendError(
+        res,
+        424,
+        'ModelError',
+        {
+          message: `Received server error (500) from model with message "${message}".`,
+          OriginalStatusCode: 500,
+          OriginalMessage: message,
+          LogStreamArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/${endpointName}`,
+        },
+        typeof fleet === 'string' ? { [ENDPOINT_CONFIG_HEADER]: fleet } : {},
+      );
     }
   }
 };
