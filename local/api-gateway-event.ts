@@ -4,30 +4,51 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
-const singleAndMulti = (entries: Array<[string, string]>) => {
-  if (entries.length === 0) return { single: null, multi: null };
+/**
+ * Groups repeated names. A Map, not an object: names like `constructor` or `__proto__` arrive
+ * from clients and must stay plain data, never reach Object.prototype.
+ */
+const singleAndMulti = (entries: Iterable<[string, string]>) => {
+  const grouped = new Map<string, string[]>();
+  for (const [key, value] of entries) {
+    const values = grouped.get(key);
+    if (values) values.push(value);
+    else grouped.set(key, [value]);
+  }
+  if (grouped.size === 0) return { single: null, multi: null };
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
-  for (const [key, value] of entries) {
-    single[key] = value; // API Gateway keeps the last value of a repeated parameter.
-    multi[key] = [...(multi[key] ?? []), value];
+  for (const [key, values] of grouped) {
+    // defineProperty: plain assignment of `__proto__` would set the prototype instead.
+    // API Gateway keeps the last value of a repeated parameter in the single-value map.
+    Object.defineProperty(single, key, {
+      value: values.at(-1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    Object.defineProperty(multi, key, {
+      value: values,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return { single, multi };
 };
 
+function* headerPairs(raw: string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i] ?? '', raw[i + 1] ?? ''];
+}
+
 export const toApiGatewayEvent = (
   request: IncomingMessage,
+  url: URL,
   resource: string,
   apiKey: string | undefined,
 ): APIGatewayProxyEvent => {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const query = singleAndMulti([...url.searchParams.entries()]);
-  const headerEntries: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-    headerEntries.push([request.rawHeaders[i] ?? '', request.rawHeaders[i + 1] ?? '']);
-  }
-  const headers = singleAndMulti(headerEntries);
-  const requestId = randomUUID();
+  const query = singleAndMulti(url.searchParams.entries());
+  const headers = singleAndMulti(headerPairs(request.rawHeaders));
   return {
     resource,
     path: url.pathname,
@@ -65,7 +86,7 @@ export const toApiGatewayEvent = (
       },
       path: url.pathname,
       stage: 'local',
-      requestId,
+      requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
       resourcePath: resource,

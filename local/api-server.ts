@@ -1,8 +1,11 @@
 // Local stand-in for API Gateway: checks the API key like a usage plan does, then invokes the
-// same Lambda handlers with the same REST proxy event shape. Every answer is JSON.
+// same Lambda handlers with the same REST proxy event shape. Every API answer is JSON — even for
+// requests node:http itself cannot parse — and it can also serve a static site (the dashboard).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type CorsPolicy, corsHeaders } from '../functions/common/http.js';
 import { toApiGatewayEvent } from './api-gateway-event.js';
 
 export type ApiHandler = (
@@ -16,11 +19,20 @@ export interface ApiRoute {
   requiresKey: boolean;
 }
 
+export interface StaticFile {
+  body: Uint8Array;
+  contentType: string;
+}
+
 export interface ApiServerOptions {
   host: string;
   port: number;
   apiKey: string;
   routes: Record<string, ApiRoute>;
+  /** Browser origins allowed to call the API (API Gateway's CORS setting). */
+  cors?: CorsPolicy;
+  /** Static files by path (e.g. the dashboard at `/`), served without a key. */
+  staticFiles?: (path: string) => StaticFile | undefined;
   log?: (message: string) => void;
 }
 
@@ -28,14 +40,6 @@ export interface ApiServer {
   url: string;
   close(): Promise<void>;
 }
-
-const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
-  res.writeHead(result.statusCode, {
-    'Content-Type': 'application/json',
-    ...(result.headers as Record<string, string>),
-  });
-  res.end(result.body);
-};
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   statusCode,
@@ -65,17 +69,28 @@ const lambdaContext = (name: string): Context =>
     succeed: () => undefined,
   }) as Context;
 
+const parseUrl = (raw: string | undefined): URL | undefined => {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+};
+
 export const handleApiRequest = async (
   req: IncomingMessage,
   options: Pick<ApiServerOptions, 'apiKey' | 'routes'>,
+  contexts: Map<string, Context> = new Map(),
 ): Promise<APIGatewayProxyResult> => {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const route = options.routes[path];
-  if (!route) return json(404, { error: `no route ${path}` });
+  const url = parseUrl(req.url);
+  if (!url) return json(400, { error: 'malformed request URL' });
+  const path = url.pathname;
+  const route = Object.hasOwn(options.routes, path) ? options.routes[path] : undefined;
+  if (!route) return json(404, { error: 'no such route' });
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return {
       ...json(405, { error: `method ${req.method} not allowed` }),
-      headers: { Allow: 'GET' },
+      headers: { 'Content-Type': 'application/json', Allow: 'GET, HEAD' },
     };
   }
   const rawKey = req.headers['x-api-key'];
@@ -84,18 +99,76 @@ export const handleApiRequest = async (
     if (!key) return json(401, { error: 'missing API key: send it in the x-api-key header' });
     if (!keyMatches(key, options.apiKey)) return json(403, { error: 'invalid API key' });
   }
-  return route.handler(toApiGatewayEvent(req, path, key), lambdaContext(path.slice(1) || 'root'));
+  let context = contexts.get(path);
+  if (!context) {
+    context = lambdaContext(path.slice(1) || 'root');
+    contexts.set(path, context);
+  }
+  return route.handler(toApiGatewayEvent(req, url, path, key), context);
+};
+
+const send = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: APIGatewayProxyResult,
+  cors: Record<string, string>,
+) => {
+  const body = result.statusCode === 304 ? '' : result.body;
+  res.writeHead(result.statusCode, {
+    'Content-Type': 'application/json',
+    ...cors,
+    ...(result.headers as Record<string, string> | undefined),
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+};
+
+/** What node:http could not parse (huge headers, bad bytes) still gets a JSON 400. */
+const answerClientError = (error: Error & { code?: string }, socket: Duplex) => {
+  if (!socket.writable || (error.code === 'ECONNRESET' && !socket.writable)) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    error: error.code === 'HPE_HEADER_OVERFLOW' ? 'request too large' : 'malformed request',
+  });
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 };
 
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
+  const contexts = new Map<string, Context>();
+  const policy = options.cors ?? { origins: [] };
   const server = createServer((req, res) => {
-    handleApiRequest(req, options)
-      .then((result) => send(res, result))
+    const cors = corsHeaders(policy, req.headers.origin);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    const file =
+      options.staticFiles && (req.method === 'GET' || req.method === 'HEAD')
+        ? options.staticFiles(parseUrl(req.url)?.pathname ?? '')
+        : undefined;
+    if (file) {
+      res.writeHead(200, {
+        'Content-Type': file.contentType,
+        'Content-Length': file.body.byteLength,
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.end(req.method === 'HEAD' ? undefined : file.body);
+      return;
+    }
+    handleApiRequest(req, options, contexts)
+      .then((result) => send(req, res, result, cors))
       .catch((error: unknown) => {
         options.log?.(`api error: ${error instanceof Error ? error.stack : String(error)}`);
-        send(res, json(500, { error: 'internal error' }));
+        send(req, res, json(500, { error: 'internal error' }), cors);
       });
   });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

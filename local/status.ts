@@ -1,10 +1,11 @@
-// GET /status for the local runtime: what a person or a script checks first — devices seen,
-// records stored, the last pipeline run and the model the endpoint serves.
+// GET /status for the local runtime: the Lambda's status (derived from the lake, identical on
+// AWS) plus what only the local runtime knows live — the broker's record counters and the
+// endpoint as the local SageMaker control plane describes it (variants, weights, a pending
+// blue/green deployment, i.e. a canary in flight).
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { CONTEXT_PREFIX } from '../functions/common/lake.js';
-import type { ModelCard } from '../functions/common/model-card.js';
+import { jsonResponse } from '../functions/common/http.js';
 import type { ObjectStore } from '../functions/common/ports.js';
-import type { RunRecord } from './run-record.js';
+import { cachedStatus } from '../functions/status/handler.js';
 
 export interface RuntimeCounters {
   /** Telemetry messages the broker's rule saw. */
@@ -19,52 +20,65 @@ export interface RuntimeCounters {
 export interface StatusDeps {
   store: ObjectStore;
   counters: RuntimeCounters;
-  modelCard: () => Promise<ModelCard | undefined>;
-  latestRun: (store: ObjectStore) => Promise<RunRecord | undefined>;
-  sagemaker: { describeEndpoint(r: { EndpointName: string }): Promise<Record<string, unknown>> };
+  sagemaker: { describeEndpoint(r: { EndpointName: string }): Promise<unknown> };
   endpointName: string;
+  now?: () => number;
+  /** How long one read of the lake is reused (the dashboard polls). */
+  ttlMs?: number;
+}
+
+interface VariantDescription {
+  VariantName?: string;
+  CurrentWeight?: number;
+  DesiredWeight?: number;
 }
 
 const endpointState = async (deps: StatusDeps) => {
   try {
-    const d = await deps.sagemaker.describeEndpoint({ EndpointName: deps.endpointName });
-    return { name: deps.endpointName, status: d.EndpointStatus, config: d.EndpointConfigName };
+    const d = (await deps.sagemaker.describeEndpoint({ EndpointName: deps.endpointName })) as {
+      EndpointStatus?: string;
+      EndpointConfigName?: string;
+      ProductionVariants?: VariantDescription[];
+      PendingDeploymentSummary?: { EndpointConfigName?: string };
+    };
+    return {
+      name: deps.endpointName,
+      status: d.EndpointStatus ?? 'Unknown',
+      config: d.EndpointConfigName ?? null,
+      variants: (d.ProductionVariants ?? []).map((v) => ({
+        name: v.VariantName ?? '',
+        currentWeight: v.CurrentWeight ?? null,
+        desiredWeight: v.DesiredWeight ?? null,
+      })),
+      pendingConfig: d.PendingDeploymentSummary?.EndpointConfigName ?? null,
+    };
   } catch {
-    return { name: deps.endpointName, status: 'NotDeployed' };
+    return { name: deps.endpointName, status: 'NotDeployed', config: null, variants: [] };
   }
 };
 
-export const makeStatusHandler = (deps: StatusDeps) => async (): Promise<APIGatewayProxyResult> => {
-  const [contextKeys, card, run, endpoint] = await Promise.all([
-    deps.store.list(CONTEXT_PREFIX),
-    deps.modelCard(),
-    deps.latestRun(deps.store),
-    endpointState(deps),
-  ]);
-  const withContext = contextKeys.map((k) => k.slice(CONTEXT_PREFIX.length).replace(/\.json$/, ''));
-  const devices = [...new Set([...deps.counters.devices, ...withContext])].sort();
-  const body = {
-    devices,
-    records: {
-      received: deps.counters.received,
-      stored: deps.counters.stored,
-      errors: deps.counters.errors,
-    },
-    lastRun: run ?? null,
-    model: card
-      ? {
-          version: card.version,
-          variant: card.variant,
-          deployedAt: card.deployedAt,
-          runId: card.runId,
-        }
-      : null,
-    endpoint,
-    generatedAt: new Date().toISOString(),
-  };
-  return {
-    statusCode: 200,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
+export const makeStatusHandler = (deps: StatusDeps) => {
+  const now = deps.now ?? Date.now;
+  const status = cachedStatus({ store: deps.store, now, ttlMs: deps.ttlMs ?? 1_000 });
+  return async (): Promise<APIGatewayProxyResult> => {
+    const [lake, endpoint] = await Promise.all([status(), endpointState(deps)]);
+    const devices = [...new Set([...deps.counters.devices, ...lake.devices])].sort();
+    // The endpoint itself knows best whether a rollout is under way right now.
+    const canary =
+      endpoint.pendingConfig && lake.canary.state !== 'in-flight'
+        ? { ...lake.canary, state: 'in-flight' as const, detail: endpoint.pendingConfig }
+        : lake.canary;
+    return jsonResponse(200, {
+      ...lake,
+      devices,
+      canary,
+      records: {
+        received: deps.counters.received,
+        stored: deps.counters.stored,
+        errors: deps.counters.errors,
+      },
+      endpoint,
+      generatedAt: new Date(now()).toISOString(),
+    });
   };
 };

@@ -1,34 +1,132 @@
-// GET /forecast — API Gateway (REST, proxy) → forecast core. The API key is enforced by API
-// Gateway (and by the local API server, which plays its part).
+// GET /forecast — API Gateway (REST, proxy) → forecast core, behind a per-hour forecast cache
+// with ETag/304. The API key is enforced by API Gateway (and by the local API server, which
+// plays its part).
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type Config, loadConfig } from '../common/config.js';
 import { createModelEndpoint, createObjectStore } from '../common/deps.js';
-import { badRequest, httpErrorHandler, jsonResponse } from '../common/http.js';
+import { floorHour, HOUR_MS } from '../common/device-context.js';
+import {
+  badRequest,
+  type CorsPolicy,
+  cors,
+  etagMatches,
+  headerValue,
+  httpErrorHandler,
+  parseCorsOrigins,
+  rejectRepeatedParameters,
+  unavailable,
+} from '../common/http.js';
 import { cachedModelCard } from '../common/model-card-source.js';
-import { type ForecastDeps, forecast } from './forecast.js';
-import { forecastQuerySchema } from './schema.js';
+import { type ForecastDeps, forecast, RETRY_AFTER_SECONDS } from './forecast.js';
+import { cacheKey, forecastEtag, SingleFlightCache, secondsLeftInHour } from './forecast-cache.js';
+import { DEFAULT_QUANTILES, type ForecastResponse, forecastQuerySchema } from './schema.js';
 
-const parseQuery = (event: APIGatewayProxyEvent, predictionLength: number) => {
-  const multi = event.multiValueQueryStringParameters ?? {};
-  const repeated = Object.entries(multi).find(([, values]) => (values?.length ?? 0) > 1);
-  if (repeated) throw badRequest(`parameter ${repeated[0]} is given more than once`);
-  const parsed = forecastQuerySchema(predictionLength).safeParse(event.queryStringParameters ?? {});
-  if (!parsed.success) {
-    throw badRequest(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-    );
-  }
-  return parsed.data;
+/** One computed forecast (full horizon) and its serialised answers per requested horizon. */
+interface CachedForecast {
+  response: ForecastResponse;
+  bodies: Map<number, string>;
+}
+
+export interface ForecastHandlerOptions {
+  cors?: CorsPolicy;
+  /** Forecasts kept per Lambda instance (each is a few KiB). */
+  cacheEntries?: number;
+}
+
+const sliced = (full: ForecastResponse, horizon: number): ForecastResponse => {
+  if (horizon === full.horizon) return full;
+  const quantiles: Record<string, number[]> = {};
+  for (const [q, values] of Object.entries(full.quantiles)) quantiles[q] = values.slice(0, horizon);
+  return { ...full, horizon, mean: full.mean.slice(0, horizon), quantiles };
 };
 
-export const makeHandler = (deps: ForecastDeps) =>
-  middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+const bodyFor = (entry: CachedForecast, horizon: number): string => {
+  let body = entry.bodies.get(horizon);
+  if (body === undefined) {
+    body = JSON.stringify(sliced(entry.response, horizon));
+    entry.bodies.set(horizon, body);
+  }
+  return body;
+};
+
+export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions = {}) => {
+  const schema = forecastQuerySchema(deps.predictionLength);
+  const cache = new SingleFlightCache<CachedForecast>(options.cacheEntries ?? 5_000, deps.now);
+  const etags = new Map<string, string>();
+
+  const parseQuery = (event: APIGatewayProxyEvent) => {
+    rejectRepeatedParameters(event);
+    const parsed = schema.safeParse(event.queryStringParameters ?? {});
+    if (!parsed.success) {
+      throw badRequest(
+        parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
+      );
+    }
+    return parsed.data;
+  };
+
+  const etagOf = (key: string, horizon: number): string => {
+    const id = `${key}\u0000${horizon}`;
+    let tag = etags.get(id);
+    if (tag === undefined) {
+      if (etags.size >= 20_000) etags.clear();
+      tag = forecastEtag(key, horizon);
+      etags.set(id, tag);
+    }
+    return tag;
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(cors(options.cors ?? { origins: [] }))
     .use(httpErrorHandler())
     .handler(async (event) => {
-      const query = parseQuery(event, deps.predictionLength);
-      return jsonResponse(200, await forecast(query, deps));
+      const query = parseQuery(event);
+      const horizon = query.horizon ?? deps.predictionLength;
+      const quantiles = query.quantiles ?? DEFAULT_QUANTILES;
+      const card = await deps.modelCard();
+      if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
+
+      const now = deps.now();
+      const hour = floorHour(now);
+      const key = cacheKey({
+        version: card.version,
+        deviceId: query.deviceId,
+        metric: query.metric,
+        hour,
+        quantiles,
+      });
+      const etag = etagOf(key, horizon);
+      const headers = {
+        'Content-Type': 'application/json',
+        // private: the answer is for API-key holders, not for shared caches.
+        'Cache-Control': `private, max-age=${secondsLeftInHour(now, hour)}`,
+        ETag: etag,
+      };
+      const ifNoneMatch = headerValue(event.headers, 'If-None-Match');
+      // "*" means "any current representation": only true once this instance has one.
+      if (
+        ifNoneMatch &&
+        etagMatches(ifNoneMatch, etag) &&
+        (ifNoneMatch.trim() !== '*' || cache.peek(key) !== undefined)
+      ) {
+        return { statusCode: 304, headers, body: '' };
+      }
+      const entry = await cache.get(key, hour + HOUR_MS, async () => ({
+        response: await forecast(
+          {
+            deviceId: query.deviceId,
+            metric: query.metric,
+            horizon: deps.predictionLength,
+            quantiles,
+          },
+          deps,
+        ),
+        bodies: new Map(),
+      }));
+      return { statusCode: 200, headers, body: bodyFor(entry, horizon) };
     });
+};
 
 export const createForecastDeps = (config: Config): ForecastDeps => {
   const store = createObjectStore(config);
@@ -41,4 +139,6 @@ export const createForecastDeps = (config: Config): ForecastDeps => {
   };
 };
 
-export const handler = makeHandler(createForecastDeps(loadConfig(process.env)));
+export const handler = makeHandler(createForecastDeps(loadConfig(process.env)), {
+  cors: parseCorsOrigins(process.env.CORS_ALLOW_ORIGINS),
+});

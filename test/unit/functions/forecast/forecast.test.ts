@@ -4,13 +4,14 @@ import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-
 import type { DeviceContext } from '../../../../functions/common/device-context.js';
 import { EndpointNotDeployedError } from '../../../../functions/common/errors.js';
 import { contextKey } from '../../../../functions/common/lake.js';
-import type { ModelCard } from '../../../../functions/common/model-card.js';
+import { ModelCard } from '../../../../functions/common/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
 import type { ForecastDeps } from '../../../../functions/forecast/forecast.js';
 import { makeHandler } from '../../../../functions/forecast/handler.js';
 
 const START = Date.parse('2026-11-20T00:00:00Z');
-const card: ModelCard = {
+// parse: the card's schema fills the fields this test does not care about.
+const card: ModelCard = ModelCard.parse({
   version: '20261125-000000',
   runId: 'run-1',
   trainingJobName: 'smogcast-20261125-000000',
@@ -20,7 +21,7 @@ const card: ModelCard = {
   categories: { devices: ['sim-001', 'sim-002'], metrics: ['o3', 'pm25'] },
   metrics: {},
   deployedAt: '2026-11-25T00:00:00.000Z',
-};
+});
 const context: DeviceContext = {
   deviceId: 'sim-002',
   lat: 39.9,

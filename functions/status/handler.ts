@@ -1,0 +1,60 @@
+// GET /status — pipeline health from the lake (context/, models/, runs/). One read of the lake
+// per few seconds per instance: a wall of dashboards costs no more than one.
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { loadConfig } from '../common/config.js';
+import { createObjectStore } from '../common/deps.js';
+import {
+  type CorsPolicy,
+  cors,
+  httpErrorHandler,
+  jsonResponse,
+  parseCorsOrigins,
+} from '../common/http.js';
+import type { ObjectStore } from '../common/ports.js';
+import { readFleet } from '../devices/fleet.js';
+import { SingleFlightCache } from '../forecast/forecast-cache.js';
+import { recentRegistry, recentRuns, servingCard } from './pipeline-records.js';
+import { buildStatus, type Status } from './status.js';
+
+export interface StatusDeps {
+  store: ObjectStore;
+  now: () => number;
+  /** Run records and registry entries shown. */
+  recent?: number;
+  ttlMs?: number;
+}
+
+export const readStatus = async (store: ObjectStore, now: number, recent = 10): Promise<Status> => {
+  const [fleet, champion, runs, registry] = await Promise.all([
+    readFleet(store),
+    servingCard(store),
+    recentRuns(store, recent),
+    recentRegistry(store, recent),
+  ]);
+  return buildStatus({ now, fleet, champion, runs, registry });
+};
+
+/** Reads the status at most once per `ttlMs`, concurrent callers sharing the read. */
+export const cachedStatus = (deps: StatusDeps) => {
+  const cache = new SingleFlightCache<Status>(1, deps.now);
+  return () =>
+    cache.get('status', deps.now() + (deps.ttlMs ?? 5_000), () =>
+      readStatus(deps.store, deps.now(), deps.recent),
+    );
+};
+
+export const makeHandler = (deps: StatusDeps, options: { cors?: CorsPolicy } = {}) => {
+  const status = cachedStatus(deps);
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(cors(options.cors ?? { origins: [] }))
+    .use(httpErrorHandler())
+    .handler(async () =>
+      jsonResponse(200, await status(), { 'Cache-Control': 'private, max-age=5' }),
+    );
+};
+
+export const handler = makeHandler(
+  { store: createObjectStore(loadConfig(process.env)), now: Date.now },
+  { cors: parseCorsOrigins(process.env.CORS_ALLOW_ORIGINS) },
+);

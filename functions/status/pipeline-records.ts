@@ -1,0 +1,68 @@
+// Lenient readers of what the pipeline leaves in the lake: run records (runs/), the model
+// registry (models/registry/) and the serving card. Lenient on purpose: the status page must keep
+// working while the retraining side grows new fields (drift scores, canary outcomes, …).
+import { z } from 'zod';
+import { RUNS_PREFIX } from '../common/lake.js';
+import { ModelCard, SERVING_CARD_KEY } from '../common/model-card.js';
+import type { ObjectStore } from '../common/ports.js';
+import { decodeText } from '../common/text.js';
+
+/** A run as the local runner records it (status) or as the record step summarises it (outcome). */
+export const RunRecord = z.looseObject({
+  runId: z.string(),
+  status: z.string().optional(),
+  outcome: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  states: z.array(z.string()).default([]),
+  version: z.string().nullish(),
+  error: z.unknown().optional(),
+  cause: z.string().optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const RegistryEntry = z.looseObject({
+  version: z.string(),
+  deployedAt: z.string().optional(),
+  decidedAt: z.string().optional(),
+  createdAt: z.string().optional(),
+  outcome: z.string().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+export type RegistryEntry = z.infer<typeof RegistryEntry>;
+
+const readJson = async (store: ObjectStore, key: string): Promise<unknown> => {
+  const bytes = await store.get(key);
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(decodeText(bytes));
+  } catch {
+    return undefined;
+  }
+};
+
+/** The newest `count` objects under `prefix` (keys sort by time), parsed, newest first. */
+const newest = async <T>(
+  store: ObjectStore,
+  prefix: string,
+  count: number,
+  schema: z.ZodType<T>,
+): Promise<T[]> => {
+  const keys = (await store.list(prefix)).filter((k) => k.endsWith('.json')).slice(-count);
+  const values = await Promise.all(keys.reverse().map((k) => readJson(store, k)));
+  return values.flatMap((v) => {
+    const parsed = schema.safeParse(v);
+    return parsed.success ? [parsed.data] : [];
+  });
+};
+
+export const recentRuns = (store: ObjectStore, count: number) =>
+  newest(store, RUNS_PREFIX, count, RunRecord);
+
+export const recentRegistry = (store: ObjectStore, count: number) =>
+  newest(store, 'models/registry/', count, RegistryEntry);
+
+export const servingCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
+  const parsed = ModelCard.safeParse(await readJson(store, SERVING_CARD_KEY));
+  return parsed.success ? parsed.data : undefined;
+};
