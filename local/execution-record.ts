@@ -1,35 +1,50 @@
-// A retrain execution as the local runtime records it (runs/<runId>.json in the lake): what the
-// status endpoint shows and what survives a restart.
-import { RUNS_PREFIX } from '../functions/common/lake.js';
+// A retrain execution as the local runtime saw it (executions/<runId>.json in the lake) — the
+// local counterpart of Step Functions' execution history: states entered, status, outcome.
+// The outcome itself is written by the record-run step (runs/<runId>.json), on AWS too.
+import type { Outcome } from '../functions/common/model-card.js';
 import type { ObjectStore } from '../functions/common/ports.js';
 import { decodeText } from '../functions/common/text.js';
 
-export interface RunRecord {
+export const EXECUTIONS_PREFIX = 'executions/';
+
+export interface ExecutionRecord {
   runId: string;
   startedAt: string;
   finishedAt?: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   /** States entered, in order. */
   states: string[];
-  /** The model version deployed by this run, when it succeeded. */
-  version?: string;
+  /** What the run decided (from its run summary), once it has finished. */
+  outcome?: Outcome;
+  reasons?: string[];
+  /** The model version this run trained, if it trained one. */
+  version?: string | null;
+  /** The execution's error, when it ended in a Fail state or an uncaught error. */
   error?: string;
   cause?: string;
 }
 
-export const runKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
+export const executionKey = (runId: string): string => `${EXECUTIONS_PREFIX}${runId}.json`;
 
-export const saveRun = (store: ObjectStore, run: RunRecord): Promise<void> =>
-  store.put(runKey(run.runId), `${JSON.stringify(run, null, 2)}\n`, 'application/json');
+export const saveExecution = (store: ObjectStore, record: ExecutionRecord): Promise<void> =>
+  store.put(executionKey(record.runId), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
 
-/** The newest run (run ids sort by time), if any. */
-export const latestRun = async (store: ObjectStore): Promise<RunRecord | undefined> => {
-  const keys = await store.list(RUNS_PREFIX);
-  const key = keys.at(-1);
-  if (!key) return undefined;
-  const bytes = await store.get(key);
-  return bytes ? (JSON.parse(decodeText(bytes)) as RunRecord) : undefined;
+/** The newest executions (run ids sort by time), newest first. */
+export const recentExecutions = async (
+  store: ObjectStore,
+  limit = 10,
+): Promise<ExecutionRecord[]> => {
+  const keys = (await store.list(EXECUTIONS_PREFIX)).slice(-limit).reverse();
+  const records: ExecutionRecord[] = [];
+  for (const key of keys) {
+    const bytes = await store.get(key);
+    if (bytes) records.push(JSON.parse(decodeText(bytes)) as ExecutionRecord);
+  }
+  return records;
 };
+
+export const latestExecution = async (store: ObjectStore): Promise<ExecutionRecord | undefined> =>
+  (await recentExecutions(store, 1))[0];
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

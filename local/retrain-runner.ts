@@ -32,6 +32,8 @@ export interface RetrainServices {
   /** Lambda functions by the substitution key that names them, e.g. PrepareDeepArFunctionArn. */
   lambdas: Record<string, (payload: unknown) => Promise<unknown>>;
   sagemaker: SageMakerControlPlane;
+  /** SNS Publish's local twin (the runtime's event log). */
+  notify(message: { TopicArn: string; Subject?: string; Message: string }): Promise<void>;
 }
 
 export interface RetrainRunOptions {
@@ -40,6 +42,8 @@ export interface RetrainRunOptions {
   services: RetrainServices;
   /** Milliseconds the endpoint wait loop pauses locally instead of the definition's Seconds. */
   endpointPollMs?: number;
+  /** Milliseconds between Retry attempts locally instead of the definition's intervals. */
+  retryIntervalMs?: number;
   onStateEvent?: (event: { type: string; state?: string; error?: string }) => void;
 }
 
@@ -98,44 +102,94 @@ const lambdaTask =
     Payload: await fn(input.Payload),
   });
 
+type TaskHandler = (input: never) => Promise<unknown>;
+
+/** The local twin of each service integration a Task state's Resource names. */
+const taskHandlerFor = (
+  resource: string,
+  services: RetrainServices,
+  lambdaByArn: Map<string, string>,
+  executionName: string,
+): TaskHandler | undefined => {
+  const sm = services.sagemaker;
+  const sageMakerCalls: Record<
+    string,
+    (r: Record<string, unknown>) => Promise<Record<string, unknown>>
+  > = {
+    'arn:aws:states:::sagemaker:createTrainingJob.sync': (r) => sm.createTrainingJob(r),
+    'arn:aws:states:::sagemaker:createModel': (r) => sm.createModel(r),
+    'arn:aws:states:::sagemaker:createEndpointConfig': (r) => sm.createEndpointConfig(r),
+    'arn:aws:states:::sagemaker:createEndpoint': (r) => sm.createEndpoint(r),
+    'arn:aws:states:::sagemaker:updateEndpoint': (r) => sm.updateEndpoint(r),
+    'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint': (r) => sm.describeEndpoint(r),
+  };
+  const call = sageMakerCalls[resource];
+  if (call) return sageMakerTask(call) as TaskHandler;
+  if (resource === 'arn:aws:states:::lambda:invoke') {
+    return (async (input: { FunctionName: string; Payload: unknown }) => {
+      const key = lambdaByArn.get(input.FunctionName);
+      const fn = key ? services.lambdas[key] : undefined;
+      if (!fn) throw new UnresolvedSubstitutionError([`lambda ${input.FunctionName}`]);
+      return lambdaTask(fn)(input);
+    }) as TaskHandler;
+  }
+  if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
+    return (async (input: { JobName: string; Arguments: Record<string, string> }) => {
+      const runId = input.Arguments['--run_id'] ?? executionName;
+      const startedOn = new Date().toISOString();
+      const summary = await services.runEtl({ runId });
+      return {
+        Id: `jr_${runId}`,
+        JobName: input.JobName,
+        JobRunState: 'SUCCEEDED',
+        StartedOn: startedOn,
+        CompletedOn: new Date().toISOString(),
+        Arguments: input.Arguments,
+        Summary: summary,
+      };
+    }) as TaskHandler;
+  }
+  if (resource === 'arn:aws:states:::sns:publish') {
+    return (async (input: { TopicArn: string; Subject?: string; Message: string }) => {
+      await services.notify(input);
+      return { MessageId: `local-${Date.now()}` };
+    }) as TaskHandler;
+  }
+  return undefined;
+};
+
+export class UnsupportedResourceError extends Error {
+  constructor(state: string, resource: string) {
+    super(`state ${state}: no local twin for ${resource}`);
+    this.name = 'UnsupportedResourceError';
+  }
+}
+
 export const runRetrain = async (options: RetrainRunOptions): Promise<Record<string, unknown>> => {
   const { StateMachine } = await import('aws-local-stepfunctions');
   const { services, substitutions } = options;
   const definition = await loadRetrainDefinition(substitutions);
-  const lambda = (key: string) => {
-    const fn = services.lambdas[key];
-    if (!fn) throw new UnresolvedSubstitutionError([`lambda ${key}`]);
-    return lambdaTask(fn);
-  };
-  const sm = services.sagemaker;
+  const lambdaByArn = new Map(
+    Object.keys(services.lambdas).map((key) => [substitutions[key] ?? key, key] as const),
+  );
+  const handlers: Record<string, TaskHandler> = {};
+  for (const [name, state] of Object.entries(
+    definition.States as Record<string, { Type: string; Resource?: string }>,
+  )) {
+    if (state.Type !== 'Task' || !state.Resource) continue;
+    const handler = taskHandlerFor(state.Resource, services, lambdaByArn, options.executionName);
+    if (!handler) throw new UnsupportedResourceError(name, state.Resource);
+    handlers[name] = handler;
+  }
   const overrides: Overrides = {
-    taskResourceLocalHandlers: {
-      RunEtl: async (input: { JobName: string; Arguments: Record<string, string> }) => {
-        const runId = input.Arguments['--run_id'] ?? options.executionName;
-        const startedOn = new Date().toISOString();
-        const summary = await services.runEtl({ runId });
-        return {
-          Id: `jr_${runId}`,
-          JobName: input.JobName,
-          JobRunState: 'SUCCEEDED',
-          StartedOn: startedOn,
-          CompletedOn: new Date().toISOString(),
-          Arguments: input.Arguments,
-          Summary: summary,
-        };
-      },
-      PrepareDeepAr: lambda('PrepareDeepArFunctionArn'),
-      Train: sageMakerTask((r) => sm.createTrainingJob(r)),
-      CreateModel: sageMakerTask((r) => sm.createModel(r)),
-      CreateEndpointConfig: sageMakerTask((r) => sm.createEndpointConfig(r)),
-      FindEndpoint: sageMakerTask((r) => sm.describeEndpoint(r)),
-      CreateEndpoint: sageMakerTask((r) => sm.createEndpoint(r)),
-      UpdateEndpoint: sageMakerTask((r) => sm.updateEndpoint(r)),
-      DescribeEndpoint: sageMakerTask((r) => sm.describeEndpoint(r)),
-      RecordDeployment: lambda('RecordDeploymentFunctionArn'),
-    },
+    taskResourceLocalHandlers: handlers,
     waitTimeOverrides: { WaitForEndpoint: options.endpointPollMs ?? 500 },
-    retryIntervalOverrides: {},
+    retryIntervalOverrides:
+      options.retryIntervalMs === undefined
+        ? {}
+        : Object.fromEntries(
+            Object.keys(handlers).map((n) => [n, options.retryIntervalMs as number]),
+          ),
   };
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: true, checkPaths: true },

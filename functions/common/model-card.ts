@@ -1,10 +1,16 @@
-// The serving model card (models/serving.json): which model version the endpoint runs and the
-// category maps it was trained with, so the forecast API can build DeepAR `cat` features.
+// The model registry in the lake (models/): one entry per trained version, the serving card
+// (models/serving.json: the champion the endpoint runs, with the category maps the forecast API
+// needs for DeepAR `cat`), and one summary per retrain run (runs/<runId>.json).
 import { z } from 'zod';
-import { MODELS_PREFIX } from './lake.js';
+import { MODELS_PREFIX, RUNS_PREFIX } from './lake.js';
 
 export const SERVING_CARD_KEY = `${MODELS_PREFIX}serving.json`;
-export const registryKey = (version: string): string => `${MODELS_PREFIX}registry/${version}.json`;
+export const REGISTRY_PREFIX = `${MODELS_PREFIX}registry/`;
+export const registryKey = (version: string): string => `${REGISTRY_PREFIX}${version}.json`;
+export const runSummaryKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
+
+/** The production variant name every endpoint config uses (stable, so rollback alarms can watch it). */
+export const PRIMARY_VARIANT = 'primary';
 
 export const Categories = z.object({
   devices: z.array(z.string()),
@@ -12,15 +18,80 @@ export const Categories = z.object({
 });
 export type Categories = z.infer<typeof Categories>;
 
+const HistogramSchema = z.object({ counts: z.array(z.number()), total: z.number() });
+export const DriftProfileSchema = z.record(z.string(), HistogramSchema);
+
+export const Outcome = z.enum(['skipped', 'promoted', 'rejected', 'rolled-back', 'failed']);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const Evaluation = z.object({
+  promote: z.boolean(),
+  reason: z.string(),
+  challengerWql: z.number().nullable(),
+  championWql: z.number().nullable(),
+  championVersion: z.string().nullable(),
+  margin: z.number(),
+});
+export type Evaluation = z.infer<typeof Evaluation>;
+
+export const DriftReport = z.object({
+  train: z.boolean(),
+  reasons: z.array(z.string()),
+  championVersion: z.string().nullable(),
+  psi: z.record(z.string(), z.number()),
+  /** The champion's wQL on the newest held-out window, and its backtest wQL at training time. */
+  championRecentWql: z.number().nullable(),
+  championBacktestWql: z.number().nullable(),
+  championAgeHours: z.number().nullable(),
+  profile: DriftProfileSchema,
+});
+export type DriftReport = z.infer<typeof DriftReport>;
+
 export const ModelCard = z.object({
   version: z.string(),
   runId: z.string(),
   trainingJobName: z.string(),
   modelDataUrl: z.string(),
   endpointName: z.string(),
+  endpointConfigName: z.string().default(''),
   variant: z.string(),
   categories: Categories,
   metrics: z.record(z.string(), z.number()).default({}),
+  profile: DriftProfileSchema.default({}),
   deployedAt: z.string(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
+
+export const RegistryEntry = z.object({
+  version: z.string(),
+  runId: z.string(),
+  trainingJobName: z.string(),
+  modelDataUrl: z.string().nullable(),
+  hyperParameters: z.record(z.string(), z.string()),
+  dataWindow: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
+  categories: Categories.nullable(),
+  profile: DriftProfileSchema,
+  metrics: z.record(z.string(), z.number()),
+  evaluation: Evaluation.nullable(),
+  deployment: z
+    .object({ strategy: z.string(), endpointConfigName: z.string().nullable() })
+    .nullable(),
+  outcome: Outcome,
+  reason: z.string(),
+  createdAt: z.string(),
+  decidedAt: z.string(),
+});
+export type RegistryEntry = z.infer<typeof RegistryEntry>;
+
+export const RunSummary = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  outcome: Outcome,
+  reasons: z.array(z.string()),
+  version: z.string().nullable(),
+  drift: DriftReport.omit({ profile: true }).nullable(),
+  evaluation: Evaluation.nullable(),
+  error: z.object({ name: z.string(), cause: z.string() }).nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;

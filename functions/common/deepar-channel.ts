@@ -1,0 +1,30 @@
+// Reads one run's DeepAR channel and category maps back from the lake: what the drift check
+// profiles and the champion is scored on.
+import { type ParsedSeries, parseSeriesLine } from './deepar.js';
+import { deeparRunPrefix } from './lake.js';
+import { Categories } from './model-card.js';
+import type { ObjectStore } from './ports.js';
+import { decodeText, splitLines } from './text.js';
+
+export const readChannel = async (
+  store: ObjectStore,
+  runId: string,
+  channel: 'train' | 'test',
+): Promise<ParsedSeries[]> => {
+  const prefix = `${deeparRunPrefix(runId)}${channel}/`;
+  const series: ParsedSeries[] = [];
+  for (const key of await store.list(prefix)) {
+    const bytes = await store.get(key);
+    if (!bytes) continue;
+    for (const line of splitLines(decodeText(bytes))) series.push(parseSeriesLine(line));
+  }
+  return series;
+};
+
+export const readCategories = async (
+  store: ObjectStore,
+  runId: string,
+): Promise<Categories | undefined> => {
+  const bytes = await store.get(`${deeparRunPrefix(runId)}categories.json`);
+  return bytes ? Categories.parse(JSON.parse(decodeText(bytes))) : undefined;
+};

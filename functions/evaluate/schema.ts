@@ -1,0 +1,13 @@
+// evaluate's input: the challenger's training metrics and what check-drift measured of the champion.
+import { z } from 'zod';
+
+export const EvaluateInput = z.object({
+  /** SageMaker's FinalMetricDataList of the training job. */
+  challengerMetrics: z.array(z.object({ MetricName: z.string(), Value: z.number() })).default([]),
+  championVersion: z.string().nullable(),
+  championRecentWql: z.number().nullable(),
+  championBacktestWql: z.number().nullable(),
+  /** Required relative improvement over the champion, e.g. 0.02 = 2% lower wQL. */
+  promotionMargin: z.coerce.number().min(-1).max(1).default(0.02),
+});
+export type EvaluateInput = z.infer<typeof EvaluateInput>;

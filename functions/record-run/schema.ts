@@ -1,0 +1,27 @@
+// record-run's input: the outcome the state machine reached and the whole execution state.
+import { z } from 'zod';
+import { DriftReport, Evaluation, Outcome } from '../common/model-card.js';
+
+export const RunState = z.object({
+  runId: z.string().min(1),
+  startedAt: z.string(),
+  endpointName: z.string(),
+  hyperParameters: z.record(z.string(), z.string()).default({}),
+  deployment: z.object({ strategy: z.string() }).loose().optional(),
+  prepare: z.object({ version: z.string() }).loose().optional(),
+  drift: DriftReport.optional(),
+  training: z
+    .object({
+      trainingJobName: z.string(),
+      modelDataUrl: z.string(),
+      metrics: z.array(z.object({ MetricName: z.string(), Value: z.number() })).optional(),
+    })
+    .optional(),
+  evaluation: Evaluation.optional(),
+  endpoint: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
+  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+export type RunState = z.infer<typeof RunState>;
+
+export const RecordRunInput = z.object({ outcome: Outcome, state: RunState });
+export type RecordRunInput = z.infer<typeof RecordRunInput>;

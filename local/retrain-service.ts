@@ -1,0 +1,214 @@
+// The local retrain service: what EventBridge + Step Functions + the step Lambdas are on AWS.
+// Builds the definition's substitutions from the runtime settings, wires every Task to its local
+// twin, runs one execution at a time and records each execution and its outcome.
+import { randomBytes } from 'node:crypto';
+import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/handler.js';
+import { RunSummary, runSummaryKey } from '../functions/common/model-card.js';
+import type { ModelCardSource } from '../functions/common/model-card-source.js';
+import type { ModelEndpoint, ObjectStore } from '../functions/common/ports.js';
+import { decodeText } from '../functions/common/text.js';
+import { runEtl } from '../functions/etl/etl.js';
+import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
+import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
+import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
+import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
+import { SerialQueue } from './serial-queue.js';
+
+/** The retraining policy and deployment strategy (per stage on AWS: serverless.yml params). */
+export interface RetrainPolicy {
+  strategy: 'canary' | 'linear' | 'all-at-once';
+  canaryPercent: number;
+  linearStepPercent: number;
+  /** Bake period after each traffic shift, seconds (scaled down locally by the endpoint). */
+  bakeSeconds: number;
+  terminationWaitSeconds: number;
+  psiThreshold: number;
+  qualityDriftRatio: number;
+  maxModelAgeHours: number;
+  promotionMargin: number;
+}
+
+export const DEFAULT_POLICY: RetrainPolicy = {
+  strategy: 'canary',
+  canaryPercent: 25,
+  linearStepPercent: 25,
+  bakeSeconds: 300,
+  terminationWaitSeconds: 60,
+  psiThreshold: 0.2,
+  qualityDriftRatio: 1.5,
+  maxModelAgeHours: 168,
+  promotionMargin: 0.02,
+};
+
+/** Names of the rollback alarms the deployment names; the local endpoint defines them. */
+export const LOCAL_ROLLBACK_ALARMS = {
+  errors: 'smogcast-local-primary-5xx',
+  latency: 'smogcast-local-primary-latency',
+};
+
+export interface RetrainServiceOptions {
+  store: ObjectStore;
+  sagemaker: SageMakerControlPlane;
+  endpoint: ModelEndpoint;
+  modelCard: ModelCardSource;
+  bucket: string;
+  endpointName: string;
+  predictionLength: number;
+  contextLength: number;
+  historyDays: number;
+  policy: RetrainPolicy;
+  /** Delivers buffered ingestion before a run, so the ETL sees every acknowledged reading. */
+  beforeRun: () => Promise<void>;
+  endpointPollMs: number;
+  log: (message: string) => void;
+  now?: () => number;
+}
+
+const LAMBDA_ARN = (name: string) =>
+  `arn:aws:lambda:us-east-1:000000000000:function:smogcast-local-${name}`;
+
+export const localSubstitutions = (
+  o: Pick<
+    RetrainServiceOptions,
+    'bucket' | 'endpointName' | 'predictionLength' | 'contextLength' | 'historyDays'
+  >,
+  policy: RetrainPolicy,
+): Record<string, string> => ({
+  LakeBucket: o.bucket,
+  EndpointName: o.endpointName,
+  PredictionLength: String(o.predictionLength),
+  ContextLength: String(o.contextLength),
+  Epochs: '1',
+  Likelihood: 'student-T',
+  HistoryDays: String(o.historyDays),
+  GlueJobName: 'smogcast-etl-local',
+  PrepareDeepArFunctionArn: LAMBDA_ARN('prepare-deepar'),
+  CheckDriftFunctionArn: LAMBDA_ARN('check-drift'),
+  EvaluateFunctionArn: LAMBDA_ARN('evaluate'),
+  RecordRunFunctionArn: LAMBDA_ARN('record-run'),
+  DeepArImage: 'local/smogcast-forecaster:latest',
+  SageMakerRoleArn: 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker',
+  TrainingInstanceType: 'local',
+  EndpointInstanceType: 'local',
+  EndpointInstanceCount: policy.strategy === 'all-at-once' ? '1' : '2',
+  NotificationTopicArn: 'arn:aws:sns:us-east-1:000000000000:smogcast-local-notifications',
+  PsiThreshold: String(policy.psiThreshold),
+  QualityDriftRatio: String(policy.qualityDriftRatio),
+  MaxModelAgeHours: String(policy.maxModelAgeHours),
+  PromotionMargin: String(policy.promotionMargin),
+  DeploymentStrategy: policy.strategy,
+  CanaryPercent: String(policy.canaryPercent),
+  LinearStepPercent: String(policy.linearStepPercent),
+  BakeSeconds: String(policy.bakeSeconds),
+  TerminationWaitSeconds: String(policy.terminationWaitSeconds),
+  Variant5xxAlarmName: LOCAL_ROLLBACK_ALARMS.errors,
+  VariantLatencyAlarmName: LOCAL_ROLLBACK_ALARMS.latency,
+});
+
+export interface RetrainService {
+  /**
+   * Runs the state machine once, after any run in progress. `policy` overrides this run only;
+   * `substitutions` overrides raw definition values (e.g. a hyperparameter) for this run only.
+   */
+  run(
+    policy?: Partial<RetrainPolicy>,
+    substitutions?: Record<string, string>,
+  ): Promise<ExecutionRecord>;
+  idle(): Promise<void>;
+}
+
+const invoke = (fn: (event: unknown, context: never) => Promise<unknown>) => (payload: unknown) =>
+  fn(payload, {} as never);
+
+export const createRetrainService = (options: RetrainServiceOptions): RetrainService => {
+  const { store, log } = options;
+  const now = options.now ?? Date.now;
+  const queue = new SerialQueue();
+  const lambdas = {
+    PrepareDeepArFunctionArn: invoke(makePrepareHandler({ store }) as never),
+    CheckDriftFunctionArn: invoke(
+      makeCheckDriftHandler({
+        store,
+        endpoint: options.endpoint,
+        modelCard: options.modelCard,
+        now,
+      }) as never,
+    ),
+    EvaluateFunctionArn: invoke(makeEvaluateHandler() as never),
+    RecordRunFunctionArn: invoke(makeRecordRunHandler({ store, now }) as never),
+  };
+
+  const readSummary = async (runId: string): Promise<RunSummary | undefined> => {
+    const bytes = await store.get(runSummaryKey(runId));
+    return bytes ? RunSummary.parse(JSON.parse(decodeText(bytes))) : undefined;
+  };
+
+  const runOnce = async (
+    overrides: Partial<RetrainPolicy> = {},
+    extra: Record<string, string> = {},
+  ): Promise<ExecutionRecord> => {
+    await options.beforeRun();
+    const policy = { ...options.policy, ...overrides };
+    const runId = newRunId(now(), randomBytes(3).toString('hex'));
+    const record: ExecutionRecord = {
+      runId,
+      startedAt: new Date(now()).toISOString(),
+      status: 'RUNNING',
+      states: [],
+    };
+    await saveExecution(store, record);
+    log(`retrain ${runId}: started`);
+    try {
+      await runRetrain({
+        executionName: runId,
+        substitutions: { ...localSubstitutions(options, policy), ...extra },
+        services: {
+          runEtl: ({ runId: id }) => runEtl({ runId: id }, { store, now, log }),
+          lambdas,
+          sagemaker: options.sagemaker,
+          notify: async (message) => {
+            log(`notification: ${message.Subject ?? ''} — ${message.Message}`);
+            await store.put(
+              `notifications/${runId}.json`,
+              `${JSON.stringify(message, null, 2)}\n`,
+              'application/json',
+            );
+          },
+        },
+        endpointPollMs: options.endpointPollMs,
+        retryIntervalMs: 100,
+        onStateEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state) {
+            record.states.push(event.state);
+            log(`retrain ${runId}: ${event.state}`);
+          }
+        },
+      });
+      record.status = 'SUCCEEDED';
+    } catch (error) {
+      const e = error as Error;
+      Object.assign(record, { status: 'FAILED', error: e.name, cause: e.message });
+    }
+    // The decision (skipped/promoted/rejected/rolled back/failed) is the record step's to tell.
+    const summary = await readSummary(runId).catch(() => undefined);
+    if (summary)
+      Object.assign(record, {
+        outcome: summary.outcome,
+        reasons: summary.reasons,
+        version: summary.version,
+      });
+    if (record.outcome === 'promoted') options.modelCard.invalidate();
+    record.finishedAt = new Date(now()).toISOString();
+    await saveExecution(store, record);
+    log(
+      `retrain ${runId}: ${record.outcome ?? record.status}${record.version ? ` (model ${record.version})` : ''} — ${(record.reasons ?? [record.cause ?? '']).join('; ')}`,
+    );
+    return record;
+  };
+
+  return {
+    run: (policy, substitutions) => queue.run(() => runOnce(policy, substitutions)),
+    idle: () => queue.idle(),
+  };
+};

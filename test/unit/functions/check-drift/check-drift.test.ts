@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { checkDrift } from '../../../../functions/check-drift/check-drift.js';
+import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
+import { encodeSeriesLine } from '../../../../functions/common/deepar.js';
+import { BIN_EDGES, histogram } from '../../../../functions/common/drift.js';
+import type { ModelCard } from '../../../../functions/common/model-card.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const START = Date.parse('2026-11-20T00:00:00Z');
+const P = 4;
+const policy = { psiThreshold: 0.2, qualityDriftRatio: 1.5, maxModelAgeHours: 168 };
+const level = (scale: number) => Array.from({ length: 48 }, (_, h) => scale * (20 + (h % 24)));
+
+const champion = (overrides: Partial<ModelCard> = {}): ModelCard => ({
+  version: 'v1',
+  runId: 'run-0',
+  trainingJobName: 'smogcast-v1',
+  modelDataUrl: 's3://lake/m.tar.gz',
+  endpointName: 'smogcast',
+  endpointConfigName: 'smogcast-v1',
+  variant: 'primary',
+  categories: { devices: ['b', 'a'], metrics: ['o3', 'pm25'] },
+  metrics: { 'test:mean_wQuantileLoss': 0.1 },
+  profile: { pm25: histogram(level(1), BIN_EDGES.pm25) },
+  deployedAt: new Date(NOW - 24 * 3_600_000).toISOString(),
+  ...overrides,
+});
+
+/** Answers every instance with a constant forecast, remembering what it was sent. */
+class ConstantEndpoint implements ModelEndpoint {
+  requests: DeepArRequest[] = [];
+  constructor(private readonly value: number) {}
+  async invoke(request: DeepArRequest) {
+    this.requests.push(request);
+    const v = Array.from({ length: P }, () => this.value);
+    const predictions = request.instances.map(() => ({
+      mean: v,
+      quantiles: { '0.1': v, '0.5': v, '0.9': v },
+    }));
+    return { body: { predictions }, variant: 'primary' };
+  }
+}
+
+const setup = async (scale: number) => {
+  const store = new MemoryObjectStore('lake');
+  await store.put(
+    'deepar/run-1/categories.json',
+    JSON.stringify({ devices: ['a', 'c'], metrics: ['o3', 'pm25'] }),
+  );
+  const lines = [
+    encodeSeriesLine({ start: START, target: level(scale), cat: [0, 1] }),
+    encodeSeriesLine({ start: START, target: level(scale), cat: [1, 1] }),
+  ];
+  await store.put('deepar/run-1/test/data.json', `${lines.join('\n')}\n`);
+  return store;
+};
+
+describe('check-drift', () => {
+  it('trains when there is no champion', async () => {
+    const store = await setup(1);
+    const report = await checkDrift(
+      { runId: 'run-1', predictionLength: P, policy },
+      {
+        store,
+        endpoint: new ConstantEndpoint(0),
+        modelCard: async () => undefined,
+        now: () => NOW,
+      },
+    );
+    expect(report).toMatchObject({
+      train: true,
+      reasons: ['no champion model yet'],
+      championVersion: null,
+    });
+    expect(report.profile.pm25?.total).toBe(96);
+  });
+
+  it('skips when data and champion quality are stable, scoring the champion on known devices only', async () => {
+    // Prepare: the champion forecasts the actual hourly pattern's level closely.
+    const store = await setup(1);
+    const endpoint = new ConstantEndpoint(45);
+    // Act
+    const report = await checkDrift(
+      { runId: 'run-1', predictionLength: P, policy },
+      {
+        store,
+        endpoint,
+        modelCard: async () => champion({ metrics: { 'test:mean_wQuantileLoss': 0.2 } }),
+        now: () => NOW,
+      },
+    );
+    // Assess
+    expect(report.train).toBe(false);
+    expect(report.reasons[0]).toMatch(/^no drift/);
+    expect(report.psi.pm25).toBeLessThan(0.01);
+    // Device "a" is champion index 1; device "c" is unknown to the champion and not sent.
+    expect(endpoint.requests[0]?.instances).toHaveLength(1);
+    expect(endpoint.requests[0]?.instances[0]?.cat).toEqual([1, 1]);
+    expect(endpoint.requests[0]?.instances[0]?.target).toHaveLength(48 - P);
+    expect(report.championRecentWql).not.toBeNull();
+  });
+
+  it('reports data drift, model drift and age with their numbers', async () => {
+    const store = await setup(4);
+    const report = await checkDrift(
+      { runId: 'run-1', predictionLength: P, policy },
+      {
+        store,
+        endpoint: new ConstantEndpoint(0),
+        modelCard: async () =>
+          champion({ deployedAt: new Date(NOW - 200 * 3_600_000).toISOString() }),
+        now: () => NOW,
+      },
+    );
+    expect(report.train).toBe(true);
+    expect(report.reasons.join('\n')).toMatch(/200 h old/);
+    expect(report.reasons.join('\n')).toMatch(/data drift: PSI\(pm25\)/);
+    expect(report.reasons.join('\n')).toMatch(/model drift: champion wQL/);
+  });
+});

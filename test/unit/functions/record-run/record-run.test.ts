@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
+import { SERVING_CARD_KEY } from '../../../../functions/common/model-card.js';
+import { decodeText } from '../../../../functions/common/text.js';
+import { recordRun } from '../../../../functions/record-run/record-run.js';
+import type { RunState } from '../../../../functions/record-run/schema.js';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const drift = {
+  train: true,
+  reasons: ['data drift: PSI(pm25) = 0.4 > 0.2'],
+  championVersion: 'v0',
+  psi: { pm25: 0.4 },
+  championRecentWql: 0.3,
+  championBacktestWql: 0.2,
+  championAgeHours: 5,
+  profile: { pm25: { counts: [1, 2], total: 3 } },
+};
+const trained: RunState = {
+  runId: 'run-1',
+  startedAt: '2026-11-25T11:00:00.000Z',
+  endpointName: 'smogcast',
+  hyperParameters: { prediction_length: '24' },
+  deployment: { strategy: 'canary' },
+  prepare: { version: '20261125-110000' },
+  drift,
+  training: {
+    trainingJobName: 'smogcast-20261125-110000',
+    modelDataUrl: 's3://lake/models/artifacts/x/output/model.tar.gz',
+    metrics: [{ MetricName: 'test:mean_wQuantileLoss', Value: 0.25 }],
+  },
+  evaluation: {
+    promote: true,
+    reason: 'better: …',
+    challengerWql: 0.25,
+    championWql: 0.3,
+    championVersion: 'v0',
+    margin: 0.02,
+  },
+  endpoint: { status: 'InService', endpointConfigName: 'smogcast-20261125-110000' },
+};
+
+const read = async (store: MemoryObjectStore, key: string) => {
+  const bytes = await store.get(key);
+  return bytes ? JSON.parse(decodeText(bytes)) : undefined;
+};
+
+const setup = async () => {
+  const store = new MemoryObjectStore('lake');
+  await store.put(
+    'deepar/run-1/categories.json',
+    JSON.stringify({ devices: ['a'], metrics: ['o3'] }),
+  );
+  await store.put(
+    'deepar/run-1/profile.json',
+    JSON.stringify({ windowStart: 0, windowEnd: 3_600_000 }),
+  );
+  return store;
+};
+
+describe('record-run', () => {
+  it('records a promotion: registry entry, serving card and run summary', async () => {
+    const store = await setup();
+    const result = await recordRun(
+      { outcome: 'promoted', state: trained },
+      { store, now: () => NOW },
+    );
+    expect(result).toMatchObject({
+      outcome: 'promoted',
+      version: '20261125-110000',
+      variant: 'primary',
+    });
+    const entry = await read(store, 'models/registry/20261125-110000.json');
+    expect(entry).toMatchObject({
+      outcome: 'promoted',
+      metrics: { 'test:mean_wQuantileLoss': 0.25 },
+      dataWindow: { start: '1970-01-01T00:00:00.000Z', end: '1970-01-01T01:00:00.000Z' },
+      deployment: { strategy: 'canary', endpointConfigName: 'smogcast-20261125-110000' },
+    });
+    const card = await read(store, SERVING_CARD_KEY);
+    expect(card).toMatchObject({
+      version: '20261125-110000',
+      categories: { devices: ['a'] },
+      profile: drift.profile,
+    });
+    const summary = await read(store, 'runs/run-1.json');
+    expect(summary).toMatchObject({ outcome: 'promoted', version: '20261125-110000' });
+    expect(summary.drift.profile).toBeUndefined();
+  });
+
+  it.each(['rejected', 'rolled-back', 'failed'] as const)(
+    'records a %s challenger in the registry and leaves the serving card alone',
+    async (outcome) => {
+      const store = await setup();
+      await store.put(SERVING_CARD_KEY, '{"version":"v0"}');
+      const state = {
+        ...trained,
+        failure: { Error: 'SageMaker.ValidationException', Cause: 'boom' },
+      };
+      await recordRun({ outcome, state }, { store, now: () => NOW });
+      expect((await read(store, 'models/registry/20261125-110000.json')).outcome).toBe(outcome);
+      expect(await read(store, SERVING_CARD_KEY)).toEqual({ version: 'v0' });
+      expect((await read(store, 'runs/run-1.json')).outcome).toBe(outcome);
+    },
+  );
+
+  it('records a skipped run without a registry entry, with the drift reasons', async () => {
+    const store = await setup();
+    const { training: _t, evaluation: _e, ...skipped } = trained;
+    const result = await recordRun(
+      {
+        outcome: 'skipped',
+        state: { ...skipped, drift: { ...drift, train: false, reasons: ['no drift: …'] } },
+      },
+      { store, now: () => NOW },
+    );
+    expect(result).toMatchObject({ outcome: 'skipped', version: null, reasons: ['no drift: …'] });
+    expect(await store.list('models/')).toEqual([]);
+  });
+
+  it('records a failure before training with its error', async () => {
+    const store = await setup();
+    const state: RunState = {
+      runId: 'run-1',
+      startedAt: trained.startedAt,
+      endpointName: 'smogcast',
+      hyperParameters: {},
+      failure: { Error: 'NoCuratedDataError', Cause: 'no curated Parquet under curated/' },
+    };
+    await recordRun({ outcome: 'failed', state }, { store, now: () => NOW });
+    const summary = await read(store, 'runs/run-1.json');
+    expect(summary).toMatchObject({
+      outcome: 'failed',
+      error: { name: 'NoCuratedDataError' },
+      reasons: ['NoCuratedDataError: no curated Parquet under curated/'],
+    });
+  });
+});
