@@ -10,6 +10,10 @@ export interface ParquetColumnSpec {
   name: string;
   type: ParquetColumnType;
   nullable: boolean;
+  /** Default: dictionary when it pays off, else PLAIN (hyparquet-writer's sampler decides). */
+  encoding?: 'PLAIN' | 'DELTA_BINARY_PACKED';
+  /** Min/max statistics in the footer (default true): what readers prune row groups with. */
+  statistics?: boolean;
 }
 
 export type ColumnValues = Array<string | number | null>;
@@ -44,26 +48,42 @@ const schemaElement = (spec: ParquetColumnSpec) => {
   }
 };
 
-const toStored = (spec: ParquetColumnSpec, values: ColumnValues): unknown[] =>
-  spec.type === 'INT64' || spec.type === 'TIMESTAMP_UTC_MILLIS'
-    ? values.map((v) => (v === null ? null : BigInt(v)))
-    : values;
+const toStored = (spec: ParquetColumnSpec, values: ColumnValues): unknown[] | BigInt64Array => {
+  if (spec.type !== 'INT64' && spec.type !== 'TIMESTAMP_UTC_MILLIS') return values;
+  if (!spec.nullable) return BigInt64Array.from(values, (v) => BigInt(v ?? 0));
+  return values.map((v) => (v === null ? null : BigInt(v)));
+};
+
+export interface WriteParquetOptions {
+  /** Rows per row group: the unit a streaming reader decodes at a time. */
+  rowGroupSize?: number;
+}
 
 /** Snappy-compressed Parquet bytes of equally long columns. */
 export const writeParquet = (
   specs: readonly ParquetColumnSpec[],
   columns: Record<string, ColumnValues>,
+  options: WriteParquetOptions = {},
 ): Uint8Array => {
   const columnData: ColumnSource[] = specs.map((spec) => ({
     name: spec.name,
     data: toStored(spec, columns[spec.name] ?? []),
     nullable: spec.nullable,
+    ...(spec.encoding ? { encoding: spec.encoding } : {}),
+    ...(spec.statistics === false ? { statistics: false } : {}),
   }));
   const schema = [
     { name: 'root', num_children: specs.length },
     ...specs.map(schemaElement),
   ] as Parameters<typeof parquetWriteBuffer>[0]['schema'];
-  return new Uint8Array(parquetWriteBuffer({ columnData, schema, codec: 'SNAPPY' }));
+  return new Uint8Array(
+    parquetWriteBuffer({
+      columnData,
+      schema,
+      codec: 'SNAPPY',
+      rowGroupSize: options.rowGroupSize ?? 100_000,
+    }),
+  );
 };
 
 const toPlain = (value: unknown): string | number | null => {
@@ -80,6 +100,44 @@ const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
 /** Number of rows a Parquet file holds, from its footer only. */
 export const parquetRowCount = (bytes: Uint8Array): number =>
   Number(parquetMetadata(toArrayBuffer(bytes)).num_rows);
+
+/** Row count of each row group, from the footer. */
+export const parquetRowGroups = (bytes: Uint8Array): number[] =>
+  parquetMetadata(toArrayBuffer(bytes)).row_groups.map((group) => Number(group.num_rows));
+
+/**
+ * Reads the named columns one row group at a time, so a caller never holds more than one
+ * group's decoded values (plus the file's bytes).
+ */
+export const forEachRowGroup = async (
+  bytes: Uint8Array,
+  names: readonly string[],
+  onGroup: (columns: Record<string, ColumnValues>, rows: number) => void | Promise<void>,
+): Promise<void> => {
+  const file = toArrayBuffer(bytes);
+  const metadata = parquetMetadata(file);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows);
+    const out: Record<string, ColumnValues> = {};
+    for (const name of names) out[name] = new Array<string | number | null>(rows).fill(null);
+    await parquetRead({
+      file,
+      metadata,
+      columns: [...names],
+      rowStart,
+      rowEnd: rowStart + rows,
+      onChunk: ({ columnName, columnData, rowStart: chunkStart }) => {
+        const target = out[columnName];
+        if (!target) return;
+        const offset = chunkStart - rowStart;
+        for (let i = 0; i < columnData.length; i++) target[offset + i] = toPlain(columnData[i]);
+      },
+    });
+    await onGroup(out, rows);
+    rowStart += rows;
+  }
+};
 
 /**
  * Reads the named columns into plain JS arrays: INT64 as number (epoch ms fit easily in 2^53),

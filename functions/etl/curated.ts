@@ -1,38 +1,18 @@
-// Reading the curated layer back: row-wise for the ETL's merge, column-wise for prepare-deepar.
-import { CURATED_PREFIX } from '../common/lake.js';
-import { type ColumnValues, readParquetColumns, writeParquet } from '../common/parquet.js';
+// Reading the curated layer back: whole partitions for the ETL's merge, one row group at a
+// time for prepare-deepar (so its memory does not grow with the lake).
+import { CURATED_PREFIX, curatedPartitionPrefix } from '../common/lake.js';
+import { type ColumnValues, forEachRowGroup, readParquetColumns } from '../common/parquet.js';
 import type { ObjectStore } from '../common/ports.js';
-import {
-  CURATED_COLUMN_NAMES,
-  CURATED_COLUMNS,
-  type CuratedRow,
-  partitionOfKey,
-} from './schema.js';
-
-export const encodeCuratedRows = (rows: readonly CuratedRow[]): Uint8Array => {
-  const columns: Record<string, ColumnValues> = {};
-  for (const name of CURATED_COLUMN_NAMES) {
-    columns[name] = rows.map((row) => row[name as keyof CuratedRow] as string | number | null);
-  }
-  return writeParquet(CURATED_COLUMNS, columns);
-};
-
-export const decodeCuratedRows = async (bytes: Uint8Array): Promise<CuratedRow[]> => {
-  const columns = await readParquetColumns(bytes, CURATED_COLUMN_NAMES);
-  const length = columns.deviceId?.length ?? 0;
-  const rows: CuratedRow[] = [];
-  for (let i = 0; i < length; i++) {
-    const row: Record<string, string | number | null> = {};
-    for (const name of CURATED_COLUMN_NAMES) row[name] = columns[name]?.[i] ?? null;
-    rows.push(row as unknown as CuratedRow);
-  }
-  return rows;
-};
+import { CuratedBatch } from './batch.js';
+import { CURATED_COLUMN_NAMES, type CuratedRow, partitionOfKey } from './schema.js';
 
 export interface CuratedFile {
   dt: string;
   key: string;
 }
+
+const byPartition = (a: CuratedFile, b: CuratedFile): number =>
+  a.dt === b.dt ? a.key.localeCompare(b.key) : a.dt < b.dt ? -1 : 1;
 
 /** Curated Parquet files, oldest partition first; optionally only dt >= fromDt. */
 export const listCuratedFiles = async (
@@ -46,13 +26,20 @@ export const listCuratedFiles = async (
       files.push({ dt, key });
     }
   }
-  return files.sort((a, b) => (a.dt === b.dt ? a.key.localeCompare(b.key) : a.dt < b.dt ? -1 : 1));
+  return files.sort(byPartition);
 };
 
-/**
- * The named columns of the given curated files, concatenated (column-wise, so prepare-deepar
- * never builds one object per reading).
- */
+/** Every Parquet file of one partition, whichever engine wrote it. */
+export const curatedPartitionFiles = async (
+  store: ObjectStore,
+  dt: string,
+): Promise<CuratedFile[]> =>
+  (await store.list(curatedPartitionPrefix(dt)))
+    .filter((key) => partitionOfKey(key) === dt)
+    .map((key) => ({ dt, key }))
+    .sort(byPartition);
+
+/** The named columns of the given curated files, concatenated column-wise. */
 export const readCuratedColumns = async (
   store: ObjectStore,
   files: readonly CuratedFile[],
@@ -72,15 +59,37 @@ export const readCuratedColumns = async (
   return out;
 };
 
-/** Every curated row (of partitions dt >= fromDt), in partition order. */
+/**
+ * Calls `onGroup` with the named columns of each row group of each file, in partition order;
+ * at most one row group's values are decoded at a time.
+ */
+export const forEachCuratedGroup = async (
+  store: ObjectStore,
+  files: readonly CuratedFile[],
+  names: readonly string[],
+  onGroup: (columns: Record<string, ColumnValues>, rows: number, file: CuratedFile) => void,
+): Promise<void> => {
+  for (const file of files) {
+    const bytes = await store.get(file.key);
+    if (!bytes) continue;
+    await forEachRowGroup(bytes, names, (columns, rows) => onGroup(columns, rows, file));
+  }
+};
+
+/** Every curated row (of partitions dt >= fromDt), in partition order (tests, small lakes). */
 export const readCuratedRows = async (
   store: ObjectStore,
   options: { fromDt?: string } = {},
 ): Promise<CuratedRow[]> => {
-  const rows: CuratedRow[] = [];
-  for (const file of await listCuratedFiles(store, options)) {
-    const bytes = await store.get(file.key);
-    if (bytes) rows.push(...(await decodeCuratedRows(bytes)));
-  }
-  return rows;
+  const batch = new CuratedBatch();
+  const files = await listCuratedFiles(store, options);
+  batch.pushColumns(await readCuratedColumns(store, files, CURATED_COLUMN_NAMES));
+  return batch.toRows(Uint32Array.from({ length: batch.length }, (_, i) => i));
+};
+
+/** Curated rows as one Parquet file, in the given order (fixtures, tests). */
+export const encodeCuratedRows = (rows: readonly CuratedRow[]): Uint8Array => {
+  const batch = new CuratedBatch(rows.length + 1);
+  for (const row of rows) batch.push(row);
+  return batch.encode(Uint32Array.from({ length: batch.length }, (_, i) => i));
 };

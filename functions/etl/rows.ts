@@ -1,9 +1,13 @@
-// Row logic of the ETL, free of I/O (mirrored by glue/etl_job.py): one raw Firehose line → a
-// curated row or a quarantine reason; de-duplication and ordering of a partition's rows.
-import { deviceIdFromTopic, parseTelemetry } from '../common/telemetry.js';
+// Row logic of the ETL, free of I/O (mirrored by glue/etl_job.py, pinned by
+// test/fixtures/lake/golden.json): one raw Firehose line → a curated row or a quarantine reason.
+import { deviceIdFromTopic } from '../common/telemetry.js';
 import type { CuratedRow } from './schema.js';
+import { validateTelemetry } from './validate-telemetry.js';
 
 export type RawLineResult = { ok: true; row: CuratedRow } | { ok: false; reason: string };
+
+/** ECMAScript's time range: receivedAt beyond it cannot be an arrival time (nor an INT64 ms). */
+const MAX_EPOCH_MS = 8.64e15;
 
 /**
  * Parses one line as the IoT rule wrote it: the device message plus `receivedAt` and `topic`.
@@ -23,46 +27,26 @@ export const parseRawLine = (line: string, fallbackNow: number): RawLineResult =
   const { receivedAt, topic } = message as { receivedAt?: unknown; topic?: unknown };
   if (
     receivedAt !== undefined &&
-    !(typeof receivedAt === 'number' && Number.isFinite(receivedAt))
+    !(typeof receivedAt === 'number' && Math.abs(receivedAt) <= MAX_EPOCH_MS)
   ) {
     return { ok: false, reason: 'receivedAt: must be epoch milliseconds' };
   }
   let topicDeviceId: string | undefined;
   if (topic !== undefined) {
-    topicDeviceId = typeof topic === 'string' ? deviceIdFromTopic(topic) : undefined;
+    if (typeof topic !== 'string') return { ok: false, reason: 'topic: must be a string' };
+    topicDeviceId = deviceIdFromTopic(topic);
     if (topicDeviceId === undefined) {
-      return { ok: false, reason: `topic: ${String(topic)} is not a telemetry topic` };
+      return { ok: false, reason: `topic: ${topic} is not a telemetry topic` };
     }
   }
   const arrivedAt = typeof receivedAt === 'number' ? Math.trunc(receivedAt) : fallbackNow;
-  const parsed = parseTelemetry(message, { topicDeviceId, now: arrivedAt });
+  const parsed = validateTelemetry(message, { topicDeviceId, now: arrivedAt });
   if (!parsed.ok) return parsed;
-  return { ok: true, row: { ...parsed.reading, receivedAt: arrivedAt } };
+  const row = parsed.reading as CuratedRow;
+  row.receivedAt = arrivedAt;
+  return { ok: true, row };
 };
 
 /** Identity of a reading: (deviceId, seq) when the device counts, else (deviceId, ts). */
 export const rowKey = (row: CuratedRow): string =>
   row.seq === null ? `${row.deviceId}\u0000t${row.ts}` : `${row.deviceId}\u0000s${row.seq}`;
-
-const compareRows = (a: CuratedRow, b: CuratedRow): number =>
-  a.deviceId < b.deviceId
-    ? -1
-    : a.deviceId > b.deviceId
-      ? 1
-      : a.ts - b.ts || (a.seq ?? -1) - (b.seq ?? -1) || a.receivedAt - b.receivedAt;
-
-/**
- * Unique rows sorted by (deviceId, ts). Of duplicates the earliest received wins, so the
- * result does not depend on the order deliveries were processed in.
- */
-export const dedupeRows = (
-  rows: readonly CuratedRow[],
-): { rows: CuratedRow[]; duplicates: number } => {
-  const kept = new Map<string, CuratedRow>();
-  for (const row of rows) {
-    const key = rowKey(row);
-    const seen = kept.get(key);
-    if (!seen || row.receivedAt < seen.receivedAt) kept.set(key, row);
-  }
-  return { rows: [...kept.values()].sort(compareRows), duplicates: rows.length - kept.size };
-};

@@ -1,16 +1,26 @@
 // curated/ Parquet → DeepAR JSON Lines channels (train/, test/), category maps and a data
 // profile, for one retrain run. Split by time: train = test minus the last predictionLength.
+// Reads column-wise, one row group at a time, straight into per-series hourly grids: memory is
+// bounded by (series × window hours), not by the number of readings in the lake.
 import { encodeSeriesLine } from '../common/deepar.js';
 import { floorHour, HOUR_MS } from '../common/device-context.js';
 import { NoCuratedDataError, NotEnoughDataError } from '../common/errors.js';
 import { CURATED_PREFIX, deeparRunPrefix, partitionDate, s3Uri } from '../common/lake.js';
 import { METRICS, type Metric, metricIndex } from '../common/metrics.js';
+import type { ColumnValues } from '../common/parquet.js';
 import type { ObjectStore } from '../common/ports.js';
-import { addToGrid, createHourlyGrid, gridMeans, trimGaps } from '../common/resample.js';
-import { listCuratedFiles, readCuratedColumns } from '../etl/curated.js';
+import {
+  addToGrid,
+  createHourlyGrid,
+  gridMeans,
+  type HourlyGrid,
+  trimGaps,
+} from '../common/resample.js';
+import { type CuratedFile, forEachCuratedGroup, listCuratedFiles } from '../etl/curated.js';
 import type {
   Categories,
   DataProfile,
+  Histogram,
   MetricProfile,
   PrepareInput,
   PrepareOutput,
@@ -69,7 +79,7 @@ export const seededShuffle = <T>(items: readonly T[], seedText: string): T[] => 
 };
 
 /** Linear-interpolated quantile of sorted values (numpy's default). */
-const quantile = (sorted: readonly number[], q: number): number => {
+const quantile = (sorted: ArrayLike<number>, q: number): number => {
   const position = (sorted.length - 1) * q;
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
@@ -78,9 +88,31 @@ const quantile = (sorted: readonly number[], q: number): number => {
   return a + (b - a) * (position - lower);
 };
 
+/** The quantiles every profile reports (the drift check compares them). */
+export const PROFILE_QUANTILES = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99] as const;
+export const HISTOGRAM_BINS = 20;
+
+/** Equal-width bins over [min, max]; the last bin is closed on the right. */
+const histogram = (sorted: Float64Array, min: number, max: number): Histogram => {
+  const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
+  const width = (max - min) / HISTOGRAM_BINS;
+  const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) =>
+    i === HISTOGRAM_BINS ? max : min + i * width,
+  );
+  for (const v of sorted) {
+    const bin = width > 0 ? Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) / width)) : 0;
+    counts[bin] = (counts[bin] ?? 0) + 1;
+  }
+  return { edges, counts };
+};
+
 export const profileValues = (values: ReadonlyArray<number | null>): MetricProfile => {
-  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  const count = present.length;
+  let count = 0;
+  for (const v of values) if (v !== null) count++;
+  const present = new Float64Array(count);
+  let k = 0;
+  for (const v of values) if (v !== null) present[k++] = v;
+  present.sort();
   const missingShare = values.length === 0 ? 0 : (values.length - count) / values.length;
   if (count === 0) {
     return {
@@ -93,84 +125,126 @@ export const profileValues = (values: ReadonlyArray<number | null>): MetricProfi
       p90: null,
       min: null,
       max: null,
+      quantiles: {},
+      histogram: { edges: [], counts: [] },
     };
   }
-  const mean = present.reduce((s, v) => s + v, 0) / count;
-  const variance = present.reduce((s, v) => s + (v - mean) ** 2, 0) / count;
+  let sum = 0;
+  for (const v of present) sum += v;
+  const mean = sum / count;
+  let squares = 0;
+  for (const v of present) squares += (v - mean) ** 2;
+  const min = present[0] as number;
+  const max = present[count - 1] as number;
+  const quantiles: Record<string, number> = {};
+  for (const q of PROFILE_QUANTILES) quantiles[String(q)] = quantile(present, q);
   return {
     count,
     missingShare,
     mean,
-    std: Math.sqrt(variance),
+    std: Math.sqrt(squares / count),
     p10: quantile(present, 0.1),
     p50: quantile(present, 0.5),
     p90: quantile(present, 0.9),
-    min: present[0] ?? null,
-    max: present[count - 1] ?? null,
+    min,
+    max,
+    quantiles,
+    histogram: histogram(present, min, max),
   };
 };
 
-const newestReading = async (store: ObjectStore): Promise<number> => {
-  const files = await listCuratedFiles(store);
-  // Newest partition first; an empty file would be odd but must not end the search.
-  for (const file of [...files].reverse()) {
-    const ts = (await readCuratedColumns(store, [file], ['ts'])).ts ?? [];
+/** The newest reading time, from the newest partition that holds any row. */
+const newestReading = async (
+  store: ObjectStore,
+  files: readonly CuratedFile[],
+): Promise<number> => {
+  const byDt = new Map<string, CuratedFile[]>();
+  for (const file of files) byDt.set(file.dt, [...(byDt.get(file.dt) ?? []), file]);
+  for (const dt of [...byDt.keys()].sort().reverse()) {
     let newest = Number.NEGATIVE_INFINITY;
-    for (const value of ts) if (typeof value === 'number' && value > newest) newest = value;
+    await forEachCuratedGroup(store, byDt.get(dt) ?? [], ['ts'], (columns) => {
+      for (const value of columns.ts ?? [])
+        if (typeof value === 'number' && value > newest) newest = value;
+    });
     if (Number.isFinite(newest)) return newest;
   }
   throw new NoCuratedDataError(CURATED_PREFIX);
 };
 
+/**
+ * Hourly grids per (device, metric) over [windowStart, windowStart + hours), fed one row
+ * group at a time.
+ */
+export class SeriesAccumulator {
+  /** Readings that fell inside the window. */
+  rowsRead = 0;
+  private readonly grids = new Map<string, Map<Metric, HourlyGrid>>();
+
+  constructor(
+    private readonly windowStart: number,
+    private readonly hours: number,
+  ) {}
+
+  add(columns: Record<string, ColumnValues>, rows: number): void {
+    const deviceIds = columns.deviceId ?? [];
+    const ts = columns.ts ?? [];
+    const windowEnd = this.windowStart + this.hours * HOUR_MS;
+    for (let i = 0; i < rows; i++) {
+      const device = deviceIds[i];
+      const t = ts[i];
+      if (typeof device !== 'string' || typeof t !== 'number') continue;
+      if (t < this.windowStart || t >= windowEnd) continue;
+      this.rowsRead++;
+      let byMetric = this.grids.get(device);
+      if (!byMetric) {
+        byMetric = new Map();
+        this.grids.set(device, byMetric);
+      }
+      for (const metric of METRICS) {
+        const value = columns[metric]?.[i];
+        if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+        let grid = byMetric.get(metric);
+        if (!grid) {
+          grid = createHourlyGrid(this.windowStart, this.hours);
+          byMetric.set(metric, grid);
+        }
+        addToGrid(grid, t, value);
+      }
+    }
+  }
+
+  /** Every device seen in the window (sorted: position = cat[0]) and its trimmed series. */
+  series(): { devices: string[]; series: Series[] } {
+    const devices = [...this.grids.keys()].sort();
+    const series: Series[] = [];
+    devices.forEach((device, deviceIndex) => {
+      const byMetric = this.grids.get(device);
+      for (const metric of METRICS) {
+        const grid = byMetric?.get(metric);
+        if (!grid) continue;
+        const trimmed = trimGaps(gridMeans(grid));
+        series.push({
+          deviceId: device,
+          metric,
+          start: this.windowStart + trimmed.offset * HOUR_MS,
+          target: trimmed.values,
+          cat: [deviceIndex, metricIndex(metric)],
+        });
+      }
+    });
+    return { devices, series };
+  }
+}
+
 /** One hourly series per (device, metric) over [windowStart, windowStart + hours). */
 export const buildSeries = (
-  columns: Record<string, ReadonlyArray<string | number | null>>,
+  columns: Record<string, ColumnValues>,
   windowStart: number,
   hours: number,
 ): { devices: string[]; series: Series[] } => {
-  const deviceIds = columns.deviceId ?? [];
-  const ts = columns.ts ?? [];
-  const inWindow = (i: number): boolean => {
-    const t = ts[i];
-    return typeof t === 'number' && t >= windowStart && t < windowStart + hours * HOUR_MS;
-  };
-  const devices = [
-    ...new Set(deviceIds.filter((d, i): d is string => typeof d === 'string' && inWindow(i))),
-  ].sort();
-  const deviceIndex = new Map(devices.map((d, i) => [d, i]));
-  const grids = new Map<string, ReturnType<typeof createHourlyGrid>>();
-  for (let i = 0; i < ts.length; i++) {
-    const device = deviceIds[i];
-    const t = ts[i];
-    if (typeof device !== 'string' || typeof t !== 'number' || !inWindow(i)) continue;
-    for (const metric of METRICS) {
-      const value = columns[metric]?.[i];
-      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      const key = `${device}\u0000${metric}`;
-      let grid = grids.get(key);
-      if (!grid) {
-        grid = createHourlyGrid(windowStart, hours);
-        grids.set(key, grid);
-      }
-      addToGrid(grid, t, value);
-    }
-  }
-  const series: Series[] = [];
-  for (const device of devices) {
-    for (const metric of METRICS) {
-      const grid = grids.get(`${device}\u0000${metric}`);
-      if (!grid) continue;
-      const trimmed = trimGaps(gridMeans(grid));
-      series.push({
-        deviceId: device,
-        metric,
-        start: windowStart + trimmed.offset * HOUR_MS,
-        target: trimmed.values,
-        cat: [deviceIndex.get(device) ?? 0, metricIndex(metric)],
-      });
-    }
-  }
-  return { devices, series };
+  const accumulator = new SeriesAccumulator(windowStart, hours);
+  accumulator.add(columns, columns.ts?.length ?? 0);
+  return accumulator.series();
 };
 
 const presentPoints = (target: ReadonlyArray<number | null>): number =>
@@ -184,13 +258,23 @@ export const prepareDeepAr = async (
 ): Promise<PrepareOutput> => {
   const { store } = deps;
   const log = deps.log ?? (() => {});
-  const newest = await newestReading(store);
-  const hours = input.historyDays * 24;
+  const allFiles = await listCuratedFiles(store);
+  const newest = await newestReading(store, allFiles);
   const windowEnd = floorHour(newest) + HOUR_MS;
-  const windowStart = windowEnd - hours * HOUR_MS;
-  const files = await listCuratedFiles(store, { fromDt: partitionDate(windowStart) });
-  const columns = await readCuratedColumns(store, files, ['deviceId', 'ts', ...METRICS]);
-  const { devices, series: all } = buildSeries(columns, windowStart, hours);
+  // The window never reaches before the oldest partition: grids are sized by real history.
+  const oldest = Date.parse(`${allFiles[0]?.dt ?? partitionDate(newest)}T00:00:00Z`);
+  const windowStart = Math.max(windowEnd - input.historyDays * 24 * HOUR_MS, oldest);
+  const hours = (windowEnd - windowStart) / HOUR_MS;
+  const fromDt = partitionDate(windowStart);
+  const files = allFiles.filter((file) => file.dt >= fromDt);
+  const accumulator = new SeriesAccumulator(windowStart, hours);
+  let groups = 0;
+  await forEachCuratedGroup(store, files, ['deviceId', 'ts', ...METRICS], (columns, rows) => {
+    accumulator.add(columns, rows);
+    if (++groups % 20 === 0)
+      log(`prepare-deepar ${input.runId}: ${accumulator.rowsRead} rows read`);
+  });
+  const { devices, series: all } = accumulator.series();
 
   const minPoints = 2 * input.predictionLength;
   const kept = all.filter((s) => presentPoints(s.target) >= minPoints);
@@ -214,14 +298,21 @@ export const prepareDeepAr = async (
       kept.filter((s) => s.metric === metric).flatMap((s) => s.target),
     );
   }
-  const profile: DataProfile = { runId: input.runId, windowStart, windowEnd, metrics };
+  const profile: DataProfile = {
+    runId: input.runId,
+    windowStart,
+    windowEnd,
+    series: kept.length,
+    skipped,
+    metrics,
+  };
 
   await store.put(`${prefix}train/data.json`, jsonLines(train), 'application/jsonlines');
   await store.put(`${prefix}test/data.json`, jsonLines(test), 'application/jsonlines');
   await store.put(`${prefix}categories.json`, JSON.stringify(categories), 'application/json');
   await store.put(`${prefix}profile.json`, JSON.stringify(profile), 'application/json');
   log(
-    `prepare-deepar ${input.runId}: ${kept.length} series, ${skipped} skipped, ${devices.length} devices`,
+    `prepare-deepar ${input.runId}: ${accumulator.rowsRead} rows → ${kept.length} series, ${skipped} skipped, ${devices.length} devices`,
   );
 
   return {
@@ -231,5 +322,6 @@ export const prepareDeepAr = async (
     series: kept.length,
     skipped,
     devices,
+    rowsRead: accumulator.rowsRead,
   };
 };

@@ -17,8 +17,11 @@ export interface PrepareOutput {
   trainUri: string;
   testUri: string;
   series: number;
+  /** Series with fewer than 2 × predictionLength hourly points, left out. */
   skipped: number;
   devices: string[];
+  /** Curated readings inside the history window. */
+  rowsRead: number;
 }
 
 /** categories.json: position in each list = the DeepAR `cat` index. */
@@ -40,6 +43,15 @@ export interface MetricProfile {
   p90: number | null;
   min: number | null;
   max: number | null;
+  /** Quantiles of the hourly values by level ("0.01" … "0.99"); empty without values. */
+  quantiles: Record<string, number>;
+  histogram: Histogram;
+}
+
+/** Equal-width bins: counts[i] holds values in [edges[i], edges[i+1]) (last bin closed). */
+export interface Histogram {
+  edges: number[];
+  counts: number[];
 }
 
 /** profile.json: what the drift step compares between two trainings. */
@@ -48,5 +60,8 @@ export interface DataProfile {
   /** Epoch ms of the first and one past the last hour of the history window. */
   windowStart: number;
   windowEnd: number;
+  /** Series written, and series skipped for too few points. */
+  series: number;
+  skipped: number;
   metrics: Record<Metric, MetricProfile>;
 }

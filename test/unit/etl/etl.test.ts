@@ -4,7 +4,7 @@ import { MemoryObjectStore } from '../../../functions/common/adapters/memory-obj
 import { decodeText } from '../../../functions/common/text.js';
 import { readCuratedRows } from '../../../functions/etl/curated.js';
 import { runEtl } from '../../../functions/etl/etl.js';
-import { CHECKPOINT_KEY, partitionFileKey } from '../../../functions/etl/schema.js';
+import { CHECKPOINT_KEY, partitionFileKey, quarantineKey } from '../../../functions/etl/schema.js';
 import { HOUR, putRawObject, rawLine, T0 } from '../../fixtures/lake/raw-lines.js';
 
 const deps = (store: MemoryObjectStore) => ({ store, now: () => T0 + 48 * HOUR });
@@ -26,14 +26,13 @@ describe('runEtl', () => {
     // Assess
     expect(result).toEqual({
       rawObjects: 1,
+      lines: 4,
       rows: 2,
       quarantined: 2,
       duplicates: 0,
       partitions: ['2026-11-25'],
     });
-    const quarantine = decodeText(
-      (await store.get('quarantine/dt=2026-11-27/run-1.ndjson')) ?? new Uint8Array(),
-    )
+    const quarantine = decodeText((await store.get(quarantineKey(key))) ?? new Uint8Array())
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -101,6 +100,7 @@ describe('runEtl', () => {
     expect(second).toMatchObject({ rawObjects: 1, rows: 1, duplicates: 2 });
     expect(third).toEqual({
       rawObjects: 0,
+      lines: 0,
       rows: 0,
       quarantined: 0,
       duplicates: 0,

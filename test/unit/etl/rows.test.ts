@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dedupeRows, parseRawLine } from '../../../functions/etl/rows.js';
+import { CuratedBatch } from '../../../functions/etl/batch.js';
+import { parseRawLine } from '../../../functions/etl/rows.js';
 import { HOUR, rawLine, T0 } from '../../fixtures/lake/raw-lines.js';
 
 describe('parseRawLine', () => {
@@ -50,7 +51,14 @@ describe('parseRawLine', () => {
   });
 });
 
-describe('dedupeRows', () => {
+const dedupe = (rows: Parameters<CuratedBatch['push']>[0][]) => {
+  const batch = new CuratedBatch(2);
+  for (const row of rows) batch.push(row);
+  const { order, duplicates } = batch.dedupe();
+  return { rows: batch.toRows(order), duplicates };
+};
+
+describe('CuratedBatch.dedupe', () => {
   it('gives the same rows whatever the input order', () => {
     // Prepare
     const rows = [
@@ -64,8 +72,8 @@ describe('dedupeRows', () => {
     });
 
     // Act
-    const forward = dedupeRows(rows);
-    const backward = dedupeRows([...rows].reverse());
+    const forward = dedupe(rows);
+    const backward = dedupe([...rows].reverse());
 
     // Assess
     expect(forward).toEqual(backward);

@@ -76,6 +76,7 @@ describe('prepareDeepAr', () => {
       series: 1,
       skipped: 2, // a/o3 and b/pm25 (one point)
       devices: ['a', 'b'],
+      rowsRead: 14,
     });
     const [testLine] = await lines(store, 'deepar/run-1/test/data.json');
     const [trainLine] = await lines(store, 'deepar/run-1/train/data.json');

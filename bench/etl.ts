@@ -1,0 +1,385 @@
+// Benchmark of the lake → training-data path: generate N raw readings (3% malformed, plus
+// at-least-once duplicates and late readings) in Firehose's layout on disk, run the local ETL
+// and prepare-deepar on them, and run the same conversion with DuckDB as the reference.
+// Each engine runs in its own child process so peak RSS is its own. Prints progress, one line
+// per figure, and ends with one JSON line.
+//
+//   npm run bench:etl                       # N = 1,000,000 and 5,000,000
+//   npm run bench:etl -- --sizes 200000     # a quick look
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { firehoseObjectKey } from '../functions/common/lake.js';
+import type { ObjectStore } from '../functions/common/ports.js';
+import { telemetryTopic } from '../functions/common/telemetry.js';
+import { runEtl } from '../functions/etl/etl.js';
+import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
+
+const DEVICES = 100;
+const STEP_MS = 60_000;
+const LINES_PER_OBJECT = 1_500;
+const START = Date.UTC(2026, 0, 1);
+const MALFORMED_SHARE = 0.03;
+const DUPLICATE_SHARE = 0.01;
+const LATE_SHARE = 0.005;
+
+/** A file-system ObjectStore: the bench's lake, as DuckDB sees it too (no network in between). */
+class FsObjectStore implements ObjectStore {
+  constructor(
+    private readonly root: string,
+    readonly bucket = 'bench',
+  ) {}
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(join(this.root, key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    const path = join(this.root, key);
+    await mkdir(dirname(path), { recursive: true });
+    // Write then rename, as S3 makes a PUT visible all at once.
+    await writeFile(`${path}.tmp`, body);
+    await rename(`${path}.tmp`, path);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (!entry.name.endsWith('.tmp')) {
+          const key = relative(this.root, path).split(sep).join('/');
+          if (key.startsWith(prefix)) keys.push(key);
+        }
+      }
+    };
+    // Start at the deepest folder the prefix names.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+    await walk(join(this.root, folder));
+    return keys.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(join(this.root, key)).catch(() => undefined);
+  }
+}
+
+/** mulberry32: the data must be identical for both engines and across runs. */
+const random = (seed: number) => {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const malformed = (line: string, kind: number): string => {
+  switch (kind % 4) {
+    case 0:
+      return line.slice(0, Math.floor(line.length / 2)); // truncated: not JSON
+    case 1:
+      return line.replace('"pm25":', '"pm25":-'); // negative concentration
+    case 2:
+      return line.replace(/"ts":"[^"]+"/, '"ts":"yesterday"');
+    default:
+      return line.replace(/"o3":[\d.]+/, '"o3":"high"');
+  }
+};
+
+/** Writes N lines as Firehose objects under <root>/raw/, one object per LINES_PER_OBJECT. */
+const generate = async (root: string, n: number): Promise<number> => {
+  const next = random(42);
+  let pending: string[] = [];
+  let late: string[] = [];
+  let written = 0;
+  let objects = 0;
+  let deliveredAt = START;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const key = firehoseObjectKey(
+      'raw/',
+      'smogcast-raw',
+      deliveredAt,
+      `00000000-0000-4000-8000-${String(objects).padStart(12, '0')}`,
+    );
+    const path = join(root, key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${pending.join('\n')}\n`);
+    objects++;
+    pending = [];
+  };
+  for (let step = 0; written < n; step++) {
+    const ts = START + step * STEP_MS;
+    for (let d = 0; d < DEVICES && written < n; d++) {
+      const deviceId = `dev-${String(d).padStart(3, '0')}`;
+      const wave = Math.sin((2 * Math.PI * (ts % 86_400_000)) / 86_400_000 + d);
+      let line = JSON.stringify({
+        deviceId,
+        ts: new Date(ts).toISOString(),
+        seq: step,
+        lat: 50 + d / 1000,
+        lon: 19.9 + d / 1000,
+        o3: Math.round((40 + 20 * wave + 5 * next()) * 10) / 10,
+        pm25: Math.round((15 + 10 * wave + 5 * next()) * 10) / 10,
+        pm10: Math.round((30 + 15 * wave + 8 * next()) * 10) / 10,
+        co: Math.round((0.5 + 0.2 * wave + 0.1 * next()) * 1000) / 1000,
+        so2: next() < 0.2 ? null : Math.round(5 + 3 * next()),
+        no2: Math.round((25 + 10 * wave + 5 * next()) * 10) / 10,
+        receivedAt: ts + 800,
+        topic: telemetryTopic(deviceId),
+      });
+      const roll = next();
+      if (roll < MALFORMED_SHARE) line = malformed(line, Math.floor(next() * 4));
+      else if (roll < MALFORMED_SHARE + LATE_SHARE) {
+        late.push(line); // delivered a few hours later, out of order
+        continue;
+      }
+      pending.push(line);
+      written++;
+      if (roll > 1 - DUPLICATE_SHARE && written < n) {
+        pending.push(line.replace(/"receivedAt":\d+/, `"receivedAt":${ts + 5_000}`));
+        written++;
+      }
+      if (pending.length >= LINES_PER_OBJECT) {
+        deliveredAt = ts;
+        await flush();
+        if (late.length > 0 && next() < 0.05) {
+          const held = late;
+          late = [];
+          for (const l of held) {
+            if (written >= n) break;
+            pending.push(l);
+            written++;
+          }
+        }
+      }
+    }
+  }
+  deliveredAt = START + Math.ceil(n / DEVICES) * STEP_MS;
+  await flush();
+  return objects;
+};
+
+const sizeOf = async (dir: string): Promise<{ bytes: number; files: number }> => {
+  let bytes = 0;
+  let files = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else {
+        bytes += (await stat(path)).size;
+        files++;
+      }
+    }
+  };
+  await walk(dir);
+  return { bytes, files };
+};
+
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+const workerLocal = async (root: string): Promise<object> => {
+  const store = new FsObjectStore(root);
+  const log = (msg: string) => {
+    if (!msg.includes(' +') || msg.includes('objects,')) process.stderr.write(`  ${msg}\n`);
+  };
+  let t = performance.now();
+  const etl = await runEtl({ runId: 'bench' }, { store, now: () => Date.UTC(2027, 0, 1), log });
+  const etlMs = performance.now() - t;
+  t = performance.now();
+  const prepare = await prepareDeepAr(
+    {
+      runId: 'bench',
+      startedAt: new Date().toISOString(),
+      predictionLength: 24,
+      historyDays: 3660,
+    },
+    { store, log },
+  );
+  const prepareMs = performance.now() - t;
+  return {
+    etl,
+    etlMs,
+    prepare: { series: prepare.series, skipped: prepare.skipped, rowsRead: prepare.rowsRead },
+    prepareMs,
+    peakRssMiB: peakRssMiB(),
+    curated: await sizeOf(join(root, 'curated')),
+    quarantine: await sizeOf(join(root, 'quarantine')),
+    deepar: await sizeOf(join(root, 'deepar')),
+  };
+};
+
+const workerDuckDb = async (root: string): Promise<object> => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const out = join(root, 'duckdb');
+  const metrics = ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2'];
+  const columns = {
+    deviceId: 'VARCHAR',
+    ts: 'VARCHAR',
+    seq: 'BIGINT',
+    lat: 'DOUBLE',
+    lon: 'DOUBLE',
+    ...Object.fromEntries(metrics.map((m) => [m, 'DOUBLE'])),
+    receivedAt: 'BIGINT',
+    topic: 'VARCHAR',
+  };
+  const columnsSql = `{${Object.entries(columns)
+    .map(([k, v]) => `'${k}': '${v}'`)
+    .join(', ')}}`;
+  const t = performance.now();
+  // Typed read, validity filter, de-duplication on (deviceId, seq | ts), dt partitions, snappy.
+  await connection.run(`
+    COPY (
+      SELECT deviceId, t AS ts, seq, lat, lon, ${metrics.join(', ')}, receivedAt,
+             strftime(t, '%Y-%m-%d') AS dt
+      FROM (
+        SELECT *, try_cast(ts AS TIMESTAMPTZ) AS t
+        FROM read_json('${join(root, 'raw')}/**', format = 'newline_delimited',
+                       columns = ${columnsSql}, ignore_errors = true)
+      )
+      WHERE t IS NOT NULL AND regexp_full_match(deviceId, '[A-Za-z0-9_.:-]{1,128}')
+        AND (seq IS NULL OR seq >= 0)
+        AND (lat IS NULL OR lat BETWEEN -90 AND 90) AND (lon IS NULL OR lon BETWEEN -180 AND 180)
+        AND ${metrics.map((m) => `(${m} IS NULL OR ${m} BETWEEN 0 AND 100000)`).join(' AND ')}
+      QUALIFY row_number() OVER (
+        PARTITION BY deviceId, seq IS NULL, coalesce(seq, epoch_ms(t)) ORDER BY receivedAt) = 1
+    ) TO '${out}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (dt), OVERWRITE_OR_IGNORE)`);
+  const duckMs = performance.now() - t;
+  const rows = await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM '${out}/**/*.parquet'`);
+  connection.closeSync();
+  instance.closeSync();
+  return {
+    duckMs,
+    rows: Number(rows.getRows()[0]?.[0] ?? 0),
+    peakRssMiB: peakRssMiB(),
+    output: await sizeOf(out),
+  };
+};
+
+const runChild = (mode: string, root: string): Record<string, unknown> => {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--worker', mode, root], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`${mode} worker failed (${child.status})`);
+  const last = child.stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(last) as Record<string, unknown>;
+};
+
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+const rate = (rows: number, ms: number): number => Math.round((rows / ms) * 1000);
+
+const main = async (): Promise<void> => {
+  const args = process.argv.slice(2);
+  if (args[0] === '--generate') {
+    // Only generate (for profiling a worker by hand): --generate <dir> <n>
+    await generate(args[1] ?? '', Number(args[2]));
+    return;
+  }
+  if (args[0] === '--worker') {
+    const [, mode, root] = args;
+    const result =
+      mode === 'duckdb' ? await workerDuckDb(root ?? '') : await workerLocal(root ?? '');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const sizesArg = args.indexOf('--sizes');
+  const sizes =
+    sizesArg >= 0 ? (args[sizesArg + 1] ?? '').split(',').map(Number) : [1_000_000, 5_000_000];
+  const summary: Record<string, unknown> = { peakRssMiB: {} };
+  let last: { etlRowsPerSec: number; duckdbRowsPerSec: number; prepareRowsPerSec: number } = {
+    etlRowsPerSec: 0,
+    duckdbRowsPerSec: 0,
+    prepareRowsPerSec: 0,
+  };
+  for (const n of sizes) {
+    const root = join(tmpdir(), `smogcast-bench-etl-${process.pid}-${n}`);
+    await rm(root, { recursive: true, force: true });
+    try {
+      console.log(`N=${n}: generating raw lake in ${root} …`);
+      const objects = await generate(root, n);
+      const raw = await sizeOf(join(root, 'raw'));
+      console.log(`N=${n}: ${objects} raw objects, ${mib(raw.bytes)}`);
+      console.log(`N=${n}: DuckDB …`);
+      const duck = runChild('duckdb', root) as {
+        duckMs: number;
+        rows: number;
+        peakRssMiB: number;
+        output: { bytes: number; files: number };
+      };
+      console.log(`N=${n}: local ETL + prepare-deepar …`);
+      const local = runChild('local', root) as {
+        etl: {
+          rows: number;
+          lines: number;
+          quarantined: number;
+          duplicates: number;
+          partitions: string[];
+        };
+        etlMs: number;
+        prepare: { series: number; skipped: number; rowsRead: number };
+        prepareMs: number;
+        peakRssMiB: number;
+        curated: { bytes: number; files: number };
+        quarantine: { bytes: number };
+        deepar: { bytes: number };
+      };
+      const etlRowsPerSec = rate(local.etl.lines, local.etlMs);
+      const duckdbRowsPerSec = rate(n, duck.duckMs);
+      const prepareRowsPerSec = rate(local.prepare.rowsRead, local.prepareMs);
+      console.log(
+        `N=${n}: local ETL   ${(local.etlMs / 1000).toFixed(1)} s, ${etlRowsPerSec} rows/s, ${local.etl.rows} rows, ${local.etl.quarantined} quarantined, ${local.etl.duplicates} duplicates, ${local.etl.partitions.length} partitions, curated ${mib(local.curated.bytes)} in ${local.curated.files} files, quarantine ${mib(local.quarantine.bytes)}`,
+      );
+      console.log(
+        `N=${n}: DuckDB      ${(duck.duckMs / 1000).toFixed(1)} s, ${duckdbRowsPerSec} rows/s, ${duck.rows} rows, ${mib(duck.output.bytes)} in ${duck.output.files} files, peak RSS ${duck.peakRssMiB.toFixed(0)} MiB`,
+      );
+      console.log(
+        `N=${n}: prepare     ${(local.prepareMs / 1000).toFixed(1)} s, ${prepareRowsPerSec} rows/s, ${local.prepare.series} series (${local.prepare.skipped} skipped), DeepAR ${mib(local.deepar.bytes)}`,
+      );
+      console.log(
+        `N=${n}: local peak RSS ${local.peakRssMiB.toFixed(0)} MiB; ETL/DuckDB ratio ${(etlRowsPerSec / duckdbRowsPerSec).toFixed(2)}`,
+      );
+      (summary.peakRssMiB as Record<string, number>)[String(n)] = Math.round(local.peakRssMiB);
+      last = { etlRowsPerSec, duckdbRowsPerSec, prepareRowsPerSec };
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+  const ratio = Math.round((last.etlRowsPerSec / last.duckdbRowsPerSec) * 100) / 100;
+  const peaks = summary.peakRssMiB as Record<string, number>;
+  const [small, large] = sizes.map((n) => peaks[String(n)] ?? 0);
+  if (small && large)
+    console.log(`peak RSS ratio ${sizes.at(-1)}/${sizes[0]}: ${(large / small).toFixed(2)}`);
+  console.log(
+    JSON.stringify({
+      etlRowsPerSec: last.etlRowsPerSec,
+      duckdbRowsPerSec: last.duckdbRowsPerSec,
+      ratio,
+      prepareRowsPerSec: last.prepareRowsPerSec,
+      peakRssMiB: peaks,
+    }),
+  );
+};
+
+await main();
