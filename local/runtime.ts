@@ -3,21 +3,25 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
+import { buildDashboard } from '../dashboard/build.js';
 import { createS3Client, S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
 import { SageMakerEndpoint } from '../functions/common/adapters/sagemaker-endpoint.js';
 import { LOCAL_S3_CREDENTIALS } from '../functions/common/config.js';
 import { cachedModelCard } from '../functions/common/model-card-source.js';
-import { runEtl } from '../functions/etl/etl.js';
+import { makeHandler as makeDevicesHandler } from '../functions/devices/handler.js';
 import { makeHandler as makeForecastHandler } from '../functions/forecast/handler.js';
-import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
-import { makeHandler as makeRecordHandler } from '../functions/record-deployment/handler.js';
 import { updateContext } from '../functions/update-context/update-context.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { startBroker } from './broker.js';
+import type { ExecutionRecord } from './execution-record.js';
 import { openJournalIngest } from './journal-ingest.js';
 import { startObjectStoreServer } from './object-store-server.js';
-import { runRetrain } from './retrain-runner.js';
-import { latestRun, newRunId, type RunRecord, saveRun } from './run-record.js';
+import {
+  createRetrainService,
+  DEFAULT_POLICY,
+  LOCAL_ROLLBACK_ALARMS,
+  type RetrainPolicy,
+} from './retrain-service.js';
 import { LocalSageMaker } from './sagemaker/control-plane/local-sagemaker.js';
 import { SerialQueue } from './serial-queue.js';
 import { makeStatusHandler, type RuntimeCounters } from './status.js';
@@ -36,21 +40,27 @@ export interface RuntimeSettings {
   historyDays: number;
   /** Retrain this often after the first run; 0 = only when asked. */
   retrainIntervalMs: number;
+  /** Retraining policy and deployment strategy; defaults to DEFAULT_POLICY. */
+  policy?: Partial<RetrainPolicy>;
   /** Firehose buffering hints. */
   bufferBytes: number;
   bufferIntervalMs: number;
+  /** Browser origins allowed to call the API ('*' or exact origins); none by default. */
+  corsOrigins?: string[];
   log: (message: string) => void;
 }
 
 export interface LocalRuntime {
   apiUrl: string;
+  /** The dashboard, with the API key in the fragment (never sent to the server). */
+  dashboardUrl: string;
   mqttUrl: string;
   s3Url: string;
   apiKey: string;
   /** Delivers buffered records, then waits until S3-triggered work is done. */
   drain(): Promise<void>;
-  /** Runs the retrain state machine once (serialised with scheduled runs). */
-  retrain(): Promise<RunRecord>;
+  /** Runs the retrain state machine once (serialised with scheduled runs); `policy` overrides this run. */
+  retrain(policy?: Partial<RetrainPolicy>): Promise<ExecutionRecord>;
   /** Starts the schedule: runs now, then every retrainIntervalMs. */
   startSchedule(): void;
   counters: RuntimeCounters;
@@ -103,6 +113,13 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       store,
       workDir: join(settings.dataDir, 'sagemaker'),
       log,
+      // The CloudWatch alarms the deployment's AutoRollbackConfiguration names, on the new fleet.
+      alarms: {
+        [LOCAL_ROLLBACK_ALARMS.errors]: { metric: 'Invocation5XXErrors', threshold: 0 },
+        [LOCAL_ROLLBACK_ALARMS.latency]: { metric: 'ModelLatency', threshold: 2_000_000 },
+      },
+      // A SageMaker minute of baking lasts a second here.
+      timeScale: 1 / 60,
     });
     const runtimeServer = await sagemaker.startRuntimeServer({ port: 0 });
     closers.push(() => runtimeServer.close());
@@ -139,110 +156,65 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
     // The Lambda handlers, wired to the local stand-ins.
     const modelCard = cachedModelCard(store, 30_000);
-    const forecastHandler = makeForecastHandler({
-      store,
-      endpoint: new SageMakerEndpoint({
-        region: 'us-east-1',
-        endpointName: settings.endpointName,
-        url: runtimeServer.url,
-        credentials: LOCAL_S3_CREDENTIALS,
-      }),
-      predictionLength: settings.predictionLength,
-      modelCard,
-      now,
+    const modelEndpoint = new SageMakerEndpoint({
+      region: 'us-east-1',
+      endpointName: settings.endpointName,
+      url: runtimeServer.url,
+      credentials: LOCAL_S3_CREDENTIALS,
     });
-    const prepareHandler = makePrepareHandler({ store });
-    const recordHandler = makeRecordHandler({ store, now });
-
-    // Step Functions: the retrain state machine, one execution at a time.
-    const retrainQueue = new SerialQueue();
-    const substitutions: Record<string, string> = {
-      LakeBucket: settings.bucket,
-      EndpointName: settings.endpointName,
-      PredictionLength: String(settings.predictionLength),
-      ContextLength: String(settings.contextLength),
-      Epochs: '1',
-      Likelihood: 'student-T',
-      HistoryDays: String(settings.historyDays),
-      GlueJobName: 'smogcast-etl-local',
-      PrepareDeepArFunctionArn:
-        'arn:aws:lambda:us-east-1:000000000000:function:smogcast-local-prepare-deepar',
-      RecordDeploymentFunctionArn:
-        'arn:aws:lambda:us-east-1:000000000000:function:smogcast-local-record-deployment',
-      DeepArImage: 'local/smogcast-forecaster:latest',
-      SageMakerRoleArn: 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker',
-      TrainingInstanceType: 'local',
-      EndpointInstanceType: 'local',
-    };
-    const invoke =
-      (fn: (event: unknown, context: never) => Promise<unknown>) => (payload: unknown) =>
-        fn(payload, {} as never);
-    const retrainOnce = async (): Promise<RunRecord> => {
-      await drain();
-      const runId = newRunId(now(), randomBytes(3).toString('hex'));
-      const run: RunRecord = {
-        runId,
-        startedAt: new Date().toISOString(),
-        status: 'RUNNING',
-        states: [],
-      };
-      await saveRun(store, run);
-      log(`retrain ${runId}: started`);
-      try {
-        const output = await runRetrain({
-          executionName: runId,
-          substitutions,
-          services: {
-            runEtl: ({ runId: id }) => runEtl({ runId: id }, { store, now, log }),
-            lambdas: {
-              PrepareDeepArFunctionArn: invoke(prepareHandler as never),
-              RecordDeploymentFunctionArn: invoke(recordHandler as never),
-            },
-            sagemaker,
-          },
-          endpointPollMs: 250,
-          onStateEvent: (event) => {
-            if (event.type === 'StateEntered' && event.state) {
-              run.states.push(event.state);
-              log(`retrain ${runId}: ${event.state}`);
-            }
-          },
-        });
-        const deployed = output.deployed as { version?: string } | undefined;
-        Object.assign(run, { status: 'SUCCEEDED', version: deployed?.version });
-        modelCard.invalidate();
-        log(`retrain ${runId}: deployed model ${deployed?.version}`);
-      } catch (error) {
-        const e = error as Error & { cause?: unknown };
-        Object.assign(run, { status: 'FAILED', error: e.name, cause: e.message });
-        log(`retrain ${runId}: FAILED ${e.name}: ${e.message}`);
-      }
-      run.finishedAt = new Date().toISOString();
-      await saveRun(store, run);
-      return run;
-    };
-    const retrain = () => retrainQueue.run(retrainOnce);
+    const cors = { origins: settings.corsOrigins ?? [] };
+    const forecastHandler = makeForecastHandler(
+      {
+        store,
+        endpoint: modelEndpoint,
+        predictionLength: settings.predictionLength,
+        modelCard,
+        now,
+      },
+      { cors },
+    );
+    const devicesHandler = makeDevicesHandler(
+      { store, contextHours: settings.contextHours, now, fleetTtlMs: 1_000 },
+      { cors },
+    );
+    // EventBridge + Step Functions: the retrain state machine, one execution at a time.
+    const retrainService = createRetrainService({
+      store,
+      sagemaker,
+      endpoint: modelEndpoint,
+      modelCard,
+      bucket: settings.bucket,
+      endpointName: settings.endpointName,
+      predictionLength: settings.predictionLength,
+      contextLength: settings.contextLength,
+      historyDays: settings.historyDays,
+      policy: { ...DEFAULT_POLICY, ...settings.policy },
+      beforeRun: () => drain(),
+      endpointPollMs: 250,
+      log,
+    });
+    const retrain = (policy?: Partial<RetrainPolicy>) => retrainService.run(policy);
 
     const drain = async () => {
       await ingest.flush();
       await contextQueue.idle();
     };
 
-    // API Gateway: GET /forecast (the Lambda handler), GET /status.
+    // API Gateway: GET /forecast, /devices, /status (the Lambda handlers); the dashboard at /.
     const statusHandler = makeStatusHandler({
       store,
       counters,
-      modelCard,
-      latestRun,
       sagemaker,
       endpointName: settings.endpointName,
     });
+    const dashboard = await buildDashboard();
     const api: ApiServer = await startApiServer({
       host: settings.host,
       port: settings.port,
       apiKey: settings.apiKey,
       routes: {
         '/forecast': { handler: forecastHandler, requiresKey: true },
+        '/devices': { handler: devicesHandler, requiresKey: true },
         '/status': { handler: statusHandler, requiresKey: true },
         '/health': {
           handler: async () => ({
@@ -253,16 +225,19 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
           requiresKey: false,
         },
       },
+      cors,
+      staticFiles: (path) => dashboard.get(path),
       log,
     });
     closers.push(() => api.close());
 
     let timer: NodeJS.Timeout | undefined;
     closers.push(async () => clearInterval(timer));
-    closers.push(() => retrainQueue.idle());
+    closers.push(() => retrainService.idle());
 
     return {
       apiUrl: api.url,
+      dashboardUrl: `${api.url}/#key=${encodeURIComponent(settings.apiKey)}`,
       mqttUrl: broker.url,
       s3Url: s3.url,
       apiKey: settings.apiKey,

@@ -130,11 +130,16 @@ describe('local pipeline, end to end', () => {
     const run = await runtime.retrain();
     // Assess
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
-    expect(run.states.slice(0, 8)).toEqual([
+    expect(run.outcome).toBe('promoted');
+    expect(run.states.slice(0, 12)).toEqual([
       'Configure',
       'RunEtl',
       'PrepareDeepAr',
+      'CheckDrift',
+      'TrainOrSkip',
       'Train',
+      'Evaluate',
+      'PromoteOrReject',
       'CreateModel',
       'CreateEndpointConfig',
       'FindEndpoint',
@@ -143,8 +148,8 @@ describe('local pipeline, end to end', () => {
     expect(run.states.slice(-4)).toEqual([
       'DescribeEndpoint',
       'EndpointReady?',
-      'RecordDeployment',
-      'Deployed',
+      'RecordPromoted',
+      'Promoted',
     ]);
     expect(run.version).toMatch(/^\d{8}-\d{6}$/);
   });
@@ -167,7 +172,7 @@ describe('local pipeline, end to end', () => {
     expect(Date.parse(body.start) % 3_600_000).toBe(0);
     const status = await get('/status');
     expect(body.model.version).toBe(status.body.model.version);
-    expect(body.model.variant).toBe(`v-${status.body.model.version}`);
+    expect(body.model.variant).toBe('primary');
   });
 
   it('rejects requests without a valid key and bad parameters with JSON errors', async () => {
@@ -190,15 +195,23 @@ describe('local pipeline, end to end', () => {
     expect(res.status).toBe(200);
     expect(res.body.devices).toEqual(['sim-001', 'sim-002', 'sim-003']);
     expect(res.body.records.stored).toBe(DEVICES * 96 * 2);
-    expect(res.body.lastRun.status).toBe('SUCCEEDED');
+    expect(res.body.lastRun.outcome).toBe('promoted');
     expect(res.body.model.version).toBe(res.body.lastRun.version);
     expect(res.body.endpoint.status).toBe('InService');
   });
 
   it('retrains again and updates the endpoint in place, leaving it serving', async () => {
-    const run = await runtime.retrain();
+    // A champion older than the maximum age is retrained; any challenger within the margin wins.
+    const run = await runtime.retrain({
+      maxModelAgeHours: 1e-9,
+      promotionMargin: -1,
+      strategy: 'all-at-once',
+      bakeSeconds: 0,
+    });
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
-    expect(run.states).toContain('UpdateEndpoint');
+    expect(run.outcome).toBe('promoted');
+    expect(run.reasons?.[0]).toMatch(/h old/);
+    expect(run.states).toContain('UpdateEndpointAllAtOnce');
     const res = await get('/forecast?deviceId=sim-001&metric=o3&horizon=6&quantiles=0.25,0.75');
     expect(res.status).toBe(200);
     expect(res.body.mean).toHaveLength(6);
