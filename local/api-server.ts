@@ -71,6 +71,8 @@ const lambdaContext = (name: string): Context =>
 
 const parseUrl = (raw: string | undefined): URL | undefined => {
   try {
+    // Origin-form targets are paths: `//forecast` must not turn into a host named "forecast".
+    if (raw?.startsWith('/')) return new URL(`http://localhost${raw}`);
     return new URL(raw ?? '/', 'http://localhost');
   } catch {
     return undefined;
