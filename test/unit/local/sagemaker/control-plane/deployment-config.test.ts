@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import {
+  planDeployment,
+  scaledMs,
+} from '../../../../../local/sagemaker/control-plane/deployment-config.js';
+
+const blueGreen = (routing: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: routing, ...extra },
+});
+
+describe('planDeployment', () => {
+  it('shifts all at once with no bake when there is no DeploymentConfig', () => {
+    // Act
+    const plan = planDeployment(undefined, 1);
+
+    // Assess
+    expect(plan).toMatchObject({ type: 'ALL_AT_ONCE', waitIntervalSeconds: 0, alarmNames: [] });
+    expect(plan.steps.map((s) => s.share)).toEqual([1]);
+  });
+
+  it('plans a canary of one instance out of two, then the rest', () => {
+    // Act
+    const plan = planDeployment(
+      {
+        ...blueGreen(
+          {
+            Type: 'CANARY',
+            CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
+            WaitIntervalInSeconds: 300,
+          },
+          { TerminationWaitInSeconds: 120, MaximumExecutionTimeoutInSeconds: 1800 },
+        ),
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'errors' }] },
+      } as never,
+      2,
+    );
+
+    // Assess
+    expect(plan.steps).toEqual([
+      { activeInstances: 1, totalInstances: 2, share: 0.5 },
+      { activeInstances: 2, totalInstances: 2, share: 1 },
+    ]);
+    expect(plan).toMatchObject({
+      waitIntervalSeconds: 300,
+      terminationWaitSeconds: 120,
+      maximumExecutionTimeoutSeconds: 1800,
+      alarmNames: ['errors'],
+    });
+  });
+
+  it('sizes a CAPACITY_PERCENT canary in whole instances', () => {
+    // Act
+    const plan = planDeployment(
+      blueGreen({
+        Type: 'CANARY',
+        CanarySize: { Type: 'CAPACITY_PERCENT', Value: 25 },
+        WaitIntervalInSeconds: 60,
+      }) as never,
+      4,
+    );
+
+    // Assess
+    expect(plan.steps.map((s) => s.share)).toEqual([0.25, 1]);
+  });
+
+  it('plans LINEAR steps until the whole new fleet takes traffic', () => {
+    // Act
+    const plan = planDeployment(
+      blueGreen({
+        Type: 'LINEAR',
+        LinearStepSize: { Type: 'INSTANCE_COUNT', Value: 1 },
+        WaitIntervalInSeconds: 60,
+      }) as never,
+      4,
+    );
+
+    // Assess
+    expect(plan.steps.map((s) => s.share)).toEqual([0.25, 0.5, 0.75, 1]);
+  });
+
+  it.each([
+    [
+      'a canary above 50% of the fleet',
+      blueGreen({
+        Type: 'CANARY',
+        CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
+        WaitIntervalInSeconds: 60,
+      }),
+      1,
+      /CanarySize must be at most 50%/,
+    ],
+    [
+      'a canary without CanarySize',
+      blueGreen({ Type: 'CANARY', WaitIntervalInSeconds: 60 }),
+      2,
+      /CanarySize is required/,
+    ],
+    [
+      'a linear step below 10%',
+      blueGreen({
+        Type: 'LINEAR',
+        LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 5 },
+        WaitIntervalInSeconds: 60,
+      }),
+      4,
+      /LinearStepSize must be 10-50%/,
+    ],
+    [
+      'LinearStepSize on a canary',
+      blueGreen({
+        Type: 'CANARY',
+        CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
+        LinearStepSize: { Type: 'INSTANCE_COUNT', Value: 1 },
+        WaitIntervalInSeconds: 60,
+      }),
+      2,
+      /LinearStepSize is only valid/,
+    ],
+    ['a rolling update', { RollingUpdatePolicy: { WaitIntervalInSeconds: 60 } }, 2, /Rolling/],
+  ])('refuses %s with ValidationException', (_name, config, instances, message) => {
+    // Act
+    const attempt = () => planDeployment(config as never, instances);
+
+    // Assess
+    expect(attempt).toThrow(
+      expect.objectContaining({
+        name: 'ValidationException',
+        message: expect.stringMatching(message),
+      }),
+    );
+  });
+});
+
+describe('scaledMs', () => {
+  it('turns SageMaker seconds into local milliseconds', () => {
+    // Assess
+    expect(scaledMs(600, 1 / 60)).toBe(10_000);
+    expect(scaledMs(60, 0.01)).toBe(600);
+    expect(scaledMs(60, 0)).toBe(0);
+  });
+});
