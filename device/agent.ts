@@ -7,12 +7,14 @@ import { type AgentCommand, parseAgentArgs, USAGE } from './args.js';
 import { describeTarget } from './connection.js';
 import { AgentUsageError } from './errors.js';
 import { type Fleet, type FleetStats, startFleet } from './fleet.js';
+import { readReplayFile, type StationReading } from './replay.js';
 
 const PROGRESS_EVERY_MS = 2_000;
 
 export const formatProgress = (stats: FleetStats, ratePerSecond: number): string =>
-  `[device] sent=${stats.sent} acked=${stats.acked} failed=${stats.failed} ` +
-  `inFlight=${stats.inFlight} rate=${ratePerSecond.toFixed(1)}/s devices=${stats.devices.length}`;
+  `[device] sent=${stats.sent} acked=${stats.acked} queued=${stats.queued} ` +
+  `inFlight=${stats.inFlight} failed=${stats.failed} retried=${stats.retried} ` +
+  `rate=${ratePerSecond.toFixed(1)}/s devices=${stats.devices.length}`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -43,12 +45,43 @@ const reportProgress = (fleet: Fleet): (() => void) => {
   };
 };
 
+const loadReplay = async (files: string[]): Promise<StationReading[]> => {
+  const readings: StationReading[] = [];
+  for (const file of files) {
+    const rows = await readReplayFile(file);
+    log(`[device] replay ${file}: ${rows.length} readings of ${rows[0]?.station ?? 'no station'}`);
+    readings.push(...rows);
+  }
+  return readings;
+};
+
+let lastErrorLog = 0;
+
 const run = async (command: Extract<AgentCommand, { kind: 'run' }>): Promise<number> => {
-  log(`[device] connecting ${command.devices} device(s) to ${describeTarget(command.broker)}`);
+  const replay =
+    command.replayFiles.length === 0
+      ? undefined
+      : {
+          readings: await loadReplay(command.replayFiles),
+          speed: command.speed,
+          alignToNow: command.alignNow,
+        };
+  log(
+    `[device] connecting ${replay ? `${command.replayFiles.length} station(s)` : `${command.devices} device(s)`} ` +
+      `to ${describeTarget(command.broker)} over MQTT ${command.protocol}`,
+  );
   const fleet = await startFleet({
     ...command,
-    onPublishError: (error, deviceId) =>
-      log(`[device] publish failed for ${deviceId}: ${describeError(error)}`),
+    ...(replay ? { replay } : {}),
+    maxInFlightPerConnection: command.maxInFlight,
+    maxQueuedPerConnection: command.maxQueued,
+    onPublishError: (error, deviceId) => {
+      // During an outage every queued reading fails in turn: say so once in a while, not each.
+      const at = Date.now();
+      if (at - lastErrorLog < PROGRESS_EVERY_MS) return;
+      lastErrorLog = at;
+      log(`[device] publish failed for ${deviceId}, will retry: ${describeError(error)}`);
+    },
   });
   const finalProgress = reportProgress(fleet);
   const shutdown = async () => {
@@ -57,8 +90,9 @@ const run = async (command: Extract<AgentCommand, { kind: 'run' }>): Promise<num
     return fleet.stats().failed === 0 ? 0 : 1;
   };
 
-  if (!command.realtime) {
-    await fleet.backfillDone;
+  if (!command.realtime || replay) {
+    // A replay ends with its last reading; --no-realtime ends with the backfill.
+    await (command.realtime ? fleet.liveDone : fleet.backfillDone);
     return shutdown();
   }
   return new Promise<number>((resolve) => {

@@ -1,7 +1,7 @@
 // Command-line flags of the device agent → fleet options. Pure (argv and env are parameters),
 // so every validation message is unit-tested.
 import { parseArgs } from 'node:util';
-import type { BrokerTarget } from './connection.js';
+import { type BrokerTarget, MQTT_PROTOCOLS, type MqttProtocol } from './connection.js';
 import { AgentUsageError } from './errors.js';
 import { DEFAULT_STEP_MINUTES, MAX_DEVICES } from './fleet-plan.js';
 
@@ -18,9 +18,24 @@ Target (default: local broker ${DEFAULT_BROKER_URL}):
   --key <path>            private key (PEM)                                env SMOGCAST_IOT_KEY
   --ca <path>             Amazon root CA (PEM)                             env SMOGCAST_IOT_CA
   --client-id <thing>     thing name = client id = device id (AWS, one device)
+  --protocol <5|3.1.1>    MQTT version (default: 5 on AWS, 3.1.1 locally —
+                          the embedded broker speaks 3.1.1; Mosquitto speaks both)
+
+Source (default: the synthetic generator):
+  --replay <file>         replay a Beijing multi-site CSV (.csv or .csv.gz), one station =
+                          one device bj-<station>; repeat the flag for several files
+  --speed <factor>        replay time acceleration, e.g. 3600 = one hour of data per second
+                          (default: backfill mode, everything as fast as acknowledged)
+  --align-now             shift replayed timestamps so the last reading is this hour
 
 Fleet:
   --devices <n>           number of simulated devices sim-001… (default 3)
+  --connections <n>       share the fleet over at most n MQTT connections (local broker only;
+                          default one per device)
+  --max-in-flight <n>     publishes awaiting PUBACK per connection (default 100)
+  --max-queued <n>        readings kept in memory per connection while offline (default 10000)
+  --spool-dir <dir>       keep the offline queue's overflow, and what is unsent at exit, on
+                          disk here; it is sent on the next start
   --seed <int>            generator seed (default 42)
   --backfill-hours <h>    hours of history published first, ending now (default 24)
   --step-minutes <m>      spacing of readings (default ${DEFAULT_STEP_MINUTES})
@@ -42,6 +57,14 @@ export type AgentCommand =
       intervalMs?: number;
       realtime: boolean;
       legacyPayload: boolean;
+      protocol: MqttProtocol;
+      replayFiles: string[];
+      speed: number;
+      alignNow: boolean;
+      connections?: number;
+      maxInFlight: number;
+      maxQueued: number;
+      spoolDir?: string;
     };
 
 const OPTIONS = {
@@ -58,6 +81,14 @@ const OPTIONS = {
   'interval-ms': { type: 'string' },
   'no-realtime': { type: 'boolean' },
   'legacy-payload': { type: 'boolean' },
+  protocol: { type: 'string' },
+  replay: { type: 'string', multiple: true },
+  speed: { type: 'string' },
+  'align-now': { type: 'boolean' },
+  connections: { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-queued': { type: 'string' },
+  'spool-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,7 +113,10 @@ const parseNumber = (flag: string, raw: string | undefined, fallback: number, ru
 
 type Env = Record<string, string | undefined>;
 
-const resolveBroker = (values: Record<string, string | boolean | undefined>, env: Env) => {
+const resolveBroker = (
+  values: Record<string, string | boolean | string[] | undefined>,
+  env: Env,
+) => {
   const flag = (name: string) => values[name] as string | undefined;
   const awsFlags = ['endpoint', 'cert', 'key', 'ca', 'client-id'].filter(
     (f) => flag(f) !== undefined,
@@ -137,7 +171,7 @@ const validateBrokerUrl = (url: string) => {
 
 /** Parses the agent's flags. Throws AgentUsageError with a message fit for the terminal. */
 export const parseAgentArgs = (argv: string[], env: Env = {}): AgentCommand => {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -173,6 +207,21 @@ export const parseAgentArgs = (argv: string[], env: Env = {}): AgentCommand => {
     integer: true,
   });
   const intervalRaw = str('interval-ms');
+  const protocol = str('protocol') ?? (broker.kind === 'aws' ? '5' : '3.1.1');
+  if (!(MQTT_PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new AgentUsageError(`--protocol must be 5 or 3.1.1, got ${JSON.stringify(protocol)}`);
+  }
+  const replayFiles = (values.replay as string[] | undefined) ?? [];
+  if (replayFiles.length === 0 && (str('speed') !== undefined || values['align-now'])) {
+    throw new AgentUsageError('--speed and --align-now need --replay <file>');
+  }
+  const connectionsRaw = str('connections');
+  if (connectionsRaw !== undefined && broker.kind === 'aws') {
+    throw new AgentUsageError(
+      '--connections is for a local broker: on AWS each thing connects as itself',
+    );
+  }
+  const spoolDir = str('spool-dir');
   return {
     kind: 'run',
     broker,
@@ -200,5 +249,32 @@ export const parseAgentArgs = (argv: string[], env: Env = {}): AgentCommand => {
         }),
     realtime: values['no-realtime'] !== true,
     legacyPayload: values['legacy-payload'] === true,
+    protocol: protocol as MqttProtocol,
+    replayFiles,
+    speed:
+      str('speed') === undefined
+        ? Number.POSITIVE_INFINITY
+        : parseNumber('speed', str('speed'), 1, { min: 0.001, max: 1e9, integer: false }),
+    alignNow: values['align-now'] === true,
+    ...(connectionsRaw === undefined
+      ? {}
+      : {
+          connections: parseNumber('connections', connectionsRaw, 1, {
+            min: 1,
+            max: MAX_DEVICES,
+            integer: true,
+          }),
+        }),
+    maxInFlight: parseNumber('max-in-flight', str('max-in-flight'), 100, {
+      min: 1,
+      max: 65_535,
+      integer: true,
+    }),
+    maxQueued: parseNumber('max-queued', str('max-queued'), 10_000, {
+      min: 1,
+      max: 10_000_000,
+      integer: true,
+    }),
+    ...(spoolDir === undefined ? {} : { spoolDir }),
   };
 };

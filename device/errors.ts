@@ -32,3 +32,22 @@ export class AgentUsageError extends SmogcastError {
     this.name = 'AgentUsageError';
   }
 }
+
+/** An MQTT 5 broker answered a publish with a failure reason code (e.g. 135 not authorised). */
+export class PublishRejectedError extends SmogcastError {
+  constructor(topic: string, reasonCode: number, reasonString?: string, options?: ErrorOptions) {
+    super(
+      `publish to ${topic} rejected with reason code ${reasonCode}${reasonString ? `: ${reasonString}` : ''}`,
+      options,
+    );
+    this.name = 'PublishRejectedError';
+  }
+}
+
+/** A replay file that is not in the Beijing multi-site CSV format. */
+export class ReplayFormatError extends SmogcastError {
+  constructor(file: string, reason: string, options?: ErrorOptions) {
+    super(`${file}: ${reason}`, options);
+    this.name = 'ReplayFormatError';
+  }
+}

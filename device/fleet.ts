@@ -1,43 +1,68 @@
-// A simulated fleet: backfills history at full speed, then publishes one reading per device per
-// interval in real time. Every publish is QoS 1, bounded in flight, retried, and counted.
-import { setTimeout as sleep } from 'node:timers/promises';
+// A fleet of virtual devices over a bounded number of MQTT connections (one per thing on AWS).
+// Readings come from a source (synthetic or CSV replay): the backfill is published as fast as
+// the broker acknowledges it, then live readings when they are due. Every reading goes through
+// its connection's offline queue (QoS 1, resent after reconnecting, backoff with jitter) and is
+// counted: sent, acknowledged, queued, in flight, failed.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { telemetryTopic } from '../functions/common/telemetry.js';
+import type { BackoffPolicy } from './backoff.js';
 import {
   type BrokerTarget,
   createMqttClient,
   type DeviceConnection,
+  type MqttProtocol,
   openConnection,
 } from './connection.js';
 import { planFleet } from './fleet-plan.js';
-import { InFlightLimiter } from './in-flight.js';
-import { backfillTimestamps, nextSeq } from './schedule.js';
-import { legacyPayload, syntheticReading } from './synthetic.js';
+import { Outbox } from './outbox.js';
+import type { StationReading } from './replay.js';
+import {
+  type DeviceReading,
+  type ReadingSource,
+  replaySource,
+  syntheticSource,
+} from './sources.js';
+import { legacyPayload } from './synthetic.js';
 
 export interface FleetStats {
   /** Readings handed to MQTT (retries not counted again). */
   sent: number;
   /** Readings the broker acknowledged (PUBACK). */
   acked: number;
-  /** Readings given up after every retry, or still unacknowledged when stop() gave up waiting. */
-  failed: number;
-  /** Publish attempts repeated after a failure. */
-  retried: number;
+  /** Readings waiting in the offline queues (memory and spool files). */
+  queued: number;
   /** Readings awaiting PUBACK now. */
   inFlight: number;
+  /** Publish attempts repeated after a failure. */
+  retried: number;
+  /** Readings dropped by a full queue, or unacknowledged at stop with no spool to keep them. */
+  failed: number;
   devices: string[];
+}
+
+export interface ReplayOptions {
+  readings: StationReading[];
+  /** Time acceleration factor; Infinity (default) = backfill mode, all at once. */
+  speed?: number;
+  alignToNow?: boolean;
 }
 
 export interface FleetOptions {
   broker: BrokerTarget;
-  /** Number of simulated devices (sim-001, …); ignored when deviceIds is given. */
+  /** MQTT protocol version. Default 3.1.1 (the embedded broker speaks only 3.1.1). */
+  protocol?: MqttProtocol;
+  /** Number of simulated devices (sim-001, …); ignored when deviceIds or replay is given. */
   devices: number;
   deviceIds?: string[];
+  /** Replay these station readings instead of the synthetic generator. */
+  replay?: ReplayOptions;
   seed: number;
-  /** Hours of history published first, at full speed, ending now. */
+  /** Hours of synthetic history published first, at full speed, ending now. */
   backfillHours: number;
   /** Spacing of readings in minutes (backfill grid and default real-time interval). Default 15. */
   stepMinutes?: number;
-  /** After the backfill, keep publishing one reading per device every intervalMs. */
+  /** After the backfill, keep publishing (synthetic: one reading per device every intervalMs). */
   realtime: boolean;
   intervalMs?: number;
   /** Publish the original blog post's payload instead of telemetry v1. */
@@ -46,9 +71,13 @@ export interface FleetOptions {
   connections?: number;
   /** Max publishes awaiting PUBACK per connection. Default 100. */
   maxInFlightPerConnection?: number;
-  /** Attempts per reading before it is counted as failed. Default 3. */
-  maxAttempts?: number;
-  /** How long stop() waits for outstanding PUBACKs. Default 10 s. */
+  /** Readings kept in memory per connection while offline. Default 10,000. */
+  maxQueuedPerConnection?: number;
+  /** Delays between retries of a failed publish (exponential, full jitter). */
+  backoff?: BackoffPolicy;
+  /** Directory of the on-disk offline queues (overflow, and what is left at stop). */
+  spoolDir?: string;
+  /** How long stop() waits for queued readings and outstanding PUBACKs. Default 10 s. */
   drainTimeoutMs?: number;
   /** Called after every acknowledged or failed reading, and once after stop(). */
   onProgress?: (stats: FleetStats) => void;
@@ -60,27 +89,22 @@ export interface FleetOptions {
 
 export interface Fleet {
   stats(): FleetStats;
-  /** Resolves when every backfill reading is acknowledged or counted as failed (or on stop). */
+  /** Resolves when every backfill reading is acknowledged (or on stop). */
   backfillDone: Promise<void>;
-  /** Stops timers, waits (bounded) for outstanding PUBACKs, disconnects. Idempotent. */
+  /** Resolves when the live phase ends (a finished paced replay, or stop). */
+  liveDone: Promise<void>;
+  /** Stops publishing, waits (bounded) for the queues to drain, disconnects. Idempotent. */
   stop(): Promise<void>;
-}
-
-const RETRY_BACKOFF_MS = 250;
-
-interface Channel {
-  connection: DeviceConnection;
-  limiter: InFlightLimiter;
 }
 
 const connectAll = async (
   target: BrokerTarget,
   clientIds: string[],
-  maxInFlight: number,
-): Promise<Channel[]> => {
+  protocol: MqttProtocol,
+): Promise<DeviceConnection[]> => {
   const client = createMqttClient();
   const opened = await Promise.allSettled(
-    clientIds.map((clientId) => openConnection(client, target, clientId)),
+    clientIds.map((clientId) => openConnection(client, target, clientId, protocol)),
   );
   const connections = opened.flatMap((result) =>
     result.status === 'fulfilled' ? [result.value] : [],
@@ -90,121 +114,136 @@ const connectAll = async (
     await Promise.all(connections.map((connection) => connection.close()));
     throw failure.reason;
   }
-  return connections.map((connection) => ({
-    connection,
-    limiter: new InFlightLimiter(maxInFlight),
-  }));
+  return connections;
 };
 
 export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
-  const plan = planFleet(options);
   const now = options.now ?? Date.now;
-  const maxAttempts = options.maxAttempts ?? 3;
-  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
-  const channels = await connectAll(
+  const replay = options.replay
+    ? replaySource({
+        readings: options.replay.readings,
+        speed: options.replay.speed ?? Number.POSITIVE_INFINITY,
+        alignToNow: options.replay.alignToNow ?? false,
+        now,
+      })
+    : undefined;
+  const plan = planFleet({
+    ...options,
+    ...(replay ? { deviceIds: replay.deviceIds } : {}),
+  });
+  const source: ReadingSource =
+    replay ??
+    syntheticSource({
+      deviceIds: plan.deviceIds,
+      seed: options.seed,
+      backfillHours: options.backfillHours,
+      stepMinutes: plan.stepMinutes,
+      intervalMs: plan.intervalMs,
+      now,
+    });
+  const connections = await connectAll(
     options.broker,
     plan.connections.map((connection) => connection.clientId),
-    options.maxInFlightPerConnection ?? 100,
+    options.protocol ?? '3.1.1',
   );
-  const channelOf = new Map<string, Channel>();
-  plan.connections.forEach((connection, i) => {
-    for (const deviceId of connection.deviceIds) channelOf.set(deviceId, channels[i] as Channel);
+
+  const counters = { sent: 0, acked: 0, retried: 0, failed: 0 };
+  const outboxes: Outbox[] = [];
+  const stats = (): FleetStats => {
+    let queued = 0;
+    let inFlight = 0;
+    for (const outbox of outboxes) {
+      queued += outbox.queued;
+      inFlight += outbox.inFlight;
+    }
+    return { ...counters, queued, inFlight, devices: [...plan.deviceIds] };
+  };
+  if (options.spoolDir) mkdirSync(options.spoolDir, { recursive: true });
+  const outboxOf = new Map<string, Outbox>();
+  plan.connections.forEach((planned, i) => {
+    const outbox = new Outbox({
+      connection: connections[i] as DeviceConnection,
+      maxInFlight: options.maxInFlightPerConnection ?? 100,
+      maxQueued: options.maxQueuedPerConnection ?? 10_000,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.spoolDir
+        ? { spoolPath: join(options.spoolDir, `${planned.clientId}.ndjson`) }
+        : {}),
+      onSent: () => {
+        counters.sent++;
+      },
+      onAcked: () => {
+        counters.acked++;
+        options.onProgress?.(stats());
+      },
+      onRetry: (error, message) => {
+        counters.retried++;
+        options.onPublishError?.(error, message.deviceId);
+      },
+      onDropped: () => {
+        counters.failed++;
+        options.onProgress?.(stats());
+      },
+    });
+    outboxes.push(outbox);
+    for (const deviceId of planned.deviceIds) outboxOf.set(deviceId, outbox);
   });
 
-  const counters = { sent: 0, acked: 0, failed: 0, retried: 0, inFlight: 0 };
-  const stats = (): FleetStats => ({ ...counters, devices: [...plan.deviceIds] });
-  const seqs = new Map<string, number>();
-  let stopping = false;
-  // Once stop() has given up on outstanding PUBACKs they are counted as failed; late
-  // settlements must not count them a second time.
-  let accountingClosed = false;
-  const settle = (outcome: 'acked' | 'failed') => {
-    if (accountingClosed) return;
-    counters.inFlight--;
-    counters[outcome]++;
-    options.onProgress?.(stats());
+  const abort = new AbortController();
+  const payloadOf = (reading: DeviceReading): string =>
+    JSON.stringify(options.legacyPayload ? legacyPayload(reading) : reading);
+  const enqueue = (reading: DeviceReading) => {
+    const outbox = outboxOf.get(reading.deviceId) as Outbox;
+    outbox.enqueue({
+      deviceId: reading.deviceId,
+      topic: telemetryTopic(reading.deviceId),
+      payload: payloadOf(reading),
+    });
+    return outbox;
   };
-
-  const deliver = async (channel: Channel, deviceId: string, payload: string) => {
-    const topic = telemetryTopic(deviceId);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await channel.connection.publish(topic, payload);
-        return settle('acked');
-      } catch (error) {
-        options.onPublishError?.(error, deviceId);
-        if (attempt >= maxAttempts) return settle('failed');
-        counters.retried++;
-        await sleep(RETRY_BACKOFF_MS * attempt);
-      }
-    }
-  };
-
-  /** Waits for a slot, then starts publishing one reading; resolves once it is handed over. */
-  const publishReading = async (deviceId: string, ts: number) => {
-    const channel = channelOf.get(deviceId) as Channel;
-    await channel.limiter.acquire();
-    if (stopping) return channel.limiter.release();
-    const seq = nextSeq(seqs.get(deviceId), ts);
-    seqs.set(deviceId, seq);
-    const reading = syntheticReading({ seed: options.seed, deviceId, ts, seq });
-    const payload = JSON.stringify(options.legacyPayload ? legacyPayload(reading) : reading);
-    counters.sent++;
-    counters.inFlight++;
-    void deliver(channel, deviceId, payload).finally(() => channel.limiter.release());
-  };
-
-  const allIdle = () => Promise.all(channels.map((channel) => channel.limiter.idle()));
+  const allIdle = () => Promise.all(outboxes.map((outbox) => outbox.idle()));
 
   const runBackfill = async () => {
-    for (const ts of backfillTimestamps(now(), options.backfillHours, plan.stepMinutes)) {
-      for (const deviceId of plan.deviceIds) {
-        if (stopping) return;
-        await publishReading(deviceId, ts);
-      }
+    for (const reading of source.backfill()) {
+      if (abort.signal.aborted) return;
+      // Backpressure: generate only as fast as the broker acknowledges.
+      await enqueue(reading).waitForRoom();
+    }
+    await allIdle();
+  };
+  const runLive = async () => {
+    if (!options.realtime && !replay) return;
+    for await (const batch of source.live(abort.signal)) {
+      for (const reading of batch) enqueue(reading);
     }
     await allIdle();
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  const tick = async () => {
-    const ts = now();
-    for (const deviceId of plan.deviceIds) {
-      if (stopping) return;
-      await publishReading(deviceId, ts);
-    }
-  };
-  const startRealtime = () => {
-    if (stopping || !options.realtime) return;
-    timer = setInterval(() => void tick(), plan.intervalMs);
-    // Without history there is nothing to show until the first interval: publish right away.
-    if (options.backfillHours === 0 || counters.sent === 0) void tick();
-  };
-
-  const backfillDone = runBackfill().then(startRealtime);
-  // Marks the promise handled so a caller that never awaits it gets no unhandled rejection.
+  const backfillDone = runBackfill();
+  const liveDone = backfillDone.then(() => (abort.signal.aborted ? undefined : runLive()));
+  // Marks the promises handled so a caller that never awaits them gets no unhandled rejection.
   backfillDone.catch(() => {});
+  liveDone.catch(() => {});
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      stopping = true;
-      if (timer) clearInterval(timer);
-      const drained = await Promise.race([
-        allIdle().then(() => true),
-        sleep(drainTimeoutMs, false, { ref: false }),
+      abort.abort();
+      const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        allIdle(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, drainTimeoutMs);
+        }),
       ]);
-      if (!drained) {
-        accountingClosed = true;
-        counters.failed += counters.inFlight;
-        counters.inFlight = 0;
-      }
-      for (const channel of channels) channel.limiter.close();
-      await Promise.all(channels.map((channel) => channel.connection.close()));
+      clearTimeout(timer);
+      for (const outbox of outboxes) counters.failed += outbox.close().lost;
+      await Promise.all(connections.map((connection) => connection.close()));
       options.onProgress?.(stats());
     })();
     return stopped;
   };
 
-  return { stats, backfillDone, stop };
+  return { stats, backfillDone, liveDone, stop };
 };

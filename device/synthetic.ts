@@ -1,22 +1,26 @@
 // Seeded, stateless generator of telemetry v1 for simulated sensors around Beijing.
 // Stateless on purpose: a reading depends only on (seed, deviceId, time, seq), so a backfill
 // replayed after a restart yields byte-identical messages that the lake can de-duplicate.
+import type { Metric } from '../functions/common/metrics.js';
 import type { TelemetryV1 } from '../functions/common/telemetry.js';
 
-/** A telemetry v1 message with every field present (the generator never omits a metric). */
+/**
+ * A telemetry v1 message with every field present; a metric is null when the simulated sensor
+ * dropped out for that reading.
+ */
 export type SyntheticReading = Required<{
-  [K in keyof TelemetryV1]: NonNullable<TelemetryV1[K]>;
+  [K in keyof TelemetryV1]: K extends Metric ? number | null : NonNullable<TelemetryV1[K]>;
 }>;
 
 /** The original blog post's device payload; `timestamp` is epoch milliseconds. */
 export interface LegacyPayload {
-  ozone: number;
-  particullate_matter: number;
-  carbon_monoxide: number;
-  sulfure_dioxide: number;
-  nitrogen_dioxide: number;
-  longitude: number;
-  latitude: number;
+  ozone: number | null;
+  particullate_matter: number | null;
+  carbon_monoxide: number | null;
+  sulfure_dioxide: number | null;
+  nitrogen_dioxide: number | null;
+  longitude: number | null;
+  latitude: number | null;
   timestamp: number;
 }
 
@@ -114,6 +118,45 @@ const weatherFactor = (seed: number, tsMs: number): number => {
   );
 };
 
+/** Days counted Monday = 0 in Beijing local time. */
+export const localDayOfWeek = (tsMs: number): number =>
+  (Math.floor((tsMs + UTC_OFFSET_HOURS * HOUR_MS) / DAY_MS) + 3) % 7;
+
+/** Weekends have less commuter traffic. */
+const weeklyTraffic = (tsMs: number): number => (localDayOfWeek(tsMs) >= 5 ? 0.7 : 1);
+
+const EPISODE_WINDOW_MS = 4 * DAY_MS;
+const EPISODE_CLEARING_MS = 6 * HOUR_MS;
+
+/**
+ * Haze episodes, as in Beijing winters: in some 4-day windows (seeded) stagnant air lets the
+ * particulate load build up for one to three days, then a cold front clears it within hours.
+ * Returns the multiplier of the primary pollutants at `tsMs` (1 outside an episode).
+ */
+export const episodeFactor = (seed: number, tsMs: number): number => {
+  const window = Math.floor(tsMs / EPISODE_WINDOW_MS);
+  let factor = 1;
+  // An episode may start in the previous window and still be going on.
+  for (const w of [window - 1, window]) {
+    const key = `${seed}|episode|${w}`;
+    if (uniform(`${key}|happens`) > 0.45) continue;
+    const start = w * EPISODE_WINDOW_MS + uniform(`${key}|start`) * EPISODE_WINDOW_MS;
+    const length = (1 + 2 * uniform(`${key}|length`)) * DAY_MS;
+    const peak = 1.5 + 2 * uniform(`${key}|peak`);
+    const t = tsMs - start;
+    let shape = 0;
+    if (t >= 0 && t < length) shape = t / length;
+    else if (t >= length && t < length + EPISODE_CLEARING_MS) {
+      shape = 1 - (t - length) / EPISODE_CLEARING_MS;
+    }
+    factor = Math.max(factor, 1 + (peak - 1) * shape);
+  }
+  return factor;
+};
+
+/** Share of metric values a simulated sensor fails to report (sent as null). */
+export const DROPOUT_RATE = 0.01;
+
 export interface SyntheticReadingInput {
   seed: number;
   deviceId: string;
@@ -131,14 +174,17 @@ export const syntheticReading = ({
 }: SyntheticReadingInput): SyntheticReading => {
   const device = deviceProfile(seed, deviceId);
   const hour = localHourOfDay(ts) - device.phaseHours;
-  const traffic = dailyBump(hour, 8, 1.5) + 0.9 * dailyBump(hour, 18.5, 2);
+  const traffic = (dailyBump(hour, 8, 1.5) + 0.9 * dailyBump(hour, 18.5, 2)) * weeklyTraffic(ts);
   // The nocturnal boundary layer is shallow, so primary pollutants pile up overnight.
   const inversion = dailyBump(hour, 2, 3);
   // Ozone is photochemical: it follows the sun and peaks mid-afternoon.
   const sunlight = Math.max(0, Math.cos((2 * Math.PI * (hour - 15)) / 24)) ** 2;
-  const weather = weatherFactor(seed, ts);
+  const weather = weatherFactor(seed, ts) * episodeFactor(seed, ts);
   const noise = (metric: string, sigma: number) =>
     lognormalNoise(`${seed}|${deviceId}|${ts}|${metric}`, sigma);
+  // Occasional dropouts: a sensor channel that did not answer this time.
+  const report = (metric: string, value: number): number | null =>
+    uniform(`${seed}|${deviceId}|${ts}|${metric}|dropout`) < DROPOUT_RATE ? null : value;
 
   const pm25 = device.level * weather * (28 + 30 * traffic + 12 * inversion) * noise('pm25', 0.15);
   return {
@@ -147,20 +193,41 @@ export const syntheticReading = ({
     seq,
     lat: device.lat,
     lon: device.lon,
-    o3: round(device.ozoneLevel * (15 + 95 * sunlight) * noise('o3', 0.12), 1),
-    pm25: round(pm25, 1),
-    pm10: round((pm25 * device.coarseRatio + 10 * device.level) * noise('pm10', 0.1), 1),
-    co: round(
-      device.level * weather * (450 + 700 * traffic + 300 * inversion) * noise('co', 0.15),
-      0,
+    o3: report('o3', round(device.ozoneLevel * (15 + 95 * sunlight) * noise('o3', 0.12), 1)),
+    pm25: report('pm25', round(pm25, 1)),
+    pm10: report(
+      'pm10',
+      round((pm25 * device.coarseRatio + 10 * device.level) * noise('pm10', 0.1), 1),
     ),
-    so2: round(device.level * weather * (6 + 3 * traffic + 4 * inversion) * noise('so2', 0.2), 1),
-    no2: round(device.level * (22 + 35 * traffic + 10 * inversion) * noise('no2', 0.15), 1),
+    co: report(
+      'co',
+      round(
+        device.level * weather * (450 + 700 * traffic + 300 * inversion) * noise('co', 0.15),
+        0,
+      ),
+    ),
+    so2: report(
+      'so2',
+      round(device.level * weather * (6 + 3 * traffic + 4 * inversion) * noise('so2', 0.2), 1),
+    ),
+    no2: report(
+      'no2',
+      round(device.level * (22 + 35 * traffic + 10 * inversion) * noise('no2', 0.15), 1),
+    ),
   };
 };
 
 /** The reading in the original blog post's shape (no deviceId: the topic carries it). */
-export const legacyPayload = (reading: SyntheticReading): LegacyPayload => ({
+export const legacyPayload = (reading: {
+  ts: string;
+  o3: number | null;
+  pm25: number | null;
+  co: number | null;
+  so2: number | null;
+  no2: number | null;
+  lat: number | null;
+  lon: number | null;
+}): LegacyPayload => ({
   ozone: reading.o3,
   particullate_matter: reading.pm25,
   carbon_monoxide: reading.co,

@@ -51,7 +51,7 @@ describe('device agent CLI', () => {
     expect(new Set(broker.received.map((message) => message.topic))).toEqual(
       new Set(['smogcast/sim-001/telemetry', 'smogcast/sim-002/telemetry']),
     );
-    expect(exit.stderr).toMatch(/sent=8 acked=8 failed=0/);
+    expect(exit.stderr).toMatch(/sent=8 acked=8 queued=0 inFlight=0 failed=0/);
   });
 
   it('exits 2 with a clear message on a bad flag', async () => {

@@ -17,10 +17,12 @@ describe('device agent module', () => {
   it('formats a progress line with counts and rate', async () => {
     const { formatProgress } = await import('../../../device/agent.js');
     const line = formatProgress(
-      { sent: 10, acked: 8, failed: 1, retried: 2, inFlight: 1, devices: ['a', 'b'] },
+      { sent: 10, acked: 8, queued: 5, failed: 1, retried: 2, inFlight: 1, devices: ['a', 'b'] },
       12.345,
     );
-    expect(line).toBe('[device] sent=10 acked=8 failed=1 inFlight=1 rate=12.3/s devices=2');
+    expect(line).toBe(
+      '[device] sent=10 acked=8 queued=5 inFlight=1 failed=1 retried=2 rate=12.3/s devices=2',
+    );
   });
 
   it('returns exit code 2 for bad flags and 0 for --help', async () => {

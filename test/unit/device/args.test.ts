@@ -19,6 +19,12 @@ describe('parseAgentArgs', () => {
       stepMinutes: 15,
       realtime: true,
       legacyPayload: false,
+      protocol: '3.1.1',
+      replayFiles: [],
+      speed: Number.POSITIVE_INFINITY,
+      alignNow: false,
+      maxInFlight: 100,
+      maxQueued: 10_000,
     });
   });
 
@@ -39,6 +45,16 @@ describe('parseAgentArgs', () => {
       '250',
       '--no-realtime',
       '--legacy-payload',
+      '--protocol',
+      '5',
+      '--connections',
+      '1',
+      '--max-in-flight',
+      '50',
+      '--max-queued',
+      '500',
+      '--spool-dir',
+      '/tmp/spool',
     ]);
 
     // Assess
@@ -52,7 +68,46 @@ describe('parseAgentArgs', () => {
       intervalMs: 250,
       realtime: false,
       legacyPayload: true,
+      protocol: '5',
+      replayFiles: [],
+      speed: Number.POSITIVE_INFINITY,
+      alignNow: false,
+      connections: 1,
+      maxInFlight: 50,
+      maxQueued: 500,
+      spoolDir: '/tmp/spool',
     });
+  });
+
+  it('reads replay files, their speed and alignment', () => {
+    const command = parseAgentArgs([
+      '--replay',
+      'a.csv.gz',
+      '--replay',
+      'b.csv',
+      '--speed',
+      '3600',
+      '--align-now',
+    ]);
+    expect(command).toMatchObject({
+      replayFiles: ['a.csv.gz', 'b.csv'],
+      speed: 3600,
+      alignNow: true,
+    });
+  });
+
+  it('speaks MQTT 5 to AWS IoT Core by default', () => {
+    expect(parseAgentArgs([], awsEnv)).toMatchObject({ protocol: '5' });
+    expect(parseAgentArgs(['--protocol', '3.1.1'], awsEnv)).toMatchObject({ protocol: '3.1.1' });
+  });
+
+  it.each([
+    [['--protocol', '4'], '--protocol must be 5 or 3.1.1'],
+    [['--speed', '10'], '--speed and --align-now need --replay'],
+    [['--replay', 'x.csv', '--speed', '0'], '--speed must be between'],
+    [['--connections', '0'], '--connections must be between'],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseAgentArgs(argv)).toThrowError(message);
   });
 
   it('returns help for --help and -h', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   deviceProfile,
+  episodeFactor,
   legacyPayload,
+  localDayOfWeek,
   localHourOfDay,
   simulatedDeviceIds,
   syntheticReading,
@@ -18,7 +20,11 @@ const week = (seed: number, deviceId: string) =>
     syntheticReading({ seed, deviceId, ts: START + i * HOUR, seq: i }),
   );
 
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+/** Mean of the reported values (dropouts are null). */
+const mean = (values: Array<number | null>) => {
+  const reported = values.filter((v): v is number => v !== null);
+  return reported.reduce((sum, v) => sum + v, 0) / reported.length;
+};
 
 describe('simulatedDeviceIds', () => {
   it('numbers devices from sim-001, zero-padded', () => {
@@ -52,12 +58,16 @@ describe('syntheticReading', () => {
     // Assess
     for (const reading of readings) {
       expect(parseTelemetry(reading, { now: START + 8 * 24 * HOUR }).ok).toBe(true);
-      for (const metric of METRICS) expect(reading[metric]).toBeGreaterThanOrEqual(0);
+      for (const metric of METRICS) {
+        if (reading[metric] !== null) expect(reading[metric]).toBeGreaterThanOrEqual(0);
+      }
       expect(reading.lat).toBeGreaterThan(39.7);
       expect(reading.lat).toBeLessThan(40.1);
       expect(reading.lon).toBeGreaterThan(116.1);
       expect(reading.lon).toBeLessThan(116.7);
-      expect(reading.pm10).toBeGreaterThan(reading.pm25);
+      if (reading.pm10 !== null && reading.pm25 !== null) {
+        expect(reading.pm10).toBeGreaterThan(reading.pm25);
+      }
     }
     const pm25 = mean(readings.map((r) => r.pm25));
     expect(pm25).toBeGreaterThan(10);
@@ -81,6 +91,44 @@ describe('syntheticReading', () => {
     expect(mean(at(7, 10).map((r) => r.pm25))).toBeGreaterThan(mean(at(12, 15).map((r) => r.pm25)));
   });
 
+  it('drops about one value in a hundred, never the same metric of every device at once', () => {
+    // Prepare
+    const readings = [1, 2, 3, 4].flatMap((seed) => week(seed, `sim-00${seed}`));
+    // Act
+    const values = readings.flatMap((r) => METRICS.map((m) => r[m]));
+    const dropped = values.filter((v) => v === null).length / values.length;
+    // Assess
+    expect(dropped).toBeGreaterThan(0.002);
+    expect(dropped).toBeLessThan(0.03);
+  });
+
+  it('has a weekly cycle: weekday rush-hour CO above weekend rush-hour CO', () => {
+    // Prepare: four weeks of one device, rush hour only (START is a Monday)
+    const readings = Array.from({ length: 28 * 24 }, (_, i) =>
+      syntheticReading({ seed: 8, deviceId: 'sim-001', ts: START + i * HOUR, seq: i }),
+    ).filter((r) => {
+      const hour = localHourOfDay(Date.parse(r.ts));
+      return hour >= 7 && hour < 10;
+    });
+    // Act
+    const weekend = readings.filter((r) => localDayOfWeek(Date.parse(r.ts)) >= 5);
+    const weekday = readings.filter((r) => localDayOfWeek(Date.parse(r.ts)) < 5);
+    // Assess
+    expect(mean(weekday.map((r) => r.co))).toBeGreaterThan(1.1 * mean(weekend.map((r) => r.co)));
+  });
+
+  it('has haze episodes that build up over days and clear within hours', () => {
+    // Prepare: 60 days of the episode multiplier
+    const factors = Array.from({ length: 60 * 24 }, (_, i) => episodeFactor(3, START + i * HOUR));
+    // Assess: some episodes reach a high level, most hours are clean
+    expect(Math.max(...factors)).toBeGreaterThan(1.5);
+    expect(factors.filter((f) => f === 1).length).toBeGreaterThan(factors.length / 3);
+    // no jump up by more than a build-up step allows; clearing is steeper than building up
+    const ups = factors.slice(1).map((f, i) => f - (factors[i] as number));
+    expect(Math.max(...ups)).toBeLessThan(0.15);
+    expect(Math.min(...ups)).toBeLessThan(-0.15);
+  });
+
   it('keeps a device at one stable position', () => {
     const readings = week(3, 'sim-009');
     const profile = deviceProfile(3, 'sim-009');
@@ -94,6 +142,9 @@ describe('localHourOfDay', () => {
   it('follows Beijing time (UTC+8)', () => {
     expect(localHourOfDay(Date.UTC(2024, 0, 1, 0, 30))).toBe(8.5);
     expect(localHourOfDay(Date.UTC(2024, 0, 1, 20, 0))).toBe(4);
+    // 2024-01-01 was a Monday; 16:00 UTC on Saturday the 6th is already Sunday in Beijing.
+    expect(localDayOfWeek(Date.UTC(2024, 0, 1, 0))).toBe(0);
+    expect(localDayOfWeek(Date.UTC(2024, 0, 6, 16))).toBe(6);
   });
 });
 
