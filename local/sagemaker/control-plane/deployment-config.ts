@@ -81,6 +81,21 @@ export const planDeployment = (
   config: DeploymentConfig | undefined,
   totalInstances: number,
 ): DeploymentPlan => {
+  const plan = planSteps(config, totalInstances);
+  const timeout = plan.maximumExecutionTimeoutSeconds;
+  const waiting = plan.waitIntervalSeconds * plan.steps.length + plan.terminationWaitSeconds;
+  if (timeout !== undefined && timeout <= waiting) {
+    throw new ValidationException(
+      `MaximumExecutionTimeoutInSeconds (${timeout}) must be larger than the total waiting time of the deployment (${waiting} s: WaitIntervalInSeconds per step plus TerminationWaitInSeconds).`,
+    );
+  }
+  return plan;
+};
+
+const planSteps = (
+  config: DeploymentConfig | undefined,
+  totalInstances: number,
+): DeploymentPlan => {
   if (config?.RollingUpdatePolicy) {
     throw new ValidationException(
       'RollingUpdatePolicy is not supported by the local SageMaker; use BlueGreenUpdatePolicy.',

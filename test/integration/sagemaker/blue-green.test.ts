@@ -24,7 +24,8 @@ const ROLE = 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker';
 const CONFIG_HEADER = 'x-smogcast-endpoint-config';
 const ALARMS: LocalSageMakerOptions['alarms'] = {
   'smogcast-new-variant-5xx': { metric: 'Invocation5XXErrors', threshold: 0 },
-  'smogcast-new-variant-latency': { metric: 'ModelLatency', threshold: 5_000_000 },
+  // Mean ModelLatency above 20 ms (CloudWatch reports microseconds).
+  'smogcast-new-variant-latency': { metric: 'ModelLatency', threshold: 20_000, minInvocations: 3 },
 };
 /** A SageMaker minute lasts 0.6 s here. */
 const TIME_SCALE = 0.01;
@@ -61,26 +62,30 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
     OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/models/artifacts/` },
   });
   const url = job.ModelArtifacts?.S3ModelArtifacts ?? '';
-  // The faulty copy: the same artifact with faultInjection added to its model.json.
-  const bytes = await store.get(url.replace(`s3://${BUCKET}/`, ''));
-  const entries = unpackTarGz(bytes as Uint8Array).map((entry) =>
-    entry.path === 'model.json'
-      ? {
-          path: entry.path,
-          data: new TextEncoder().encode(
-            JSON.stringify({
-              ...JSON.parse(new TextDecoder().decode(entry.data)),
-              faultInjection: { errorRate: 1 },
-            }),
-          ),
-        }
-      : entry,
-  );
-  await store.put('models/artifacts/faulty/model.tar.gz', packTarGz(entries));
+  // Faulty copies: the same artifact with faultInjection added to its model.json.
+  const bytes = (await store.get(url.replace(`s3://${BUCKET}/`, ''))) as Uint8Array;
+  const withFault = async (name: string, faultInjection: Record<string, number>) => {
+    const entries = unpackTarGz(bytes).map((entry) =>
+      entry.path === 'model.json'
+        ? {
+            path: entry.path,
+            data: new TextEncoder().encode(
+              JSON.stringify({
+                ...JSON.parse(new TextDecoder().decode(entry.data)),
+                faultInjection,
+              }),
+            ),
+          }
+        : entry,
+    );
+    await store.put(`models/artifacts/${name}/model.tar.gz`, packTarGz(entries));
+    return `s3://${BUCKET}/models/artifacts/${name}/model.tar.gz`;
+  };
   const models = {
     blue: url,
     green: url,
-    faulty: `s3://${BUCKET}/models/artifacts/faulty/model.tar.gz`,
+    faulty: await withFault('faulty', { errorRate: 1 }),
+    slow: await withFault('slow', { latencyMs: 40 }),
   };
   for (const [name, ModelDataUrl] of Object.entries(models)) {
     await sagemaker.createModel({ ModelName: name, PrimaryContainer: { ModelDataUrl } });
@@ -161,7 +166,7 @@ const canaryConfig = (waitSeconds: number, alarms = ['smogcast-new-variant-5xx']
       WaitIntervalInSeconds: waitSeconds,
     },
     TerminationWaitInSeconds: 30,
-    MaximumExecutionTimeoutInSeconds: 3600,
+    MaximumExecutionTimeoutInSeconds: 2 * waitSeconds + 30 + 600,
   },
   AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) },
 });
@@ -357,6 +362,40 @@ describe('LocalSageMaker blue/green deployments', () => {
       'Completed',
     ]);
     expect((await call(runtime.url, 'all-at-once')).fleet).toBe(green);
+  });
+
+  it('all at once: a slow new model trips the latency alarm during the bake and rolls back', async () => {
+    // Prepare
+    const blue = await config(sagemaker, 'blue', 1);
+    const slow = await config(sagemaker, 'slow', 1);
+    await createEndpoint(sagemaker, 'slow-model', blue);
+
+    // Act
+    await sagemaker.updateEndpoint({
+      EndpointName: 'slow-model',
+      EndpointConfigName: slow,
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 600 },
+        },
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'smogcast-new-variant-latency' }] },
+      },
+    });
+    const fleets: Array<string | null> = [];
+    const final = await waitForEndpoint(sagemaker, 'slow-model', async () => {
+      fleets.push((await call(runtime.url, 'slow-model')).fleet);
+    });
+
+    // Assess
+    expect(fleets.filter((f) => f === slow).length).toBeGreaterThanOrEqual(3);
+    expect(final).toMatchObject({
+      EndpointStatus: 'InService',
+      EndpointConfigName: blue,
+      FailureReason: expect.stringMatching(
+        /alarm smogcast-new-variant-latency went to ALARM: ModelLatency/,
+      ),
+    });
+    expect((await call(runtime.url, 'slow-model')).fleet).toBe(blue);
   });
 
   it('refuses an undefined rollback alarm, or a canary on a one-instance fleet, with ValidationException', async () => {

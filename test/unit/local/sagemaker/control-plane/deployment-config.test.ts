@@ -116,6 +116,15 @@ describe('planDeployment', () => {
       2,
       /LinearStepSize is only valid/,
     ],
+    [
+      'a timeout shorter than the baking periods',
+      blueGreen(
+        { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 600 },
+        { TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: 600 },
+      ),
+      2,
+      /MaximumExecutionTimeoutInSeconds \(600\) must be larger/,
+    ],
     ['a rolling update', { RollingUpdatePolicy: { WaitIntervalInSeconds: 60 } }, 2, /Rolling/],
   ])('refuses %s with ValidationException', (_name, config, instances, message) => {
     // Act
