@@ -187,8 +187,10 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       });
       record.status = 'SUCCEEDED';
     } catch (error) {
-      const e = error as Error;
-      Object.assign(record, { status: 'FAILED', error: e.name, cause: e.message });
+      // aws-local-stepfunctions wraps the Fail state's (or uncaught) error as its cause.
+      const e = error as Error & { cause?: unknown };
+      const failure = e.cause instanceof Error ? e.cause : e;
+      Object.assign(record, { status: 'FAILED', error: failure.name, cause: failure.message });
     }
     // The decision (skipped/promoted/rejected/rolled back/failed) is the record step's to tell.
     const summary = await readSummary(runId).catch(() => undefined);

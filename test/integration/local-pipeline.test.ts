@@ -151,7 +151,7 @@ describe('local pipeline, end to end', () => {
       'RecordPromoted',
       'Promoted',
     ]);
-    expect(run.version).toMatch(/^\d{8}-\d{6}$/);
+    expect(run.version).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
   });
 
   it('serves GET /forecast with the contract: 24 hourly means and the 0.1/0.5/0.9 quantiles', async () => {

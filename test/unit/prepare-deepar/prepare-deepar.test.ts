@@ -70,7 +70,7 @@ describe('prepareDeepAr', () => {
 
     // Assess
     expect(out).toEqual({
-      version: '20261126-003000',
+      version: expect.stringMatching(/^20261126-003000-[0-9a-f]{6}$/),
       trainUri: 's3://lake/deepar/run-1/train/',
       testUri: 's3://lake/deepar/run-1/test/',
       series: 1,
@@ -180,7 +180,14 @@ describe('prepareDeepAr', () => {
     );
 
     // Assess
-    expect(out).toMatchObject({ version: '20261127-120005', series: 1, skipped: 0 });
+    expect(out).toMatchObject({
+      version: versionOf('2026-11-27T12:00:05Z', 'exec-1'),
+      series: 1,
+      skipped: 0,
+    });
+    expect(versionOf('2026-11-27T12:00:05Z', 'exec-1')).not.toBe(
+      versionOf('2026-11-27T12:00:05Z', 'exec-2'),
+    );
     expect(PrepareInput.parse({ runId: 'r', startedAt: '2026-01-01T00:00:00Z' })).toMatchObject({
       predictionLength: 24,
       historyDays: 28,

@@ -1,0 +1,309 @@
+// Every path of the retrain state machine, run from the real definition on the local stand-ins
+// (aws-local-stepfunctions, the local SageMaker control plane and endpoint, the real step
+// handlers): each test asserts the run's outcome, the registry entry and which model serves.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticReading } from '../../device/synthetic.js';
+import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
+import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
+import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { firehoseObjectKey } from '../../functions/common/lake.js';
+import { SERVING_CARD_KEY } from '../../functions/common/model-card.js';
+import { cachedModelCard } from '../../functions/common/model-card-source.js';
+import { decodeText, encodeText } from '../../functions/common/text.js';
+import type { ExecutionRecord } from '../../local/execution-record.js';
+import {
+  createRetrainService,
+  DEFAULT_POLICY,
+  LOCAL_ROLLBACK_ALARMS,
+  type RetrainService,
+} from '../../local/retrain-service.js';
+import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
+import { packTarGz, unpackTarGz } from '../../local/sagemaker/control-plane/tarball.js';
+
+const HOUR = 3_600_000;
+const DEVICES = ['sim-001', 'sim-002'];
+const ENDPOINT = 'smogcast';
+/** Wall clock of the test world: readings end here. */
+let clock = Date.parse('2026-11-20T00:00:00Z');
+
+let workDir: string;
+let store: MemoryObjectStore;
+let sagemaker: LocalSageMaker;
+let runtimeUrl: string;
+let closeRuntime: () => Promise<void>;
+let service: RetrainService;
+let endpoint: SageMakerEndpoint;
+/** Applied to the next createModel: lets a test hand the deployment a broken or faulty model. */
+let tamperModel:
+  | ((request: Record<string, unknown>) => Promise<Record<string, unknown>>)
+  | undefined;
+
+/** Hourly readings of every device for `hours` hours ending at the clock, pollution × `scale`. */
+const publish = async (hours: number, scale = 1) => {
+  const lines: string[] = [];
+  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 2) {
+    for (const deviceId of DEVICES) {
+      const r = syntheticReading({ seed: 3, deviceId, ts: t, seq: Math.floor(t / 1000) }) as Record<
+        string,
+        unknown
+      >;
+      for (const m of ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2']) {
+        if (typeof r[m] === 'number') r[m] = (r[m] as number) * scale;
+      }
+      lines.push(JSON.stringify({ ...r, receivedAt: t, topic: `smogcast/${deviceId}/telemetry` }));
+    }
+  }
+  await store.put(
+    firehoseObjectKey('raw/', 'smogcast-raw', clock, `${clock}`),
+    `${lines.join('\n')}\n`,
+  );
+};
+
+const servingVersion = async () => {
+  const bytes = await store.get(SERVING_CARD_KEY);
+  return bytes ? (JSON.parse(decodeText(bytes)) as { version: string }).version : undefined;
+};
+const registry = async (version: string) =>
+  JSON.parse(
+    decodeText((await store.get(`models/registry/${version}.json`)) ?? encodeText('null')),
+  );
+const endpointConfig = async () =>
+  (await sagemaker.describeEndpoint({ EndpointName: ENDPOINT })).EndpointConfigName as string;
+
+/** Runs the machine, advancing the test clock so each run gets its own version. */
+const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
+  clock += HOUR;
+  return service.run(...args);
+};
+
+/** Sends forecast traffic through the endpoint until `until` settles; returns the variants seen. */
+const trafficDuring = async <T>(until: Promise<T>) => {
+  let done = false;
+  const settled = until.finally(() => {
+    done = true;
+  });
+  const answers = { ok: 0, failed: 0 };
+  const instance = {
+    start: '2026-11-19 00:00:00',
+    target: Array.from({ length: 48 }, (_, h) => 20 + (h % 24)),
+    cat: [0, 1],
+  };
+  for (let i = 0; i < 2_000 && !done; i++) {
+    await endpoint
+      .invoke({ instances: [instance], configuration: { output_types: ['mean'] } })
+      .then(
+        () => answers.ok++,
+        () => answers.failed++,
+      );
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { result: await settled, answers };
+};
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'smogcast-retrain-'));
+  store = new MemoryObjectStore('smogcast-lake');
+  sagemaker = await LocalSageMaker.open({
+    store,
+    workDir,
+    log: () => undefined,
+    alarms: {
+      [LOCAL_ROLLBACK_ALARMS.errors]: { metric: 'Invocation5XXErrors', threshold: 0 },
+      [LOCAL_ROLLBACK_ALARMS.latency]: { metric: 'ModelLatency', threshold: 5_000_000 },
+    },
+    // A SageMaker second of baking lasts 20 ms here.
+    timeScale: 0.02,
+  });
+  const server = await sagemaker.startRuntimeServer({ port: 0 });
+  runtimeUrl = server.url;
+  closeRuntime = server.close;
+  endpoint = new SageMakerEndpoint({
+    region: 'us-east-1',
+    endpointName: ENDPOINT,
+    url: runtimeUrl,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+  const controlPlane = {
+    createTrainingJob: (r: Record<string, unknown>) => sagemaker.createTrainingJob(r),
+    createModel: (r: Record<string, unknown>) => {
+      const tamper = tamperModel;
+      tamperModel = undefined;
+      return tamper ? tamper(r) : sagemaker.createModel(r);
+    },
+    createEndpointConfig: (r: Record<string, unknown>) => sagemaker.createEndpointConfig(r),
+    createEndpoint: (r: Record<string, unknown>) => sagemaker.createEndpoint(r),
+    updateEndpoint: (r: Record<string, unknown>) => sagemaker.updateEndpoint(r),
+    describeEndpoint: (r: Record<string, unknown>) =>
+      sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>,
+  };
+  service = createRetrainService({
+    store,
+    sagemaker: controlPlane,
+    endpoint,
+    modelCard: cachedModelCard(store, 0),
+    bucket: 'smogcast-lake',
+    endpointName: ENDPOINT,
+    predictionLength: 24,
+    contextLength: 72,
+    historyDays: 28,
+    policy: {
+      ...DEFAULT_POLICY,
+      strategy: 'canary',
+      canaryPercent: 50,
+      bakeSeconds: 60,
+      terminationWaitSeconds: 5,
+    },
+    beforeRun: async () => undefined,
+    endpointPollMs: 20,
+    log: () => undefined,
+    now: () => clock,
+  });
+  await publish(24 * 6);
+});
+
+afterAll(async () => {
+  await closeRuntime?.();
+  await sagemaker?.close?.();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('retrain state machine paths', () => {
+  it('first run, no champion: trains, creates the endpoint and promotes', async () => {
+    const record = await run();
+    expect(record.outcome, record.cause).toBe('promoted');
+    expect(record.reasons).toContain('no champion model yet');
+    expect(record.states).toContain('CreateEndpoint');
+    expect(record.states).not.toContain('UpdateEndpointCanary');
+    const version = record.version as string;
+    expect(await servingVersion()).toBe(version);
+    expect(await registry(version)).toMatchObject({
+      outcome: 'promoted',
+      evaluation: { promote: true },
+    });
+    expect(await endpointConfig()).toBe(`smogcast-${version}`);
+  });
+
+  it('no drift: skips training, with the numbers, and leaves the champion serving', async () => {
+    const champion = await servingVersion();
+    const record = await run();
+    expect(record.outcome, record.cause).toBe('skipped');
+    expect(record.reasons?.[0]).toMatch(/^no drift: max PSI/);
+    expect(record.states).not.toContain('Train');
+    expect(record.version).toBeNull();
+    expect(await servingVersion()).toBe(champion);
+  });
+
+  it('drift: trains, canaries the challenger and promotes it', async () => {
+    // Prepare: two new days at three times the pollution.
+    const champion = await servingVersion();
+    clock += 48 * HOUR;
+    await publish(48, 3);
+    // Act: traffic flows through the canary while the run deploys.
+    const { result: record, answers } = await trafficDuring(run({ promotionMargin: -1 }));
+    // Assess
+    expect(record.outcome, record.cause).toBe('promoted');
+    expect(record.reasons?.join('; ')).toMatch(/data drift: PSI\(/);
+    expect(record.states).toContain('UpdateEndpointCanary');
+    expect(answers.failed).toBe(0);
+    const version = record.version as string;
+    expect(version).not.toBe(champion);
+    expect(await servingVersion()).toBe(version);
+    expect(await endpointConfig()).toBe(`smogcast-${version}`);
+    expect(await registry(version)).toMatchObject({
+      outcome: 'promoted',
+      deployment: { strategy: 'canary' },
+    });
+  });
+
+  it('a challenger not better by the margin is rejected, the champion untouched', async () => {
+    const champion = await servingVersion();
+    const config = await endpointConfig();
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: 0.99 });
+    expect(record.outcome, record.cause).toBe('rejected');
+    expect(record.reasons?.[0]).toMatch(/^not better/);
+    expect(record.states).not.toContain('CreateModel');
+    expect(await registry(record.version as string)).toMatchObject({
+      outcome: 'rejected',
+      evaluation: { promote: false },
+    });
+    expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+  });
+
+  it('a failing training job is caught, recorded and notified; the champion keeps serving', async () => {
+    const champion = await servingVersion();
+    const record = await run({ maxModelAgeHours: 1e-9 }, { Epochs: 'many' });
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('RetrainFailedError');
+    expect(record.outcome).toBe('failed');
+    expect(record.reasons?.[0]).toMatch(/TrainingJobFailedError.*epochs/);
+    expect(record.states.slice(-3)).toEqual(['RecordFailure', 'NotifyFailure', 'RunFailed']);
+    expect(await store.get(`notifications/${record.runId}.json`)).toBeDefined();
+    expect(await servingVersion()).toBe(champion);
+  });
+
+  it('a canary whose model raises errors is rolled back and recorded; the champion keeps serving', async () => {
+    // Prepare: the challenger's artifact is a real model that fails every prediction.
+    const champion = await servingVersion();
+    const config = await endpointConfig();
+    tamperModel = async (request) => {
+      const container = request.PrimaryContainer as { ModelDataUrl: string };
+      const key = container.ModelDataUrl.replace('s3://smogcast-lake/', '');
+      const entries = unpackTarGz((await store.get(key)) as Uint8Array).map((e) => {
+        if (e.path !== 'model.json') return e;
+        const model = JSON.parse(decodeText(e.data));
+        return {
+          ...e,
+          data: encodeText(JSON.stringify({ ...model, faultInjection: { errorRate: 1 } })),
+        };
+      });
+      await store.put(`${key}.faulty`, packTarGz(entries));
+      return sagemaker.createModel({
+        ...request,
+        PrimaryContainer: { ...container, ModelDataUrl: `${container.ModelDataUrl}.faulty` },
+      });
+    };
+    // Act
+    const { result: record, answers } = await trafficDuring(
+      run({ maxModelAgeHours: 1e-9, promotionMargin: -1 }),
+    );
+    // Assess
+    expect(record.outcome, record.reasons?.join('; ')).toBe('rolled-back');
+    expect(record.error).toBe('DeploymentRolledBackError');
+    expect(record.states).toContain('RecordRolledBack');
+    expect(answers.failed).toBeGreaterThan(0);
+    expect(await registry(record.version as string)).toMatchObject({ outcome: 'rolled-back' });
+    expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+    const after = await trafficDuring(Promise.resolve());
+    expect(after.answers.failed).toBe(0);
+  });
+
+  it('an endpoint that silently keeps its old config is detected as a rollback', async () => {
+    // Prepare: the new model's artifact does not exist, so the new fleet never comes up.
+    const champion = await servingVersion();
+    const config = await endpointConfig();
+    tamperModel = async (request) => {
+      const container = request.PrimaryContainer as { ModelDataUrl: string };
+      return sagemaker.createModel({
+        ...request,
+        PrimaryContainer: { ...container, ModelDataUrl: `${container.ModelDataUrl}.missing` },
+      });
+    };
+    // Act
+    const record = await run({
+      maxModelAgeHours: 1e-9,
+      promotionMargin: -1,
+      strategy: 'all-at-once',
+    });
+    // Assess
+    expect(record.outcome, record.cause).toBe('rolled-back');
+    expect(record.states).toContain('EndpointReady?');
+    expect(record.states).toContain('RecordRolledBack');
+    expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+  });
+});
