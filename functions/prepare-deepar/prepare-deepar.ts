@@ -41,10 +41,14 @@ export interface Series {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** `YYYYMMDD-HHmmss` (UTC) of an ISO time. */
-export const versionOf = (startedAt: string): string => {
+/** `YYYYMMDD-HHmmss` (UTC) of an ISO time, plus `-<6 hex of the run id>` when one is given. */
+export const versionOf = (startedAt: string, runId?: string): string => {
   const d = new Date(startedAt);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  // Two executions can start within one second: a short hash of the run id keeps names unique.
+  return runId === undefined
+    ? stamp
+    : `${stamp}-${(seedOf(runId) >>> 0).toString(16).padStart(8, '0').slice(0, 6)}`;
 };
 
 /** FNV-1a: a stable 32-bit seed from the run id, so a re-run shuffles identically. */
@@ -316,7 +320,7 @@ export const prepareDeepAr = async (
   );
 
   return {
-    version: versionOf(input.startedAt),
+    version: versionOf(input.startedAt, input.runId),
     trainUri: s3Uri(store.bucket, `${prefix}train/`),
     testUri: s3Uri(store.bucket, `${prefix}test/`),
     series: kept.length,
