@@ -1,19 +1,23 @@
 """smogcast Glue job: raw/ NDJSON -> curated/ Parquet (snappy, dt=YYYY-MM-DD), bad lines -> quarantine/.
 
-The AWS twin of functions/etl/etl.ts, with the same semantics and the same lake objects:
-- incremental through curated/_checkpoint.json (raw keys already processed), written last so
-  that a crash re-processes rather than loses; the merge makes re-processing harmless;
+The AWS twin of functions/etl/etl.ts, with the same semantics and the same lake objects; the
+row logic below is pinned, for both engines, by test/fixtures/lake/golden.json:
+- incremental through the Glue job bookmark (run the job with --job-bookmark-option
+  job-bookmark-enable); a crash before job.commit() re-reads the same objects next time and the
+  merge makes that harmless;
 - one row per reading, unique on (deviceId, seq), falling back to (deviceId, ts); of duplicates
   the earliest received wins; rows partitioned by the reading's UTC date;
-- every rejected line goes to quarantine/dt=<run date>/<run_id>.ndjson as
-  {"reason", "sourceKey", "line"}, with the reason texts of functions/common/telemetry.ts.
+- every rejected line goes to quarantine/dt=<raw object's date>/<raw object name>.ndjson as
+  {"reason", "sourceKey", "line"}, so re-processing an object overwrites its quarantine object.
+
+Taking turns with the local ETL on one lake: a partition is rewritten from every Parquet file it
+holds (the local engine's part-0000.parquet too, and the local engine reads Spark's part files),
+and this job also advances curated/_checkpoint.json, which the local engine uses in place of a
+bookmark. The local engine cannot advance this job's bookmark: objects it processed are read
+again here, and de-duplication makes that a no-op on the data.
 
 The row logic is plain Python (no Spark) so glue/test_etl_rows.py runs anywhere; pyspark,
 awsglue and boto3 are imported inside main() only.
-
-Job bookmarks: the job calls Job.init/commit, so enabling bookmarks is harmless, but the
-incremental state is the shared checkpoint object, so the local ETL and this job can take turns
-on the same lake.
 
 Arguments: --JOB_NAME, --lake_bucket, --run_id.
 """
@@ -21,13 +25,13 @@ Arguments: --JOB_NAME, --lake_bucket, --run_id.
 import json
 import math
 import re
-from datetime import datetime, timezone
 
 METRICS = ("o3", "pm25", "pm10", "co", "so2", "no2")
 TOPIC_PREFIX = "smogcast"
 MAX_CONCENTRATION = 100_000
 MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000
 CHECKPOINT_KEY = "curated/_checkpoint.json"
+LATE_ARRIVAL_HOURS = 48
 RAW_PREFIX = "raw/"
 
 DEVICE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -63,12 +67,21 @@ def device_id_from_topic(topic):
     return None
 
 
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_EPOCH_MS = 8.64e15
+DAY_MS = 86_400_000
+
+
 def _type_name(value):
     """The type name zod reports in "expected X, received Y"."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity"
     if isinstance(value, (int, float)):
         return "number"
     if isinstance(value, str):
@@ -85,6 +98,10 @@ def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_finite_number(value):
+    return _is_number(value) and math.isfinite(value)
+
+
 def _expected(kind, value):
     received = "undefined" if value is _MISSING else _type_name(value)
     return f"Invalid input: expected {kind}, received {received}"
@@ -99,52 +116,87 @@ def _check_string(value, pattern, message):
 def _check_range(value, low, high):
     if value is _MISSING or value is None:
         return []
-    if not _is_number(value):
+    if not _is_finite_number(value):
         return [_expected("number", value)]
-    issues = []
     if value < low:
-        issues.append(f"Too small: expected number to be >={low}")
+        return [f"Too small: expected number to be >={low}"]
     if value > high:
-        issues.append(f"Too big: expected number to be <={high}")
-    return issues
+        return [f"Too big: expected number to be <={high}"]
+    return []
 
 
 def _check_concentration(value):
     if value is _MISSING or value is None:
         return []
-    if not _is_number(value):
+    if not _is_finite_number(value):
         return [_expected("number", value)]
-    issues = []
-    if not math.isfinite(value):
-        issues.append("must be a finite number")
     if value < 0:
-        issues.append("must not be negative")
+        return ["must not be negative"]
     if value > MAX_CONCENTRATION:
-        issues.append(f"must be at most {MAX_CONCENTRATION}")
-    return issues
+        return [f"must be at most {MAX_CONCENTRATION}"]
+    return []
 
 
 def _check_seq(value):
     if value is _MISSING:
         return []
-    if not _is_number(value):
+    if not _is_finite_number(value):
         return [_expected("number", value)]
     if isinstance(value, float) and not value.is_integer():
         return ["Invalid input: expected int, received number"]
-    return [] if value >= 0 else ["Too small: expected number to be >=0"]
+    issues = []
+    if value > MAX_SAFE_INTEGER:
+        issues.append(f"Too big: expected int to be <={MAX_SAFE_INTEGER}")
+    if value < -MAX_SAFE_INTEGER:
+        issues.append(f"Too small: expected int to be >={-MAX_SAFE_INTEGER}")
+    if value < 0:
+        issues.append("Too small: expected number to be >=0")
+    return issues
+
+
+# Calendar arithmetic on epoch days (proleptic Gregorian, any year), so that both engines agree
+# where Python's datetime stops (years 0 and > 9999).
+def _days_from_civil(year, month, day):
+    year -= month <= 2
+    era = (year if year >= 0 else year - 399) // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _civil_from_days(days):
+    days += 719468
+    era = (days if days >= 0 else days - 146096) // 146097
+    doe = days - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _iso_of_ms(ms):
+    """Date.prototype.toISOString of an integral epoch ms (years outside 0..9999 get a sign)."""
+    days, rest = divmod(ms, DAY_MS)
+    year, month, day = _civil_from_days(days)
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    year_text = f"{year:04d}" if 0 <= year <= 9999 else ("+" if year > 0 else "-") + f"{abs(year):06d}"
+    return f"{year_text}-{month:02d}-{day:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
 
 
 def _legacy_timestamp(value):
     if isinstance(value, str):
-        return _legacy_timestamp(int(value)) if re.fullmatch(r"[0-9]+", value) else value
-    if not _is_number(value) or not math.isfinite(value):
+        return _legacy_timestamp(float(value)) if re.fullmatch(r"[0-9]+", value) else value
+    if not _is_finite_number(value):
         return _MISSING
     ms = value * 1000 if value < 1e11 else value
-    try:
-        moment = datetime.fromtimestamp(math.floor(ms) / 1000, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return _MISSING
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if not math.isfinite(ms) or abs(ms) > MAX_EPOCH_MS:
+        return _MISSING  # new Date(ms) is an Invalid Date
+    return _iso_of_ms(int(ms))  # int() truncates toward zero, as the Date constructor does
 
 
 def is_legacy_payload(message):
@@ -162,21 +214,29 @@ def _from_legacy(message, topic_device_id):
     return mapped
 
 
-def _parse_iso(ts):
-    """Epoch ms of an ISO_UTC string, or None when it is not a real date (Date.parse -> NaN)."""
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _is_leap(year):
+    return (year % 4 == 0 and year % 100 != 0) or year % 400 == 0
+
+
+def parse_iso_utc(ts):
+    """Epoch ms of an ISO_UTC string naming a real instant, else None (no 02-30, no 24:00)."""
     match = ISO_UTC.fullmatch(ts)
     if not match:
         return None
     year, month, day, hour, minute, second, fraction = match.groups()
-    try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-            tzinfo=timezone.utc,
-        )
-    except ValueError:
+    year, month, day, hour, minute = int(year), int(month), int(day), int(hour), int(minute)
+    second = int(second or 0)
+    if not 1 <= month <= 12 or hour > 23 or minute > 59 or second > 59:
         return None
-    millis = int((fraction or "0").ljust(3, "0")[:3])
-    return int(moment.timestamp()) * 1000 + millis
+    days_in_month = 29 if month == 2 and _is_leap(year) else _DAYS_IN_MONTH[month - 1]
+    if not 1 <= day <= days_in_month:
+        return None
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
+    seconds = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
+    return seconds * 1000 + millis
 
 
 def parse_telemetry(message, topic_device_id, now_ms):
@@ -198,7 +258,7 @@ def parse_telemetry(message, topic_device_id, now_ms):
     device_id = record["deviceId"]
     if topic_device_id is not None and device_id != topic_device_id:
         return None, f"deviceId {device_id} does not match topic device {topic_device_id}"
-    ts = _parse_iso(record["ts"])
+    ts = parse_iso_utc(record["ts"])
     if ts is None:
         return None, "ts: not a valid date"
     if ts > now_ms + MAX_CLOCK_SKEW_MS:
@@ -230,15 +290,18 @@ def parse_raw_line(line, fallback_now_ms):
     if not isinstance(message, dict):
         return None, "message is not a JSON object"
     received_at = message.get("receivedAt", _MISSING)
-    if received_at is not _MISSING and not (_is_number(received_at) and math.isfinite(received_at)):
+    if received_at is not _MISSING and not (
+        _is_finite_number(received_at) and abs(received_at) <= MAX_EPOCH_MS
+    ):
         return None, "receivedAt: must be epoch milliseconds"
     topic_device_id = None
     if "topic" in message:
         topic = message["topic"]
-        topic_device_id = device_id_from_topic(topic) if isinstance(topic, str) else None
+        if not isinstance(topic, str):
+            return None, "topic: must be a string"
+        topic_device_id = device_id_from_topic(topic)
         if topic_device_id is None:
-            shown = "null" if topic is None else str(topic)
-            return None, f"topic: {shown} is not a telemetry topic"
+            return None, f"topic: {topic} is not a telemetry topic"
     arrived_at = fallback_now_ms if received_at is _MISSING else int(received_at)
     reading, reason = parse_telemetry(message, topic_device_id, arrived_at)
     if reading is None:
@@ -248,7 +311,7 @@ def parse_raw_line(line, fallback_now_ms):
 
 
 def partition_date(epoch_ms):
-    return datetime.fromtimestamp(epoch_ms // 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+    return _iso_of_ms(int(epoch_ms))[:10]
 
 
 def row_key(row):
@@ -276,8 +339,61 @@ def dedupe_rows(rows):
     return sorted(kept.values(), key=_sort_key), len(rows) - len(kept)
 
 
-def quarantine_key(run_date, run_id):
-    return f"quarantine/dt={run_date}/{run_id}.ndjson"
+_RAW_KEY = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/[0-9]{2}/([^/]+)")
+_FOLDER = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{2})/")
+HOUR_MS = 3_600_000
+
+
+def quarantine_key(raw_key):
+    """Mirror of quarantineKey (schema.ts): named after the raw object, so re-runs overwrite."""
+    match = _RAW_KEY.fullmatch(raw_key)
+    if match:
+        year, month, day, name = match.groups()
+        return f"quarantine/dt={year}-{month}-{day}/{name}.ndjson"
+    rest = raw_key[4:] if raw_key.startswith("raw/") else raw_key
+    return f"quarantine/other/{rest.replace('/', '_')}.ndjson"
+
+
+def _folder_time(key):
+    match = _FOLDER.match(key)
+    if not match:
+        return None
+    year, month, day, hour = (int(g) for g in match.groups())
+    return (_days_from_civil(year, month, day) * 24 + hour) * HOUR_MS
+
+
+def _folder_of(epoch_ms):
+    iso = _iso_of_ms(epoch_ms)
+    return f"raw/{iso[0:4]}/{iso[5:7]}/{iso[8:10]}/{iso[11:13]}/"
+
+
+def advance_checkpoint(checkpoint, newly_processed, late_arrival_hours):
+    """Mirror of advanceCheckpoint (checkpoint.ts): the bounded curated/_checkpoint.json."""
+    keys = set(checkpoint.get("processed", [])) | set(newly_processed)
+    times = [t for t in (_folder_time(k) for k in keys) if t is not None]
+    watermark = checkpoint.get("watermark")
+    if times:
+        candidate = _folder_of(max(times) - late_arrival_hours * HOUR_MS)
+        if watermark is None or candidate > watermark:
+            watermark = candidate
+    processed = sorted(k for k in keys if watermark is None or k >= watermark)
+    return {"version": 2, "watermark": watermark, "processed": processed}
+
+
+def read_checkpoint(body):
+    """The checkpoint object's JSON text (version 1 or 2) as a version 2 checkpoint."""
+    parsed = json.loads(body)
+    processed = parsed["processed"]
+    if not isinstance(processed, list):
+        raise ValueError("processed is not an array")
+    watermark = parsed.get("watermark")
+    if not (isinstance(watermark, str) and _FOLDER.match(watermark)):
+        watermark = None
+    return {
+        "version": 2,
+        "watermark": watermark,
+        "processed": [k for k in processed if isinstance(k, str)],
+    }
 
 
 # --------------------------------------------------------------------------- Spark wiring
@@ -294,8 +410,12 @@ def _read_checkpoint(s3, bucket):
     try:
         body = s3.get_object(Bucket=bucket, Key=CHECKPOINT_KEY)["Body"].read()
     except s3.exceptions.NoSuchKey:
-        return []
-    return [k for k in json.loads(body)["processed"] if isinstance(k, str)]
+        return {"version": 2, "watermark": None, "processed": []}
+    return read_checkpoint(body)
+
+
+# A separator that never occurs in JSON text: Glue's CSV reader then yields each raw line whole.
+_LINE_SEPARATOR = "\u0001"
 
 
 def main():
@@ -311,7 +431,7 @@ def main():
     from pyspark.sql import types as T
 
     args = getResolvedOptions(sys.argv, ["JOB_NAME", "lake_bucket", "run_id"])
-    bucket, run_id = args["lake_bucket"], args["run_id"]
+    bucket = args["lake_bucket"]
     glue = GlueContext(SparkContext.getOrCreate())
     spark = glue.spark_session
     # Overwrite only the partitions this run touches; INT64 millis, not Spark's default INT96.
@@ -324,29 +444,39 @@ def main():
 
     s3 = boto3.client("s3")
     now_ms = int(time.time() * 1000)
-    processed = _read_checkpoint(s3, bucket)
-    done = set(processed)
-    pending = [
-        k for k in _list_keys(s3, bucket, RAW_PREFIX) if not k.endswith("/") and k not in done
-    ]
-    if not pending:
+    prefix = f"s3://{bucket}/"
+    # Incremental through the job bookmark (--job-bookmark-option job-bookmark-enable): this
+    # source has a transformation_ctx, so it yields only raw objects no committed run has read.
+    source = glue.create_dynamic_frame.from_options(
+        connection_type="s3",
+        connection_options={"paths": [f"{prefix}{RAW_PREFIX}"], "recurse": True, "groupFiles": "none"},
+        format="csv",
+        format_options={"separator": _LINE_SEPARATOR, "quoteChar": -1, "withHeader": False},
+        transformation_ctx="raw_lines",
+    )
+    frame = source.toDF()
+    if not frame.columns:
         job.commit()
         return
-
-    prefix = f"s3://{bucket}/"
-    lines = (
-        spark.read.text([prefix + k for k in pending])
-        .withColumn("source", F.input_file_name())
-        .rdd.filter(lambda r: r.value is not None and r.value.strip() != "")
-    )
+    lines = frame.select(
+        F.concat_ws(_LINE_SEPARATOR, *[F.col(c) for c in frame.columns]).alias("value"),
+        F.input_file_name().alias("source"),
+    ).rdd.filter(lambda r: r.value is not None and r.value.strip() != "")
     parsed = lines.map(
         lambda r: (r.source.replace(prefix, "", 1), r.value, parse_raw_line(r.value, now_ms))
     ).cache()
+    sources = sorted(parsed.map(lambda t: t[0]).distinct().collect())
+    if not sources:
+        job.commit()
+        return
     bad = parsed.filter(lambda t: t[2][0] is None).map(
-        lambda t: json.dumps(
-            {"reason": t[2][1], "sourceKey": t[0], "line": t[1]},
-            separators=(",", ":"),
-            ensure_ascii=False,
+        lambda t: (
+            t[0],
+            json.dumps(
+                {"reason": t[2][1], "sourceKey": t[0], "line": t[1]},
+                separators=(",", ":"),
+                ensure_ascii=False,
+            ),
         )
     )
     good = parsed.filter(lambda t: t[2][0] is not None).map(lambda t: t[2][0])
@@ -366,14 +496,14 @@ def main():
     new_rows = good.map(lambda row: tuple(row[n] for n in names))
     dts = sorted(good.map(lambda row: partition_date(row["ts"])).distinct().collect())
     curated = f"{prefix}curated/"
-    existing_paths = []
-    for dt in dts:
-        if _list_keys(s3, bucket, f"curated/dt={dt}/"):
-            existing_paths.append(f"{curated}dt={dt}/")
+    # Every file of a touched partition, whichever engine wrote it (the local ETL's
+    # part-0000.parquet included): the overwrite below replaces them all.
+    existing_paths = [f"{curated}dt={dt}/" for dt in dts if _list_keys(s3, bucket, f"curated/dt={dt}/")]
     frame = spark.createDataFrame(new_rows, schema)
     if existing_paths:
         old = (
-            spark.read.parquet(*existing_paths)
+            spark.read.option("mergeSchema", "false")
+            .parquet(*existing_paths)
             .withColumn("ts", F.expr("unix_millis(ts)"))
             .select(*names)
         )
@@ -397,17 +527,16 @@ def main():
         .parquet(curated)
     )
 
-    # Quarantined lines are expected to be few; one object per run, as the local ETL writes.
-    bad_lines = bad.collect()
-    if bad_lines:
+    # One quarantine object per raw object, named after it: a re-run overwrites, never adds.
+    for source_key, bad_lines in bad.groupByKey().mapValues(list).collect():
         s3.put_object(
             Bucket=bucket,
-            Key=quarantine_key(partition_date(now_ms), run_id),
+            Key=quarantine_key(source_key),
             Body=("\n".join(bad_lines) + "\n").encode("utf-8"),
             ContentType="application/x-ndjson",
         )
-    # Last: the checkpoint vouches for data already written.
-    checkpoint = {"version": 1, "processed": sorted(processed + pending)}
+    # Last: tell the local engine what is done (it cannot read job bookmarks), then commit ours.
+    checkpoint = advance_checkpoint(_read_checkpoint(s3, bucket), sources, LATE_ARRIVAL_HOURS)
     s3.put_object(Bucket=bucket, Key=CHECKPOINT_KEY, Body=json.dumps(checkpoint).encode("utf-8"))
     job.commit()
 

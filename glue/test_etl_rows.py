@@ -1,4 +1,5 @@
-"""Row logic of the Glue job, checked on the cases test/unit/etl covers for the TypeScript twin.
+"""Row logic of the Glue job, checked against the golden vectors the TypeScript engine passes too
+(test/fixtures/lake/golden.json), plus the checkpoint and quarantine naming it shares with it.
 
 Run with plain `python3 glue/test_etl_rows.py` (stdlib only; no Spark needed).
 """
@@ -8,111 +9,57 @@ import os
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 import etl_job  # noqa: E402
 
-T0 = 1795564800000  # 2026-11-25T00:00:00Z
-HOUR = 3_600_000
+with open(os.path.join(HERE, "..", "test", "fixtures", "lake", "golden.json"), encoding="utf-8") as f:
+    GOLDEN = json.load(f)
 
 
-def raw_line(device_id="sim-001", ts=T0, seq=None, received_at=None, **values):
-    message = {
-        "deviceId": device_id,
-        "ts": etl_job._legacy_timestamp(ts),
-        "lat": 50.06,
-        "lon": 19.94,
-        "o3": 40,
-        "pm25": 12.5,
-        "receivedAt": ts + 1000 if received_at is None else received_at,
-        "topic": f"smogcast/{device_id}/telemetry",
-    }
-    if seq is not None:
-        message["seq"] = seq
-    message.update(values)
-    return json.dumps(message)
+class GoldenLinesTest(unittest.TestCase):
+    def test_each_line_gives_the_expected_row_or_reason(self):
+        for case in GOLDEN["lines"]:
+            with self.subTest(case["name"]):
+                row, reason = etl_job.parse_raw_line(case["line"], GOLDEN["now"])
+                if "reason" in case:
+                    self.assertIsNone(row)
+                    self.assertEqual(reason, case["reason"])
+                else:
+                    self.assertIsNone(reason)
+                    self.assertEqual(row, case["row"])
+                    self.assertEqual(etl_job.partition_date(row["ts"]), case["dt"])
+
+    def test_dedupe_keeps_the_expected_rows_in_order(self):
+        for case in GOLDEN["dedupe"]:
+            with self.subTest(case["name"]):
+                rows = [etl_job.parse_raw_line(line, GOLDEN["now"])[0] for line in case["lines"]]
+                unique, duplicates = etl_job.dedupe_rows(rows)
+                self.assertEqual(unique, case["rows"])
+                self.assertEqual(duplicates, case["duplicates"])
+                # Order-independent: the same result from the lines reversed.
+                self.assertEqual(etl_job.dedupe_rows(list(reversed(rows)))[0], case["rows"])
+
+    def test_quarantine_keys(self):
+        for raw_key, expected in GOLDEN["quarantineKeys"]:
+            with self.subTest(raw_key):
+                self.assertEqual(etl_job.quarantine_key(raw_key), expected)
+
+    def test_checkpoint_advances(self):
+        for case in GOLDEN["checkpoints"]:
+            with self.subTest(case["name"]):
+                got = etl_job.advance_checkpoint(case["before"], case["processed"], case["lateArrivalHours"])
+                self.assertEqual(got, case["after"])
 
 
-class ParseRawLineTest(unittest.TestCase):
-    def test_good_line_becomes_a_curated_row(self):
-        row, reason = etl_job.parse_raw_line(raw_line(seq=7, co=None), T0)
-        self.assertIsNone(reason)
-        self.assertEqual(row["deviceId"], "sim-001")
-        self.assertEqual(row["ts"], T0)
-        self.assertEqual(row["seq"], 7)
-        self.assertEqual(row["o3"], 40.0)
-        self.assertIsNone(row["co"])
-        self.assertEqual(row["receivedAt"], T0 + 1000)
-
-    def test_not_json_is_quarantined(self):
-        self.assertEqual(etl_job.parse_raw_line("not json at all", T0), (None, "line is not valid JSON"))
-        self.assertEqual(etl_job.parse_raw_line('{"o3": NaN}', T0), (None, "line is not valid JSON"))
-
-    def test_reasons_match_telemetry_ts(self):
-        cases = [
-            (raw_line(pm25=-3), "pm25: must not be negative"),
-            (raw_line(seq=-1), "seq: Too small: expected number to be >=0"),
-            (raw_line(lat=91), "lat: Too big: expected number to be <=90"),
-            (raw_line(pm25=200000), "pm25: must be at most 100000"),
-            (raw_line(o3="1"), "o3: Invalid input: expected number, received string"),
-            (raw_line(ts=T0 + 48 * HOUR, received_at=T0), "ts: 2026-11-27T00:00:00.000Z is too far in the future"),
-            (
-                json.dumps({"deviceId": "x", "ts": "2026-11-25T00:00:00Z", "topic": "smogcast/d1/telemetry"}),
-                "deviceId x does not match topic device d1",
-            ),
-            (
-                json.dumps({"deviceId": "a b", "ts": "x", "topic": "other/a/b"}),
-                "topic: other/a/b is not a telemetry topic",
-            ),
-            (
-                json.dumps({"deviceId": "a b", "ts": "x"}),
-                "deviceId: must be 1-128 of [A-Za-z0-9_.:-]; ts: must be an ISO-8601 UTC timestamp",
-            ),
-            (json.dumps({"deviceId": "a", "ts": "2026-13-45T00:00Z"}), "ts: not a valid date"),
-            ("[1, 2]", "message is not a JSON object"),
-        ]
-        for line, reason in cases:
-            with self.subTest(reason=reason):
-                self.assertEqual(etl_job.parse_raw_line(line, T0), (None, reason))
-
-    def test_legacy_payload_takes_the_device_from_the_topic(self):
-        line = json.dumps(
-            {"ozone": 3, "timestamp": T0 // 1000, "topic": "smogcast/d1/telemetry", "receivedAt": T0}
+class CheckpointTest(unittest.TestCase):
+    def test_reads_version_1_as_a_checkpoint_without_watermark(self):
+        body = json.dumps({"version": 1, "processed": ["raw/2026/11/25/00/a", 3]})
+        self.assertEqual(
+            etl_job.read_checkpoint(body),
+            {"version": 2, "watermark": None, "processed": ["raw/2026/11/25/00/a"]},
         )
-        row, reason = etl_job.parse_raw_line(line, T0)
-        self.assertIsNone(reason)
-        self.assertEqual((row["deviceId"], row["ts"], row["o3"]), ("d1", T0, 3.0))
-
-
-class DedupeTest(unittest.TestCase):
-    def row(self, ts, seq=None, received_at=None):
-        line = raw_line(ts=ts, seq=seq, received_at=received_at)
-        return etl_job.parse_raw_line(line, T0)[0]
-
-    def test_dedupes_on_seq_then_ts_keeping_the_earliest_received(self):
-        rows = [
-            self.row(T0 + 60_000, seq=2, received_at=T0 + 99_000),
-            self.row(T0, seq=1),
-            self.row(T0 + 60_000, seq=2),
-            self.row(T0 + 120_000),
-            self.row(T0 + 120_000),
-        ]
-        unique, duplicates = etl_job.dedupe_rows(rows)
-        self.assertEqual(duplicates, 2)
-        self.assertEqual([(r["seq"], r["ts"] - T0) for r in unique], [(1, 0), (2, 60_000), (None, 120_000)])
-        self.assertEqual(unique[1]["receivedAt"], T0 + 61_000)
-
-    def test_dedupe_is_idempotent(self):
-        rows = [self.row(T0, seq=1), self.row(T0 + 1, seq=2)]
-        once, _ = etl_job.dedupe_rows(rows)
-        twice, duplicates = etl_job.dedupe_rows(once + rows)
-        self.assertEqual(twice, once)
-        self.assertEqual(duplicates, 2)
-
-    def test_late_reading_goes_to_its_own_date(self):
-        late = T0 - 2 * 24 * HOUR + 30 * 60_000
-        self.assertEqual(etl_job.partition_date(late), "2026-11-23")
-        self.assertEqual(etl_job.quarantine_key("2026-11-27", "run-1"), "quarantine/dt=2026-11-27/run-1.ndjson")
 
 
 if __name__ == "__main__":

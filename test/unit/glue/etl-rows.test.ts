@@ -14,7 +14,7 @@ const hasPython = (() => {
 })();
 
 describe('glue/etl_job.py row logic', () => {
-  it.skipIf(!hasPython)('passes its stdlib unittest suite', () => {
+  it.skipIf(!hasPython)('passes its stdlib unittest suite, golden vectors included', () => {
     // Act
     const run = spawnSync('python3', [script], {
       encoding: 'utf8',
