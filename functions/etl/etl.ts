@@ -140,7 +140,8 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
     merged.append(batch);
     const { order, duplicates } = merged.dedupe();
     result.duplicates += duplicates;
-    result.rows += order.length - existingRows;
+    // Rows added = kept rows that came from this run (stored copies are pushed first).
+    for (const i of order) if (i >= existingRows) result.rows++;
     const key = partitionFileKey(dt);
     await store.put(key, merged.encode(order), PARQUET);
     // Only after the merged file is safely written: drop the files it replaces.
