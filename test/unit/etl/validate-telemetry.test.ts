@@ -28,7 +28,7 @@ const messages = (count: number): unknown[] => {
     100_001,
     2 ** 53,
     -1e300,
-    1e400,
+    Number.POSITIVE_INFINITY,
   ];
   const values = [undefined, null, 'x', '1', true, [], {}, ...numbers];
   const out: unknown[] = [];
