@@ -83,10 +83,12 @@ export const planDeployment = (
 ): DeploymentPlan => {
   const plan = planSteps(config, totalInstances);
   const timeout = plan.maximumExecutionTimeoutSeconds;
-  const waiting = plan.waitIntervalSeconds * plan.steps.length + plan.terminationWaitSeconds;
+  // The API reference's rule: larger than TerminationWaitInSeconds plus WaitIntervalInSeconds.
+  // A plan whose steps together bake longer still starts, and rolls back at the deadline.
+  const waiting = plan.waitIntervalSeconds + plan.terminationWaitSeconds;
   if (timeout !== undefined && timeout <= waiting) {
     throw new ValidationException(
-      `MaximumExecutionTimeoutInSeconds (${timeout}) must be larger than the total waiting time of the deployment (${waiting} s: WaitIntervalInSeconds per step plus TerminationWaitInSeconds).`,
+      `MaximumExecutionTimeoutInSeconds (${timeout}) must be larger than WaitIntervalInSeconds plus TerminationWaitInSeconds (${waiting}).`,
     );
   }
   return plan;

@@ -111,4 +111,37 @@ describe('Rollout', () => {
     // Assess
     expect(await running).toEqual({ kind: 'interrupted' });
   });
+
+  it('rolls back when the steps outlast MaximumExecutionTimeoutInSeconds', async () => {
+    // Prepare: four bakes of 600 s against a 900 s timeout
+    const plan = planDeployment(
+      {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: {
+            Type: 'LINEAR',
+            LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 },
+            WaitIntervalInSeconds: 600,
+          },
+          MaximumExecutionTimeoutInSeconds: 900,
+        },
+      },
+      4,
+    );
+    const { stages, hooks: h } = hooks();
+
+    // Act
+    const outcome = await new Rollout('green', plan, 0.0002, h).run();
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'rolledBack',
+      reason: 'deployment exceeded MaximumExecutionTimeoutInSeconds',
+    });
+    expect(stages).toEqual([
+      'ActivatingTraffic@0.25',
+      'Baking@0.25',
+      'ActivatingTraffic@0.5',
+      'Baking@0.5',
+    ]);
+  });
 });
