@@ -115,9 +115,11 @@ describe('serverless package (offline, no credentials)', () => {
     const functions = ofType(template, 'AWS::Lambda::Function');
     const names = functions.map((f) => f.Properties?.FunctionName).sort();
     expect(names).toEqual([
+      'smogcast-dev-check-drift',
+      'smogcast-dev-evaluate',
       'smogcast-dev-forecast',
       'smogcast-dev-prepare-deepar',
-      'smogcast-dev-record-deployment',
+      'smogcast-dev-record-run',
       'smogcast-dev-update-context',
     ]);
     for (const fn of functions) {
@@ -246,6 +248,22 @@ describe('serverless package (offline, no credentials)', () => {
     expect(targets[0]?.Arn).toEqual({ Ref: 'RetrainStateMachine' });
     expect(targets[0]?.Input).toBe('{}');
     expect(targets[0]?.RoleArn).toBeDefined();
+  });
+
+  it('guards deployments: rollback alarms on the primary variant, a canary fleet of two, notifications', () => {
+    const machine = ofType(template, 'AWS::StepFunctions::StateMachine')[0];
+    const substitutions = machine?.Properties?.DefinitionSubstitutions as Record<string, unknown>;
+    expect(substitutions.DeploymentStrategy).toBe('canary');
+    expect(Number(substitutions.EndpointInstanceCount)).toBeGreaterThanOrEqual(2);
+    expect(substitutions.NotificationTopicArn).toEqual({ Ref: 'AlarmTopic' });
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm').map((a) => a.Properties ?? {});
+    for (const metric of ['Invocation5XXErrors', 'ModelLatency']) {
+      const alarm = alarms.find((a) => a.MetricName === metric);
+      expect(alarm?.Namespace).toBe('AWS/SageMaker');
+      expect(alarm?.Dimensions).toContainEqual({ Name: 'VariantName', Value: 'primary' });
+    }
+    expect(substitutions.Variant5xxAlarmName).toEqual({ Ref: 'PrimaryVariantErrorsAlarm' });
+    expect(substitutions.VariantLatencyAlarmName).toEqual({ Ref: 'PrimaryVariantLatencyAlarm' });
   });
 
   it('serves GET /forecast behind an API key with a throttled usage plan', () => {
