@@ -138,6 +138,11 @@ const planSteps = (
       );
     }
     const canary = instancesOf(size, totalInstances);
+    if (canary >= totalInstances) {
+      throw new ValidationException(
+        `A CANARY deployment needs a new fleet larger than its canary: ${size.Type} ${size.Value} turns on ${canary} of ${totalInstances} instance(s); use at least 2 instances.`,
+      );
+    }
     return { ...base, steps: [step(canary, totalInstances), step(totalInstances, totalInstances)] };
   }
   const size = routing.LinearStepSize;
@@ -149,6 +154,11 @@ const planSteps = (
     );
   }
   const increment = instancesOf(size, totalInstances);
+  if (increment >= totalInstances) {
+    throw new ValidationException(
+      `A LINEAR deployment needs more than one step: ${size.Type} ${size.Value} turns on ${increment} of ${totalInstances} instance(s); use at least 2 instances.`,
+    );
+  }
   const steps: TrafficStep[] = [];
   for (let active = increment; ; active += increment) {
     steps.push(step(active, totalInstances));

@@ -90,6 +90,26 @@ describe('planDeployment', () => {
       /CanarySize must be at most 50%/,
     ],
     [
+      'a percent canary that would take a one-instance fleet whole',
+      blueGreen({
+        Type: 'CANARY',
+        CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
+        WaitIntervalInSeconds: 60,
+      }),
+      1,
+      /needs a new fleet larger than its canary/,
+    ],
+    [
+      'a linear rollout of a single step',
+      blueGreen({
+        Type: 'LINEAR',
+        LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 },
+        WaitIntervalInSeconds: 60,
+      }),
+      1,
+      /needs more than one step/,
+    ],
+    [
       'a canary without CanarySize',
       blueGreen({ Type: 'CANARY', WaitIntervalInSeconds: 60 }),
       2,
