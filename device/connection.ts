@@ -25,7 +25,7 @@ export interface DeviceConnection {
   readonly clientId: string;
   readonly protocol: MqttProtocol;
   /** QoS 1 publish; resolves on PUBACK, rejects when the broker did not acknowledge it. */
-  publish(topic: string, payload: string): Promise<void>;
+  publish(topic: string, payload: string | Uint8Array): Promise<void>;
   isConnected(): boolean;
   /** Called on every loss and recovery of the connection. */
   onStateChange(listener: (connected: boolean) => void): void;

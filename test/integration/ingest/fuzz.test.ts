@@ -1,0 +1,147 @@
+// 10,000 fuzzed bad payloads through the real ingest path (CRT MQTT client → embedded broker →
+// rule → journal → Firehose twin → S3-compatible store), with good readings alongside: every
+// bad one must be in errors/ with its original bytes and a reason, every good one in raw/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createMqttClient,
+  type DeviceConnection,
+  openConnection,
+} from '../../../device/connection.js';
+import { MAX_PAYLOAD_BYTES } from '../../../local/iot-rule.js';
+import { type IngestHarness, readLines, startIngestHarness } from './lake.js';
+
+const BAD = 10_000;
+const GOOD = 1_000;
+const NOW = Date.now();
+const DEVICE = 'fuzz-001';
+const TOPIC = `smogcast/${DEVICE}/telemetry`;
+
+/** mulberry32: a tiny seeded PRNG, so a failure is reproducible. */
+const prng = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+const valid = (n: number) => ({
+  deviceId: DEVICE,
+  ts: new Date(NOW - (GOOD - n) * 60_000).toISOString(),
+  seq: n,
+  pm25: 10 + (n % 50),
+});
+
+/** One bad payload of a random kind; `n` makes every payload unique. */
+const badPayload = (n: number, random: () => number): { kind: string; bytes: Buffer } => {
+  const base = valid(100_000 + n);
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  const kinds: Array<[string, () => Buffer]> = [
+    ['not JSON', () => Buffer.from(`pm25=${n}&ts=${NOW}`)],
+    ['truncated JSON', () => json(base).subarray(0, 5 + Math.floor(random() * 20))],
+    [
+      'NaN literal',
+      () => Buffer.from(`{"deviceId":"${DEVICE}","ts":"${base.ts}","pm25":NaN,"n":${n}}`),
+    ],
+    [
+      'random bytes',
+      () =>
+        Buffer.from(
+          Array.from({ length: 8 + (n % 40) }, (_, i) =>
+            i === 0 ? 0xff : Math.floor(random() * 256),
+          ),
+        ),
+    ],
+    ['not an object', () => json([n, base])],
+    ['string pm25', () => json({ ...base, pm25: String(n) })],
+    ['numeric deviceId', () => json({ ...base, deviceId: n })],
+    ['numeric ts', () => json({ ...base, ts: NOW + n })],
+    ['NaN string', () => json({ ...base, o3: 'NaN' })],
+    ['negative seq', () => json({ ...base, seq: -n - 1 })],
+    [
+      'huge number',
+      () =>
+        Buffer.from(`{"deviceId":"${DEVICE}","ts":"${base.ts}","co":1e${309 + (n % 50)},"n":${n}}`),
+    ],
+    ['impossible value', () => json({ ...base, pm10: 1e9 + n })],
+    ['latitude out of range', () => json({ ...base, lat: 90 + 1 + n })],
+    [
+      'far-future ts',
+      () => json({ ...base, ts: new Date(NOW + (2 + (n % 900)) * 86_400_000).toISOString() }),
+    ],
+    ['spoofed device id', () => json({ ...base, deviceId: `sim-${n}` })],
+    ['missing ts', () => json({ deviceId: DEVICE, seq: n, pm25: 3 })],
+    ['legacy without timestamp', () => json({ ozone: n, particullate_matter: 3 })],
+  ];
+  // A few oversized messages (each over IoT Core's 128 KiB limit), the rest at random.
+  if (n % 2_000 === 0) {
+    return { kind: 'oversized', bytes: json({ ...base, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }) };
+  }
+  const [kind, make] = kinds[Math.floor(random() * kinds.length)] as [string, () => Buffer];
+  return { kind, bytes: make() };
+};
+
+let harness: IngestHarness;
+let connection: DeviceConnection;
+
+beforeAll(async () => {
+  harness = await startIngestHarness();
+  connection = await openConnection(
+    createMqttClient(),
+    { kind: 'local', url: harness.broker.url },
+    'fuzzer',
+  );
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await harness?.close();
+});
+
+describe('ingest of fuzzed payloads', () => {
+  it('puts each of 10,000 bad payloads in errors/ with a reason and stores every good reading', async () => {
+    // Prepare: bad payloads with a good reading after every tenth
+    const random = prng(20_260_101);
+    const expectedBad = new Map<string, number>();
+    const messages: Buffer[] = [];
+    let good = 0;
+    for (let n = 0; n < BAD; n++) {
+      const { bytes } = badPayload(n, random);
+      const key = bytes.toString('base64');
+      expectedBad.set(key, (expectedBad.get(key) ?? 0) + 1);
+      messages.push(bytes);
+      if (n % 10 === 9 && good < GOOD) messages.push(Buffer.from(JSON.stringify(valid(good++))));
+    }
+    expect(good).toBe(GOOD);
+
+    // Act: QoS 1, up to 500 awaiting PUBACK at a time
+    for (let i = 0; i < messages.length; i += 500) {
+      await Promise.all(messages.slice(i, i + 500).map((m) => connection.publish(TOPIC, m)));
+    }
+    await harness.ingest.flush();
+
+    // Assess: errors/ holds exactly the bad payloads, each with a reason
+    const errors = await readLines(harness.store, 'errors/');
+    expect(errors).toHaveLength(BAD);
+    for (const record of errors) {
+      expect(typeof record.errorMessage).toBe('string');
+      expect(record.errorMessage.length).toBeGreaterThan(0);
+      expect(record.errorCode).toMatch(
+        /^(PayloadTooLarge|InvalidJson|NotAnObject|InvalidTelemetry)$/,
+      );
+      expect(record.topic).toBe(TOPIC);
+      const left = expectedBad.get(record.rawData);
+      expect(
+        left,
+        `unexpected error record ${record.errorCode}: ${record.errorMessage}`,
+      ).toBeGreaterThan(0);
+      expectedBad.set(record.rawData, (left as number) - 1);
+    }
+    expect([...expectedBad.values()].every((count) => count === 0)).toBe(true);
+    // …and raw/ exactly the good readings, each once, enriched by the rule
+    const raw = await readLines(harness.store, 'raw/');
+    expect(raw).toHaveLength(GOOD);
+    expect(new Set(raw.map((r) => r.seq)).size).toBe(GOOD);
+    for (const record of raw) expect(record).toMatchObject({ deviceId: DEVICE, topic: TOPIC });
+    expect(harness.ingest.undelivered()).toBe(0);
+  });
+});

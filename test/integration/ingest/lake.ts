@@ -1,0 +1,72 @@
+// Test harness of the ingest path with real parts: the S3-compatible server behind the AWS SDK,
+// the journal-backed rule + Firehose twins, the embedded broker; and readers of what landed.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createS3Client,
+  S3ObjectStore,
+} from '../../../functions/common/adapters/s3-object-store.js';
+import { LOCAL_S3_CREDENTIALS } from '../../../functions/common/config.js';
+import { decodeText, splitLines } from '../../../functions/common/text.js';
+import { type LocalBroker, startBroker } from '../../../local/broker.js';
+import { type JournalIngest, openJournalIngest } from '../../../local/journal-ingest.js';
+import { startObjectStoreServer } from '../../../local/object-store-server.js';
+
+export const s3Store = (url: string, bucket = 'smogcast-lake') =>
+  new S3ObjectStore(
+    createS3Client({ region: 'us-east-1', endpoint: url, credentials: LOCAL_S3_CREDENTIALS }),
+    bucket,
+  );
+
+/** Every JSON line of every object under the prefix. */
+// biome-ignore lint/suspicious/noExplicitAny: records are asserted field by field.
+export const readLines = async (store: S3ObjectStore, prefix: string): Promise<any[]> => {
+  const records = [];
+  for (const key of await store.list(prefix)) {
+    const bytes = await store.get(key);
+    if (bytes) for (const line of splitLines(decodeText(bytes))) records.push(JSON.parse(line));
+  }
+  return records;
+};
+
+export interface IngestHarness {
+  dir: string;
+  store: S3ObjectStore;
+  ingest: JournalIngest;
+  broker: LocalBroker;
+  /** Closes the broker and starts a new one on the same port (a broker restart). */
+  restartBroker(downMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const startIngestHarness = async (): Promise<IngestHarness> => {
+  const dir = await mkdtemp(join(tmpdir(), 'smogcast-ingest-'));
+  const s3 = await startObjectStoreServer({ directory: join(dir, 's3'), bucket: 'smogcast-lake' });
+  const store = s3Store(s3.url);
+  const ingest = await openJournalIngest({
+    store,
+    journalDir: join(dir, 'journal'),
+    bufferBytes: 256 * 1024,
+    bufferIntervalMs: 200,
+  });
+  const harness: IngestHarness = {
+    dir,
+    store,
+    ingest,
+    broker: await startBroker({ onPublish: ingest.accept }),
+    restartBroker: async (downMs) => {
+      const { port } = harness.broker;
+      await harness.broker.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      harness.broker = await startBroker({ port, onPublish: ingest.accept });
+    },
+    close: async () => {
+      await harness.broker.close();
+      await ingest.close();
+      await s3.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+};

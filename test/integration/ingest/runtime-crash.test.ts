@@ -1,0 +1,113 @@
+// The local runtime (`npm start`, as a child process) is SIGKILLed while a batch of acknowledged
+// readings is still buffered for Firehose delivery. After a restart on the same data dir the
+// write-ahead journal is replayed: every acknowledged reading ends up in raw/.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMqttClient, openConnection } from '../../../device/connection.js';
+import { readLines, s3Store } from './lake.js';
+
+const READINGS = 2_000;
+const DEVICE = 'crash-001';
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+
+interface Runtime {
+  child: ChildProcess;
+  mqttUrl: string;
+  s3Url: string;
+  output: () => string;
+}
+
+/** Starts `local/main.ts` with no simulated devices; resolves once it prints its URLs. */
+const startRuntime = (dataDir: string): Promise<Runtime> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/main.ts', '--devices', '0', '--port', '0', '--mqtt-port', '0'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SMOGCAST_DATA_DIR: dataDir, SMOGCAST_API_KEY: 'crash-test-key' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`runtime did not start:\n${text}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const mqtt = /MQTT\s+(mqtt:\/\/\S+)/.exec(text);
+      const s3 = /S3\s+(http:\/\/\S+)/.exec(text);
+      if (mqtt?.[1] && s3?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, mqttUrl: mqtt[1], s3Url: s3[1], output: () => text });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runtime exited with ${code}:\n${text}`));
+    });
+  });
+
+const stop = async (runtime: Runtime | undefined, signal: NodeJS.Signals) => {
+  if (!runtime || runtime.child.exitCode !== null || runtime.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => runtime.child.once('exit', resolve));
+  runtime.child.kill(signal);
+  await exited;
+};
+
+const reading = (n: number) =>
+  JSON.stringify({
+    deviceId: DEVICE,
+    ts: new Date(Date.now() - (READINGS - n) * 60_000).toISOString(),
+    seq: n,
+    pm25: n % 97,
+  });
+
+let dataDir: string;
+let runtime: Runtime | undefined;
+
+afterEach(async () => {
+  await stop(runtime, 'SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('runtime crash mid-batch', () => {
+  it('loses no acknowledged reading when killed with SIGKILL and restarted', async () => {
+    // Prepare
+    dataDir = await mkdtemp(join(tmpdir(), 'smogcast-crash-'));
+    runtime = await startRuntime(dataDir);
+    const connection = await openConnection(
+      createMqttClient(),
+      { kind: 'local', url: runtime.mqttUrl },
+      DEVICE,
+    );
+    // Act: 2,000 readings, each acknowledged (PUBACK), then SIGKILL inside the 5 s buffer window
+    for (let n = 0; n < READINGS; n += 200) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          connection.publish(`smogcast/${DEVICE}/telemetry`, reading(n + i)),
+        ),
+      );
+    }
+    const storedBeforeKill = new Set(
+      (await readLines(s3Store(runtime.s3Url), 'raw/')).map((r) => r.seq),
+    ).size;
+    await stop(runtime, 'SIGKILL');
+    await connection.close();
+    runtime = await startRuntime(dataDir);
+    // Assess: the restarted runtime replays the journal and delivers everything
+    const store = s3Store(runtime.s3Url);
+    let stored = new Set<number>();
+    for (let attempt = 0; attempt < 60 && stored.size < READINGS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      stored = new Set((await readLines(store, 'raw/')).map((r) => r.seq as number));
+    }
+    expect(storedBeforeKill).toBeLessThan(READINGS);
+    expect(runtime.output()).toMatch(/journal: replaying \d+ undelivered record/);
+    expect(stored.size).toBe(READINGS);
+    await stop(runtime, 'SIGTERM');
+  });
+});
