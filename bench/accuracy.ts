@@ -225,7 +225,10 @@ const main = async () => {
   );
   console.log(
     JSON.stringify({
-      engine: { ...engine, fullTrainSeconds: fullTrainSeconds && Number(fullTrainSeconds.toFixed(1)) },
+      engine: {
+        ...engine,
+        fullTrainSeconds: fullTrainSeconds && Number(fullTrainSeconds.toFixed(1)),
+      },
       baselines,
     }),
   );

@@ -34,7 +34,11 @@ const quantileOf = (sorted: number[], level: number): number => {
   return a + (b - a) * (pos - lo);
 };
 
-type PointRule = (history: ReadonlyArray<number | null>, end: number, h: number) => number | undefined;
+type PointRule = (
+  history: ReadonlyArray<number | null>,
+  end: number,
+  h: number,
+) => number | undefined;
 
 const naiveRule: PointRule = (history, end) => lastObserved(history, end);
 
@@ -84,7 +88,8 @@ export const interpolate = (history: ReadonlyArray<number | null>): number[] => 
     const from = prev >= 0 ? (history[prev] ?? 0) : (v ?? 0);
     const to = i < history.length ? (v ?? 0) : from;
     for (let k = prev + 1; k < i; k++) {
-      out[k] = prev < 0 ? to : i >= history.length ? from : from + ((to - from) * (k - prev)) / (i - prev);
+      out[k] =
+        prev < 0 ? to : i >= history.length ? from : from + ((to - from) * (k - prev)) / (i - prev);
     }
     if (i < history.length) out[i] = v ?? 0;
     prev = i;

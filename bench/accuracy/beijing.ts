@@ -28,7 +28,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const unquote = (cell: string) => cell.replace(/^"|"$/g, '');
 
 export const parseStationCsv = (text: string): StationSeries => {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const header = (lines[0] ?? '').split(',').map(unquote);
   const col = (name: string) => header.indexOf(name);
   const [year, month, day, hour, station] = ['year', 'month', 'day', 'hour', 'station'].map(col);

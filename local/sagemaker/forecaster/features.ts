@@ -10,9 +10,9 @@ const LEVEL_WINDOW_SEASONS = 7;
 const PROFILE_SEASONS = 28;
 
 /** Number of features of the point model (the first is the intercept). */
-export const POINT_FEATURES = 12;
+export const POINT_FEATURES = 14;
 /** Number of features of the scale model (the first is the intercept). */
-export const SCALE_FEATURES = 5;
+export const SCALE_FEATURES = 9;
 
 export const toZ = (y: number): number => Math.log1p(Math.max(0, y));
 export const fromZ = (z: number): number => Math.max(0, Math.expm1(z));
@@ -23,6 +23,9 @@ export interface SeriesView {
   season: number;
   /** Phase (position within the season) of index 0. */
   phase0: number;
+  /** Fraction of a year at index 0, and per step (the annual cycle of the spread). */
+  year0: number;
+  yearPerStep: number;
   cumSum: Float64Array;
   cumCount: Float64Array;
   /** Per-phase running sums: phaseSum[i] = z[i] + phaseSum[i - season]. */
@@ -39,6 +42,7 @@ export const viewSeries = (
   target: ReadonlyArray<number | null>,
   season: number,
   phase0: number,
+  calendar: { year0: number; yearPerStep: number } = { year0: 0, yearPerStep: 0 },
 ): SeriesView => {
   const n = target.length;
   const z = new Float64Array(n);
@@ -70,6 +74,7 @@ export const viewSeries = (
     z,
     season,
     phase0,
+    ...calendar,
     cumSum,
     cumCount,
     phaseSum,
@@ -98,7 +103,8 @@ const phaseMean = (v: SeriesView, end: number, j: number): number => {
   return count > 0 ? sum / count : Number.NaN;
 };
 
-const valueAt = (v: SeriesView, i: number): number => (i >= 0 ? (v.z[i] ?? Number.NaN) : Number.NaN);
+const valueAt = (v: SeriesView, i: number): number =>
+  i >= 0 ? (v.z[i] ?? Number.NaN) : Number.NaN;
 
 const or = (value: number, fallback: number): number => (Number.isNaN(value) ? fallback : value);
 
@@ -163,15 +169,25 @@ export const pointFeatures = (v: SeriesView, o: OriginState, h: number, x: Float
   x[9] = Math.cos(theta);
   x[10] = Math.sin(2 * theta);
   x[11] = Math.cos(2 * theta);
+  // Persistence depends on how high the level is (episodes end abruptly), hence L·deviation.
+  x[12] = L;
+  x[13] = L * (o.last - L);
 };
 
 /** Features of the scale (log |residual|) model at one origin and step. */
-export const scaleFeatures = (o: OriginState, x: Float64Array, g: Float64Array) => {
+export const scaleFeatures = (v: SeriesView, o: OriginState, x: Float64Array, g: Float64Array) => {
   g[0] = 1;
   g[1] = o.logVolatility;
   g[2] = Math.abs(x[1] ?? 0);
   g[3] = Math.abs(o.lastDeviation);
   g[4] = o.level;
+  // The hour matters for the spread (ozone's afternoon peak is far less certain), and so does
+  // the time of year (winter heating-season episodes are far less predictable).
+  g[5] = x[8] ?? 0;
+  g[6] = x[9] ?? 0;
+  const year = 2 * Math.PI * (v.year0 + o.end * v.yearPerStep);
+  g[7] = Math.sin(year);
+  g[8] = Math.cos(year);
 };
 
 /** Phase of a DeepAR start timestamp within the season (hour of day for hourly data). */
@@ -184,4 +200,25 @@ export const startPhase = (start: string, timeFreq: string, season: number): num
   const multiple = Number(freq[1] || '1');
   const minutes = freq[2] === 'H' ? 60 * multiple : multiple;
   return Math.floor((hour * 60 + minute) / minutes) % season;
+};
+
+const YEAR_MS = 365.2425 * 24 * 3600 * 1000;
+const UNIT_MS: Record<string, number> = {
+  min: 60_000,
+  H: 3_600_000,
+  D: 86_400_000,
+  W: 7 * 86_400_000,
+  M: YEAR_MS / 12,
+};
+
+/** Where index 0 falls in the year, and how much of a year one step is. */
+export const calendarOf = (start: string, timeFreq: string) => {
+  const [day = '', time = '00:00:00'] = start.split(' ');
+  const ms = Date.parse(`${day}T${time.length === 5 ? `${time}:00` : time}Z`);
+  const freq = /^(\d*)(min|H|D|W|M)$/.exec(timeFreq);
+  const step = Number(freq?.[1] || '1') * (UNIT_MS[freq?.[2] ?? 'H'] ?? 3_600_000);
+  return {
+    year0: Number.isFinite(ms) ? (ms % YEAR_MS) / YEAR_MS : 0,
+    yearPerStep: step / YEAR_MS,
+  };
 };

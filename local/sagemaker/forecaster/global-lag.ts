@@ -10,6 +10,7 @@ import type { DeepArPrediction } from '../../../functions/common/ports.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from '../trainer/hyperparameters.js';
 import {
+  calendarOf,
   fromZ,
   type OriginState,
   originState,
@@ -34,6 +35,8 @@ export const POOLED = '*';
 export const MIN_ROWS_PER_GROUP = 500;
 /** Bounds training cost on long series: at most this many forecast origins per series. */
 const MAX_ORIGINS_PER_SERIES = 2500;
+/** Room (in log units) around the scale range seen in training. */
+const SCALE_RANGE_MARGIN = 1;
 /** Bounds the residual pools the quantile grids are built from. */
 const MAX_POOL = 40_000;
 /** Ridge penalty: negligible for big data, keeps a few days of data from overfitting. */
@@ -141,6 +144,7 @@ const train = (
       series.target,
       season,
       startPhase(series.start, hyperparameters.timeFreq, season),
+      calendarOf(series.start, hyperparameters.timeFreq),
     );
     // Every 7th value is plenty for a typical level and keeps memory flat on long series.
     for (const group of groups) {
@@ -151,7 +155,11 @@ const train = (
       }
       groupValues.set(group, values);
     }
-    return { view, groups, origins: originsOf(series.target.length, season, steps) };
+    return {
+      view,
+      groups,
+      origins: originsOf(series.target.length, season, steps),
+    };
   });
   const levels: Record<string, number> = {};
   for (const [group, values] of groupValues) levels[group] = median(values);
@@ -181,7 +189,7 @@ const train = (
   const scale = perStep(() => new RidgeAccumulator(SCALE_FEATURES));
   const g = new Float64Array(SCALE_FEATURES);
   forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
-    scaleFeatures(o, x, g);
+    scaleFeatures(item.view, o, x, g);
     for (const group of groupOf(item)) {
       const b = coefs.get(group)?.[h - 1] ?? [];
       scale.get(group)?.[h - 1]?.add(g, Math.log(Math.abs(y - dot(b, x)) + RESIDUAL_FLOOR));
@@ -196,7 +204,7 @@ const train = (
   const logRange = perStep(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
   const seen = perStep(() => 0);
   forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
-    scaleFeatures(o, x, g);
+    scaleFeatures(item.view, o, x, g);
     for (const group of groupOf(item)) {
       const b = coefs.get(group)?.[h - 1] ?? [];
       const logScale = dot(scaleCoefs.get(group)?.[h - 1] ?? [], g);
@@ -212,7 +220,8 @@ const train = (
       const total = point.get(group)?.[h - 1]?.count ?? 1;
       // Deterministic thinning: keep an evenly spread subset of at most MAX_POOL residuals.
       const every = Math.ceil(total / MAX_POOL);
-      if (index % every === 0) pools.get(group)?.[h - 1]?.push((y - dot(b, x)) / Math.exp(logScale));
+      if (index % every === 0)
+        pools.get(group)?.[h - 1]?.push((y - dot(b, x)) / Math.exp(logScale));
     }
   });
 
@@ -224,7 +233,11 @@ const train = (
       steps: Array.from({ length: steps }, (_, s) => ({
         coef: coefs.get(group)?.[s] ?? [],
         scaleCoef: scaleCoefs.get(group)?.[s] ?? [],
-        logScaleRange: (logRange.get(group)?.[s] ?? [0, 0]) as [number, number],
+        // The training range, with room: a safety net against odd instances, not a squeeze.
+        logScaleRange: [
+          (logRange.get(group)?.[s]?.[0] ?? 0) - SCALE_RANGE_MARGIN,
+          (logRange.get(group)?.[s]?.[1] ?? 0) + SCALE_RANGE_MARGIN,
+        ],
         grid: toGrid(pools.get(group)?.[s] ?? [0]),
       })),
     };
@@ -291,6 +304,7 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     instance.target,
     season,
     startPhase(instance.start, model.timeFreq, season),
+    calendarOf(instance.start, model.timeFreq),
   );
   const origin = originState(view, instance.target.length, group.level);
   const x = new Float64Array(POINT_FEATURES);
@@ -299,15 +313,13 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
   const spread: number[] = [];
   group.steps.forEach((step, s) => {
     pointFeatures(view, origin, s + 1, x);
-    scaleFeatures(origin, x, g);
+    scaleFeatures(view, origin, x, g);
     const [lo, hi] = step.logScaleRange;
     centre.push(origin.level + dot(step.coef, x));
     spread.push(Math.exp(Math.min(hi, Math.max(lo, dot(step.scaleCoef, g)))));
   });
   const at = (s: number, level: number) =>
-    fromZ(
-      (centre[s] ?? 0) + (spread[s] ?? 0) * gridQuantile(group.steps[s]?.grid ?? [], level),
-    );
+    fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * gridQuantile(group.steps[s]?.grid ?? [], level));
   const prediction: DeepArPrediction = {};
   if (config.outputTypes.includes('mean')) {
     prediction.mean = centre.map((c, s) => {
