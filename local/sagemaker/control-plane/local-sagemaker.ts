@@ -6,7 +6,7 @@
 // State persists in workDir, so a restart keeps serving the deployed model.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../../../functions/common/errors.js';
+import { ConfigError, SmogcastError } from '../../../functions/common/errors.js';
 import type { DeepArResponse, ObjectStore } from '../../../functions/common/ports.js';
 import {
   ModelLoadError,
@@ -87,7 +87,7 @@ export interface Invocation {
 }
 
 /** A model failure inside the container (HTTP 5xx from the model), with the fleet that failed. */
-export class ModelInvocationError extends Error {
+export class ModelInvocationError extends SmogcastError {
   constructor(
     readonly variant: string,
     readonly configName: string,
