@@ -4,6 +4,7 @@ import {
   substitute,
   UnresolvedSubstitutionError,
 } from '../../../local/retrain-runner.js';
+import { DEFAULT_POLICY, localSubstitutions } from '../../../local/retrain-service.js';
 
 describe('retrain definition substitutions', () => {
   it('replaces every placeholder, escaping values for JSON', () => {
@@ -17,27 +18,19 @@ describe('retrain definition substitutions', () => {
   });
 
   it('turns the deployed definition into a runnable one when every key is given', async () => {
-    // Prepare: a value for each placeholder the definition uses.
-    const keys = [
-      'LakeBucket',
-      'EndpointName',
-      'PredictionLength',
-      'ContextLength',
-      'Epochs',
-      'Likelihood',
-      'HistoryDays',
-      'GlueJobName',
-      'PrepareDeepArFunctionArn',
-      'RecordDeploymentFunctionArn',
-      'DeepArImage',
-      'SageMakerRoleArn',
-      'TrainingInstanceType',
-      'EndpointInstanceType',
-    ];
-    // Act
-    const definition = await loadRetrainDefinition(
-      Object.fromEntries(keys.map((k) => [k, `v-${k}`])),
+    // Prepare: the values the local runtime gives every placeholder.
+    const values = localSubstitutions(
+      {
+        bucket: 'lake',
+        endpointName: 'smogcast',
+        predictionLength: 24,
+        contextLength: 72,
+        historyDays: 28,
+      },
+      DEFAULT_POLICY,
     );
+    // Act
+    const definition = await loadRetrainDefinition(values);
     // Assess
     expect(JSON.stringify(definition)).not.toContain('${');
     expect(definition.StartAt).toBe('Configure');
