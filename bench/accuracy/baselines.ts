@@ -4,6 +4,7 @@
 // remainder from @bsull/augurs, a stand-in for R's forecast::stlf.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { initSync, MSTL } from '@bsull/augurs/mstl';
 import type { QuantileForecast } from './scores.js';
 
@@ -11,8 +12,9 @@ let ready = false;
 /** The WASM module, loaded from disk (its default loader fetches, which Node cannot for file:). */
 export const initAugurs = (): void => {
   if (ready) return;
-  const require = createRequire(import.meta.url);
-  const wasm = readFileSync(require.resolve('@bsull/augurs/mstl_bg.wasm'));
+  // The .wasm is not in the package's exports map: resolve the JS entry and take its sibling.
+  const entry = createRequire(import.meta.url).resolve('@bsull/augurs/mstl');
+  const wasm = readFileSync(join(dirname(entry), 'mstl_bg.wasm'));
   initSync({ module: wasm });
   ready = true;
 };
