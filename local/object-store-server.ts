@@ -3,6 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
 import S3rver from 's3rver';
+import { honourConditionalPuts } from './conditional-put.js';
 
 export interface ObjectStoreServerOptions {
   directory: string;
@@ -29,6 +30,8 @@ export const startObjectStoreServer = async (
     directory: options.directory,
     configureBuckets: [{ name: options.bucket }],
   });
+  // S3 conditional writes (If-Match), which update-context's compare-and-swap relies on.
+  honourConditionalPuts(server);
   if (options.onObjectCreated) {
     const notify = options.onObjectCreated;
     server.on('event', (event: S3Event) => {

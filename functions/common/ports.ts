@@ -9,6 +9,23 @@ export interface ObjectStore {
   /** Every key under the prefix, in lexicographic order. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional compare-and-swap, for read-modify-write of shared objects (context/…): the body
+   * with its ETag, and a put that succeeds only if the ETag is still `ifMatch` (null: only if
+   * the object does not exist). `putIfMatch` resolves false when another writer got there first.
+   */
+  getVersioned?(key: string): Promise<VersionedObject | undefined>;
+  putIfMatch?(
+    key: string,
+    body: Uint8Array | string,
+    ifMatch: string | null,
+    contentType?: string,
+  ): Promise<boolean>;
+}
+
+export interface VersionedObject {
+  body: Uint8Array;
+  etag: string;
 }
 
 /** A SageMaker-style model endpoint: DeepAR inference JSON in, JSON out. */

@@ -1,12 +1,17 @@
 // Keeps context/<deviceId>.json, the rolling hourly history the forecast API sends to the model,
 // up to date as Firehose delivers raw objects. Per-hour sums and counts make merges commutative,
-// so deliveries may arrive (and be re-delivered) in any order.
+// so deliveries may arrive in any order; the identities of the readings merged (within the
+// window) make them idempotent, so a redelivered object or reading is not counted twice.
+// Concurrent invocations for one device (two deliveries landing together) are reconciled by
+// compare-and-swap on the object's ETag: a writer that lost re-reads, re-merges and retries.
 import { type DeviceContext, floorHour, HOUR_MS } from '../common/device-context.js';
+import { SmogcastError } from '../common/errors.js';
 import { contextKey, RAW_PREFIX } from '../common/lake.js';
 import { METRICS, type Metric } from '../common/metrics.js';
 import type { ObjectStore } from '../common/ports.js';
-import { deviceIdFromTopic, parseTelemetry, type Reading } from '../common/telemetry.js';
-import { decodeText, splitLines } from '../common/text.js';
+import type { Reading } from '../common/telemetry.js';
+import { decodeText } from '../common/text.js';
+import { parseRawLine } from '../etl/rows.js';
 
 /** The part of an S3 event notification this step reads (aws-lambda's S3Event fits). */
 export interface S3EventLike {
@@ -17,7 +22,25 @@ export interface UpdateContextDeps {
   store: ObjectStore;
   contextHours: number;
   now: () => number;
+  /** Compare-and-swap attempts per device before giving up (default 10). */
+  maxAttempts?: number;
 }
+
+export class ContextConflictError extends SmogcastError {
+  constructor(deviceId: string, attempts: number) {
+    super(`context of ${deviceId} kept changing under ${attempts} attempts`);
+    this.name = 'ContextConflictError';
+  }
+}
+
+/** What context/<deviceId>.json holds: the context plus the readings already merged. */
+export type StoredContext = DeviceContext & {
+  /** Identity ("s<seq>" or "t<ts>") → reading time, for readings inside the window. */
+  merged?: Record<string, number>;
+};
+
+const identity = (reading: Reading): string =>
+  reading.seq === null ? `t${reading.ts}` : `s${reading.seq}`;
 
 export interface UpdateContextResult {
   devices: string[];
@@ -57,13 +80,22 @@ const mergePosition = (
  * ending at the newest reading's hour.
  */
 export const mergeReadings = (
-  context: DeviceContext | undefined,
-  readings: readonly Reading[],
+  context: StoredContext | undefined,
+  incoming: readonly Reading[],
   contextHours: number,
   now: number,
-): DeviceContext => {
-  const deviceId = context?.deviceId ?? readings[0]?.deviceId;
+): StoredContext => {
+  const deviceId = context?.deviceId ?? incoming[0]?.deviceId;
   if (deviceId === undefined) throw new RangeError('mergeReadings needs a context or readings');
+  // Readings merged before (a redelivery) or twice in this batch count once.
+  const merged: Record<string, number> = { ...(context?.merged ?? {}) };
+  const readings: Reading[] = [];
+  for (const reading of incoming) {
+    const id = identity(reading);
+    if (id in merged) continue;
+    merged[id] = reading.ts;
+    readings.push(reading);
+  }
 
   let lastReadingAt = context?.lastReadingAt ?? Number.NEGATIVE_INFINITY;
   let position = { lat: context?.lat ?? null, lon: context?.lon ?? null };
@@ -123,39 +155,67 @@ export const mergeReadings = (
     }
     if (any) metrics[metric] = { sum, count };
   }
-  return { deviceId, ...position, lastReadingAt, updatedAt: now, startHour, metrics };
+  // Identities older than the window can no longer change a kept hour: forget them.
+  for (const [id, ts] of Object.entries(merged)) if (ts < startHour) delete merged[id];
+  return { deviceId, ...position, lastReadingAt, updatedAt: now, startHour, metrics, merged };
 };
 
 /** Readings of one raw object, by device. Bad lines are skipped: the ETL quarantines them. */
 export const readingsOfObject = (text: string, now: number): Map<string, Reading[]> => {
   const byDevice = new Map<string, Reading[]>();
-  for (const line of splitLines(text)) {
-    let message: unknown;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof message !== 'object' || message === null) continue;
-    const { topic, receivedAt } = message as { topic?: unknown; receivedAt?: unknown };
-    const topicDeviceId = typeof topic === 'string' ? deviceIdFromTopic(topic) : undefined;
-    const arrivedAt =
-      typeof receivedAt === 'number' && Number.isFinite(receivedAt) ? receivedAt : now;
-    const parsed = parseTelemetry(message, { topicDeviceId, now: arrivedAt });
+  for (const line of text.split('\n')) {
+    if (line.trim().length === 0) continue;
+    // The ETL's own row logic: the context sees exactly the readings the lake will hold.
+    const parsed = parseRawLine(line, now);
     if (!parsed.ok) continue;
-    const list = byDevice.get(parsed.reading.deviceId) ?? [];
-    list.push(parsed.reading);
-    byDevice.set(parsed.reading.deviceId, list);
+    const list = byDevice.get(parsed.row.deviceId) ?? [];
+    list.push(parsed.row);
+    byDevice.set(parsed.row.deviceId, list);
   }
   return byDevice;
 };
 
-const readContext = async (
-  store: ObjectStore,
+const parseContext = (bytes: Uint8Array): StoredContext =>
+  JSON.parse(decodeText(bytes)) as StoredContext;
+
+/**
+ * Read, merge, write for one device. With compare-and-swap: retried from a fresh read while
+ * another writer keeps winning. Without (a store that cannot), a plain read and write.
+ */
+const updateDevice = async (
   deviceId: string,
-): Promise<DeviceContext | undefined> => {
-  const bytes = await store.get(contextKey(deviceId));
-  return bytes ? (JSON.parse(decodeText(bytes)) as DeviceContext) : undefined;
+  readings: readonly Reading[],
+  deps: UpdateContextDeps,
+  now: number,
+): Promise<void> => {
+  const { store } = deps;
+  const key = contextKey(deviceId);
+  if (!store.getVersioned || !store.putIfMatch) {
+    const bytes = await store.get(key);
+    const merged = mergeReadings(
+      bytes ? parseContext(bytes) : undefined,
+      readings,
+      deps.contextHours,
+      now,
+    );
+    await store.put(key, JSON.stringify(merged), 'application/json');
+    return;
+  }
+  const attempts = deps.maxAttempts ?? 10;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const current = await store.getVersioned(key);
+    const merged = mergeReadings(
+      current ? parseContext(current.body) : undefined,
+      readings,
+      deps.contextHours,
+      now,
+    );
+    const body = JSON.stringify(merged);
+    if (await store.putIfMatch(key, body, current?.etag ?? null, 'application/json')) return;
+    // Lost the race: back off a little (jittered) so a hot device does not livelock.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+  }
+  throw new ContextConflictError(deviceId, attempts);
 };
 
 export const updateContext = async (
@@ -178,13 +238,7 @@ export const updateContext = async (
   for (const deviceId of devices) {
     const readings = byDevice.get(deviceId) ?? [];
     count += readings.length;
-    const merged = mergeReadings(
-      await readContext(deps.store, deviceId),
-      readings,
-      deps.contextHours,
-      now,
-    );
-    await deps.store.put(contextKey(deviceId), JSON.stringify(merged), 'application/json');
+    await updateDevice(deviceId, readings, deps, now);
   }
   return { devices, readings: count };
 };

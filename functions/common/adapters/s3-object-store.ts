@@ -8,7 +8,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { ObjectStore } from '../ports.js';
+import type { ObjectStore, VersionedObject } from '../ports.js';
 
 export interface S3Options {
   region: string;
@@ -29,6 +29,14 @@ export const createS3Client = (options: S3Options): S3Client => {
   if (options.credentials) config.credentials = options.credentials;
   return new S3Client(config);
 };
+
+/** S3's answers to a conditional write that lost: 412, or 409 when two raced in flight. */
+const isConditionLost = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'PreconditionFailed' ||
+    error.name === 'ConditionalRequestConflict' ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412 ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 409);
 
 const isMissing = (error: unknown): boolean =>
   error instanceof NoSuchKey ||
@@ -54,6 +62,42 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
     );
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      return { body, etag: out.ETag ?? '' };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** S3 conditional writes (If-Match / If-None-Match: *); locally the server honours them too. */
+  async putIfMatch(
+    key: string,
+    body: Uint8Array | string,
+    ifMatch: string | null,
+    contentType?: string,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ...(ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      // A 404 on If-Match: the object was deleted since it was read; the caller re-reads.
+      if (isConditionLost(error) || (ifMatch !== null && isMissing(error))) return false;
+      throw error;
+    }
   }
 
   async list(prefix: string): Promise<string[]> {

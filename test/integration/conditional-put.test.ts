@@ -1,0 +1,79 @@
+// The local S3 stand-in honours conditional writes as S3 does, so update-context's
+// compare-and-swap holds locally: racing deliveries against the real server lose nothing.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { contextKey } from '../../functions/common/lake.js';
+import { decodeText } from '../../functions/common/text.js';
+import {
+  type StoredContext,
+  updateContext,
+} from '../../functions/update-context/update-context.js';
+import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
+import { HOUR, putRawObject, rawLine, T0 } from '../fixtures/lake/raw-lines.js';
+
+describe('local object store: conditional PUT', () => {
+  let dir: string;
+  let server: ObjectStoreServer;
+  let store: S3ObjectStore;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smogcast-cas-'));
+    server = await startObjectStoreServer({ directory: dir, bucket: 'lake', port: 0 });
+    store = new S3ObjectStore(
+      createS3Client({
+        region: 'us-east-1',
+        endpoint: server.url,
+        credentials: LOCAL_S3_CREDENTIALS,
+      }),
+      'lake',
+    );
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes only while the ETag still matches, and If-None-Match: * only when absent', async () => {
+    // Act
+    const created = await store.putIfMatch('cas/a.json', '1', null);
+    const again = await store.putIfMatch('cas/a.json', '2', null);
+    const first = await store.getVersioned('cas/a.json');
+    const swapped = await store.putIfMatch('cas/a.json', '3', first?.etag ?? '');
+    const stale = await store.putIfMatch('cas/a.json', '4', first?.etag ?? '');
+    const missing = await store.putIfMatch('cas/none.json', '5', '"abc"');
+
+    // Assess
+    expect([created, again, swapped, stale, missing]).toEqual([true, false, true, false, false]);
+    expect(decodeText((await store.get('cas/a.json')) as Uint8Array)).toBe('3');
+  });
+
+  it('keeps every update when eight deliveries for one device race', async () => {
+    // Prepare
+    const keys: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      keys.push(await putRawObject(store, T0 + HOUR, [rawLine({ ts: T0 + i * 60_000, seq: i })]));
+    }
+
+    // Act
+    await Promise.all(
+      keys.map((key) =>
+        updateContext(
+          { Records: [{ s3: { object: { key } } }] },
+          { store, contextHours: 48, now: () => T0 + 2 * HOUR, maxAttempts: 50 },
+        ),
+      ),
+    );
+
+    // Assess
+    const context = JSON.parse(
+      decodeText((await store.get(contextKey('sim-001'))) as Uint8Array),
+    ) as StoredContext;
+    expect(context.metrics.o3?.count.reduce((a, b) => a + b, 0)).toBe(8);
+    expect(Object.keys(context.merged ?? {})).toHaveLength(8);
+  });
+});
