@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from './test-broker.js';
 
@@ -52,6 +56,37 @@ describe('device agent CLI', () => {
       new Set(['smogcast/sim-001/telemetry', 'smogcast/sim-002/telemetry']),
     );
     expect(exit.stderr).toMatch(/sent=8 acked=8 queued=0 inFlight=0 failed=0/);
+  });
+
+  it('replays Beijing CSV files (gzip or not), one station per device, in backfill mode', async () => {
+    // Prepare: two tiny station files in the data set's format
+    const dir = await mkdtemp(join(tmpdir(), 'smogcast-replay-'));
+    const header =
+      '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","PRES","DEWP","RAIN","wd","WSPM","station"';
+    const rows = (station: string) =>
+      [0, 1, 2].map(
+        (h) => `${h + 1},2016,7,1,${h},${10 + h},NA,3,20,500,60,25,1000,18,0,"E",1.2,"${station}"`,
+      );
+    await writeFile(join(dir, 'a.csv.gz'), gzipSync([header, ...rows('Dongsi')].join('\n')));
+    await writeFile(join(dir, 'b.csv'), [header, ...rows('Tiantan')].join('\n'));
+    // Act
+    const exit = await runAgent(
+      ['--broker', broker.url, '--replay', join(dir, 'a.csv.gz'), '--replay', join(dir, 'b.csv')],
+      45_000,
+    );
+    await rm(dir, { recursive: true, force: true });
+    // Assess
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(broker.received).toHaveLength(6);
+    const first = JSON.parse(broker.received[0]?.payload ?? '{}');
+    expect(first).toMatchObject({
+      deviceId: 'bj-dongsi',
+      ts: '2016-06-30T16:00:00.000Z',
+      pm10: null,
+    });
+    expect(new Set(broker.received.map((m) => m.topic))).toEqual(
+      new Set(['smogcast/bj-dongsi/telemetry', 'smogcast/bj-tiantan/telemetry']),
+    );
   });
 
   it('exits 2 with a clear message on a bad flag', async () => {
