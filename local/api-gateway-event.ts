@@ -4,35 +4,35 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
+/** Sets an own data property; plain assignment of `__proto__` would set the prototype. */
+const setOwn = <T>(target: Record<string, T>, key: string, value: T) => {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+};
+
 /**
- * Groups repeated names. A Map, not an object: names like `constructor` or `__proto__` arrive
- * from clients and must stay plain data, never reach Object.prototype.
+ * Groups repeated names. Names like `constructor` or `__proto__` arrive from clients and must stay
+ * plain data (own properties), never reach Object.prototype. API Gateway keeps the last value of a
+ * repeated parameter in the single-value map and all of them in the multi-value one.
  */
 const singleAndMulti = (entries: Iterable<[string, string]>) => {
-  const grouped = new Map<string, string[]>();
+  let single: Record<string, string> | null = null;
+  let multi: Record<string, string[]> | null = null;
   for (const [key, value] of entries) {
-    const values = grouped.get(key);
+    single ??= {};
+    multi ??= {};
+    const values = Object.hasOwn(multi, key) ? multi[key] : undefined;
     if (values) values.push(value);
-    else grouped.set(key, [value]);
-  }
-  if (grouped.size === 0) return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [key, values] of grouped) {
-    // defineProperty: plain assignment of `__proto__` would set the prototype instead.
-    // API Gateway keeps the last value of a repeated parameter in the single-value map.
-    Object.defineProperty(single, key, {
-      value: values.at(-1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-    Object.defineProperty(multi, key, {
-      value: values,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    else setOwn(multi, key, [value]);
+    setOwn(single, key, value);
   }
   return { single, multi };
 };

@@ -116,19 +116,23 @@ export const corsHeaders = (
   return {};
 };
 
-/** Adds the CORS headers to every response, errors included (a browser hides them otherwise). */
+/**
+ * Adds the CORS headers to every response, errors included (a browser hides them otherwise).
+ * A list for middy's `use`: empty when no origin is configured, so the hot path pays nothing.
+ */
 export const cors = (
   policy: CorsPolicy,
-): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+): Array<MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>> => {
+  if (policy.origins.length === 0) return [];
   const add = async (request: {
     event: APIGatewayProxyEvent;
     response: APIGatewayProxyResult | null | undefined;
   }) => {
-    if (policy.origins.length === 0 || !request.response) return;
+    if (!request.response) return;
     const extra = corsHeaders(policy, headerValue(request.event?.headers, 'Origin'));
     request.response.headers = { ...request.response.headers, ...extra };
   };
-  return { after: add, onError: add };
+  return [{ after: add, onError: add }];
 };
 
 /** True when an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks). */

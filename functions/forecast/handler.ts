@@ -77,7 +77,9 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     return tag;
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  // No early-timeout timer: it costs a timer per request on the cached hot path, and a forecast
+  // that outlives the function's timeout is answered by API Gateway's 504 (JSON) anyway.
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
     .use(cors(options.cors ?? { origins: [] }))
     .use(httpErrorHandler())
     .handler(async (event) => {

@@ -161,3 +161,48 @@ describe('GET /forecast handler', () => {
     }
   });
 });
+
+describe('GET /forecast caching', () => {
+  const withHeaders = (query: Record<string, string>, headers: Record<string, string>) => ({
+    ...event(query),
+    headers,
+  });
+
+  it('invokes the endpoint once for a burst of identical requests (single-flight)', async () => {
+    // Prepare
+    const { handler, endpoint } = await setup();
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, () => call(handler, { deviceId: 'sim-002', metric: 'pm25' })),
+    );
+    // Assess
+    expect(endpoint.requests).toHaveLength(1);
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+  });
+
+  it('reuses one computation for every horizon in the hour, and 304s a known ETag', async () => {
+    const { handler, endpoint } = await setup();
+    const full = await call(handler, { deviceId: 'sim-002', metric: 'pm25' });
+    const short = await call(handler, { deviceId: 'sim-002', metric: 'pm25', horizon: '3' });
+    expect(endpoint.requests).toHaveLength(1);
+    expect(short.body.mean).toEqual(full.body.mean.slice(0, 3));
+    expect(full.headers['Cache-Control']).toBe('private, max-age=3600');
+    const etag = String(full.headers.ETag);
+    const result = await handler(
+      withHeaders({ deviceId: 'sim-002', metric: 'pm25' }, { 'if-none-match': etag }),
+      {} as never,
+    );
+    expect(result.statusCode).toBe(304);
+    expect(result.body).toBe('');
+    expect(endpoint.requests).toHaveLength(1);
+  });
+
+  it('computes again for another quantile set, and never caches an error', async () => {
+    const { handler, endpoint } = await setup();
+    await call(handler, { deviceId: 'sim-002', metric: 'pm25' });
+    await call(handler, { deviceId: 'sim-002', metric: 'pm25', quantiles: '0.25,0.75' });
+    expect(endpoint.requests).toHaveLength(2);
+    expect((await call(handler, { deviceId: 'sim-404', metric: 'pm25' })).status).toBe(404);
+    expect((await call(handler, { deviceId: 'sim-404', metric: 'pm25' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,134 @@
+// Load generator for bench/api.ts, run in its own process so it does not steal the server's event
+// loop: N keep-alive connections over raw sockets, each sending one request at a time (like
+// autocannon without pipelining) and timing every response. Reports through IPC.
+import { connect, type Socket } from 'node:net';
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  durationMs: number;
+  headers: Record<string, string>;
+  /** Fixed path, or a template where `{n}` is replaced by a per-request counter. */
+  path: string;
+  /** For templated paths: the values `{q}` cycles through (quantile suffixes, …). */
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length === 0
+    ? 0
+    : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+
+/** Uncached paths: every request a different quantile set (and device/metric), never repeated. */
+const expand = (template: string, n: number) => {
+  const devices = ['sim-001', 'sim-002', 'sim-003'];
+  const metrics = ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2'];
+  return template
+    .replace('{device}', devices[n % 3] as string)
+    .replace('{metric}', metrics[Math.floor(n / 3) % 6] as string)
+    .replace('{q}', String(1000 + (Math.floor(n / 18) % 8999)));
+};
+
+export const runLoad = (spec: LoadSpec): Promise<LoadResult> =>
+  new Promise((resolve) => {
+    const { hostname, port } = new URL(spec.url);
+    const headerText = Object.entries(spec.headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    const templated = spec.path.includes('{');
+    const fixed = Buffer.from(
+      `GET ${spec.path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${headerText}\r\n`,
+    );
+    let counter = 0;
+    const requestBytes = () =>
+      templated
+        ? Buffer.from(
+            `GET ${expand(spec.path, counter++)} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${headerText}\r\n`,
+          )
+        : fixed;
+
+    const latencies = new Float64Array(2_000_000);
+    let count = 0;
+    let errors = 0;
+    const statuses: Record<string, number> = {};
+    let stopping = false;
+    const started = performance.now();
+    let open = spec.connections;
+
+    const finish = () => {
+      const elapsed = (performance.now() - started) / 1000;
+      const sorted = latencies.slice(0, count).sort();
+      resolve({
+        requests: count,
+        errors,
+        statuses,
+        rps: count / elapsed,
+        p50Ms: percentile(sorted, 0.5),
+        p99Ms: percentile(sorted, 0.99),
+        maxMs: sorted[sorted.length - 1] ?? 0,
+      });
+    };
+
+    const drive = (socket: Socket) => {
+      let buffer: Buffer = Buffer.alloc(0);
+      let sentAt = 0;
+      const send = () => {
+        if (stopping) {
+          socket.end();
+          return;
+        }
+        sentAt = performance.now();
+        socket.write(requestBytes());
+      };
+      socket.on('data', (chunk: Buffer) => {
+        buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+        for (;;) {
+          const end = buffer.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const head = buffer.subarray(0, end).toString('latin1');
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+          if (buffer.length < end + 4 + length) return;
+          buffer = buffer.subarray(end + 4 + length);
+          const status = head.slice(9, 12);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status !== '200' && status !== '304') errors += 1;
+          if (count < latencies.length) latencies[count++] = performance.now() - sentAt;
+          send();
+        }
+      });
+      socket.on('error', () => {
+        errors += 1;
+      });
+      socket.on('close', () => {
+        open -= 1;
+        if (open === 0) finish();
+      });
+      send();
+    };
+
+    for (let i = 0; i < spec.connections; i++) {
+      const socket = connect({ host: hostname, port: Number(port) }, () => drive(socket));
+      socket.setNoDelay(true);
+    }
+    setTimeout(() => {
+      stopping = true;
+    }, spec.durationMs);
+  });
+
+// As a child process: one spec in, one result out.
+if (process.send) {
+  process.once('message', (spec: LoadSpec) => {
+    void runLoad(spec).then((result) => {
+      process.send?.(result, () => process.exit(0));
+    });
+  });
+}
