@@ -139,7 +139,9 @@ describe('globalLag', () => {
       const q = prediction.quantiles ?? {};
       expect(q['0.1']).toHaveLength(STEPS);
       for (let h = 0; h < STEPS; h++) {
-        const [lo, mid, hi] = [q['0.1']?.[h], q['0.5']?.[h], q['0.9']?.[h]] as number[];
+        const lo = q['0.1']?.[h] ?? Number.NaN;
+        const mid = q['0.5']?.[h] ?? Number.NaN;
+        const hi = q['0.9']?.[h] ?? Number.NaN;
         expect(Number.isFinite(lo) && Number.isFinite(hi)).toBe(true);
         expect(lo).toBeGreaterThanOrEqual(0);
         expect(lo).toBeLessThanOrEqual(mid);
