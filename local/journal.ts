@@ -131,7 +131,20 @@ export class Journal {
       return;
     }
     this.outstanding.delete(segment);
-    if (segment !== this.segment) void unlink(join(this.dir, segmentName(segment))).catch(() => {});
+    if (segment !== this.segment) {
+      void unlink(join(this.dir, segmentName(segment))).catch(() => {});
+    } else if (this.segmentSize > 0 && this.writing === undefined && !this.closed) {
+      // Everything written so far is stored: start afresh, so a crash now replays nothing.
+      this.writing = this.rotate().then(
+        () => this.afterWrite(),
+        () => this.afterWrite(),
+      );
+    }
+  }
+
+  private afterWrite(): void {
+    this.writing = undefined;
+    if (this.queue.length > 0) this.writing = this.writeLoop();
   }
 
   /** Entries appended (or replayed) and not yet released. */
@@ -158,7 +171,9 @@ export class Journal {
   }
 
   private async rotate(): Promise<void> {
-    await this.handle?.close();
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
     const sealed = this.segment;
     this.segment += 1;
     await this.openSegment();

@@ -61,6 +61,20 @@ describe('Journal', () => {
     expect((await Journal.open({ dir })).replay).toEqual([]);
   });
 
+  it('starts a fresh segment once everything written is stored, so a crash then replays nothing', async () => {
+    // Prepare
+    const { journal } = await Journal.open({ dir });
+    const segment = await journal.append({ stream: 'raw', line: '{"stored":true}' });
+    // Act: stored, then the process dies without close()
+    journal.release(segment);
+    await journal.append({ stream: 'raw', line: '{"pending":true}' });
+    const reopened = await Journal.open({ dir });
+    // Assess
+    expect(reopened.replay.map((e) => e.line)).toEqual(['{"pending":true}']);
+    await reopened.journal.close();
+    await journal.close();
+  });
+
   it('removes empty segments left by a crash and continues numbering after the last one', async () => {
     await writeFile(join(dir, 'segment-0000000007.log'), 'r{"torn":');
     const { journal, replay } = await Journal.open({ dir });
