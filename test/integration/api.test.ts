@@ -49,7 +49,7 @@ describe('GET /forecast', () => {
     );
     expect(res.body.mean).toHaveLength(24);
     expect(Object.keys(res.body.quantiles)).toEqual(['0.1', '0.5', '0.9']);
-    expect(res.body.model.version).toMatch(/^\d{8}-\d{6}$/);
+    expect(res.body.model.version).toMatch(/^\d{8}-\d{6}/);
     expect(typeof res.body.model.variant).toBe('string');
     expect(res.headers.get('etag')).toMatch(/^W\/"[\w-]+"$/);
     expect(res.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
@@ -155,7 +155,7 @@ describe('GET /status', () => {
     expect(s.devices).toEqual(serving.deviceIds);
     expect(s.lastReadings).toHaveLength(3);
     expect(Date.parse(s.lastReadingAt)).toBeGreaterThan(0);
-    expect(s.champion.version).toMatch(/^\d{8}-\d{6}$/);
+    expect(s.champion.version).toMatch(/^\d{8}-\d{6}/);
     expect(Object.keys(s.champion.metrics).length).toBeGreaterThan(0);
     expect(s.runs.length).toBeGreaterThanOrEqual(1);
     expect(s.runs[0].runId).toMatch(/^run-/);
