@@ -92,7 +92,7 @@ const run = async (command: Extract<AgentCommand, { kind: 'run' }>): Promise<num
 
   if (!command.realtime || replay) {
     // A replay ends with its last reading; --no-realtime ends with the backfill.
-    await (command.realtime ? fleet.liveDone : fleet.backfillDone);
+    await (replay ? fleet.liveDone : fleet.backfillDone);
     return shutdown();
   }
   return new Promise<number>((resolve) => {
