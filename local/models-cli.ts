@@ -43,7 +43,7 @@ const main = async () => {
     console.log(HELP);
     return;
   }
-  let close = async () => undefined as void;
+  let close: () => Promise<void> = async () => {};
   let store: ObjectStore;
   if (values.aws) {
     store = createObjectStore(loadConfig({ ...process.env, SMOGCAST_RUNTIME: 'aws' }));
