@@ -24,7 +24,9 @@ Options (environment variable in brackets):
   -h, --help              show this help
 
 The API key is read from SMOGCAST_API_KEY, or generated and printed at start.
-Endpoints: GET /forecast?deviceId=&metric=&horizon=&quantiles=   GET /status   GET /health
+CORS_ALLOW_ORIGINS (comma-separated) lets browser apps on those origins call the API.
+Endpoints: GET /forecast?deviceId=&metric=&horizon=&quantiles=   GET /devices   GET /status
+           GET /health   and the dashboard at /
 `;
 
 class UsageError extends Error {
@@ -103,11 +105,16 @@ const main = async () => {
     contextHours: 336,
     historyDays: 28,
     retrainIntervalMs: options.retrainMinutes * 60_000,
+    corsOrigins: (process.env.CORS_ALLOW_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     bufferBytes: 1024 * 1024,
     bufferIntervalMs: 5_000,
     log,
   });
-  log(`API      ${runtime.apiUrl}   (GET /forecast, /status, /health)`);
+  log(`Dashboard ${runtime.dashboardUrl}`);
+  log(`API      ${runtime.apiUrl}   (GET /forecast, /devices, /status, /health)`);
   log(`MQTT     ${runtime.mqttUrl}   (topic smogcast/<deviceId>/telemetry)`);
   log(`S3       ${runtime.s3Url}   (bucket smogcast-lake, data in ${options.dataDir})`);
   log(

@@ -116,10 +116,12 @@ describe('serverless package (offline, no credentials)', () => {
     const names = functions.map((f) => f.Properties?.FunctionName).sort();
     expect(names).toEqual([
       'smogcast-dev-check-drift',
+      'smogcast-dev-devices',
       'smogcast-dev-evaluate',
       'smogcast-dev-forecast',
       'smogcast-dev-prepare-deepar',
       'smogcast-dev-record-run',
+      'smogcast-dev-status',
       'smogcast-dev-update-context',
     ]);
     for (const fn of functions) {
@@ -266,13 +268,14 @@ describe('serverless package (offline, no credentials)', () => {
     expect(substitutions.VariantLatencyAlarmName).toEqual({ Ref: 'PrimaryVariantLatencyAlarm' });
   });
 
-  it('serves GET /forecast behind an API key with a throttled usage plan', () => {
-    const get = ofType(template, 'AWS::ApiGateway::Method').find(
+  it('serves GET /forecast, /devices and /status behind an API key with a throttled usage plan', () => {
+    const gets = ofType(template, 'AWS::ApiGateway::Method').filter(
       (m) => m.Properties?.HttpMethod === 'GET',
     );
-    expect(get?.Properties?.ApiKeyRequired).toBe(true);
-    const resource = onlyOfType(template, 'AWS::ApiGateway::Resource');
-    expect(resource.Properties?.PathPart).toBe('forecast');
+    expect(gets).toHaveLength(3);
+    for (const get of gets) expect(get.Properties?.ApiKeyRequired).toBe(true);
+    const paths = ofType(template, 'AWS::ApiGateway::Resource').map((r) => r.Properties?.PathPart);
+    expect(paths.sort()).toEqual(['devices', 'forecast', 'status']);
     onlyOfType(template, 'AWS::ApiGateway::ApiKey');
     const plan = onlyOfType(template, 'AWS::ApiGateway::UsagePlan').Properties ?? {};
     expect(plan.Throttle).toEqual({ BurstLimit: 20, RateLimit: 10 });
