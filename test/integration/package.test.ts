@@ -176,17 +176,28 @@ describe('serverless package (offline, no credentials)', () => {
     expect(policy).toContain(`client/${thingName}"`);
     expect(policy).toContain(`topic/smogcast/${thingName}/telemetry"`);
 
-    const rule = onlyOfType(template, 'AWS::IoT::TopicRule').Properties?.TopicRulePayload as {
+    type RulePayload = {
       AwsIotSqlVersion: string;
       Sql: string;
-      Actions: Array<{ Firehose?: { Separator: string } }>;
-      ErrorAction: { S3?: { Key: unknown } };
+      Actions: Array<{ Firehose?: { Separator: string }; S3?: { Key: unknown } }>;
+      ErrorAction?: { S3?: { Key: unknown } };
     };
+    const rules = ofType(template, 'AWS::IoT::TopicRule').map(
+      (r) => r.Properties?.TopicRulePayload as RulePayload,
+    );
+    const rule = rules.find((r) => r.Actions[0]?.Firehose) as RulePayload;
     expect(rule.AwsIotSqlVersion).toBe('2016-03-23');
     expect(rule.Sql).toContain("FROM 'smogcast/+/telemetry'");
     expect(rule.Sql).toContain('timestamp() AS receivedAt');
+    expect(rule.Sql).toContain('deviceId = topic(2)');
     expect(rule.Actions[0]?.Firehose?.Separator).toBe('\n');
-    expect(JSON.stringify(rule.ErrorAction.S3?.Key)).toContain('errors/iot/');
+    expect(JSON.stringify(rule.ErrorAction?.S3?.Key)).toContain('errors/iot/');
+    // What the telemetry rule does not select is kept under errors/iot/, payload base64-encoded.
+    const rejects = rules.find((r) => r.Actions[0]?.S3) as RulePayload;
+    expect(rejects.AwsIotSqlVersion).toBe('2016-03-23');
+    expect(rejects.Sql).toContain("encode(*, 'base64') AS rawData");
+    expect(rejects.Sql).toContain('deviceId <> topic(2)');
+    expect(JSON.stringify(rejects.Actions[0]?.S3?.Key)).toContain('errors/iot/');
   });
 
   it('delivers Firehose records under raw/ and failures under errors/', () => {
