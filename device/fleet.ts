@@ -3,6 +3,7 @@
 // the broker acknowledges it, then live readings when they are due. Every reading goes through
 // its connection's offline queue (QoS 1, resent after reconnecting, backoff with jitter) and is
 // counted: sent, acknowledged, queued, in flight, failed.
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { telemetryTopic } from '../functions/common/telemetry.js';
@@ -19,6 +20,7 @@ import { Outbox } from './outbox.js';
 import type { StationReading } from './replay.js';
 import {
   type DeviceReading,
+  type DistributionShift,
   type ReadingSource,
   replaySource,
   syntheticSource,
@@ -85,6 +87,8 @@ export interface FleetOptions {
   onPublishError?: (error: unknown, deviceId: string) => void;
   /** Wall clock, epoch ms. */
   now?: () => number;
+  /** Synthetic source only: scale pollutant levels from a point in time (drift demos, tests). */
+  shift?: DistributionShift;
 }
 
 export interface Fleet {
@@ -140,6 +144,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       stepMinutes: plan.stepMinutes,
       intervalMs: plan.intervalMs,
       now,
+      shift: options.shift,
     });
   const connections = await connectAll(
     options.broker,

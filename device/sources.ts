@@ -33,14 +33,39 @@ export interface SyntheticSourceOptions {
   stepMinutes: number;
   intervalMs: number;
   now: () => number;
+  /** A change of the data distribution: readings stamped at or after `atMs` are scaled. */
+  shift?: DistributionShift;
 }
+
+export interface DistributionShift {
+  /** Epoch ms from which readings change. */
+  atMs: number;
+  /** Factor applied to every pollutant concentration. */
+  factor: number;
+}
+
+const POLLUTANTS = ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2'] as const;
+
+/** The reading as a shifted world would report it (what a drift test or demo needs). */
+export const applyShift = (
+  reading: DeviceReading,
+  shift: DistributionShift | undefined,
+): DeviceReading => {
+  if (!shift || Date.parse(reading.ts) < shift.atMs) return reading;
+  const shifted = { ...reading };
+  for (const metric of POLLUTANTS) {
+    const value = shifted[metric];
+    if (value !== null) shifted[metric] = Math.round(value * shift.factor * 10) / 10;
+  }
+  return shifted;
+};
 
 export const syntheticSource = (options: SyntheticSourceOptions): ReadingSource => {
   const seqs = new Map<string, number>();
   const reading = (deviceId: string, ts: number): DeviceReading => {
     const seq = nextSeq(seqs.get(deviceId), ts);
     seqs.set(deviceId, seq);
-    return syntheticReading({ seed: options.seed, deviceId, ts, seq });
+    return applyShift(syntheticReading({ seed: options.seed, deviceId, ts, seq }), options.shift);
   };
   return {
     deviceIds: options.deviceIds,

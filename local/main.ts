@@ -21,6 +21,9 @@ Options (environment variable in brackets):
   --interval-ms <n>       real-time publishing period per device (default 60000)
   --retrain-minutes <n>   retrain schedule after the first run (default 60; 0 = once)
   --seed <n>              simulator seed (default 42)
+  --shift-after-minutes <n>  change the simulated data distribution this long after start
+                          (pollution × --shift-factor): the next retrain detects the drift
+  --shift-factor <x>      factor of that change (default 3)
   -h, --help              show this help
 
 The API key is read from SMOGCAST_API_KEY, or generated and printed at start.
@@ -44,6 +47,15 @@ const int = (name: string, raw: string | undefined, fallback: number, min: numbe
   return value;
 };
 
+const factor = (raw: string | undefined): number => {
+  if (raw === undefined) return 3;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 100) {
+    throw new UsageError(`--shift-factor must be a number in (0, 100], got "${raw}"`);
+  }
+  return value;
+};
+
 const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
   const { values } = parseArgs({
     args: argv,
@@ -57,6 +69,8 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
       'interval-ms': { type: 'string' },
       'retrain-minutes': { type: 'string' },
       seed: { type: 'string' },
+      'shift-after-minutes': { type: 'string' },
+      'shift-factor': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -72,6 +86,11 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
     intervalMs: int('interval-ms', values['interval-ms'], 60_000, 100, 86_400_000),
     retrainMinutes: int('retrain-minutes', values['retrain-minutes'], 60, 0, 10_080),
     seed: int('seed', values.seed, 42, 0, 2 ** 31),
+    shiftAfterMinutes:
+      values['shift-after-minutes'] === undefined
+        ? undefined
+        : int('shift-after-minutes', values['shift-after-minutes'], 0, 0, 100_000),
+    shiftFactor: factor(values['shift-factor']),
     apiKey: env.SMOGCAST_API_KEY,
   };
 };
@@ -145,7 +164,16 @@ const main = async () => {
       stepMinutes: options.stepMinutes,
       realtime: true,
       intervalMs: options.intervalMs,
+      shift:
+        options.shiftAfterMinutes === undefined
+          ? undefined
+          : { atMs: Date.now() + options.shiftAfterMinutes * 60_000, factor: options.shiftFactor },
     });
+    if (options.shiftAfterMinutes !== undefined) {
+      log(
+        `simulator: pollution × ${options.shiftFactor} from ${options.shiftAfterMinutes} min after start`,
+      );
+    }
     const started = Date.now();
     const progress = setInterval(() => {
       const s = fleet?.stats();

@@ -1,16 +1,19 @@
-// Decides whether this run trains: data drift (PSI per metric between the champion's training
-// profile and the new data), model-quality drift (the champion's error on the newest held-out
-// window vs its backtest error), model age, or no champion at all. Every decision carries its
-// numbers.
+// Decides whether this run trains: data drift (PSI per metric between the readings the champion
+// was trained on and the readings that arrived since), model-quality drift (the champion's error
+// on the newest held-out window vs its backtest error), model age, or no champion at all. Every
+// decision carries its numbers. Profiles are histograms of raw curated readings, so a shift in
+// the last few minutes is as visible as one over days.
 
 import { formatStart, type ParsedSeries } from '../common/deepar.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
 import { type DriftProfile, driftProfile, psiByMetric } from '../common/drift.js';
 import { EndpointNotDeployedError } from '../common/errors.js';
 import { ForecastScorer, WQL_METRIC } from '../common/forecast-scores.js';
+import { partitionDate } from '../common/lake.js';
 import { METRICS, type Metric } from '../common/metrics.js';
 import type { Categories, DriftReport, ModelCard } from '../common/model-card.js';
 import type { DeepArInstance, ModelEndpoint, ObjectStore } from '../common/ports.js';
+import { listCuratedFiles, readCuratedColumns } from '../etl/curated.js';
 import type { CheckDriftInput } from './schema.js';
 
 export interface CheckDriftDeps {
@@ -24,17 +27,59 @@ const SCORE_LEVELS = ['0.1', '0.5', '0.9'];
 /** Instances per InvokeEndpoint call: keeps payloads far below the 6 MB limit. */
 const BATCH = 25;
 
-const profileOf = (series: ParsedSeries[]): DriftProfile => {
+/**
+ * Fewer new readings of a metric than this give no PSI: on 12 bins a sample of n readings has an
+ * expected PSI of about 11/n even without drift, so 200 keeps that bias near 0.05.
+ */
+export const MIN_READINGS_FOR_PSI = 200;
+
+interface ReadingsProfile {
+  profile: DriftProfile;
+  count: number;
+  /** UTC hours of day present in the sample. */
+  hours: Set<number>;
+}
+
+/**
+ * Histograms of the curated readings stamped in [fromMs, toMs), optionally only those taken at
+ * the given UTC hours of day (pollution has a strong daily cycle: a sample of a few hours must be
+ * compared with the same hours of the baseline, not with whole days).
+ */
+const readingsProfile = async (
+  store: ObjectStore,
+  fromMs: number,
+  toMs = Number.POSITIVE_INFINITY,
+  hours?: Set<number>,
+): Promise<ReadingsProfile> => {
+  const files = (
+    await listCuratedFiles(store, { fromDt: partitionDate(Math.max(0, fromMs)) })
+  ).filter((f) => !Number.isFinite(toMs) || f.dt <= partitionDate(toMs));
+  const columns = await readCuratedColumns(store, files, ['ts', ...METRICS]);
+  const ts = columns.ts ?? [];
   const values: Partial<Record<Metric, number[]>> = {};
-  for (const s of series) {
-    const metric = METRICS[s.cat[1] ?? -1];
-    if (!metric) continue;
-    const bucket = values[metric] ?? [];
-    for (const v of s.target) if (Number.isFinite(v)) bucket.push(v);
-    values[metric] = bucket;
+  const seenHours = new Set<number>();
+  let count = 0;
+  for (let i = 0; i < ts.length; i++) {
+    const t = Number(ts[i]);
+    if (!(t >= fromMs && t < toMs)) continue;
+    const hour = new Date(t).getUTCHours();
+    if (hours && !hours.has(hour)) continue;
+    seenHours.add(hour);
+    count++;
+    for (const metric of METRICS) {
+      const v = columns[metric]?.[i];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        const bucket = values[metric] ?? [];
+        bucket.push(v);
+        values[metric] = bucket;
+      }
+    }
   }
-  return driftProfile(values);
+  return { profile: driftProfile(values), count, hours: seenHours };
 };
+
+const seriesStart = (series: ParsedSeries[]): number =>
+  series.reduce((min, s) => Math.min(min, s.start), Number.POSITIVE_INFINITY);
 
 interface HeldOut {
   instance: DeepArInstance;
@@ -97,7 +142,9 @@ export const checkDrift = async (
   deps: CheckDriftDeps,
 ): Promise<DriftReport> => {
   const series = await readChannel(deps.store, input.runId, 'test');
-  const profile = profileOf(series);
+  // This run's training window, profiled: what later runs compare their new readings with.
+  const start = seriesStart(series);
+  const { profile } = await readingsProfile(deps.store, Number.isFinite(start) ? start : 0);
   const champion = await deps.modelCard();
   const report: DriftReport = {
     train: false,
@@ -107,6 +154,7 @@ export const checkDrift = async (
     championRecentWql: null,
     championBacktestWql: champion?.metrics[WQL_METRIC] ?? null,
     championAgeHours: null,
+    newReadings: 0,
     profile,
   };
   if (!champion) {
@@ -123,11 +171,29 @@ export const checkDrift = async (
     );
   }
 
-  report.psi = psiByMetric(champion.profile, profile) as Record<string, number>;
+  // Data drift: the readings that arrived after the champion's training data, against the
+  // champion's training readings taken at the same hours of day.
+  const windowEnd = Date.parse(champion.dataWindowEnd ?? champion.deployedAt);
+  const recent = await readingsProfile(deps.store, windowEnd);
+  report.newReadings = recent.count;
+  const windowStart = champion.dataWindowStart
+    ? Date.parse(champion.dataWindowStart)
+    : Number.NEGATIVE_INFINITY;
+  const baseline =
+    recent.count >= MIN_READINGS_FOR_PSI
+      ? (await readingsProfile(deps.store, windowStart, windowEnd, recent.hours)).profile
+      : {};
+  const sampled = Object.fromEntries(
+    Object.entries(recent.profile).filter(([, h]) => (h?.total ?? 0) >= MIN_READINGS_FOR_PSI),
+  );
+  report.psi = psiByMetric(baseline, sampled) as Record<string, number>;
   for (const [metric, value] of Object.entries(report.psi)) {
     report.psi[metric] = round(value);
-    if (value > policy.psiThreshold)
-      reasons.push(`data drift: PSI(${metric}) = ${round(value)} > ${policy.psiThreshold}`);
+    if (value > policy.psiThreshold) {
+      reasons.push(
+        `data drift: PSI(${metric}) = ${round(value)} > ${policy.psiThreshold} over ${recent.count} new readings`,
+      );
+    }
   }
 
   const categories = await readCategories(deps.store, input.runId);
@@ -141,22 +207,22 @@ export const checkDrift = async (
     if (!(error instanceof EndpointNotDeployedError)) throw error;
     reasons.push('the champion endpoint is not serving');
   }
-  const recent = report.championRecentWql;
+  const recentWql = report.championRecentWql;
   const backtest = report.championBacktestWql;
-  if (recent !== null) report.championRecentWql = round(recent);
+  if (recentWql !== null) report.championRecentWql = round(recentWql);
   if (
-    recent !== null &&
+    recentWql !== null &&
     backtest !== null &&
     backtest > 0 &&
-    recent / backtest > policy.qualityDriftRatio
+    recentWql / backtest > policy.qualityDriftRatio
   ) {
     reasons.push(
-      `model drift: champion wQL ${round(recent)} on the newest window vs ${round(backtest)} at training (ratio > ${policy.qualityDriftRatio})`,
+      `model drift: champion wQL ${round(recentWql)} on the newest window vs ${round(backtest)} at training (ratio > ${policy.qualityDriftRatio})`,
     );
   }
   if (reasons.length === 0) {
     reasons.push(
-      `no drift: max PSI ${round(Math.max(0, ...Object.values(report.psi)))} ≤ ${policy.psiThreshold}, champion wQL ${recent === null ? 'n/a' : round(recent)} vs ${backtest === null ? 'n/a' : round(backtest)} at training, age ${round(ageHours)} h`,
+      `no drift: max PSI ${round(Math.max(0, ...Object.values(report.psi)))} ≤ ${policy.psiThreshold}, champion wQL ${recentWql === null ? 'n/a' : round(recentWql)} vs ${backtest === null ? 'n/a' : round(backtest)} at training, age ${round(ageHours)} h, ${report.newReadings} new readings`,
     );
     return { ...report, reasons };
   }

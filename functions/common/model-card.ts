@@ -43,6 +43,8 @@ export const DriftReport = z.object({
   championRecentWql: z.number().nullable(),
   championBacktestWql: z.number().nullable(),
   championAgeHours: z.number().nullable(),
+  /** Readings that arrived after the champion's training data (the PSI's sample). */
+  newReadings: z.number().default(0),
   profile: DriftProfileSchema,
 });
 export type DriftReport = z.infer<typeof DriftReport>;
@@ -58,6 +60,9 @@ export const ModelCard = z.object({
   categories: Categories,
   metrics: z.record(z.string(), z.number()).default({}),
   profile: DriftProfileSchema.default({}),
+  /** The champion's training data window (ISO): readings after its end are new to the champion. */
+  dataWindowStart: z.string().nullable().default(null),
+  dataWindowEnd: z.string().nullable().default(null),
   deployedAt: z.string(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;

@@ -109,6 +109,8 @@ export const recordRun = async (
         categories,
         metrics: entry.metrics,
         profile: entry.profile,
+        dataWindowStart: entry.dataWindow.start,
+        dataWindowEnd: entry.dataWindow.end,
         deployedAt: now,
       };
       await putJson(deps.store, SERVING_CARD_KEY, card);

@@ -44,7 +44,7 @@ let tamperModel:
 /** Hourly readings of every device for `hours` hours ending at the clock, pollution × `scale`. */
 const publish = async (hours: number, scale = 1) => {
   const lines: string[] = [];
-  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 2) {
+  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 4) {
     for (const deviceId of DEVICES) {
       const r = syntheticReading({ seed: 3, deviceId, ts: t, seq: Math.floor(t / 1000) }) as Record<
         string,

@@ -5,6 +5,8 @@ import { encodeSeriesLine } from '../../../../functions/common/deepar.js';
 import { BIN_EDGES, histogram } from '../../../../functions/common/drift.js';
 import type { ModelCard } from '../../../../functions/common/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
+import { encodeCuratedRows } from '../../../../functions/etl/curated.js';
+import { type CuratedRow, partitionFileKey } from '../../../../functions/etl/schema.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const START = Date.parse('2026-11-20T00:00:00Z');
@@ -23,6 +25,8 @@ const champion = (overrides: Partial<ModelCard> = {}): ModelCard => ({
   categories: { devices: ['b', 'a'], metrics: ['o3', 'pm25'] },
   metrics: { 'test:mean_wQuantileLoss': 0.1 },
   profile: { pm25: histogram(level(1), BIN_EDGES.pm25) },
+  dataWindowStart: new Date(START).toISOString(),
+  dataWindowEnd: new Date(START + 38 * 3_600_000).toISOString(),
   deployedAt: new Date(NOW - 24 * 3_600_000).toISOString(),
   ...overrides,
 });
@@ -42,8 +46,37 @@ class ConstantEndpoint implements ModelEndpoint {
   }
 }
 
+/** Curated readings of devices a and c: `level(1)` up to the champion's window end, `level(scale)` after. */
+const curated = (scale: number): CuratedRow[] =>
+  level(1).flatMap((v, h) => {
+    const ts = START + h * 3_600_000;
+    const value = h >= 38 ? v * scale : v;
+    // Every 5 minutes: the 10 hours after the window end give 10 × 12 × 2 devices = 240 readings.
+    return Array.from({ length: 12 }, (_, k) => k * 300_000).flatMap((offset) =>
+      ['a', 'c'].map((deviceId) => ({
+        deviceId,
+        ts: ts + offset,
+        seq: null,
+        lat: null,
+        lon: null,
+        o3: null,
+        pm25: value,
+        pm10: null,
+        co: null,
+        so2: null,
+        no2: null,
+        receivedAt: ts + offset,
+      })),
+    );
+  });
+
 const setup = async (scale: number) => {
   const store = new MemoryObjectStore('lake');
+  const rows = curated(scale);
+  for (const dt of new Set(rows.map((r) => new Date(r.ts).toISOString().slice(0, 10)))) {
+    const day = rows.filter((r) => new Date(r.ts).toISOString().slice(0, 10) === dt);
+    await store.put(partitionFileKey(dt), encodeCuratedRows(day));
+  }
   await store.put(
     'deepar/run-1/categories.json',
     JSON.stringify({ devices: ['a', 'c'], metrics: ['o3', 'pm25'] }),
@@ -73,7 +106,7 @@ describe('check-drift', () => {
       reasons: ['no champion model yet'],
       championVersion: null,
     });
-    expect(report.profile.pm25?.total).toBe(96);
+    expect(report.profile.pm25?.total).toBe(48 * 12 * 2);
   });
 
   it('skips when data and champion quality are stable, scoring the champion on known devices only', async () => {
@@ -93,7 +126,8 @@ describe('check-drift', () => {
     // Assess
     expect(report.train).toBe(false);
     expect(report.reasons[0]).toMatch(/^no drift/);
-    expect(report.psi.pm25).toBeLessThan(0.01);
+    expect(report.psi.pm25).toBeLessThan(0.2);
+    expect(report.newReadings).toBe(240);
     // Device "a" is champion index 1; device "c" is unknown to the champion and not sent.
     expect(endpoint.requests[0]?.instances).toHaveLength(1);
     expect(endpoint.requests[0]?.instances[0]?.cat).toEqual([1, 1]);
@@ -115,7 +149,9 @@ describe('check-drift', () => {
     );
     expect(report.train).toBe(true);
     expect(report.reasons.join('\n')).toMatch(/200 h old/);
-    expect(report.reasons.join('\n')).toMatch(/data drift: PSI\(pm25\)/);
+    expect(report.reasons.join('\n')).toMatch(
+      /data drift: PSI\(pm25\) = [\d.]+ > 0.2 over 240 new readings/,
+    );
     expect(report.reasons.join('\n')).toMatch(/model drift: champion wQL/);
   });
 });

@@ -14,6 +14,7 @@ const drift = {
   championRecentWql: 0.3,
   championBacktestWql: 0.2,
   championAgeHours: 5,
+  newReadings: 0,
   profile: { pm25: { counts: [1, 2], total: 3 } },
 };
 const trained: RunState = {
