@@ -59,6 +59,12 @@ export interface WriteParquetOptions {
   rowGroupSize?: number;
 }
 
+/** The Parquet schema (root + one element per column) of the specs. */
+export const parquetSchema = (specs: readonly ParquetColumnSpec[]) =>
+  [{ name: 'root', num_children: specs.length }, ...specs.map(schemaElement)] as NonNullable<
+    Parameters<typeof parquetWriteBuffer>[0]['schema']
+  >;
+
 /** Snappy-compressed Parquet bytes of equally long columns. */
 export const writeParquet = (
   specs: readonly ParquetColumnSpec[],
@@ -72,10 +78,7 @@ export const writeParquet = (
     ...(spec.encoding ? { encoding: spec.encoding } : {}),
     ...(spec.statistics === false ? { statistics: false } : {}),
   }));
-  const schema = [
-    { name: 'root', num_children: specs.length },
-    ...specs.map(schemaElement),
-  ] as Parameters<typeof parquetWriteBuffer>[0]['schema'];
+  const schema = parquetSchema(specs);
   return new Uint8Array(
     parquetWriteBuffer({
       columnData,

@@ -3,10 +3,20 @@
 // De-duplication and ordering work on row indices; only the final Parquet encode builds arrays.
 import { METRICS } from '../common/metrics.js';
 import { type ColumnValues, writeParquet } from '../common/parquet.js';
+import { writeCuratedParquet } from './curated-writer.js';
 import { CURATED_COLUMNS, type CuratedRow } from './schema.js';
 
 const NUMERIC = ['ts', 'seq', 'lat', 'lon', ...METRICS, 'receivedAt'] as const;
 type NumericColumn = (typeof NUMERIC)[number];
+
+/** A batch as structured-clone data; its numeric columns are transferred, not copied. */
+export interface TransferableBatch {
+  length: number;
+  /** Device ids as a small dictionary plus one code per row (far cheaper to clone). */
+  devices: string[];
+  codes: Int32Array;
+  numeric: Record<string, Float64Array>;
+}
 
 /** Row group size of curated files: prepare-deepar reads one group at a time. */
 export const ROW_GROUP_SIZE = 50_000;
@@ -15,7 +25,7 @@ export class CuratedBatch {
   length = 0;
   deviceId: string[] = [];
   readonly numeric = {} as Record<NumericColumn, Float64Array>;
-  private capacity: number;
+  capacity: number;
 
   constructor(capacity = 1024) {
     this.capacity = capacity;
@@ -47,6 +57,41 @@ export class CuratedBatch {
     n.so2[i] = row.so2 ?? Number.NaN;
     n.no2[i] = row.no2 ?? Number.NaN;
     n.receivedAt[i] = row.receivedAt;
+  }
+
+  toTransferable(): { batch: TransferableBatch; transfer: ArrayBuffer[] } {
+    const index = new Map<string, number>();
+    const codes = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const id = this.deviceId[i] as string;
+      let code = index.get(id);
+      if (code === undefined) {
+        code = index.size;
+        index.set(id, code);
+      }
+      codes[i] = code;
+    }
+    const numeric: Record<string, Float64Array> = {};
+    for (const name of NUMERIC) numeric[name] = this.numeric[name].slice(0, this.length);
+    return {
+      batch: { length: this.length, devices: [...index.keys()], codes, numeric },
+      transfer: [
+        codes.buffer as ArrayBuffer,
+        ...Object.values(numeric).map((a) => a.buffer as ArrayBuffer),
+      ],
+    };
+  }
+
+  static fromTransferable(t: TransferableBatch): CuratedBatch {
+    const batch = new CuratedBatch(Math.max(1, t.length));
+    for (const name of NUMERIC) {
+      const column = t.numeric[name];
+      if (column) batch.numeric[name] = column.length > 0 ? column : new Float64Array(1);
+    }
+    batch.capacity = Math.max(1, t.length);
+    batch.deviceId = Array.from(t.codes, (code) => t.devices[code] as string);
+    batch.length = t.length;
+    return batch;
   }
 
   /** Appends every row of another batch. */
@@ -152,6 +197,11 @@ export class CuratedBatch {
       columns[name] = out;
     }
     return writeParquet(CURATED_COLUMNS, columns, { rowGroupSize: ROW_GROUP_SIZE });
+  }
+
+  /** The same file as encode(), written by the specialised curated writer (the ETL's path). */
+  encodeFast(order: Uint32Array): Uint8Array {
+    return writeCuratedParquet(this, order, ROW_GROUP_SIZE);
   }
 
   /** The rows at `order` as objects (tests and small callers). */

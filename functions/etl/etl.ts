@@ -8,20 +8,14 @@
 // Crash safety: partitions are merged (read, de-duplicated, rewritten) before the checkpoint
 // is written, and quarantine objects are named after their raw object, so a run that dies at
 // any point and is run again ends with exactly one copy of each reading and of each bad line.
-import { partitionDate } from '../common/lake.js';
 import type { ObjectStore } from '../common/ports.js';
 import { decodeText } from '../common/text.js';
-import { CuratedBatch } from './batch.js';
+import type { CuratedBatch } from './batch.js';
 import { advanceCheckpoint, pendingRawKeys, readCheckpoint } from './checkpoint.js';
-import { curatedPartitionFiles, readCuratedColumns } from './curated.js';
-import { parseRawLine } from './rows.js';
-import {
-  CHECKPOINT_KEY,
-  CURATED_COLUMN_NAMES,
-  type EtlResult,
-  partitionFileKey,
-  quarantineKey,
-} from './schema.js';
+import { curatedPartitionFiles } from './curated.js';
+import { createEtlWorkers } from './etl-workers.js';
+import type { ParsedObject } from './parse-object.js';
+import { CHECKPOINT_KEY, type EtlResult, partitionFileKey, quarantineKey } from './schema.js';
 
 export { EtlCheckpointError } from './checkpoint.js';
 
@@ -37,6 +31,8 @@ export interface EtlDeps {
   maxBufferedRows?: number;
   /** How late a Firehose object may land in an older hour folder (default 48). */
   lateArrivalHours?: number;
+  /** Parse worker threads; 1 (the default) parses on the calling thread. */
+  parallelism?: number;
 }
 
 const PARQUET = 'application/vnd.apache.parquet';
@@ -64,47 +60,6 @@ class PendingWrites {
     if (this.failure !== undefined) throw this.failure;
   }
 }
-const DAY_MS = 86_400_000;
-
-/** Reads every line of one raw object: valid ones into `sink`, invalid ones returned. */
-const parseObject = (
-  text: string,
-  now: number,
-  sink: (dt: string, row: Parameters<CuratedBatch['push']>[0]) => void,
-): { lines: number; bad: string[]; reasons: string[] } => {
-  const bad: string[] = [];
-  const reasons: string[] = [];
-  let lines = 0;
-  let start = 0;
-  // Partition dates repeat for long runs of lines: cache the last day's bounds.
-  let dayStart = Number.POSITIVE_INFINITY;
-  let dayEnd = Number.NEGATIVE_INFINITY;
-  let dt = '';
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    let line = text.slice(start, end);
-    start = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim().length === 0) continue;
-    lines++;
-    const result = parseRawLine(line, now);
-    if (!result.ok) {
-      bad.push(line);
-      reasons.push(result.reason);
-      continue;
-    }
-    const ts = result.row.ts;
-    if (ts < dayStart || ts >= dayEnd) {
-      dayStart = Math.floor(ts / DAY_MS) * DAY_MS;
-      dayEnd = dayStart + DAY_MS;
-      dt = partitionDate(ts);
-    }
-    sink(dt, result.row);
-  }
-  return { lines, bad, reasons };
-};
-
 export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult> => {
   const { store } = deps;
   const log = deps.log ?? (() => {});
@@ -126,30 +81,50 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
   };
   const touched = new Set<string>();
 
+  const parallelism = Math.max(1, Math.floor(deps.parallelism ?? 1));
+  const workers = createEtlWorkers(parallelism);
+  const background = new PendingWrites();
+  /** Per partition, the last merge scheduled: a partition's merges run one after another. */
+  const merging = new Map<string, Promise<void>>();
+  const active: Array<Promise<void>> = [];
+
+  /**
+   * Schedules the merge of a partition's buffered rows into the lake and drops them from the
+   * buffer at once. Merges run beside parsing; at most `parallelism` + 1 at a time.
+   */
   const flush = async (dt: string): Promise<void> => {
     const batch = buffers.get(dt);
     if (!batch) return;
     buffers.delete(dt);
     buffered -= batch.length;
     const newRows = batch.length;
-    const files = await curatedPartitionFiles(store, dt);
-    // Existing rows go first: on a receivedAt tie the stored copy is kept.
-    const merged = new CuratedBatch(batch.length + 1024);
-    merged.pushColumns(await readCuratedColumns(store, files, CURATED_COLUMN_NAMES));
-    const existingRows = merged.length;
-    merged.append(batch);
-    const { order, duplicates } = merged.dedupe();
-    result.duplicates += duplicates;
-    // Rows added = kept rows that came from this run (stored copies are pushed first).
-    for (const i of order) if (i >= existingRows) result.rows++;
-    const key = partitionFileKey(dt);
-    await store.put(key, merged.encode(order), PARQUET);
-    // Only after the merged file is safely written: drop the files it replaces.
-    for (const file of files) if (file.key !== key) await store.delete(file.key);
-    touched.add(dt);
-    log(
-      `etl ${input.runId}: ${key} +${newRows} rows → ${order.length} (${files.length} files merged)`,
-    );
+    const previous = merging.get(dt) ?? Promise.resolve();
+    const job = previous.then(async () => {
+      const files = await curatedPartitionFiles(store, dt);
+      const existing: Uint8Array[] = [];
+      for (const file of files) {
+        const bytes = await store.get(file.key);
+        if (bytes) existing.push(bytes);
+      }
+      const merged = await workers.merge(existing, batch);
+      result.duplicates += merged.duplicates;
+      result.rows += merged.added;
+      const key = partitionFileKey(dt);
+      await store.put(key, merged.bytes, PARQUET);
+      // Only after the merged file is safely written: drop the files it replaces.
+      for (const file of files) if (file.key !== key) await store.delete(file.key);
+      touched.add(dt);
+      log(
+        `etl ${input.runId}: ${key} +${newRows} rows → ${merged.total} (${files.length} files merged)`,
+      );
+    });
+    merging.set(dt, job);
+    background.add(job);
+    active.push(job);
+    const done = () => active.splice(active.indexOf(job), 1);
+    job.then(done, done);
+    // Backpressure: each merge holds a partition's rows until it is written.
+    while (active.length > parallelism + 1) await Promise.race(active).catch(() => undefined);
   };
 
   /** Frees memory: merges every partition except the one still filling up, biggest first. */
@@ -164,53 +139,54 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
     if (buffered > maxBuffered) await flush(current);
   };
 
-  const background = new PendingWrites();
-  // Read one object ahead, so the next object's I/O overlaps this one's parsing.
-  const fetch = (i: number) => {
-    const key = pending[i];
-    if (key === undefined) return undefined;
-    const read = store.get(key);
-    read.catch(() => undefined); // observed when awaited below
-    return read;
+  // A window of objects in flight (read, then parsed), consumed strictly in key order so the
+  // result does not depend on which worker finishes first.
+  const window = Math.max(2, 2 * parallelism);
+  const inFlight: Array<Promise<ParsedObject | undefined>> = [];
+  let started = 0;
+  const startNext = () => {
+    const key = pending[started++];
+    if (key === undefined) return;
+    const work = store.get(key).then((bytes) => (bytes ? workers.parse(bytes, now) : undefined));
+    work.catch(() => undefined); // observed when awaited below
+    inFlight.push(work);
   };
   let currentDt = '';
-  let next = fetch(0);
-  for (let i = 0; i < pending.length; i++) {
-    const sourceKey = pending[i] as string;
-    const bytes = await next;
-    next = fetch(i + 1);
-    result.rawObjects++;
-    if (result.rawObjects % 500 === 0) {
-      log(
-        `etl ${input.runId}: ${result.rawObjects}/${pending.length} objects, ${result.lines} lines`,
-      );
-    }
-    if (!bytes) continue; // deleted between list and get: nothing to process
-    const parsed = parseObject(decodeText(bytes), now, (dt, row) => {
-      let batch = buffers.get(dt);
-      if (!batch) {
-        batch = new CuratedBatch();
-        buffers.set(dt, batch);
+  try {
+    while (started < Math.min(window, pending.length)) startNext();
+    for (const sourceKey of pending) {
+      const parsed = await inFlight.shift();
+      startNext();
+      result.rawObjects++;
+      if (result.rawObjects % 500 === 0) {
+        log(
+          `etl ${input.runId}: ${result.rawObjects}/${pending.length} objects, ${result.lines} lines`,
+        );
       }
-      batch.push(row);
-      buffered++;
-      currentDt = dt;
-    });
-    result.lines += parsed.lines;
-    if (parsed.bad.length > 0) {
-      result.quarantined += parsed.bad.length;
-      const body = parsed.bad
-        .map((line, i) => JSON.stringify({ reason: parsed.reasons[i], sourceKey, line }))
-        .join('\n');
-      background.add(store.put(quarantineKey(sourceKey), `${body}\n`, 'application/x-ndjson'));
+      if (!parsed) continue; // deleted between list and get: nothing to process
+      result.lines += parsed.lines;
+      for (const [dt, rows] of parsed.partitions) {
+        const batch = buffers.get(dt);
+        if (batch) batch.append(rows);
+        else buffers.set(dt, rows);
+        buffered += rows.length;
+        currentDt = dt;
+      }
+      if (parsed.bad.length > 0) {
+        result.quarantined += parsed.bad.length;
+        const body = parsed.bad
+          .map(({ reason, line }) => JSON.stringify({ reason, sourceKey, line }))
+          .join('\n');
+        background.add(store.put(quarantineKey(sourceKey), `${body}\n`, 'application/x-ndjson'));
+      }
+      if (buffered > maxBuffered) await relieve(currentDt);
     }
-    if (buffered > maxBuffered) {
-      await background.settle();
-      await relieve(currentDt);
-    }
+    for (const dt of [...buffers.keys()].sort()) await flush(dt);
+    // Every merge and quarantine write has landed (or the run fails here, before the checkpoint).
+    await background.settle();
+  } finally {
+    await workers.close();
   }
-  await background.settle();
-  for (const dt of [...buffers.keys()].sort()) await flush(dt);
   result.partitions = [...touched].sort();
 
   // Last: a crash before this line re-processes these objects, and the merge makes that harmless.

@@ -1,13 +1,31 @@
 // Row logic of the ETL, free of I/O (mirrored by glue/etl_job.py, pinned by
 // test/fixtures/lake/golden.json): one raw Firehose line → a curated row or a quarantine reason.
-import { deviceIdFromTopic } from '../common/telemetry.js';
+import { TOPIC_PREFIX } from '../common/telemetry.js';
 import type { CuratedRow } from './schema.js';
-import { validateTelemetry } from './validate-telemetry.js';
+import { checkRecord, toV1Record } from './validate-telemetry.js';
 
 export type RawLineResult = { ok: true; row: CuratedRow } | { ok: false; reason: string };
 
 /** ECMAScript's time range: receivedAt beyond it cannot be an arrival time (nor an INT64 ms). */
 const MAX_EPOCH_MS = 8.64e15;
+
+const TOPIC_START = `${TOPIC_PREFIX}/`;
+const TOPIC_END = '/telemetry';
+let lastTopic = '';
+let lastTopicDevice = '';
+
+/** deviceIdFromTopic without the split (this runs once per line); memoised on the last topic. */
+const topicDevice = (topic: string): string | undefined => {
+  if (topic === lastTopic) return lastTopicDevice;
+  if (!topic.startsWith(TOPIC_START) || !topic.endsWith(TOPIC_END)) return undefined;
+  const id = topic.slice(TOPIC_START.length, topic.length - TOPIC_END.length);
+  if (id.includes('/') || topic.length < TOPIC_START.length + TOPIC_END.length) return undefined;
+  lastTopic = topic;
+  lastTopicDevice = id;
+  return id;
+};
+
+const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
 /**
  * Parses one line as the IoT rule wrote it: the device message plus `receivedAt` and `topic`.
@@ -34,17 +52,33 @@ export const parseRawLine = (line: string, fallbackNow: number): RawLineResult =
   let topicDeviceId: string | undefined;
   if (topic !== undefined) {
     if (typeof topic !== 'string') return { ok: false, reason: 'topic: must be a string' };
-    topicDeviceId = deviceIdFromTopic(topic);
+    topicDeviceId = topicDevice(topic);
     if (topicDeviceId === undefined) {
       return { ok: false, reason: `topic: ${topic} is not a telemetry topic` };
     }
   }
   const arrivedAt = typeof receivedAt === 'number' ? Math.trunc(receivedAt) : fallbackNow;
-  const parsed = validateTelemetry(message, { topicDeviceId, now: arrivedAt });
-  if (!parsed.ok) return parsed;
-  const row = parsed.reading as CuratedRow;
-  row.receivedAt = arrivedAt;
-  return { ok: true, row };
+  const record = toV1Record(message as Record<string, unknown>, topicDeviceId);
+  const checked = checkRecord(record, { topicDeviceId, now: arrivedAt });
+  if (typeof checked !== 'number') return { ok: false, reason: checked.reason };
+  const { seq, lat, lon } = record;
+  return {
+    ok: true,
+    row: {
+      deviceId: record.deviceId as string,
+      ts: checked,
+      seq: typeof seq === 'number' ? seq : null,
+      lat: typeof lat === 'number' ? lat : null,
+      lon: typeof lon === 'number' ? lon : null,
+      o3: numberOrNull(record.o3),
+      pm25: numberOrNull(record.pm25),
+      pm10: numberOrNull(record.pm10),
+      co: numberOrNull(record.co),
+      so2: numberOrNull(record.so2),
+      no2: numberOrNull(record.no2),
+      receivedAt: arrivedAt,
+    },
+  };
 };
 
 /** Identity of a reading: (deviceId, seq) when the device counts, else (deviceId, ts). */

@@ -6,7 +6,7 @@
 // One deliberate difference from `Date.parse`: a timestamp must name a real calendar instant
 // (no 2026-02-30, no 24:00), because V8 silently rolls such dates over while Python does not,
 // and the two engines must agree.
-import { METRICS, type Metric } from '../common/metrics.js';
+import { METRICS } from '../common/metrics.js';
 import {
   isLegacyPayload,
   MAX_CLOCK_SKEW_MS,
@@ -141,23 +141,51 @@ const fromLegacy = (
   return mapped;
 };
 
-/**
- * Validates one decoded message (v1 or legacy) and normalises it into a Reading, with the
- * reasons parseTelemetry gives. Never throws.
- */
-export const validateTelemetry = (message: unknown, context: ParseContext): ParseResult => {
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return { ok: false, reason: 'message is not a JSON object' };
-  }
-  const input = message as Record<string, unknown>;
-  const record = isLegacyPayload(input) ? fromLegacy(input, context.topicDeviceId) : input;
-  const { deviceId, ts, seq, lat, lon } = record;
+const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
-  // Fast path first: a well-formed reading allocates nothing but the result.
+// One-entry memos: consecutive lines of a delivery mostly repeat the device and, for a fleet
+// reporting on the same clock, the timestamp. Checking a string once is enough.
+let lastDeviceId = '';
+let lastTs = '';
+let lastEpoch: number | undefined;
+
+const isDeviceId = (value: string): boolean => {
+  if (value === lastDeviceId) return true;
+  if (!DEVICE_ID.test(value)) return false;
+  lastDeviceId = value;
+  return true;
+};
+
+/** parseIsoUtc, or null when the text is not even ISO_UTC-shaped; memoised on the last text. */
+const epochOf = (ts: string): number | undefined | null => {
+  if (ts === lastTs) return lastEpoch;
+  if (!ISO_UTC.test(ts)) return null;
+  lastEpoch = parseIsoUtc(ts);
+  lastTs = ts;
+  return lastEpoch;
+};
+
+const inConcentrationRange = (value: unknown): boolean =>
+  value === undefined ||
+  value === null ||
+  (typeof value === 'number' && value >= 0 && value <= MAX_CONCENTRATION);
+
+/**
+ * The reason a v1 record (already mapped from legacy) is invalid, or its epoch ms. Shared by
+ * validateTelemetry and the ETL's row parser.
+ */
+export const checkRecord = (
+  record: Record<string, unknown>,
+  context: ParseContext,
+): { reason: string } | number => {
+  const { deviceId, ts, seq, lat, lon } = record;
+  const epoch = typeof ts === 'string' ? epochOf(ts) : null;
+
+  // Fast path first: a well-formed reading is checked without building anything.
   let issues: string[] | undefined;
   if (
-    !(typeof deviceId === 'string' && DEVICE_ID.test(deviceId)) ||
-    !(typeof ts === 'string' && ISO_UTC.test(ts)) ||
+    !(typeof deviceId === 'string' && isDeviceId(deviceId)) ||
+    epoch === null ||
     !(
       seq === undefined ||
       (typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq <= MAX_SAFE)
@@ -172,50 +200,65 @@ export const validateTelemetry = (message: unknown, context: ParseContext): Pars
     checkRange(issues, 'lat', lat, -90, 90);
     checkRange(issues, 'lon', lon, -180, 180);
   }
-  for (const metric of METRICS) {
-    const value = record[metric];
-    if (
-      value === undefined ||
-      value === null ||
-      (isFiniteNumber(value) && value >= 0 && value <= MAX_CONCENTRATION)
-    ) {
-      continue;
-    }
+  // Infinity fails the upper bound, so the range test alone is enough on the fast path.
+  if (
+    !inConcentrationRange(record.o3) ||
+    !inConcentrationRange(record.pm25) ||
+    !inConcentrationRange(record.pm10) ||
+    !inConcentrationRange(record.co) ||
+    !inConcentrationRange(record.so2) ||
+    !inConcentrationRange(record.no2)
+  ) {
     issues ??= [];
-    checkConcentration(issues, metric, value);
+    for (const metric of METRICS) checkConcentration(issues, metric, record[metric]);
   }
-  if (issues !== undefined && issues.length > 0) return { ok: false, reason: issues.join('; ') };
+  if (issues !== undefined && issues.length > 0) return { reason: issues.join('; ') };
 
-  const id = deviceId as string;
-  if (context.topicDeviceId !== undefined && id !== context.topicDeviceId) {
+  if (context.topicDeviceId !== undefined && deviceId !== context.topicDeviceId) {
     return {
-      ok: false,
-      reason: `deviceId ${id} does not match topic device ${context.topicDeviceId}`,
+      reason: `deviceId ${deviceId as string} does not match topic device ${context.topicDeviceId}`,
     };
   }
-  const epoch = parseIsoUtc(ts as string);
-  if (epoch === undefined) return { ok: false, reason: 'ts: not a valid date' };
+  if (epoch === undefined || epoch === null) return { reason: 'ts: not a valid date' };
   if (epoch > context.now + MAX_CLOCK_SKEW_MS) {
-    return { ok: false, reason: `ts: ${ts as string} is too far in the future` };
+    return { reason: `ts: ${ts as string} is too far in the future` };
   }
-  const metric = (name: Metric): number | null => {
-    const value = record[name];
-    return typeof value === 'number' ? value : null;
-  };
+  return epoch;
+};
+
+/** The record mapped to v1 when it is a legacy payload (device id from the topic). */
+export const toV1Record = (
+  message: Record<string, unknown>,
+  topicDeviceId: string | undefined,
+): Record<string, unknown> =>
+  isLegacyPayload(message) ? fromLegacy(message, topicDeviceId) : message;
+
+/**
+ * Validates one decoded message (v1 or legacy) and normalises it into a Reading, with the
+ * reasons parseTelemetry gives. Never throws.
+ */
+export const validateTelemetry = (message: unknown, context: ParseContext): ParseResult => {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return { ok: false, reason: 'message is not a JSON object' };
+  }
+  const record = toV1Record(message as Record<string, unknown>, context.topicDeviceId);
+  const checked = checkRecord(record, context);
+  if (typeof checked !== 'number') return { ok: false, reason: checked.reason };
+  const { seq, lat, lon } = record;
   return {
     ok: true,
     reading: {
-      deviceId: id,
-      ts: epoch,
+      deviceId: record.deviceId as string,
+      ts: checked,
       seq: typeof seq === 'number' ? seq : null,
       lat: typeof lat === 'number' ? lat : null,
       lon: typeof lon === 'number' ? lon : null,
-      o3: metric('o3'),
-      pm25: metric('pm25'),
-      pm10: metric('pm10'),
-      co: metric('co'),
-      so2: metric('so2'),
-      no2: metric('no2'),
+      o3: numberOrNull(record.o3),
+      pm25: numberOrNull(record.pm25),
+      pm10: numberOrNull(record.pm10),
+      co: numberOrNull(record.co),
+      so2: numberOrNull(record.so2),
+      no2: numberOrNull(record.no2),
     } satisfies Reading,
   };
 };

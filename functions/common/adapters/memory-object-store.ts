@@ -6,7 +6,7 @@ export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, Uint8Array>();
   /** ETag per key: a fresh value on every write, as S3 gives a new ETag to new content. */
   private readonly etags = new Map<string, string>();
-  private writes = 0;
+  private version = 0;
 
   constructor(readonly bucket = 'memory') {}
 
@@ -16,7 +16,7 @@ export class MemoryObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
     this.objects.set(key, typeof body === 'string' ? encodeText(body) : body);
-    this.etags.set(key, `"${++this.writes}"`);
+    this.etags.set(key, `"${++this.version}"`);
   }
 
   async getVersioned(key: string): Promise<VersionedObject | undefined> {

@@ -1,0 +1,31 @@
+// One partition's merge, pure: the Parquet files it holds + this run's new rows → one
+// de-duplicated, sorted Parquet file. Runs inline or on an ETL worker thread.
+import { readParquetColumns } from '../common/parquet.js';
+import { CuratedBatch } from './batch.js';
+import { CURATED_COLUMN_NAMES } from './schema.js';
+
+export interface MergedPartition {
+  bytes: Uint8Array;
+  /** Rows in the merged file. */
+  total: number;
+  /** Of those, rows that came from `incoming` (readings new to the lake). */
+  added: number;
+  duplicates: number;
+}
+
+export const mergePartition = async (
+  existing: readonly Uint8Array[],
+  incoming: CuratedBatch,
+): Promise<MergedPartition> => {
+  // Existing rows go first: on a receivedAt tie the stored copy is kept.
+  const merged = new CuratedBatch(incoming.length + 1024);
+  for (const bytes of existing) {
+    merged.pushColumns(await readParquetColumns(bytes, CURATED_COLUMN_NAMES));
+  }
+  const existingRows = merged.length;
+  merged.append(incoming);
+  const { order, duplicates } = merged.dedupe();
+  let added = 0;
+  for (const i of order) if (i >= existingRows) added++;
+  return { bytes: merged.encodeFast(order), total: order.length, added, duplicates };
+};
