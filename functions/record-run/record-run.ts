@@ -58,6 +58,9 @@ const dataWindow = async (store: ObjectStore, runId: string) => {
   return { start: iso(profile.windowStart), end: iso(profile.windowEnd) };
 };
 
+const earliest = (a: string | null, b: string): string =>
+  a !== null && Date.parse(a) < Date.parse(b) ? a : b;
+
 const putJson = (store: ObjectStore, key: string, value: unknown) =>
   store.put(key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 
@@ -110,7 +113,8 @@ export const recordRun = async (
         metrics: entry.metrics,
         profile: entry.profile,
         dataWindowStart: entry.dataWindow.start,
-        dataWindowEnd: entry.dataWindow.end,
+        // The data ends where the run's ETL took its snapshot, even if the last hour was partial.
+        dataWindowEnd: earliest(entry.dataWindow.end, state.startedAt),
         deployedAt: now,
       };
       await putJson(deps.store, SERVING_CARD_KEY, card);

@@ -83,6 +83,8 @@ describe('record-run', () => {
       version: '20261125-110000',
       categories: { devices: ['a'] },
       profile: drift.profile,
+      dataWindowStart: '1970-01-01T00:00:00.000Z',
+      dataWindowEnd: '1970-01-01T01:00:00.000Z',
     });
     const summary = await read(store, 'runs/run-1.json');
     expect(summary).toMatchObject({ outcome: 'promoted', version: '20261125-110000' });
@@ -104,6 +106,16 @@ describe('record-run', () => {
       expect((await read(store, 'runs/run-1.json')).outcome).toBe(outcome);
     },
   );
+
+  it("ends the champion's data window at the run's snapshot when the last hour was partial", async () => {
+    const store = await setup();
+    await store.put(
+      'deepar/run-1/profile.json',
+      JSON.stringify({ windowStart: 0, windowEnd: Date.parse('2026-11-25T12:00:00Z') }),
+    );
+    await recordRun({ outcome: 'promoted', state: trained }, { store, now: () => NOW });
+    expect((await read(store, SERVING_CARD_KEY)).dataWindowEnd).toBe(trained.startedAt);
+  });
 
   it('records a skipped run without a registry entry, with the drift reasons', async () => {
     const store = await setup();
