@@ -78,12 +78,17 @@ const parseUrl = (raw: string | undefined): URL | undefined => {
   }
 };
 
-export const handleApiRequest = async (
+/**
+ * Routes one request. Gateway answers (404, 401, …) are synchronous; a route's answer is the
+ * handler's promise as it is (no extra async wrapper: on the cached hot path every turn of the
+ * event loop counts).
+ */
+export const handleApiRequest = (
   req: IncomingMessage,
   options: Pick<ApiServerOptions, 'apiKey' | 'routes'>,
   contexts: Map<string, Context> = new Map(),
   expectedKey: Buffer = Buffer.from(options.apiKey),
-): Promise<APIGatewayProxyResult> => {
+): APIGatewayProxyResult | Promise<APIGatewayProxyResult> => {
   const url = parseUrl(req.url);
   if (!url) return json(400, { error: 'malformed request URL' });
   const path = url.pathname;
@@ -166,12 +171,20 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       res.end(req.method === 'HEAD' ? undefined : file.body);
       return;
     }
-    handleApiRequest(req, options, contexts, expectedKey)
-      .then((result) => send(req, res, result, cors))
-      .catch((error: unknown) => {
-        options.log?.(`api error: ${error instanceof Error ? error.stack : String(error)}`);
-        send(req, res, json(500, { error: 'internal error' }), cors);
-      });
+    const fail = (error: unknown) => {
+      options.log?.(`api error: ${error instanceof Error ? error.stack : String(error)}`);
+      send(req, res, json(500, { error: 'internal error' }), cors);
+    };
+    try {
+      const result = handleApiRequest(req, options, contexts, expectedKey);
+      if (result instanceof Promise) {
+        result.then((r) => send(req, res, r, cors)).catch(fail);
+      } else {
+        send(req, res, result, cors);
+      }
+    } catch (error) {
+      fail(error);
+    }
   });
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {

@@ -179,9 +179,11 @@ export const checkDrift = async (
   const windowStart = champion.dataWindowStart
     ? Date.parse(champion.dataWindowStart)
     : Number.NEGATIVE_INFINITY;
+  // The same hours of day, widened by an hour on each side for a baseline of useful size.
+  const hours = new Set([...recent.hours].flatMap((h) => [(h + 23) % 24, h, (h + 1) % 24]));
   const baseline =
     recent.count >= MIN_READINGS_FOR_PSI
-      ? (await readingsProfile(deps.store, windowStart, windowEnd, recent.hours)).profile
+      ? (await readingsProfile(deps.store, windowStart, windowEnd, hours)).profile
       : {};
   const sampled = Object.fromEntries(
     Object.entries(recent.profile).filter(([, h]) => (h?.total ?? 0) >= MIN_READINGS_FOR_PSI),

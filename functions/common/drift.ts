@@ -46,8 +46,11 @@ export const histogram = (values: Iterable<number>, edges: number[]): Histogram 
   return { counts, total };
 };
 
-/** Share floor so empty bins do not make PSI infinite (a common convention). */
-const EPSILON = 1e-4;
+/**
+ * Additive (Laplace) smoothing per bin: an empty bin must not make the PSI explode, and small
+ * samples of the same distribution must score near zero.
+ */
+const SMOOTHING = 0.5;
 
 /**
  * Population stability index Σ (a − e) · ln(a / e) over bin shares. Rule of thumb: < 0.1 stable,
@@ -55,10 +58,11 @@ const EPSILON = 1e-4;
  */
 export const psi = (expected: Histogram, actual: Histogram): number => {
   if (expected.total === 0 || actual.total === 0) return 0;
+  const bins = expected.counts.length;
   let sum = 0;
-  for (let i = 0; i < expected.counts.length; i++) {
-    const e = Math.max((expected.counts[i] ?? 0) / expected.total, EPSILON);
-    const a = Math.max((actual.counts[i] ?? 0) / actual.total, EPSILON);
+  for (let i = 0; i < bins; i++) {
+    const e = ((expected.counts[i] ?? 0) + SMOOTHING) / (expected.total + SMOOTHING * bins);
+    const a = ((actual.counts[i] ?? 0) + SMOOTHING) / (actual.total + SMOOTHING * bins);
     sum += (a - e) * Math.log(a / e);
   }
   return sum;

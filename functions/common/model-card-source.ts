@@ -8,6 +8,11 @@ import { decodeText } from './text.js';
 export type ModelCardSource = (() => Promise<ModelCard | undefined>) & {
   /** Forget the cached card (the local runtime calls this right after a deployment). */
   invalidate(): void;
+  /**
+   * The cached card without waiting, when a fresh one is already loaded (`{ card }`, card
+   * possibly undefined = no model deployed), else undefined. Lets a hot path skip an await.
+   */
+  peek(): { card: ModelCard | undefined } | undefined;
 };
 
 export const cachedModelCard = (
@@ -15,7 +20,13 @@ export const cachedModelCard = (
   ttlMs = 30_000,
   now = Date.now,
 ): ModelCardSource => {
-  let cached: { at: number; value: Promise<ModelCard | undefined> } | undefined;
+  let cached:
+    | {
+        at: number;
+        value: Promise<ModelCard | undefined>;
+        settled?: { card: ModelCard | undefined };
+      }
+    | undefined;
   let generation = 0;
   const load = async (): Promise<ModelCard | undefined> => {
     const bytes = await store.get(SERVING_CARD_KEY);
@@ -25,7 +36,14 @@ export const cachedModelCard = (
     if (cached && now() - cached.at < ttlMs) return cached.value;
     const mine = ++generation;
     const value = load();
-    cached = { at: now(), value };
+    const entry: NonNullable<typeof cached> = { at: now(), value };
+    cached = entry;
+    value.then(
+      (card) => {
+        entry.settled = { card };
+      },
+      () => undefined,
+    );
     // A failed read must not be remembered: the next request tries again.
     value.catch(() => {
       if (generation === mine) cached = undefined;
@@ -33,6 +51,7 @@ export const cachedModelCard = (
     return value;
   };
   return Object.assign(read, {
+    peek: () => (cached && now() - cached.at < ttlMs ? cached.settled : undefined),
     invalidate: () => {
       generation += 1;
       cached = undefined;

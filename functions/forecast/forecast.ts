@@ -6,6 +6,7 @@ import { notFound, unavailable } from '../common/http.js';
 import { contextKey } from '../common/lake.js';
 import { metricIndex } from '../common/metrics.js';
 import type { ModelCard } from '../common/model-card.js';
+import type { ModelCardSource } from '../common/model-card-source.js';
 import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../common/ports.js';
 import { decodeText } from '../common/text.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
@@ -15,7 +16,7 @@ export interface ForecastDeps {
   endpoint: ModelEndpoint;
   predictionLength: number;
   /** The serving model card, or undefined while no model is deployed. */
-  modelCard: () => Promise<ModelCard | undefined>;
+  modelCard: (() => Promise<ModelCard | undefined>) & Partial<Pick<ModelCardSource, 'peek'>>;
   now: () => number;
 }
 

@@ -17,6 +17,7 @@ import {
   rejectRepeatedParameters,
   unavailable,
 } from '../common/http.js';
+import type { ModelCard } from '../common/model-card.js';
 import { cachedModelCard } from '../common/model-card-source.js';
 import { type ForecastDeps, forecast, RETRY_AFTER_SECONDS } from './forecast.js';
 import { cacheKey, forecastEtag, SingleFlightCache, secondsLeftInHour } from './forecast-cache.js';
@@ -79,42 +80,57 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
 
   // No early-timeout timer: it costs a timer per request on the cached hot path, and a forecast
   // that outlives the function's timeout is answered by API Gateway's 504 (JSON) anyway.
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
     .use(cors(options.cors ?? { origins: [] }))
     .use(httpErrorHandler())
-    .handler(async (event) => {
+    .handler((event) => {
       const query = parseQuery(event);
       const horizon = query.horizon ?? deps.predictionLength;
       const quantiles = query.quantiles ?? DEFAULT_QUANTILES;
-      const card = await deps.modelCard();
-      if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
+      // Hot path: with the card and the hour's forecast in memory the answer is synchronous
+      // (no await, so middy hands it back without another turn of the event loop).
+      const known = deps.modelCard.peek?.();
+      if (known) return answer(event, query, horizon, quantiles, known.card);
+      return deps.modelCard().then((card) => answer(event, query, horizon, quantiles, card));
+    });
 
-      const now = deps.now();
-      const hour = floorHour(now);
-      const key = cacheKey({
-        version: card.version,
-        deviceId: query.deviceId,
-        metric: query.metric,
-        hour,
-        quantiles,
-      });
-      const etag = etagOf(key, horizon);
-      const headers = {
-        'Content-Type': 'application/json',
-        // private: the answer is for API-key holders, not for shared caches.
-        'Cache-Control': `private, max-age=${secondsLeftInHour(now, hour)}`,
-        ETag: etag,
-      };
-      const ifNoneMatch = headerValue(event.headers, 'If-None-Match');
-      // "*" means "any current representation": only true once this instance has one.
-      if (
-        ifNoneMatch &&
-        etagMatches(ifNoneMatch, etag) &&
-        (ifNoneMatch.trim() !== '*' || cache.peek(key) !== undefined)
-      ) {
-        return { statusCode: 304, headers, body: '' };
-      }
-      const entry = await cache.get(key, hour + HOUR_MS, async () => ({
+  const answer = (
+    event: APIGatewayProxyEvent,
+    query: ReturnType<typeof parseQuery>,
+    horizon: number,
+    quantiles: number[],
+    card: ModelCard | undefined,
+  ): APIGatewayProxyResult | Promise<APIGatewayProxyResult> => {
+    if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
+    const now = deps.now();
+    const hour = floorHour(now);
+    const key = cacheKey({
+      version: card.version,
+      deviceId: query.deviceId,
+      metric: query.metric,
+      hour,
+      quantiles,
+    });
+    const etag = etagOf(key, horizon);
+    const headers = {
+      'Content-Type': 'application/json',
+      // private: the answer is for API-key holders, not for shared caches.
+      'Cache-Control': `private, max-age=${secondsLeftInHour(now, hour)}`,
+      ETag: etag,
+    };
+    const ifNoneMatch = headerValue(event.headers, 'If-None-Match');
+    const hit = cache.peek(key);
+    // "*" means "any current representation": only true once this instance has one.
+    if (
+      ifNoneMatch &&
+      etagMatches(ifNoneMatch, etag) &&
+      (ifNoneMatch.trim() !== '*' || hit !== undefined)
+    ) {
+      return { statusCode: 304, headers, body: '' };
+    }
+    if (hit) return { statusCode: 200, headers, body: bodyFor(hit, horizon) };
+    return cache
+      .get(key, hour + HOUR_MS, async () => ({
         response: await forecast(
           {
             deviceId: query.deviceId,
@@ -125,9 +141,11 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
           deps,
         ),
         bodies: new Map(),
-      }));
-      return { statusCode: 200, headers, body: bodyFor(entry, horizon) };
-    });
+      }))
+      .then((entry) => ({ statusCode: 200, headers, body: bodyFor(entry, horizon) }));
+  };
+
+  return handler;
 };
 
 export const createForecastDeps = (config: Config): ForecastDeps => {

@@ -35,7 +35,7 @@ const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
     case 'skipped':
       return drift;
     case 'rejected':
-      return [state.evaluation?.reason ?? 'challenger rejected'];
+      return [...drift, state.evaluation?.reason ?? 'challenger rejected'];
     case 'promoted':
       return [...drift, ...(state.evaluation ? [state.evaluation.reason] : [])];
     case 'rolled-back':

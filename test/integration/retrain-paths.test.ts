@@ -223,7 +223,7 @@ describe('retrain state machine paths', () => {
     const config = await endpointConfig();
     const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: 0.99 });
     expect(record.outcome, record.cause).toBe('rejected');
-    expect(record.reasons?.[0]).toMatch(/^not better/);
+    expect(record.reasons?.at(-1)).toMatch(/^not better/);
     expect(record.states).not.toContain('CreateModel');
     expect(await registry(record.version as string)).toMatchObject({
       outcome: 'rejected',

@@ -12,7 +12,7 @@ const NOW = Date.parse('2026-11-25T12:00:00Z');
 const START = Date.parse('2026-11-20T00:00:00Z');
 const P = 4;
 const policy = { psiThreshold: 0.2, qualityDriftRatio: 1.5, maxModelAgeHours: 168 };
-const level = (scale: number) => Array.from({ length: 48 }, (_, h) => scale * (20 + (h % 24)));
+const level = (scale: number) => Array.from({ length: 48 }, (_, h) => scale * (28 + (h % 24) / 4));
 
 const champion = (overrides: Partial<ModelCard> = {}): ModelCard => ({
   version: 'v1',
@@ -112,7 +112,7 @@ describe('check-drift', () => {
   it('skips when data and champion quality are stable, scoring the champion on known devices only', async () => {
     // Prepare: the champion forecasts the actual hourly pattern's level closely.
     const store = await setup(1);
-    const endpoint = new ConstantEndpoint(45);
+    const endpoint = new ConstantEndpoint(33);
     // Act
     const report = await checkDrift(
       { runId: 'run-1', predictionLength: P, policy },

@@ -23,3 +23,28 @@ describe('drift statistics', () => {
     expect(Object.keys(psiByMetric({ o3: h, pm25: h }, { o3: h, co: h }))).toEqual(['o3']);
   });
 });
+
+describe('PSI on samples of the same distribution', () => {
+  it('stays well below the drift threshold for a few hundred readings, and flags a ×3 shift', () => {
+    // Prepare: a seeded log-normal "pollution" distribution.
+    let state = 7;
+    const uniform = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return (state + 0.5) / 2 ** 31;
+    };
+    const draw = (n: number, scale = 1) =>
+      Array.from({ length: n }, () => {
+        const z = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+        return scale * Math.exp(3.4 + 0.6 * z);
+      });
+    const baseline = histogram(draw(420), BIN_EDGES.pm25);
+    // Act
+    const same = Array.from({ length: 20 }, () =>
+      psi(baseline, histogram(draw(200), BIN_EDGES.pm25)),
+    );
+    const shifted = psi(baseline, histogram(draw(200, 3), BIN_EDGES.pm25));
+    // Assess
+    expect(Math.max(...same)).toBeLessThan(0.2);
+    expect(shifted).toBeGreaterThan(0.5);
+  });
+});
