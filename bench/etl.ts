@@ -197,6 +197,13 @@ const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 const workerLocal = async (root: string): Promise<object> => {
   const store = new FsObjectStore(root);
+  // Sampled during the run: what the process holds live, next to the OS's peak RSS.
+  const peak = { heapMiB: 0, arrayBuffersMiB: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peak.heapMiB = Math.max(peak.heapMiB, m.heapUsed / 1048576);
+    peak.arrayBuffersMiB = Math.max(peak.arrayBuffersMiB, m.arrayBuffers / 1048576);
+  }, 100);
   const log = (msg: string) => {
     process.stderr.write(`  ${msg}\n`);
   };
@@ -214,18 +221,21 @@ const workerLocal = async (root: string): Promise<object> => {
   );
   const etlMs = performance.now() - t;
   const etlCpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
+  const etlPeak = { ...peak, rssMiB: peakRssMiB() };
   t = performance.now();
   const prepare = await prepareDeepAr(
     {
       runId: 'bench',
       startedAt: new Date().toISOString(),
       predictionLength: 24,
-      historyDays: 3660,
+      historyDays: 7,
     },
     { store, log },
   );
   const prepareMs = performance.now() - t;
+  clearInterval(sampler);
   return {
+    peak: { etl: etlPeak, all: peak },
     etl,
     etlMs,
     etlCpuMs,

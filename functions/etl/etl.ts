@@ -9,7 +9,6 @@
 // is written, and quarantine objects are named after their raw object, so a run that dies at
 // any point and is run again ends with exactly one copy of each reading and of each bad line.
 import type { ObjectStore } from '../common/ports.js';
-import { decodeText } from '../common/text.js';
 import type { CuratedBatch } from './batch.js';
 import { advanceCheckpoint, pendingRawKeys, readCheckpoint } from './checkpoint.js';
 import { curatedPartitionFiles } from './curated.js';
@@ -36,6 +35,26 @@ export interface EtlDeps {
 }
 
 const PARQUET = 'application/vnd.apache.parquet';
+
+/** At most `size` tasks at a time; the others wait their turn, first come first served. */
+class Slots {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((go) => this.waiting.push(go));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
 
 /**
  * Writes that need not block parsing (quarantine objects): started at once, awaited before
@@ -87,10 +106,11 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
   /** Per partition, the last merge scheduled: a partition's merges run one after another. */
   const merging = new Map<string, Promise<void>>();
   const active: Array<Promise<void>> = [];
+  const slots = new Slots(parallelism);
 
   /**
    * Schedules the merge of a partition's buffered rows into the lake and drops them from the
-   * buffer at once. Merges run beside parsing; at most `parallelism` + 1 at a time.
+   * buffer at once. Merges run beside parsing; at most `parallelism` (+ the new one) at a time.
    */
   const flush = async (dt: string): Promise<void> => {
     const batch = buffers.get(dt);
@@ -99,32 +119,35 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
     buffered -= batch.length;
     const newRows = batch.length;
     const previous = merging.get(dt) ?? Promise.resolve();
-    const job = previous.then(async () => {
-      const files = await curatedPartitionFiles(store, dt);
-      const existing: Uint8Array[] = [];
-      for (const file of files) {
-        const bytes = await store.get(file.key);
-        if (bytes) existing.push(bytes);
-      }
-      const merged = await workers.merge(existing, batch);
-      result.duplicates += merged.duplicates;
-      result.rows += merged.added;
-      const key = partitionFileKey(dt);
-      await store.put(key, merged.bytes, PARQUET);
-      // Only after the merged file is safely written: drop the files it replaces.
-      for (const file of files) if (file.key !== key) await store.delete(file.key);
-      touched.add(dt);
-      log(
-        `etl ${input.runId}: ${key} +${newRows} rows → ${merged.total} (${files.length} files merged)`,
-      );
-    });
+    const job = previous.then(() =>
+      slots.run(async () => {
+        const files = await curatedPartitionFiles(store, dt);
+        const existing: Uint8Array[] = [];
+        for (const file of files) {
+          const bytes = await store.get(file.key);
+          if (bytes) existing.push(bytes);
+        }
+        const merged = await workers.merge(existing, batch);
+        result.duplicates += merged.duplicates;
+        result.rows += merged.added;
+        const key = partitionFileKey(dt);
+        await store.put(key, merged.bytes, PARQUET);
+        // Only after the merged file is safely written: drop the files it replaces.
+        for (const file of files) if (file.key !== key) await store.delete(file.key);
+        touched.add(dt);
+        log(
+          `etl ${input.runId}: ${key} +${newRows} rows → ${merged.total} (${files.length} files merged)`,
+        );
+      }),
+    );
     merging.set(dt, job);
     background.add(job);
     active.push(job);
     const done = () => active.splice(active.indexOf(job), 1);
     job.then(done, done);
-    // Backpressure: each merge holds a partition's rows until it is written.
-    while (active.length > parallelism + 1) await Promise.race(active).catch(() => undefined);
+    // Backpressure: each merge holds about two copies of a partition until it is written, so
+    // no more run at once than there are threads to run them.
+    while (active.length > parallelism) await Promise.race(active).catch(() => undefined);
   };
 
   /** Frees memory: merges every partition except the one still filling up, biggest first. */

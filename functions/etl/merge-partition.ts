@@ -1,6 +1,6 @@
 // One partition's merge, pure: the Parquet files it holds + this run's new rows → one
 // de-duplicated, sorted Parquet file. Runs inline or on an ETL worker thread.
-import { readParquetColumns } from '../common/parquet.js';
+import { forEachRowGroup, parquetRowCount } from '../common/parquet.js';
 import { CuratedBatch } from './batch.js';
 import { CURATED_COLUMN_NAMES } from './schema.js';
 
@@ -17,10 +17,13 @@ export const mergePartition = async (
   existing: readonly Uint8Array[],
   incoming: CuratedBatch,
 ): Promise<MergedPartition> => {
-  // Existing rows go first: on a receivedAt tie the stored copy is kept.
-  const merged = new CuratedBatch(incoming.length + 1024);
+  // Existing rows go first: on a receivedAt tie the stored copy is kept. Sized once, and
+  // decoded one row group at a time, so a merge holds the partition about once, not thrice.
+  let capacity = incoming.length;
+  for (const bytes of existing) capacity += parquetRowCount(bytes);
+  const merged = new CuratedBatch(Math.max(1, capacity));
   for (const bytes of existing) {
-    merged.pushColumns(await readParquetColumns(bytes, CURATED_COLUMN_NAMES));
+    await forEachRowGroup(bytes, CURATED_COLUMN_NAMES, (columns) => merged.pushColumns(columns));
   }
   const existingRows = merged.length;
   merged.append(incoming);

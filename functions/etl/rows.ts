@@ -28,6 +28,19 @@ const topicDevice = (topic: string): string | undefined => {
 const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
 /**
+ * One string per device id: JSON.parse makes a fresh copy on every line, and the buffered rows
+ * would otherwise keep hundreds of thousands of them alive (and promoted) until a flush.
+ */
+const interned = new Map<string, string>();
+const intern = (id: string): string => {
+  const known = interned.get(id);
+  if (known !== undefined) return known;
+  if (interned.size >= 100_000) interned.clear();
+  interned.set(id, id);
+  return id;
+};
+
+/**
  * Parses one line as the IoT rule wrote it: the device message plus `receivedAt` and `topic`.
  * The far-future check runs against `receivedAt` (when the message arrived), not the ETL's
  * clock, so re-processing the same object always gives the same answer.
@@ -65,7 +78,7 @@ export const parseRawLine = (line: string, fallbackNow: number): RawLineResult =
   return {
     ok: true,
     row: {
-      deviceId: record.deviceId as string,
+      deviceId: intern(record.deviceId as string),
       ts: checked,
       seq: typeof seq === 'number' ? seq : null,
       lat: typeof lat === 'number' ? lat : null,
