@@ -41,55 +41,83 @@ function* headerPairs(raw: string[]): Generator<[string, string]> {
   for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i] ?? '', raw[i + 1] ?? ''];
 }
 
+/**
+ * The REST proxy event of one request. Its maps are built on first read (a handler on a cached
+ * hot path reads the query and one header, never the request context), then kept: to the
+ * handler it is a plain event object.
+ */
 export const toApiGatewayEvent = (
   request: IncomingMessage,
-  url: URL,
+  path: string,
+  rawQuery: string,
   resource: string,
   apiKey: string | undefined,
 ): APIGatewayProxyEvent => {
-  const query = singleAndMulti(url.searchParams.entries());
-  const headers = singleAndMulti(headerPairs(request.rawHeaders));
+  let query: ReturnType<typeof singleAndMulti> | undefined;
+  let headers: ReturnType<typeof singleAndMulti> | undefined;
+  let context: APIGatewayProxyEvent['requestContext'] | undefined;
+  const queryMaps = () => {
+    query ??= singleAndMulti(new URLSearchParams(rawQuery).entries());
+    return query;
+  };
+  const headerMaps = () => {
+    headers ??= singleAndMulti(headerPairs(request.rawHeaders));
+    return headers;
+  };
+  const method = request.method ?? 'GET';
+  const requestTimeEpoch = Date.now();
   return {
     resource,
-    path: url.pathname,
-    httpMethod: request.method ?? 'GET',
-    headers: headers.single ?? {},
-    multiValueHeaders: headers.multi ?? {},
-    queryStringParameters: query.single,
-    multiValueQueryStringParameters: query.multi,
+    path,
+    httpMethod: method,
+    get headers() {
+      return headerMaps().single ?? {};
+    },
+    get multiValueHeaders() {
+      return headerMaps().multi ?? {};
+    },
+    get queryStringParameters() {
+      return queryMaps().single;
+    },
+    get multiValueQueryStringParameters() {
+      return queryMaps().multi;
+    },
     pathParameters: null,
     stageVariables: null,
     body: null,
     isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: null,
-      protocol: `HTTP/${request.httpVersion}`,
-      httpMethod: request.method ?? 'GET',
-      identity: {
-        apiKey: apiKey ?? null,
-        apiKeyId: apiKey ? 'local' : null,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: request.headers['user-agent'] ?? null,
-        accessKey: null,
-        accountId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        user: null,
-        userArn: null,
-      },
-      path: url.pathname,
-      stage: 'local',
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: resource,
+    get requestContext() {
+      context ??= {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer: null,
+        protocol: `HTTP/${request.httpVersion}`,
+        httpMethod: method,
+        identity: {
+          apiKey: apiKey ?? null,
+          apiKeyId: apiKey ? 'local' : null,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: request.headers['user-agent'] ?? null,
+          accessKey: null,
+          accountId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          user: null,
+          userArn: null,
+        },
+        path,
+        stage: 'local',
+        requestId: randomUUID(),
+        requestTimeEpoch,
+        resourceId: 'local',
+        resourcePath: resource,
+      };
+      return context;
     },
-  };
+  } as APIGatewayProxyEvent;
 };

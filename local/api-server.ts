@@ -78,6 +78,18 @@ const parseUrl = (raw: string | undefined): URL | undefined => {
   }
 };
 
+/** Path and raw query of a request target; plain `/path?query` targets skip the URL parser. */
+const splitTarget = (raw: string | undefined): { path: string; query: string } | undefined => {
+  if (raw?.startsWith('/') && !raw.startsWith('//')) {
+    const q = raw.indexOf('?');
+    const path = q < 0 ? raw : raw.slice(0, q);
+    // Anything the URL parser would normalise (escapes, dot segments, backslashes) goes through it.
+    if (!/[%.\\#]/.test(path)) return { path, query: q < 0 ? '' : raw.slice(q + 1) };
+  }
+  const url = parseUrl(raw);
+  return url ? { path: url.pathname, query: url.search.slice(1) } : undefined;
+};
+
 /**
  * Routes one request. Gateway answers (404, 401, …) are synchronous; a route's answer is the
  * handler's promise as it is (no extra async wrapper: on the cached hot path every turn of the
@@ -89,9 +101,9 @@ export const handleApiRequest = (
   contexts: Map<string, Context> = new Map(),
   expectedKey: Buffer = Buffer.from(options.apiKey),
 ): APIGatewayProxyResult | Promise<APIGatewayProxyResult> => {
-  const url = parseUrl(req.url);
-  if (!url) return json(400, { error: 'malformed request URL' });
-  const path = url.pathname;
+  const target = splitTarget(req.url);
+  if (!target) return json(400, { error: 'malformed request URL' });
+  const { path } = target;
   const route = Object.hasOwn(options.routes, path) ? options.routes[path] : undefined;
   if (!route) return json(404, { error: 'no such route' });
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -111,7 +123,7 @@ export const handleApiRequest = (
     context = lambdaContext(path.slice(1) || 'root');
     contexts.set(path, context);
   }
-  return route.handler(toApiGatewayEvent(req, url, path, key), context);
+  return route.handler(toApiGatewayEvent(req, path, target.query, path, key), context);
 };
 
 const send = (

@@ -21,7 +21,12 @@ import type { ModelCard } from '../common/model-card.js';
 import { cachedModelCard } from '../common/model-card-source.js';
 import { type ForecastDeps, forecast, RETRY_AFTER_SECONDS } from './forecast.js';
 import { cacheKey, forecastEtag, SingleFlightCache, secondsLeftInHour } from './forecast-cache.js';
-import { DEFAULT_QUANTILES, type ForecastResponse, forecastQuerySchema } from './schema.js';
+import {
+  DEFAULT_QUANTILES,
+  type ForecastQuery,
+  type ForecastResponse,
+  forecastQuerySchema,
+} from './schema.js';
 
 /** One computed forecast (full horizon) and its serialised answers per requested horizon. */
 interface CachedForecast {
@@ -56,9 +61,23 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
   const cache = new SingleFlightCache<CachedForecast>(options.cacheEntries ?? 5_000, deps.now);
   const etags = new Map<string, string>();
 
-  const parseQuery = (event: APIGatewayProxyEvent) => {
+  // Clients repeat the same few queries: remember what a valid one parsed to.
+  const parsedQueries = new Map<string, ForecastQuery>();
+  const parseQuery = (event: APIGatewayProxyEvent): ForecastQuery => {
     rejectRepeatedParameters(event);
-    const parsed = schema.safeParse(event.queryStringParameters ?? {});
+    const params = event.queryStringParameters ?? {};
+    // \u0001 marks an absent parameter: no valid value contains it, and only valid queries are kept.
+    const part = (v: string | undefined) => v ?? '\u0001';
+    const memoKey = `${part(params.deviceId)}\u0000${part(params.metric)}\u0000${part(params.horizon)}\u0000${part(params.quantiles)}`;
+    const known = parsedQueries.get(memoKey);
+    if (known) return known;
+    const query = parseFresh(params);
+    if (parsedQueries.size >= 2_000) parsedQueries.clear();
+    parsedQueries.set(memoKey, query);
+    return query;
+  };
+  const parseFresh = (params: Record<string, string | undefined>): ForecastQuery => {
+    const parsed = schema.safeParse(params);
     if (!parsed.success) {
       throw badRequest(
         parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),

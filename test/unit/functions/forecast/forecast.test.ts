@@ -143,6 +143,16 @@ describe('GET /forecast handler', () => {
     expect(endpoint.requests).toHaveLength(0);
   });
 
+  it('remembers valid queries without confusing an absent parameter with the text "undefined"', async () => {
+    const { handler } = await setup();
+    expect((await call(handler, { deviceId: 'undefined', metric: 'pm25' })).status).toBe(404);
+    const missing = await call(handler, { metric: 'pm25' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toContain('deviceId');
+    expect((await call(handler, { deviceId: 'sim-002', metric: 'pm25' })).status).toBe(200);
+    expect((await call(handler, { deviceId: 'sim-002', metric: 'pm25' })).status).toBe(200);
+  });
+
   it('answers 404 for an unknown device and for a metric the device never reported', async () => {
     const { handler } = await setup();
     expect((await call(handler, { deviceId: 'sim-404', metric: 'pm25' })).status).toBe(404);
