@@ -23,23 +23,43 @@ const setOwn = <T>(target: Record<string, T>, key: string, value: T) => {
  * plain data (own properties), never reach Object.prototype. API Gateway keeps the last value of a
  * repeated parameter in the single-value map and all of them in the multi-value one.
  */
-const singleAndMulti = (entries: Iterable<[string, string]>) => {
+const singleAndMulti = (keys: string[], values: string[]) => {
   let single: Record<string, string> | null = null;
   let multi: Record<string, string[]> | null = null;
-  for (const [key, value] of entries) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = values[i] as string;
     single ??= {};
     multi ??= {};
-    const values = Object.hasOwn(multi, key) ? multi[key] : undefined;
-    if (values) values.push(value);
+    const list = Object.hasOwn(multi, key) ? multi[key] : undefined;
+    if (list) list.push(value);
     else setOwn(multi, key, [value]);
     setOwn(single, key, value);
   }
   return { single, multi };
 };
 
-function* headerPairs(raw: string[]): Generator<[string, string]> {
-  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i] ?? '', raw[i + 1] ?? ''];
-}
+const queryMapsOf = (rawQuery: string) => {
+  const keys: string[] = [];
+  const values: string[] = [];
+  if (rawQuery.length > 0) {
+    for (const [key, value] of new URLSearchParams(rawQuery)) {
+      keys.push(key);
+      values.push(value);
+    }
+  }
+  return singleAndMulti(keys, values);
+};
+
+const headerMapsOf = (raw: string[]) => {
+  const keys: string[] = [];
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    keys.push(raw[i] as string);
+    values.push(raw[i + 1] as string);
+  }
+  return singleAndMulti(keys, values);
+};
 
 /**
  * The REST proxy event of one request. Its maps are built on first read (a handler on a cached
@@ -57,11 +77,11 @@ export const toApiGatewayEvent = (
   let headers: ReturnType<typeof singleAndMulti> | undefined;
   let context: APIGatewayProxyEvent['requestContext'] | undefined;
   const queryMaps = () => {
-    query ??= singleAndMulti(new URLSearchParams(rawQuery).entries());
+    query ??= queryMapsOf(rawQuery);
     return query;
   };
   const headerMaps = () => {
-    headers ??= singleAndMulti(headerPairs(request.rawHeaders));
+    headers ??= headerMapsOf(request.rawHeaders);
     return headers;
   };
   const method = request.method ?? 'GET';
