@@ -72,13 +72,24 @@ interface Pending {
 export const createEtlWorkers = (parallelism: number): EtlWorkers => {
   if (parallelism <= 1) return inline();
   const pending = new Map<number, Pending>();
-  const load = new Map<Worker, number>();
+  // Pull-based: a worker takes the next task only when it is idle, so a long merge on one
+  // worker never holds up the parse tasks the other could run meanwhile.
+  const queue: Array<{ request: EtlWorkerRequest; transfer: ArrayBuffer[] }> = [];
+  const idle: Worker[] = [];
   let nextId = 0;
+  const dispatch = () => {
+    while (idle.length > 0 && queue.length > 0) {
+      const worker = idle.pop() as Worker;
+      const task = queue.shift() as (typeof queue)[number];
+      worker.postMessage(task.request, task.transfer);
+    }
+  };
   const workers = Array.from({ length: parallelism }, () => {
     const worker = startWorker();
-    load.set(worker, 0);
+    idle.push(worker);
     worker.on('message', (reply: EtlWorkerReply) => {
-      load.set(worker, (load.get(worker) ?? 1) - 1);
+      idle.push(worker);
+      dispatch();
       const entry = pending.get(reply.id);
       pending.delete(reply.id);
       if (!entry) return;
@@ -97,9 +108,8 @@ export const createEtlWorkers = (parallelism: number): EtlWorkers => {
   const send = (request: EtlWorkerRequest, transfer: ArrayBuffer[]): Promise<EtlWorkerReply> =>
     new Promise((resolve, reject) => {
       pending.set(request.id, { resolve, reject });
-      const worker = workers.reduce((a, b) => ((load.get(a) ?? 0) <= (load.get(b) ?? 0) ? a : b));
-      load.set(worker, (load.get(worker) ?? 0) + 1);
-      worker.postMessage(request, transfer);
+      queue.push({ request, transfer });
+      dispatch();
     });
 
   return {
