@@ -1,6 +1,7 @@
-// A partition's rows held column-wise in typed arrays (NaN marks null): ~100 bytes per reading
-// instead of a ~400-byte object, so the ETL can buffer hundreds of thousands of rows cheaply.
-// De-duplication and ordering work on row indices; only the final Parquet encode builds arrays.
+// A partition's rows held column-wise in typed arrays (NaN marks null; device ids as codes into
+// a small dictionary): ~100 bytes per reading, none of it on the JS heap, so the ETL can buffer
+// hundreds of thousands of rows without the garbage collector noticing. De-duplication and
+// ordering work on row indices.
 import { METRICS } from '../common/metrics.js';
 import { type ColumnValues, writeParquet } from '../common/parquet.js';
 import { writeCuratedParquet } from './curated-writer.js';
@@ -23,17 +24,24 @@ export const ROW_GROUP_SIZE = 50_000;
 
 export class CuratedBatch {
   length = 0;
-  deviceId: string[] = [];
+  /** Device id dictionary: `devices[codes[i]]` is row i's device. */
+  devices: string[] = [];
+  codes: Int32Array;
+  private deviceIndex = new Map<string, number>();
   readonly numeric = {} as Record<NumericColumn, Float64Array>;
   capacity: number;
 
   constructor(capacity = 1024) {
     this.capacity = capacity;
+    this.codes = new Int32Array(capacity);
     for (const name of NUMERIC) this.numeric[name] = new Float64Array(capacity);
   }
 
   private grow(): void {
     this.capacity *= 2;
+    const codes = new Int32Array(this.capacity);
+    codes.set(this.codes);
+    this.codes = codes;
     for (const name of NUMERIC) {
       const next = new Float64Array(this.capacity);
       next.set(this.numeric[name]);
@@ -41,11 +49,26 @@ export class CuratedBatch {
     }
   }
 
+  /** The code of a device id, added to the dictionary when new. */
+  codeOf(id: string): number {
+    let code = this.deviceIndex.get(id);
+    if (code === undefined) {
+      code = this.devices.length;
+      this.devices.push(id);
+      this.deviceIndex.set(id, code);
+    }
+    return code;
+  }
+
+  deviceAt(i: number): string {
+    return this.devices[this.codes[i] as number] as string;
+  }
+
   push(row: CuratedRow): void {
     if (this.length === this.capacity) this.grow();
     const i = this.length++;
     const n = this.numeric;
-    this.deviceId.push(row.deviceId);
+    this.codes[i] = this.codeOf(row.deviceId);
     n.ts[i] = row.ts;
     n.seq[i] = row.seq ?? Number.NaN;
     n.lat[i] = row.lat ?? Number.NaN;
@@ -60,21 +83,11 @@ export class CuratedBatch {
   }
 
   toTransferable(): { batch: TransferableBatch; transfer: ArrayBuffer[] } {
-    const index = new Map<string, number>();
-    const codes = new Int32Array(this.length);
-    for (let i = 0; i < this.length; i++) {
-      const id = this.deviceId[i] as string;
-      let code = index.get(id);
-      if (code === undefined) {
-        code = index.size;
-        index.set(id, code);
-      }
-      codes[i] = code;
-    }
+    const codes = this.codes.slice(0, this.length);
     const numeric: Record<string, Float64Array> = {};
     for (const name of NUMERIC) numeric[name] = this.numeric[name].slice(0, this.length);
     return {
-      batch: { length: this.length, devices: [...index.keys()], codes, numeric },
+      batch: { length: this.length, devices: [...this.devices], codes, numeric },
       transfer: [
         codes.buffer as ArrayBuffer,
         ...Object.values(numeric).map((a) => a.buffer as ArrayBuffer),
@@ -83,13 +96,16 @@ export class CuratedBatch {
   }
 
   static fromTransferable(t: TransferableBatch): CuratedBatch {
-    const batch = new CuratedBatch(Math.max(1, t.length));
+    const batch = new CuratedBatch(1);
+    const capacity = Math.max(1, t.length);
     for (const name of NUMERIC) {
       const column = t.numeric[name];
-      if (column) batch.numeric[name] = column.length > 0 ? column : new Float64Array(1);
+      batch.numeric[name] =
+        column && column.length >= capacity ? column : new Float64Array(capacity);
     }
-    batch.capacity = Math.max(1, t.length);
-    batch.deviceId = Array.from(t.codes, (code) => t.devices[code] as string);
+    batch.codes = t.codes.length >= capacity ? t.codes : new Int32Array(capacity);
+    batch.capacity = capacity;
+    for (const id of t.devices) batch.codeOf(id);
     batch.length = t.length;
     return batch;
   }
@@ -100,7 +116,11 @@ export class CuratedBatch {
     for (const name of NUMERIC) {
       this.numeric[name].set(other.numeric[name].subarray(0, other.length), this.length);
     }
-    for (let i = 0; i < other.length; i++) this.deviceId.push(other.deviceId[i] as string);
+    // Re-code the other batch's devices into this batch's dictionary.
+    const remap = Int32Array.from(other.devices, (id) => this.codeOf(id));
+    for (let i = 0; i < other.length; i++) {
+      this.codes[this.length + i] = remap[other.codes[i] as number] as number;
+    }
     this.length += other.length;
   }
 
@@ -110,7 +130,7 @@ export class CuratedBatch {
     for (let r = 0; r < ids.length; r++) {
       if (this.length === this.capacity) this.grow();
       const i = this.length++;
-      this.deviceId.push(String(ids[r]));
+      this.codes[i] = this.codeOf(String(ids[r]));
       for (const name of NUMERIC) {
         const value = columns[name]?.[r];
         this.numeric[name][i] = typeof value === 'number' ? value : Number.NaN;
@@ -125,22 +145,13 @@ export class CuratedBatch {
    */
   dedupe(): { order: Uint32Array; duplicates: number } {
     const { ts, seq, receivedAt } = this.numeric;
-    const deviceIndex = new Map<string, number>();
-    const bySeq: Array<Map<number, number>> = [];
-    const byTs: Array<Map<number, number>> = [];
-    const device = new Int32Array(this.length);
+    const device = this.codes;
+    const bySeq = this.devices.map(() => new Map<number, number>());
+    const byTs = this.devices.map(() => new Map<number, number>());
     const keep = new Uint8Array(this.length);
     let kept = 0;
     for (let i = 0; i < this.length; i++) {
-      const id = this.deviceId[i] as string;
-      let d = deviceIndex.get(id);
-      if (d === undefined) {
-        d = deviceIndex.size;
-        deviceIndex.set(id, d);
-        bySeq.push(new Map());
-        byTs.push(new Map());
-      }
-      device[i] = d;
+      const d = device[i] as number;
       const s = seq[i] as number;
       const seen = Number.isNaN(s)
         ? (byTs[d] as Map<number, number>)
@@ -157,11 +168,10 @@ export class CuratedBatch {
         keep[i] = 1;
       }
     }
-    const names = [...deviceIndex.keys()];
-    const sorted = [...names].sort();
-    const rankOf = new Int32Array(names.length);
+    const sorted = [...this.devices].sort();
+    const rankOf = new Int32Array(this.devices.length);
     sorted.forEach((name, rank) => {
-      rankOf[deviceIndex.get(name) as number] = rank;
+      rankOf[this.deviceIndex.get(name) as number] = rank;
     });
     const order = new Uint32Array(kept);
     let k = 0;
@@ -185,7 +195,7 @@ export class CuratedBatch {
     const columns: Record<string, ColumnValues> = {};
     const n = order.length;
     const ids = new Array<string>(n);
-    for (let k = 0; k < n; k++) ids[k] = this.deviceId[order[k] as number] as string;
+    for (let k = 0; k < n; k++) ids[k] = this.deviceAt(order[k] as number);
     columns.deviceId = ids;
     for (const name of NUMERIC) {
       const source = this.numeric[name];
@@ -207,7 +217,7 @@ export class CuratedBatch {
   /** The rows at `order` as objects (tests and small callers). */
   toRows(order: Uint32Array): CuratedRow[] {
     return Array.from(order, (i) => {
-      const row = { deviceId: this.deviceId[i] } as Record<string, string | number | null>;
+      const row = { deviceId: this.deviceAt(i) } as Record<string, string | number | null>;
       for (const name of NUMERIC) {
         const value = this.numeric[name][i] as number;
         row[name] = Number.isNaN(value) ? null : value;

@@ -171,24 +171,27 @@ const levelsOf = (
 };
 
 const encodeDeviceIds = (
-  ids: readonly string[],
+  batch: CuratedBatch,
   order: Uint32Array,
   from: number,
   to: number,
 ): EncodedChunk => {
-  const index = new Map<string, number>();
+  // The chunk's own dictionary, in first-seen order, over the batch's device codes.
+  const local = new Int32Array(batch.devices.length).fill(-1);
   const dictionary = new Bytes();
   const codes = new Uint32Array(to - from);
+  let size = 0;
   for (let k = from; k < to; k++) {
-    const id = ids[order[k] as number] as string;
-    let code = index.get(id);
-    if (code === undefined) {
-      code = index.size;
-      index.set(id, code);
-      dictionary.utf8(id);
+    const batchCode = batch.codes[order[k] as number] as number;
+    let code = local[batchCode] as number;
+    if (code < 0) {
+      code = size++;
+      local[batchCode] = code;
+      dictionary.utf8(batch.devices[batchCode] as string);
     }
     codes[k - from] = code;
   }
+  const index = { size };
   const width = bitWidth(index.size - 1);
   const rle = rleHybrid(codes, width);
   const values = new Uint8Array(1 + rle.length);
@@ -288,7 +291,7 @@ export const writeCuratedParquet = (
     const columns: ColumnChunk[] = [];
     for (const spec of CURATED_COLUMNS) {
       let chunk: EncodedChunk;
-      if (spec.name === 'deviceId') chunk = encodeDeviceIds(batch.deviceId, order, from, to);
+      if (spec.name === 'deviceId') chunk = encodeDeviceIds(batch, order, from, to);
       else {
         const column = batch.numeric[spec.name as keyof CuratedBatch['numeric']];
         chunk =

@@ -164,7 +164,7 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
 
   // A window of objects in flight (read, then parsed), consumed strictly in key order so the
   // result does not depend on which worker finishes first.
-  const window = Math.max(2, 4 * parallelism);
+  const window = Math.max(2, 2 * parallelism + 1);
   const inFlight: Array<Promise<ParsedObject | undefined>> = [];
   let started = 0;
   const startNext = () => {
