@@ -1,10 +1,10 @@
-// The ETL's CPU work — parsing raw objects and merging partitions — on worker threads
-// (parallelism > 1) or inline (1). The calling thread keeps the I/O and the bookkeeping, so
-// on a 2-core machine parsing, merging and reading overlap as DuckDB's pipelines do.
+// The ETL's CPU-heavy step, parsing raw objects (~70% of its CPU), on worker threads
+// (parallelism > 1) or inline (1). The calling thread keeps the I/O, the bookkeeping and the
+// partition merges, so on a 2-core machine parsing, merging and reading overlap.
 import { Worker } from 'node:worker_threads';
 import { SmogcastError } from '../common/errors.js';
 import { decodeText } from '../common/text.js';
-import type { CuratedBatch, TransferableBatch } from './batch.js';
+import type { CuratedBatch } from './batch.js';
 import { type MergedPartition, mergePartition } from './merge-partition.js';
 import {
   fromTransferable,
@@ -22,18 +22,18 @@ export class EtlWorkerError extends SmogcastError {
 
 export interface EtlWorkers {
   parse(bytes: Uint8Array, now: number): Promise<ParsedObject>;
-  /** Merges; the batch's memory moves to the worker (do not use it afterwards). */
   merge(existing: Uint8Array[], incoming: CuratedBatch): Promise<MergedPartition>;
   close(): Promise<void>;
 }
 
-export type EtlWorkerRequest =
-  | { id: number; kind: 'parse'; bytes: Uint8Array; now: number }
-  | { id: number; kind: 'merge'; existing: Uint8Array[]; incoming: TransferableBatch };
+export interface EtlWorkerRequest {
+  id: number;
+  bytes: Uint8Array;
+  now: number;
+}
 
 export type EtlWorkerReply =
   | { id: number; parsed: TransferableParsed }
-  | { id: number; merged: MergedPartition }
   | { id: number; error: string };
 
 const inline = (): EtlWorkers => ({
@@ -117,9 +117,7 @@ export const createEtlWorkers = (parallelism: number): EtlWorkers => {
       // A copy is transferred: the caller's bytes may be shared (an in-memory store hands out
       // what it holds), and a memcpy is cheap next to parsing.
       const owned = bytes.slice();
-      const reply = await send({ id: nextId++, kind: 'parse', bytes: owned, now }, [
-        owned.buffer as ArrayBuffer,
-      ]);
+      const reply = await send({ id: nextId++, bytes: owned, now }, [owned.buffer as ArrayBuffer]);
       if (!('parsed' in reply)) throw new EtlWorkerError('unexpected reply to parse');
       return fromTransferable(reply.parsed);
     },
