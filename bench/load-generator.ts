@@ -1,9 +1,14 @@
 // Load generator for bench/api.ts, run in its own process so it does not steal the server's event
-// loop: N keep-alive connections over raw sockets, each sending one request at a time (like
-// autocannon without pipelining) and timing every response. Reports through IPC.
+// loop. Two clients: `autocannon`, the usual Node HTTP benchmarking client (what an API's users
+// and most published figures measure with), and `raw`: N keep-alive connections over raw
+// sockets, each sending one request at a time and timing every response — light enough that the
+// server, not the client, is the bottleneck. Reports through IPC.
 import { connect, type Socket } from 'node:net';
+import autocannon from 'autocannon';
 
 export interface LoadSpec {
+  /** Which client drives the load (default raw). */
+  client?: 'raw' | 'autocannon';
   url: string;
   connections: number;
   durationMs: number;
@@ -124,10 +129,36 @@ export const runLoad = (spec: LoadSpec): Promise<LoadResult> =>
     }, spec.durationMs);
   });
 
+/** The same measurement with autocannon (fixed paths only). */
+export const runAutocannon = async (spec: LoadSpec): Promise<LoadResult> => {
+  const result = await autocannon({
+    url: `${spec.url}${spec.path}`,
+    connections: spec.connections,
+    duration: spec.durationMs / 1000,
+    headers: spec.headers,
+  });
+  const statuses: Record<string, number> = {
+    '2xx': result['2xx'],
+    '3xx': result['3xx'],
+    '4xx': result['4xx'],
+    '5xx': result['5xx'],
+  };
+  return {
+    requests: result.requests.total,
+    errors: result.errors + result.non2xx - result['3xx'],
+    statuses,
+    rps: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+  };
+};
+
 // As a child process: one spec in, one result out.
 if (process.send) {
   process.once('message', (spec: LoadSpec) => {
-    void runLoad(spec).then((result) => {
+    const run = spec.client === 'autocannon' && !spec.path.includes('{') ? runAutocannon : runLoad;
+    void run(spec).then((result) => {
       process.send?.(result, () => process.exit(0));
     });
   });

@@ -2,7 +2,7 @@
 // with ETag/304. The API key is enforced by API Gateway (and by the local API server, which
 // plays its part).
 import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type Config, loadConfig } from '../common/config.js';
 import { createModelEndpoint, createObjectStore } from '../common/deps.js';
 import { floorHour, HOUR_MS } from '../common/device-context.js';
@@ -10,6 +10,7 @@ import {
   badRequest,
   type CorsPolicy,
   cors,
+  corsHeaders,
   etagMatches,
   headerValue,
   httpErrorHandler,
@@ -63,12 +64,14 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
 
   // Clients repeat the same few queries: remember what a valid one parsed to.
   const parsedQueries = new Map<string, ForecastQuery>();
+  // \u0001 marks an absent parameter: no valid value contains it, and only valid queries are kept.
+  const part = (v: string | undefined) => v ?? '\u0001';
+  const memoKeyOf = (params: Record<string, string | undefined>) =>
+    `${part(params.deviceId)}\u0000${part(params.metric)}\u0000${part(params.horizon)}\u0000${part(params.quantiles)}`;
   const parseQuery = (event: APIGatewayProxyEvent): ForecastQuery => {
     rejectRepeatedParameters(event);
     const params = event.queryStringParameters ?? {};
-    // \u0001 marks an absent parameter: no valid value contains it, and only valid queries are kept.
-    const part = (v: string | undefined) => v ?? '\u0001';
-    const memoKey = `${part(params.deviceId)}\u0000${part(params.metric)}\u0000${part(params.horizon)}\u0000${part(params.quantiles)}`;
+    const memoKey = memoKeyOf(params);
     const known = parsedQueries.get(memoKey);
     if (known) return known;
     const query = parseFresh(params);
@@ -97,21 +100,62 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     return tag;
   };
 
-  // No early-timeout timer: it costs a timer per request on the cached hot path, and a forecast
-  // that outlives the function's timeout is answered by API Gateway's 504 (JSON) anyway.
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
-    .use(cors(options.cors ?? { origins: [] }))
+  const policy = options.cors ?? { origins: [] };
+
+  // No early-timeout timer: it costs a timer per request, and a forecast that outlives the
+  // function's timeout is answered by API Gateway's 504 (JSON) anyway.
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
+    .use(cors(policy))
     .use(httpErrorHandler())
     .handler((event) => {
       const query = parseQuery(event);
       const horizon = query.horizon ?? deps.predictionLength;
       const quantiles = query.quantiles ?? DEFAULT_QUANTILES;
-      // Hot path: with the card and the hour's forecast in memory the answer is synchronous
-      // (no await, so middy hands it back without another turn of the event loop).
+      const full = (card: ModelCard | undefined) =>
+        answer(event, query, horizon, quantiles, card) as
+          | APIGatewayProxyResult
+          | Promise<APIGatewayProxyResult>;
       const known = deps.modelCard.peek?.();
-      if (known) return answer(event, query, horizon, quantiles, known.card);
-      return deps.modelCard().then((card) => answer(event, query, horizon, quantiles, card));
+      return known ? full(known.card) : deps.modelCard().then(full);
     });
+
+  /**
+   * A cache hit for a query seen before, answered in front of the middleware chain: nothing in
+   * it can fail (the query is known valid, card and forecast are in memory), so the chain's
+   * validation and error mapping have nothing to do, and its per-invocation costs (middy creates
+   * an AbortController for every call) would be most of the work. Anything else goes through it.
+   */
+  const fromCache = (event: APIGatewayProxyEvent): APIGatewayProxyResult | undefined => {
+    const multi = event.multiValueQueryStringParameters ?? {};
+    for (const name in multi) if ((multi[name]?.length ?? 0) > 1) return undefined;
+    const query = parsedQueries.get(memoKeyOf(event.queryStringParameters ?? {}));
+    const card = deps.modelCard.peek?.()?.card;
+    if (!query || !card) return undefined;
+    const result = answer(
+      event,
+      query,
+      query.horizon ?? deps.predictionLength,
+      query.quantiles ?? DEFAULT_QUANTILES,
+      card,
+      true,
+    );
+    if (!result || result instanceof Promise) return undefined;
+    if (policy.origins.length > 0) {
+      result.headers = {
+        ...result.headers,
+        ...corsHeaders(policy, headerValue(event.headers, 'Origin')),
+      };
+    }
+    return result;
+  };
+
+  const handler = (
+    event: APIGatewayProxyEvent,
+    context: Context,
+  ): Promise<APIGatewayProxyResult> => {
+    const hit = fromCache(event);
+    return hit ? Promise.resolve(hit) : chain(event, context);
+  };
 
   const answer = (
     event: APIGatewayProxyEvent,
@@ -119,7 +163,8 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     horizon: number,
     quantiles: number[],
     card: ModelCard | undefined,
-  ): APIGatewayProxyResult | Promise<APIGatewayProxyResult> => {
+    onlyCached = false,
+  ): APIGatewayProxyResult | Promise<APIGatewayProxyResult> | undefined => {
     if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
     const now = deps.now();
     const hour = floorHour(now);
@@ -148,6 +193,7 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
       return { statusCode: 304, headers, body: '' };
     }
     if (hit) return { statusCode: 200, headers, body: bodyFor(hit, horizon) };
+    if (onlyCached) return undefined;
     return cache
       .get(key, hour + HOUR_MS, async () => ({
         response: await forecast(
