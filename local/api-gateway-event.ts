@@ -43,9 +43,20 @@ const multiMap = (pairs: string[]): Record<string, string[]> | null => {
   return out;
 };
 
+/** Query pairs as URLSearchParams reads them; without escapes a plain split gives the same. */
 const queryPairs = (rawQuery: string): string[] => {
   const pairs: string[] = [];
-  if (rawQuery.length > 0) for (const [k, v] of new URLSearchParams(rawQuery)) pairs.push(k, v);
+  if (rawQuery.length === 0) return pairs;
+  if (rawQuery.includes('%') || rawQuery.includes('+')) {
+    for (const [k, v] of new URLSearchParams(rawQuery)) pairs.push(k, v);
+    return pairs;
+  }
+  for (const part of rawQuery.split('&')) {
+    if (part.length === 0) continue;
+    const eq = part.indexOf('=');
+    if (eq < 0) pairs.push(part, '');
+    else pairs.push(part.slice(0, eq), part.slice(eq + 1));
+  }
   return pairs;
 };
 

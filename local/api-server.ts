@@ -48,6 +48,8 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
 });
 
 const keyMatches = (given: string, expected: Buffer): boolean => {
+  // Keys are ASCII: compare without allocating when the length already differs or matches.
+  if (given.length !== expected.length) return false;
   const a = Buffer.from(given);
   return a.length === expected.length && timingSafeEqual(a, expected);
 };
@@ -133,13 +135,24 @@ const send = (
   cors: Record<string, string>,
 ) => {
   const body = result.statusCode === 304 ? '' : result.body;
-  res.writeHead(result.statusCode, {
-    'Content-Type': 'application/json',
-    ...cors,
-    ...(result.headers as Record<string, string> | undefined),
-    'Content-Length': Buffer.byteLength(body),
-  });
+  // The handler's header object is its own per response: complete it in place.
+  const headers = (result.headers ?? {}) as Record<string, string | number>;
+  headers['Content-Type'] ??= 'application/json';
+  for (const name in cors) headers[name] ??= cors[name] as string;
+  headers['Content-Length'] = Buffer.byteLength(body);
+  res.writeHead(result.statusCode, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
+};
+
+const failed = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: Record<string, string>,
+  log: ((message: string) => void) | undefined,
+  error: unknown,
+) => {
+  log?.(`api error: ${error instanceof Error ? error.stack : String(error)}`);
+  send(req, res, json(500, { error: 'internal error' }), cors);
 };
 
 /** What node:http could not parse (huge headers, bad bytes) still gets a JSON 400. */
@@ -183,19 +196,18 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       res.end(req.method === 'HEAD' ? undefined : file.body);
       return;
     }
-    const fail = (error: unknown) => {
-      options.log?.(`api error: ${error instanceof Error ? error.stack : String(error)}`);
-      send(req, res, json(500, { error: 'internal error' }), cors);
-    };
     try {
       const result = handleApiRequest(req, options, contexts, expectedKey);
       if (result instanceof Promise) {
-        result.then((r) => send(req, res, r, cors)).catch(fail);
+        result.then(
+          (r) => send(req, res, r, cors),
+          (error: unknown) => failed(req, res, cors, options.log, error),
+        );
       } else {
         send(req, res, result, cors);
       }
     } catch (error) {
-      fail(error);
+      failed(req, res, cors, options.log, error);
     }
   });
   server.on('clientError', answerClientError);

@@ -57,8 +57,11 @@ export const headerValue = (
   const direct = headers[name];
   if (direct !== undefined) return direct;
   const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === lower) return value;
+  for (const key in headers) {
+    // The length check spares the lower-casing of every other header (this runs per request).
+    if (key.length === lower.length && key.toLowerCase() === lower && Object.hasOwn(headers, key)) {
+      return headers[key];
+    }
   }
   return undefined;
 };

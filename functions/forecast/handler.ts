@@ -101,6 +101,10 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
   };
 
   const policy = options.cors ?? { origins: [] };
+  const keysOf = new WeakMap<
+    ForecastQuery,
+    { version: string; hour: number; key: string; etag: string }
+  >();
 
   // No early-timeout timer: it costs a timer per request, and a forecast that outlives the
   // function's timeout is answered by API Gateway's 504 (JSON) anyway.
@@ -168,14 +172,20 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
     const now = deps.now();
     const hour = floorHour(now);
-    const key = cacheKey({
-      version: card.version,
-      deviceId: query.deviceId,
-      metric: query.metric,
-      hour,
-      quantiles,
-    });
-    const etag = etagOf(key, horizon);
+    // Parsed queries are shared objects: remember their key and validator for this version/hour.
+    let ids = keysOf.get(query);
+    if (!ids || ids.version !== card.version || ids.hour !== hour) {
+      const key = cacheKey({
+        version: card.version,
+        deviceId: query.deviceId,
+        metric: query.metric,
+        hour,
+        quantiles,
+      });
+      ids = { version: card.version, hour, key, etag: etagOf(key, horizon) };
+      keysOf.set(query, ids);
+    }
+    const { key, etag } = ids;
     const headers = {
       'Content-Type': 'application/json',
       // private: the answer is for API-key holders, not for shared caches.
