@@ -23,7 +23,7 @@ import {
   viewSeries,
 } from './features.js';
 import { GRID_SIZE, gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
-import { createRandom, normal, normalCdf } from './random.js';
+import { samplePaths } from './random.js';
 import { dot, RidgeAccumulator } from './ridge.js';
 import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
 
@@ -336,15 +336,13 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     }
   }
   if (config.outputTypes.includes('samples')) {
-    const random = createRandom(config.seed);
-    const innovation = Math.sqrt(1 - PATH_CORRELATION ** 2);
-    prediction.samples = Array.from({ length: config.numSamples }, () => {
-      let z = normal(random);
-      return centre.map((_, s) => {
-        if (s > 0) z = PATH_CORRELATION * z + innovation * normal(random);
-        return at(s, normalCdf(z));
-      });
-    });
+    prediction.samples = samplePaths(
+      centre.length,
+      config.numSamples,
+      config.seed,
+      PATH_CORRELATION,
+      at,
+    );
   }
   return prediction;
 };

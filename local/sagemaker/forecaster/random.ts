@@ -39,3 +39,26 @@ export const normalCdf = (z: number): number => {
   const erf = 1 - poly * Math.exp(-x * x);
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 };
+
+/**
+ * Sample paths through a forecast's marginal distributions: a Gaussian AR(1) copula with the
+ * given step-to-step correlation, so neighbouring hours of a path move together, mapped through
+ * each step's quantile function `at(step, probability)`. Seeded: the same seed, the same paths.
+ */
+export const samplePaths = (
+  steps: number,
+  count: number,
+  seed: number,
+  correlation: number,
+  at: (step: number, probability: number) => number,
+): number[][] => {
+  const random = createRandom(seed);
+  const innovation = Math.sqrt(1 - correlation ** 2);
+  return Array.from({ length: count }, () => {
+    let z = normal(random);
+    return Array.from({ length: steps }, (_, step) => {
+      if (step > 0) z = correlation * z + innovation * normal(random);
+      return at(step, normalCdf(z));
+    });
+  });
+};

@@ -7,7 +7,7 @@ import type { DeepArPrediction } from '../../../functions/common/ports.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from '../trainer/hyperparameters.js';
 import { gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
-import { createRandom, normal, normalCdf } from './random.js';
+import { samplePaths } from './random.js';
 import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
 
 export { gridQuantile } from './quantile-grid.js';
@@ -211,15 +211,13 @@ const predict = (
     }
   }
   if (config.outputTypes.includes('samples')) {
-    const random = createRandom(config.seed);
-    const innovation = Math.sqrt(1 - PATH_CORRELATION ** 2);
-    prediction.samples = Array.from({ length: config.numSamples }, () => {
-      let z = normal(random);
-      return point.map((_, h) => {
-        if (h > 0) z = PATH_CORRELATION * z + innovation * normal(random);
-        return at(h, normalCdf(z));
-      });
-    });
+    prediction.samples = samplePaths(
+      point.length,
+      config.numSamples,
+      config.seed,
+      PATH_CORRELATION,
+      at,
+    );
   }
   return prediction;
 };
