@@ -24,6 +24,9 @@ export interface SageMakerControlPlane {
   createEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   updateEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   describeEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  updateEndpointWeightsAndCapacities(
+    request: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
 }
 
 export interface RetrainServices {
@@ -122,6 +125,8 @@ const taskHandlerFor = (
     'arn:aws:states:::sagemaker:createEndpoint': (r) => sm.createEndpoint(r),
     'arn:aws:states:::sagemaker:updateEndpoint': (r) => sm.updateEndpoint(r),
     'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint': (r) => sm.describeEndpoint(r),
+    'arn:aws:states:::aws-sdk:sagemaker:updateEndpointWeightsAndCapacities': (r) =>
+      sm.updateEndpointWeightsAndCapacities(r),
   };
   const call = sageMakerCalls[resource];
   if (call) return sageMakerTask(call) as TaskHandler;

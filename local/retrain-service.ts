@@ -11,13 +11,15 @@ import { runEtl } from '../functions/etl/etl.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
+import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** The retraining policy and deployment strategy (per stage on AWS: serverless.yml params). */
 export interface RetrainPolicy {
-  strategy: 'canary' | 'linear' | 'all-at-once';
+  /** ab: the challenger serves beside the champion by weight, scored round by round. */
+  strategy: 'canary' | 'linear' | 'all-at-once' | 'ab';
   canaryPercent: number;
   linearStepPercent: number;
   /** Bake period after each traffic shift, seconds (scaled down locally by the endpoint). */
@@ -85,6 +87,7 @@ export const localSubstitutions = (
   GlueJobName: 'smogcast-etl-local',
   PrepareDeepArFunctionArn: LAMBDA_ARN('prepare-deepar'),
   CheckDriftFunctionArn: LAMBDA_ARN('check-drift'),
+  ScoreABFunctionArn: LAMBDA_ARN('score-ab'),
   EvaluateFunctionArn: LAMBDA_ARN('evaluate'),
   RecordRunFunctionArn: LAMBDA_ARN('record-run'),
   DeepArImage: 'local/smogcast-forecaster:latest',
@@ -136,6 +139,13 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       }) as never,
     ),
     EvaluateFunctionArn: invoke(makeEvaluateHandler() as never),
+    ScoreABFunctionArn: invoke(
+      makeScoreABHandler({
+        store,
+        endpoint: options.endpoint,
+        modelCard: options.modelCard,
+      }) as never,
+    ),
     RecordRunFunctionArn: invoke(makeRecordRunHandler({ store, now }) as never),
   };
 
@@ -200,7 +210,8 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         reasons: summary.reasons,
         version: summary.version,
       });
-    if (record.outcome === 'promoted') options.modelCard.invalidate();
+    // Any decision may have changed the serving card (promotion, A/B start, round or end).
+    options.modelCard.invalidate();
     record.finishedAt = new Date(now()).toISOString();
     await saveExecution(store, record);
     log(

@@ -8,7 +8,8 @@ import { formatStart, type ParsedSeries } from '../common/deepar.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
 import { type DriftProfile, driftProfile, psiByMetric } from '../common/drift.js';
 import { EndpointNotDeployedError } from '../common/errors.js';
-import { ForecastScorer, WQL_METRIC } from '../common/forecast-scores.js';
+import { WQL_METRIC } from '../common/forecast-scores.js';
+import { heldOutWindows, scoreWindows } from '../common/held-out.js';
 import { partitionDate } from '../common/lake.js';
 import { METRICS, type Metric } from '../common/metrics.js';
 import type { Categories, DriftReport, ModelCard } from '../common/model-card.js';
@@ -81,60 +82,6 @@ const readingsProfile = async (
 const seriesStart = (series: ParsedSeries[]): number =>
   series.reduce((min, s) => Math.min(min, s.start), Number.POSITIVE_INFINITY);
 
-interface HeldOut {
-  instance: DeepArInstance;
-  actual: number[];
-}
-
-/** The newest window of each series the champion knows: context = all but the last P points. */
-const heldOutWindows = (
-  series: ParsedSeries[],
-  runCategories: Categories,
-  champion: ModelCard,
-  predictionLength: number,
-): HeldOut[] => {
-  const out: HeldOut[] = [];
-  for (const s of series) {
-    const device = runCategories.devices[s.cat[0] ?? -1];
-    const deviceIndex = device === undefined ? -1 : champion.categories.devices.indexOf(device);
-    const cut = s.target.length - predictionLength;
-    if (deviceIndex < 0 || cut < 1) continue;
-    const actual = s.target.slice(cut);
-    if (!actual.some(Number.isFinite)) continue;
-    const context = s.target.slice(0, cut).map((v) => (Number.isFinite(v) ? v : ('NaN' as const)));
-    out.push({
-      instance: { start: formatStart(s.start), target: context, cat: [deviceIndex, s.cat[1] ?? 0] },
-      actual,
-    });
-  }
-  return out;
-};
-
-/** The champion's wQL on the held-out windows, through the serving endpoint. */
-export const scoreChampion = async (
-  windows: HeldOut[],
-  endpoint: ModelEndpoint,
-): Promise<number | null> => {
-  const scorer = new ForecastScorer(SCORE_LEVELS);
-  for (let i = 0; i < windows.length; i += BATCH) {
-    const batch = windows.slice(i, i + BATCH);
-    const { body } = await endpoint.invoke({
-      instances: batch.map((w) => w.instance),
-      configuration: { output_types: ['mean', 'quantiles'], quantiles: SCORE_LEVELS },
-    });
-    batch.forEach((w, j) => {
-      const p = body.predictions[j];
-      w.actual.forEach((y, h) => {
-        const quantiles: Record<string, number> = {};
-        for (const level of SCORE_LEVELS)
-          quantiles[level] = p?.quantiles?.[level]?.[h] ?? Number.NaN;
-        scorer.add({ actual: y, mean: p?.mean?.[h] ?? Number.NaN, quantiles });
-      });
-    });
-  }
-  return scorer.metrics()[WQL_METRIC] ?? null;
-};
-
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export const checkDrift = async (
@@ -150,6 +97,7 @@ export const checkDrift = async (
     train: false,
     reasons: [],
     championVersion: champion?.version ?? null,
+    championModel: champion?.trainingJobName ?? null,
     psi: {},
     championRecentWql: null,
     championBacktestWql: champion?.metrics[WQL_METRIC] ?? null,
@@ -200,11 +148,11 @@ export const checkDrift = async (
 
   const categories = await readCategories(deps.store, input.runId);
   const windows = categories
-    ? heldOutWindows(series, categories, champion, input.predictionLength)
+    ? heldOutWindows(series, categories, champion.categories, input.predictionLength)
     : [];
   try {
     report.championRecentWql =
-      windows.length > 0 ? await scoreChampion(windows, deps.endpoint) : null;
+      windows.length > 0 ? await scoreWindows(windows, deps.endpoint) : null;
   } catch (error) {
     if (!(error instanceof EndpointNotDeployedError)) throw error;
     reasons.push('the champion endpoint is not serving');

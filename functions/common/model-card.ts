@@ -21,7 +21,14 @@ export type Categories = z.infer<typeof Categories>;
 const HistogramSchema = z.object({ counts: z.array(z.number()), total: z.number() });
 export const DriftProfileSchema = z.record(z.string(), HistogramSchema);
 
-export const Outcome = z.enum(['skipped', 'promoted', 'rejected', 'rolled-back', 'failed']);
+export const Outcome = z.enum([
+  'skipped',
+  'promoted',
+  'rejected',
+  'rolled-back',
+  'failed',
+  'ab-testing',
+]);
 export type Outcome = z.infer<typeof Outcome>;
 
 export const Evaluation = z.object({
@@ -38,6 +45,8 @@ export const DriftReport = z.object({
   train: z.boolean(),
   reasons: z.array(z.string()),
   championVersion: z.string().nullable(),
+  /** The champion's SageMaker model name (an A/B test puts it beside the challenger). */
+  championModel: z.string().nullable().default(null),
   psi: z.record(z.string(), z.number()),
   /** The champion's wQL on the newest held-out window, and its backtest wQL at training time. */
   championRecentWql: z.number().nullable(),
@@ -48,6 +57,31 @@ export const DriftReport = z.object({
   profile: DriftProfileSchema,
 });
 export type DriftReport = z.infer<typeof DriftReport>;
+
+/** The production variant names of an A/B test (both models serve, by weight). */
+export const AB_VARIANTS = { champion: 'champion', challenger: 'challenger' } as const;
+
+/** A model as the serving card and an A/B test describe it. */
+const ServedModel = z.object({
+  version: z.string(),
+  runId: z.string(),
+  trainingJobName: z.string(),
+  modelDataUrl: z.string(),
+  categories: Categories,
+  metrics: z.record(z.string(), z.number()).default({}),
+  profile: DriftProfileSchema.default({}),
+  dataWindowStart: z.string().nullable().default(null),
+  dataWindowEnd: z.string().nullable().default(null),
+});
+
+export const ABTest = z.object({
+  challenger: ServedModel,
+  /** Share of traffic (0..1) the challenger variant gets; the champion gets the rest. */
+  challengerWeight: z.number().min(0).max(1),
+  startedAt: z.string(),
+  rounds: z.number().int().default(0),
+});
+export type ABTest = z.infer<typeof ABTest>;
 
 export const ModelCard = z.object({
   version: z.string(),
@@ -64,6 +98,8 @@ export const ModelCard = z.object({
   dataWindowStart: z.string().nullable().default(null),
   dataWindowEnd: z.string().nullable().default(null),
   deployedAt: z.string(),
+  /** Set while an A/B test runs: the endpoint then serves both models by weight. */
+  abTest: ABTest.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
 

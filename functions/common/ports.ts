@@ -30,7 +30,11 @@ export interface VersionedObject {
 
 /** A SageMaker-style model endpoint: DeepAR inference JSON in, JSON out. */
 export interface ModelEndpoint {
-  invoke(request: DeepArRequest): Promise<{ body: DeepArResponse; variant: string | undefined }>;
+  /** `targetVariant` sends the request to that production variant (SageMaker's TargetVariant). */
+  invoke(
+    request: DeepArRequest,
+    targetVariant?: string,
+  ): Promise<{ body: DeepArResponse; variant: string | undefined }>;
 }
 
 export interface DeepArInstance {

@@ -5,7 +5,7 @@ import { EndpointNotDeployedError } from '../common/errors.js';
 import { notFound, unavailable } from '../common/http.js';
 import { contextKey } from '../common/lake.js';
 import { metricIndex } from '../common/metrics.js';
-import type { ModelCard } from '../common/model-card.js';
+import { AB_VARIANTS, type ModelCard } from '../common/model-card.js';
 import type { ModelCardSource } from '../common/model-card-source.js';
 import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../common/ports.js';
 import { decodeText } from '../common/text.js';
@@ -48,9 +48,34 @@ export const buildRequest = (
   },
 });
 
+/** The model a request is served by: the champion, or during an A/B test one of the two. */
+export interface ServedBy {
+  version: string;
+  categories: ModelCard['categories'];
+  /** Production variant to target (A/B); undefined lets the endpoint route. */
+  variant: string | undefined;
+}
+
+/**
+ * During an A/B test the API picks the variant by the test's weights and targets it, so that
+ * the request carries that model's own category indices.
+ */
+export const pickServedBy = (card: ModelCard, random: () => number = Math.random): ServedBy => {
+  const test = card.abTest;
+  if (!test) return { version: card.version, categories: card.categories, variant: undefined };
+  return random() < test.challengerWeight
+    ? {
+        version: test.challenger.version,
+        categories: test.challenger.categories,
+        variant: AB_VARIANTS.challenger,
+      }
+    : { version: card.version, categories: card.categories, variant: AB_VARIANTS.champion };
+};
+
 export const forecast = async (
   query: ForecastQuery,
   deps: ForecastDeps,
+  servedBy?: ServedBy,
 ): Promise<ForecastResponse> => {
   const { deviceId, metric } = query;
   const horizon = query.horizon ?? deps.predictionLength;
@@ -63,10 +88,11 @@ export const forecast = async (
   if (!series || series.values.every((v) => v === null)) {
     throw notFound(`device ${deviceId} has no ${metric} readings`);
   }
-  const deviceIndex = card.categories.devices.indexOf(deviceId);
+  const served = servedBy ?? pickServedBy(card);
+  const deviceIndex = served.categories.devices.indexOf(deviceId);
   if (deviceIndex < 0) {
     throw notFound(
-      `device ${deviceId} is not in model ${card.version} yet; the next retrain adds it`,
+      `device ${deviceId} is not in model ${served.version} yet; the next retrain adds it`,
     );
   }
 
@@ -78,7 +104,7 @@ export const forecast = async (
   );
   let answer: Awaited<ReturnType<ModelEndpoint['invoke']>>;
   try {
-    answer = await deps.endpoint.invoke(request);
+    answer = await deps.endpoint.invoke(request, served.variant);
   } catch (error) {
     if (error instanceof EndpointNotDeployedError) {
       throw unavailable('the model endpoint is not deployed yet', RETRY_AFTER_SECONDS);
@@ -102,7 +128,7 @@ export const forecast = async (
     horizon,
     mean: prediction.mean.slice(0, horizon),
     quantiles: quantileSeries,
-    model: { version: card.version, variant: answer.variant ?? card.variant },
+    model: { version: served.version, variant: answer.variant ?? served.variant ?? card.variant },
     generatedAt: new Date(deps.now()).toISOString(),
   };
 };

@@ -20,7 +20,7 @@ import {
 } from '../common/http.js';
 import type { ModelCard } from '../common/model-card.js';
 import { cachedModelCard } from '../common/model-card-source.js';
-import { type ForecastDeps, forecast, RETRY_AFTER_SECONDS } from './forecast.js';
+import { type ForecastDeps, forecast, pickServedBy, RETRY_AFTER_SECONDS } from './forecast.js';
 import { cacheKey, forecastEtag, SingleFlightCache, secondsLeftInHour } from './forecast-cache.js';
 import {
   DEFAULT_QUANTILES,
@@ -173,16 +173,19 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     const now = deps.now();
     const hour = floorHour(now);
     // Parsed queries are shared objects: remember their key and validator for this version/hour.
+    // During an A/B test the variant is picked per request; its version keys the cache.
+    const served = card.abTest ? pickServedBy(card) : undefined;
+    const version = served?.version ?? card.version;
     let ids = keysOf.get(query);
-    if (!ids || ids.version !== card.version || ids.hour !== hour) {
+    if (!ids || ids.version !== version || ids.hour !== hour) {
       const key = cacheKey({
-        version: card.version,
+        version,
         deviceId: query.deviceId,
         metric: query.metric,
         hour,
         quantiles,
       });
-      ids = { version: card.version, hour, key, etag: etagOf(key, horizon) };
+      ids = { version, hour, key, etag: etagOf(key, horizon) };
       keysOf.set(query, ids);
     }
     const { key, etag } = ids;
@@ -214,6 +217,7 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
             quantiles,
           },
           deps,
+          served,
         ),
         bodies: new Map(),
       }))

@@ -4,10 +4,10 @@
 import { readCategories } from '../common/deepar-channel.js';
 import { deeparRunPrefix } from '../common/lake.js';
 import {
-  type ModelCard,
+  ModelCard,
   type Outcome,
   PRIMARY_VARIANT,
-  type RegistryEntry,
+  RegistryEntry,
   type RunSummary,
   registryKey,
   runSummaryKey,
@@ -44,6 +44,14 @@ const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
       ];
     case 'failed':
       return [`${state.failure?.Error ?? 'Error'}: ${state.failure?.Cause ?? 'no cause given'}`];
+    case 'ab-testing':
+      return state.ab?.active
+        ? state.ab.reasons
+        : [
+            ...drift,
+            ...(state.evaluation ? [state.evaluation.reason] : []),
+            'A/B test started: champion and challenger serve 50/50',
+          ];
   }
 };
 
@@ -64,6 +72,61 @@ const earliest = (a: string | null, b: string): string =>
 const putJson = (store: ObjectStore, key: string, value: unknown) =>
   store.put(key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 
+const readCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
+  const bytes = await store.get(SERVING_CARD_KEY);
+  return bytes ? ModelCard.parse(JSON.parse(decodeText(bytes))) : undefined;
+};
+
+/** The outcome of an A/B round or its conclusion: weights, the winner, the registry verdict. */
+const recordABRound = async (
+  outcome: Outcome,
+  state: RunState,
+  reasons: string[],
+  deps: RecordRunDeps,
+  now: string,
+): Promise<string | null> => {
+  const card = await readCard(deps.store);
+  const test = card?.abTest;
+  const ab = state.ab;
+  if (!card || !test || !ab) return null;
+  const challenger = test.challenger;
+  if (ab.action !== 'conclude' || (outcome !== 'promoted' && outcome !== 'rejected')) {
+    // A round (or a conclusion that did not deploy): only the weights move.
+    if (ab.action === 'shift') {
+      await putJson(deps.store, SERVING_CARD_KEY, {
+        ...card,
+        abTest: { ...test, challengerWeight: ab.challengerWeight, rounds: test.rounds + 1 },
+      } satisfies ModelCard);
+    }
+    return challenger.version;
+  }
+  const entryBytes = await deps.store.get(registryKey(challenger.version));
+  if (entryBytes) {
+    const entry = RegistryEntry.parse(JSON.parse(decodeText(entryBytes)));
+    await putJson(deps.store, registryKey(challenger.version), {
+      ...entry,
+      outcome,
+      reason: `${entry.reason}; ${reasons.join('; ')}`,
+      decidedAt: now,
+    } satisfies RegistryEntry);
+  }
+  const endpointConfigName = state.endpoint?.endpointConfigName ?? card.endpointConfigName;
+  const { abTest: _done, ...champion } = card;
+  const next: ModelCard =
+    outcome === 'promoted'
+      ? {
+          ...champion,
+          ...challenger,
+          endpointName: card.endpointName,
+          endpointConfigName,
+          variant: PRIMARY_VARIANT,
+          deployedAt: now,
+        }
+      : { ...champion, endpointConfigName, variant: PRIMARY_VARIANT };
+  await putJson(deps.store, SERVING_CARD_KEY, next);
+  return challenger.version;
+};
+
 export const recordRun = async (
   input: RecordRunInput,
   deps: RecordRunDeps,
@@ -71,9 +134,11 @@ export const recordRun = async (
   const { outcome, state } = input;
   const now = new Date(deps.now()).toISOString();
   const reasons = reasonsFor(outcome, state);
-  const version = state.training ? (state.prepare?.version ?? null) : null;
+  let version = state.training ? (state.prepare?.version ?? null) : null;
 
-  if (state.training && version) {
+  if (state.ab?.active) {
+    version = await recordABRound(outcome, state, reasons, deps, now);
+  } else if (state.training && version) {
     const categories = (await readCategories(deps.store, state.runId)) ?? null;
     const entry: RegistryEntry = {
       version,
@@ -99,24 +164,36 @@ export const recordRun = async (
     };
     // Registry first: a serving card must never point at a version the registry lacks.
     await putJson(deps.store, registryKey(version), entry);
-    if (outcome === 'promoted') {
+    if (outcome === 'promoted' || outcome === 'ab-testing') {
       if (!categories) throw new Error(`no categories for run ${state.runId}`);
-      const card: ModelCard = {
+      const served = {
         version,
         runId: state.runId,
         trainingJobName: state.training.trainingJobName,
         modelDataUrl: state.training.modelDataUrl,
-        endpointName: state.endpointName,
-        endpointConfigName: state.endpoint?.endpointConfigName ?? state.training.trainingJobName,
-        variant: PRIMARY_VARIANT,
         categories,
         metrics: entry.metrics,
         profile: entry.profile,
         dataWindowStart: entry.dataWindow.start,
         // The data ends where the run's ETL took its snapshot, even if the last hour was partial.
         dataWindowEnd: earliest(entry.dataWindow.end, state.startedAt),
-        deployedAt: now,
       };
+      const endpointConfigName =
+        state.endpoint?.endpointConfigName ?? state.training.trainingJobName;
+      const champion = outcome === 'ab-testing' ? await readCard(deps.store) : undefined;
+      const card: ModelCard = champion
+        ? {
+            ...champion,
+            endpointConfigName,
+            abTest: { challenger: served, challengerWeight: 0.5, startedAt: now, rounds: 0 },
+          }
+        : {
+            ...served,
+            endpointName: state.endpointName,
+            endpointConfigName,
+            variant: PRIMARY_VARIANT,
+            deployedAt: now,
+          };
       await putJson(deps.store, SERVING_CARD_KEY, card);
     }
   }

@@ -20,6 +20,17 @@ export const RunState = z.object({
   evaluation: Evaluation.optional(),
   endpoint: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  /** What score-ab decided this run (always present: active false without an A/B test). */
+  ab: z
+    .object({
+      active: z.boolean(),
+      action: z.enum(['none', 'shift', 'conclude']),
+      challengerWeight: z.number(),
+      winner: z.enum(['champion', 'challenger']).nullable(),
+      reasons: z.array(z.string()),
+    })
+    .loose()
+    .optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 

@@ -131,23 +131,29 @@ describe('local pipeline, end to end', () => {
     // Assess
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
     expect(run.outcome).toBe('promoted');
-    expect(run.states.slice(0, 12)).toEqual([
+    expect(run.states.slice(0, 17)).toEqual([
       'Configure',
       'RunEtl',
       'PrepareDeepAr',
+      'ScoreABTest',
+      'ABTestActive?',
       'CheckDrift',
       'TrainOrSkip',
       'Train',
       'Evaluate',
       'PromoteOrReject',
       'CreateModel',
+      'ABStart?',
       'CreateEndpointConfig',
+      'TargetNew',
       'FindEndpoint',
       'CreateEndpoint',
+      'WaitForEndpoint',
     ]);
-    expect(run.states.slice(-4)).toEqual([
+    expect(run.states.slice(-5)).toEqual([
       'DescribeEndpoint',
       'EndpointReady?',
+      'WhatWasDeployed?',
       'RecordPromoted',
       'Promoted',
     ]);

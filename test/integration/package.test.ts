@@ -121,6 +121,7 @@ describe('serverless package (offline, no credentials)', () => {
       'smogcast-dev-forecast',
       'smogcast-dev-prepare-deepar',
       'smogcast-dev-record-run',
+      'smogcast-dev-score-ab',
       'smogcast-dev-status',
       'smogcast-dev-update-context',
     ]);

@@ -136,6 +136,10 @@ beforeAll(async () => {
     createEndpointConfig: (r: Record<string, unknown>) => sagemaker.createEndpointConfig(r),
     createEndpoint: (r: Record<string, unknown>) => sagemaker.createEndpoint(r),
     updateEndpoint: (r: Record<string, unknown>) => sagemaker.updateEndpoint(r),
+    updateEndpointWeightsAndCapacities: (r: Record<string, unknown>) =>
+      sagemaker.updateEndpointWeightsAndCapacities(r) as unknown as Promise<
+        Record<string, unknown>
+      >,
     describeEndpoint: (r: Record<string, unknown>) =>
       sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>,
   };
@@ -305,5 +309,48 @@ describe('retrain state machine paths', () => {
     expect(record.states).toContain('RecordRolledBack');
     expect(await servingVersion()).toBe(champion);
     expect(await endpointConfig()).toBe(config);
+  });
+
+  it('A/B: the challenger serves beside the champion, rounds move the weights, the winner takes over', async () => {
+    // Prepare: a challenger that enters an A/B test (any challenger within the margin).
+    const champion = await servingVersion();
+    const started = await run({ strategy: 'ab', maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    expect(started.outcome, started.reasons?.join('; ')).toBe('ab-testing');
+    expect(started.states).toContain('CreateEndpointConfigAB');
+    const challenger = started.version as string;
+    const described = await sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
+    expect(
+      (described.ProductionVariants as Array<{ VariantName: string }>)
+        .map((v) => v.VariantName)
+        .sort(),
+    ).toEqual(['challenger', 'champion']);
+    const card = JSON.parse(decodeText((await store.get(SERVING_CARD_KEY)) as Uint8Array));
+    expect(card).toMatchObject({
+      version: champion,
+      abTest: { challengerWeight: 0.5, challenger: { version: challenger } },
+    });
+    expect(await registry(challenger)).toMatchObject({ outcome: 'ab-testing' });
+
+    // Act: two rounds, each after twelve new hours neither model was trained on.
+    clock += 12 * HOUR;
+    await publish(12);
+    const round = await run({ strategy: 'ab', promotionMargin: -1 });
+    clock += 12 * HOUR;
+    await publish(12);
+    const last = await run({ strategy: 'ab', promotionMargin: -1 });
+
+    // Assess: the round moved the weights toward the better variant; the last one concluded.
+    expect(round.outcome, round.reasons?.join('; ')).toBe('ab-testing');
+    expect(round.states).toContain('UpdateABWeights');
+    expect(round.reasons?.[0]).toMatch(/^A\/B: weights → challenger 0.75/);
+    expect(last.outcome, last.reasons?.join('; ')).toBe('promoted');
+    expect(last.states).toEqual(
+      expect.arrayContaining(['CreateEndpointConfigFinal', 'RecordABChallengerWins']),
+    );
+    expect(await servingVersion()).toBe(challenger);
+    const after = JSON.parse(decodeText((await store.get(SERVING_CARD_KEY)) as Uint8Array));
+    expect(after.abTest).toBeUndefined();
+    expect(await endpointConfig()).toMatch(/-final-/);
+    expect(await registry(challenger)).toMatchObject({ outcome: 'promoted' });
   });
 });

@@ -35,6 +35,7 @@ export class SageMakerEndpoint implements ModelEndpoint {
 
   async invoke(
     request: DeepArRequest,
+    targetVariant?: string,
   ): Promise<{ body: DeepArResponse; variant: string | undefined }> {
     try {
       const out = await this.client.send(
@@ -43,6 +44,7 @@ export class SageMakerEndpoint implements ModelEndpoint {
           ContentType: 'application/json',
           Accept: 'application/json',
           Body: JSON.stringify(request),
+          TargetVariant: targetVariant,
         }),
       );
       const body = JSON.parse(decodeText(out.Body ?? new Uint8Array())) as DeepArResponse;

@@ -31,6 +31,7 @@ const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   PrepareDeepArFunctionArn:
     'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-prepare-deepar',
   CheckDriftFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-check-drift',
+  ScoreABFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-score-ab',
   EvaluateFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-evaluate',
   RecordRunFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-record-run',
   NotificationTopicArn: 'arn:aws:sns:us-east-1:123456789012:smogcast-alarms-dev',

@@ -216,3 +216,35 @@ describe('GET /forecast caching', () => {
     expect((await call(handler, { deviceId: 'sim-404', metric: 'pm25' })).status).toBe(404);
   });
 });
+
+describe('A/B routing', () => {
+  it('targets the variant drawn by the test weights, with that model’s categories and version', async () => {
+    const { pickServedBy } = await import('../../../../functions/forecast/forecast.js');
+    const abCard = {
+      ...card,
+      abTest: {
+        challenger: {
+          ...card,
+          version: 'v2',
+          categories: { devices: ['sim-002'], metrics: ['pm25'] },
+        },
+        challengerWeight: 0.3,
+        startedAt: card.deployedAt,
+        rounds: 0,
+      },
+    } as unknown as ModelCard;
+    expect(pickServedBy(abCard, () => 0.29)).toMatchObject({
+      version: 'v2',
+      variant: 'challenger',
+    });
+    expect(pickServedBy(abCard, () => 0.3)).toMatchObject({
+      version: card.version,
+      variant: 'champion',
+    });
+    expect(pickServedBy(card)).toEqual({
+      version: card.version,
+      categories: card.categories,
+      variant: undefined,
+    });
+  });
+});

@@ -10,6 +10,7 @@ const drift = {
   train: true,
   reasons: ['data drift: PSI(pm25) = 0.4 > 0.2'],
   championVersion: 'v0',
+  championModel: 'smogcast-v0',
   psi: { pm25: 0.4 },
   championRecentWql: 0.3,
   championBacktestWql: 0.2,
