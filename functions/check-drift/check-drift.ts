@@ -3,8 +3,7 @@
 // on the newest held-out window vs its backtest error), model age, or no champion at all. Every
 // decision carries its numbers. Profiles are histograms of raw curated readings, so a shift in
 // the last few minutes is as visible as one over days.
-
-import { formatStart, type ParsedSeries } from '../common/deepar.js';
+import type { ParsedSeries } from '../common/deepar.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
 import { type DriftProfile, driftProfile, psiByMetric } from '../common/drift.js';
 import { EndpointNotDeployedError } from '../common/errors.js';
@@ -12,8 +11,8 @@ import { WQL_METRIC } from '../common/forecast-scores.js';
 import { heldOutWindows, scoreWindows } from '../common/held-out.js';
 import { partitionDate } from '../common/lake.js';
 import { METRICS, type Metric } from '../common/metrics.js';
-import type { Categories, DriftReport, ModelCard } from '../common/model-card.js';
-import type { DeepArInstance, ModelEndpoint, ObjectStore } from '../common/ports.js';
+import type { DriftReport, ModelCard } from '../common/model-card.js';
+import type { ModelEndpoint, ObjectStore } from '../common/ports.js';
 import { listCuratedFiles, readCuratedColumns } from '../etl/curated.js';
 import type { CheckDriftInput } from './schema.js';
 
@@ -23,10 +22,6 @@ export interface CheckDriftDeps {
   modelCard: () => Promise<ModelCard | undefined>;
   now: () => number;
 }
-
-const SCORE_LEVELS = ['0.1', '0.5', '0.9'];
-/** Instances per InvokeEndpoint call: keeps payloads far below the 6 MB limit. */
-const BATCH = 25;
 
 /**
  * Fewer new readings of a metric than this give no PSI: on 12 bins a sample of n readings has an
