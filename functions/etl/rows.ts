@@ -2,7 +2,7 @@
 // test/fixtures/lake/golden.json): one raw Firehose line → a curated row or a quarantine reason.
 import { TOPIC_PREFIX } from '../common/telemetry.js';
 import type { CuratedRow } from './schema.js';
-import { checkRecord, toV1Record } from './validate-telemetry.js';
+import { checkRecord, readingOf, toV1Record } from './validate-telemetry.js';
 
 export type RawLineResult = { ok: true; row: CuratedRow } | { ok: false; reason: string };
 
@@ -24,8 +24,6 @@ const topicDevice = (topic: string): string | undefined => {
   lastTopicDevice = id;
   return id;
 };
-
-const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
 /**
  * One string per device id: JSON.parse makes a fresh copy on every line, and the buffered rows
@@ -74,24 +72,9 @@ export const parseRawLine = (line: string, fallbackNow: number): RawLineResult =
   const record = toV1Record(message as Record<string, unknown>, topicDeviceId);
   const checked = checkRecord(record, { topicDeviceId, now: arrivedAt });
   if (typeof checked !== 'number') return { ok: false, reason: checked.reason };
-  const { seq, lat, lon } = record;
-  return {
-    ok: true,
-    row: {
-      deviceId: intern(record.deviceId as string),
-      ts: checked,
-      seq: typeof seq === 'number' ? seq : null,
-      lat: typeof lat === 'number' ? lat : null,
-      lon: typeof lon === 'number' ? lon : null,
-      o3: numberOrNull(record.o3),
-      pm25: numberOrNull(record.pm25),
-      pm10: numberOrNull(record.pm10),
-      co: numberOrNull(record.co),
-      so2: numberOrNull(record.so2),
-      no2: numberOrNull(record.no2),
-      receivedAt: arrivedAt,
-    },
-  };
+  const row = readingOf(record, checked, intern(record.deviceId as string)) as CuratedRow;
+  row.receivedAt = arrivedAt;
+  return { ok: true, row };
 };
 
 /** Identity of a reading: (deviceId, seq) when the device counts, else (deviceId, ts). */

@@ -233,6 +233,28 @@ export const toV1Record = (
 ): Record<string, unknown> =>
   isLegacyPayload(message) ? fromLegacy(message, topicDeviceId) : message;
 
+/** The normalised reading of a checked v1 record (absent metrics and position become null). */
+export const readingOf = (
+  record: Record<string, unknown>,
+  ts: number,
+  deviceId: string,
+): Reading => {
+  const { seq, lat, lon } = record;
+  return {
+    deviceId,
+    ts,
+    seq: typeof seq === 'number' ? seq : null,
+    lat: typeof lat === 'number' ? lat : null,
+    lon: typeof lon === 'number' ? lon : null,
+    o3: numberOrNull(record.o3),
+    pm25: numberOrNull(record.pm25),
+    pm10: numberOrNull(record.pm10),
+    co: numberOrNull(record.co),
+    so2: numberOrNull(record.so2),
+    no2: numberOrNull(record.no2),
+  };
+};
+
 /**
  * Validates one decoded message (v1 or legacy) and normalises it into a Reading, with the
  * reasons parseTelemetry gives. Never throws.
@@ -244,21 +266,5 @@ export const validateTelemetry = (message: unknown, context: ParseContext): Pars
   const record = toV1Record(message as Record<string, unknown>, context.topicDeviceId);
   const checked = checkRecord(record, context);
   if (typeof checked !== 'number') return { ok: false, reason: checked.reason };
-  const { seq, lat, lon } = record;
-  return {
-    ok: true,
-    reading: {
-      deviceId: record.deviceId as string,
-      ts: checked,
-      seq: typeof seq === 'number' ? seq : null,
-      lat: typeof lat === 'number' ? lat : null,
-      lon: typeof lon === 'number' ? lon : null,
-      o3: numberOrNull(record.o3),
-      pm25: numberOrNull(record.pm25),
-      pm10: numberOrNull(record.pm10),
-      co: numberOrNull(record.co),
-      so2: numberOrNull(record.so2),
-      no2: numberOrNull(record.no2),
-    } satisfies Reading,
-  };
+  return { ok: true, reading: readingOf(record, checked, record.deviceId as string) };
 };
