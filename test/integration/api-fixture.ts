@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../../device/fleet.js';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
+import { type LocalRuntime, type RuntimeSettings, startLocalRuntime } from '../../local/runtime.js';
 
 export const API_KEY = 'api-test-key-0123456789';
 
@@ -23,25 +23,31 @@ export interface ServingRuntimeOptions {
   log?: (message: string) => void;
 }
 
+/** Local runtime settings for tests: ephemeral ports, quick buffers, no schedule, quiet. */
+export const testRuntimeSettings = (dataDir: string, apiKey: string): RuntimeSettings => ({
+  host: '127.0.0.1',
+  port: 0,
+  mqttPort: 0,
+  dataDir,
+  apiKey,
+  bucket: 'smogcast-lake',
+  endpointName: 'smogcast',
+  predictionLength: 24,
+  contextLength: 72,
+  contextHours: 336,
+  historyDays: 28,
+  retrainIntervalMs: 0,
+  bufferBytes: 256 * 1024,
+  bufferIntervalMs: 200,
+  log: () => undefined,
+});
+
 export const startServingRuntime = async (
   options: ServingRuntimeOptions = {},
 ): Promise<ServingRuntime> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'smogcast-api-'));
   const runtime = await startLocalRuntime({
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    dataDir,
-    apiKey: API_KEY,
-    bucket: 'smogcast-lake',
-    endpointName: 'smogcast',
-    predictionLength: 24,
-    contextLength: 72,
-    contextHours: 336,
-    historyDays: 28,
-    retrainIntervalMs: 0,
-    bufferBytes: 256 * 1024,
-    bufferIntervalMs: 200,
+    ...testRuntimeSettings(dataDir, API_KEY),
     corsOrigins: options.corsOrigins,
     log: options.log ?? (() => undefined),
   });

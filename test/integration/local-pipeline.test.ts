@@ -10,6 +10,7 @@ import { type Fleet, startFleet } from '../../device/fleet.js';
 import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
+import { testRuntimeSettings } from './api-fixture.js';
 
 const API_KEY = 'test-key-0123456789';
 const DEVICES = 3;
@@ -31,23 +32,7 @@ const get = async (path: string, key: string | null = API_KEY) => {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'smogcast-pipeline-'));
-  runtime = await startLocalRuntime({
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    dataDir,
-    apiKey: API_KEY,
-    bucket: 'smogcast-lake',
-    endpointName: 'smogcast',
-    predictionLength: 24,
-    contextLength: 72,
-    contextHours: 336,
-    historyDays: 28,
-    retrainIntervalMs: 0,
-    bufferBytes: 256 * 1024,
-    bufferIntervalMs: 200,
-    log: () => undefined,
-  });
+  runtime = await startLocalRuntime(testRuntimeSettings(dataDir, API_KEY));
 });
 
 afterAll(async () => {
