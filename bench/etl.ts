@@ -14,11 +14,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'n
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { firehoseObjectKey } from '../functions/common/lake.js';
-import type { ObjectStore } from '../functions/common/ports.js';
-import { telemetryTopic } from '../functions/common/telemetry.js';
-import { runEtl } from '../functions/etl/etl.js';
+import { firehoseObjectKey } from '../core/lake.js';
+import type { ObjectStore } from '../core/ports.js';
+import { telemetryTopic } from '../core/telemetry.js';
 import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
+import { runEtl } from '../glue/twin/etl.js';
 
 const DEVICES = 100;
 const STEP_MS = 60_000;

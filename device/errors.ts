@@ -1,5 +1,5 @@
 // Errors of the device agent. Literal names survive minification and let callers match on them.
-import { SmogcastError } from '../functions/common/errors.js';
+import { SmogcastError } from '../core/errors.js';
 
 /** Bad fleet options (device count, intervals, broker target): caught before anything connects. */
 export class FleetConfigError extends SmogcastError {

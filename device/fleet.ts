@@ -6,7 +6,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { telemetryTopic } from '../functions/common/telemetry.js';
+import { telemetryTopic } from '../core/telemetry.js';
 import type { BackoffPolicy } from './backoff.js';
 import {
   type BrokerTarget,

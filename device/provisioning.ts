@@ -4,7 +4,7 @@
 // certificate, the certificate attached to the thing, and the files the agent needs.
 // The device policy only lets a client connect as its own thing and publish to its own topic,
 // so the thing name must equal the device id the agent sends.
-import { SmogcastError } from '../functions/common/errors.js';
+import { SmogcastError } from '../core/errors.js';
 
 export interface IotPort {
   policyExists(policyName: string): Promise<boolean>;

@@ -1,8 +1,8 @@
 // Seeded, stateless generator of telemetry v1 for simulated sensors around Beijing.
 // Stateless on purpose: a reading depends only on (seed, deviceId, time, seq), so a backfill
 // replayed after a restart yields byte-identical messages that the lake can de-duplicate.
-import type { Metric } from '../functions/common/metrics.js';
-import type { TelemetryV1 } from '../functions/common/telemetry.js';
+import type { Metric } from '../core/metrics.js';
+import type { TelemetryV1 } from '../core/telemetry.js';
 
 /**
  * A telemetry v1 message with every field present; a metric is null when the simulated sensor

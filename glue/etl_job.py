@@ -1,6 +1,6 @@
 """smogcast Glue job: raw/ NDJSON -> curated/ Parquet (snappy, dt=YYYY-MM-DD), bad lines -> quarantine/.
 
-The AWS twin of functions/etl/etl.ts, with the same semantics and the same lake objects; the
+The AWS twin of glue/twin/etl.ts, with the same semantics and the same lake objects; the
 row logic below is pinned, for both engines, by test/fixtures/lake/golden.json:
 - incremental through the Glue job bookmark (run the job with --job-bookmark-option
   job-bookmark-enable); a crash before job.commit() re-reads the same objects next time and the
@@ -282,7 +282,7 @@ def parse_telemetry(message, topic_device_id, now_ms):
 
 
 def parse_raw_line(line, fallback_now_ms):
-    """Mirror of parseRawLine (functions/etl/rows.ts): (row, None) or (None, reason)."""
+    """Mirror of parseRawLine (core/curated/rows.ts): (row, None) or (None, reason)."""
     try:
         message = json.loads(line, parse_constant=_reject_constant)
     except (ValueError, RecursionError):

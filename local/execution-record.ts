@@ -1,9 +1,9 @@
 // A retrain execution as the local runtime saw it (executions/<runId>.json in the lake) — the
 // local counterpart of Step Functions' execution history: states entered, status, outcome.
 // The outcome itself is written by the record-run step (runs/<runId>.json), on AWS too.
-import type { Outcome } from '../functions/common/model-card.js';
-import type { ObjectStore } from '../functions/common/ports.js';
-import { decodeText } from '../functions/common/text.js';
+import type { Outcome } from '../core/model-card.js';
+import type { ObjectStore } from '../core/ports.js';
+import { decodeText } from '../core/text.js';
 
 export const EXECUTIONS_PREFIX = 'executions/';
 

@@ -2,8 +2,8 @@
 // and written as one newline-delimited object when the buffer reaches its size or interval hint,
 // under Firehose's key layout `<prefix>YYYY/MM/DD/HH/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`.
 import { randomUUID } from 'node:crypto';
-import { firehoseObjectKey } from '../functions/common/lake.js';
-import type { ObjectStore } from '../functions/common/ports.js';
+import { firehoseObjectKey } from '../core/lake.js';
+import type { ObjectStore } from '../core/ports.js';
 
 export interface FirehoseOptions {
   store: ObjectStore;

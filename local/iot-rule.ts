@@ -5,9 +5,9 @@
 // readings the ETL can use. Pure: a message becomes either the record Firehose delivers to raw/
 // (the original fields + receivedAt + topic, the shape the ETL reads) or an error record for
 // errors/ in Firehose's error-record shape, with the original payload base64-encoded and a reason.
-import { deviceIdFromTopic } from '../functions/common/telemetry.js';
+import { deviceIdFromTopic } from '../core/telemetry.js';
 // The same validator as the ETL: one rule set (dates included) from the edge to the lake.
-import { validateTelemetry } from '../functions/etl/validate-telemetry.js';
+import { validateTelemetry } from '../core/validate-telemetry.js';
 
 export interface RuleErrorRecord {
   errorCode: string;

@@ -2,7 +2,7 @@
 // (raw/ for valid readings, errors/iot/ for everything the rule rejects) → the object store.
 // `accept` resolves once the rule's output is journaled; the broker sends PUBACK only then, so
 // an acknowledged reading survives a crash of the runtime (replayed from the journal on start).
-import type { ObjectStore } from '../functions/common/ports.js';
+import type { ObjectStore } from '../core/ports.js';
 import { LocalFirehose } from './firehose.js';
 import { applyTelemetryRule, type RuleOutcome } from './iot-rule.js';
 import { type Durability, Journal } from './journal.js';

@@ -10,7 +10,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SmogcastError } from '../functions/common/errors.js';
+import { SmogcastError } from '../core/errors.js';
 
 export type JournalStream = 'raw' | 'errors';
 

@@ -2,17 +2,12 @@
 // lake with --aws (LAKE_BUCKET and AWS credentials from the environment).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ModelCard, REGISTRY_PREFIX, RegistryEntry, SERVING_CARD_KEY } from '../core/model-card.js';
+import type { ObjectStore } from '../core/ports.js';
+import { decodeText } from '../core/text.js';
 import { createS3Client, S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
 import { LOCAL_S3_CREDENTIALS, loadConfig } from '../functions/common/config.js';
 import { createObjectStore } from '../functions/common/deps.js';
-import {
-  ModelCard,
-  REGISTRY_PREFIX,
-  RegistryEntry,
-  SERVING_CARD_KEY,
-} from '../functions/common/model-card.js';
-import type { ObjectStore } from '../functions/common/ports.js';
-import { decodeText } from '../functions/common/text.js';
 import { startObjectStoreServer } from './object-store-server.js';
 import { registryTable } from './registry-table.js';
 

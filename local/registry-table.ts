@@ -1,7 +1,7 @@
 // The model registry as a text table: one row per trained version, newest first, the champion
 // marked — what `npm run models` prints.
-import { WQL_METRIC } from '../functions/common/forecast-scores.js';
-import type { RegistryEntry } from '../functions/common/model-card.js';
+import { WQL_METRIC } from '../core/forecast-scores.js';
+import type { RegistryEntry } from '../core/model-card.js';
 
 const num = (v: number | null | undefined, digits = 3) =>
   v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);

@@ -2,16 +2,16 @@
 // Builds the definition's substitutions from the runtime settings, wires every Task to its local
 // twin, runs one execution at a time and records each execution and its outcome.
 import { randomBytes } from 'node:crypto';
+import { RunSummary, runSummaryKey } from '../core/model-card.js';
+import type { ModelEndpoint, ObjectStore } from '../core/ports.js';
+import { decodeText } from '../core/text.js';
 import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/handler.js';
-import { RunSummary, runSummaryKey } from '../functions/common/model-card.js';
 import type { ModelCardSource } from '../functions/common/model-card-source.js';
-import type { ModelEndpoint, ObjectStore } from '../functions/common/ports.js';
-import { decodeText } from '../functions/common/text.js';
-import { runEtl } from '../functions/etl/etl.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
+import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import { SerialQueue } from './serial-queue.js';

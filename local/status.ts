@@ -3,8 +3,8 @@
 // endpoint as the local SageMaker control plane describes it (variants, weights, a pending
 // blue/green deployment, i.e. a canary in flight).
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { ObjectStore } from '../core/ports.js';
 import { jsonResponse } from '../functions/common/http.js';
-import type { ObjectStore } from '../functions/common/ports.js';
 import { cachedStatus } from '../functions/status/handler.js';
 
 export interface RuntimeCounters {

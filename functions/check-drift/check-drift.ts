@@ -3,17 +3,18 @@
 // on the newest held-out window vs its backtest error), model age, or no champion at all. Every
 // decision carries its numbers. Profiles are histograms of raw curated readings, so a shift in
 // the last few minutes is as visible as one over days.
-import type { ParsedSeries } from '../common/deepar.js';
+
+import { listCuratedFiles, readCuratedColumns } from '../../core/curated/reader.js';
+import type { ParsedSeries } from '../../core/deepar.js';
+import { type DriftProfile, driftProfile, psiByMetric } from '../../core/drift.js';
+import { EndpointNotDeployedError } from '../../core/errors.js';
+import { WQL_METRIC } from '../../core/forecast-scores.js';
+import { partitionDate } from '../../core/lake.js';
+import { METRICS, type Metric } from '../../core/metrics.js';
+import type { DriftReport, ModelCard } from '../../core/model-card.js';
+import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
-import { type DriftProfile, driftProfile, psiByMetric } from '../common/drift.js';
-import { EndpointNotDeployedError } from '../common/errors.js';
-import { WQL_METRIC } from '../common/forecast-scores.js';
 import { heldOutWindows, scoreWindows } from '../common/held-out.js';
-import { partitionDate } from '../common/lake.js';
-import { METRICS, type Metric } from '../common/metrics.js';
-import type { DriftReport, ModelCard } from '../common/model-card.js';
-import type { ModelEndpoint, ObjectStore } from '../common/ports.js';
-import { listCuratedFiles, readCuratedColumns } from '../etl/curated.js';
 import type { CheckDriftInput } from './schema.js';
 
 export interface CheckDriftDeps {

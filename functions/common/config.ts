@@ -1,6 +1,6 @@
 // Configuration: read once from the environment, validated, with defaults for the local runtime.
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 const Config = z.object({
   SMOGCAST_RUNTIME: z.enum(['local', 'aws']).default('local'),

@@ -1,10 +1,10 @@
 // Reads one run's DeepAR channel and category maps back from the lake: what the drift check
 // profiles and the champion is scored on.
-import { type ParsedSeries, parseSeriesLine } from './deepar.js';
-import { deeparRunPrefix } from './lake.js';
-import { Categories } from './model-card.js';
-import type { ObjectStore } from './ports.js';
-import { decodeText, splitLines } from './text.js';
+import { type ParsedSeries, parseSeriesLine } from '../../core/deepar.js';
+import { deeparRunPrefix } from '../../core/lake.js';
+import { Categories } from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { decodeText, splitLines } from '../../core/text.js';
 
 export const readChannel = async (
   store: ObjectStore,

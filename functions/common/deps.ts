@@ -1,9 +1,9 @@
 // The one place that decides between AWS and the local stand-ins. Handlers call these.
 
+import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { createS3Client, S3ObjectStore } from './adapters/s3-object-store.js';
 import { SageMakerEndpoint } from './adapters/sagemaker-endpoint.js';
 import { type Config, LOCAL_S3_CREDENTIALS } from './config.js';
-import type { ModelEndpoint, ObjectStore } from './ports.js';
 
 export const createObjectStore = (config: Config): ObjectStore => {
   const local = config.runtime === 'local';

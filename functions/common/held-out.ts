@@ -1,10 +1,10 @@
 // Scoring a served model on the newest held-out points of a run's series: the series' last
 // `points` hours are the actuals, everything before them the context sent to the endpoint (to
 // one production variant when asked). Shared by the drift check and the A/B scorer.
-import { formatStart, type ParsedSeries } from './deepar.js';
-import { ForecastScorer, WQL_METRIC } from './forecast-scores.js';
-import type { Categories } from './model-card.js';
-import type { DeepArInstance, ModelEndpoint } from './ports.js';
+import { formatStart, type ParsedSeries } from '../../core/deepar.js';
+import { ForecastScorer, WQL_METRIC } from '../../core/forecast-scores.js';
+import type { Categories } from '../../core/model-card.js';
+import type { DeepArInstance, ModelEndpoint } from '../../core/ports.js';
 
 export interface HeldOut {
   instance: DeepArInstance;

@@ -3,7 +3,7 @@
 // into a JSON body (never a bare 500 for anything a client sends).
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { SmogcastError } from './errors.js';
+import { SmogcastError } from '../../core/errors.js';
 
 export class HttpError extends SmogcastError {
   constructor(

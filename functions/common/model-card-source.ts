@@ -1,9 +1,9 @@
 // Reads the serving model card from the lake, cached for a short time so a burst of forecast
 // requests costs one object read, while a new deployment is seen within `ttlMs`. Concurrent
 // reads after expiry share one request (a burst at expiry must not fan out to S3).
-import { ModelCard, SERVING_CARD_KEY } from './model-card.js';
-import type { ObjectStore } from './ports.js';
-import { decodeText } from './text.js';
+import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { decodeText } from '../../core/text.js';
 
 export type ModelCardSource = (() => Promise<ModelCard | undefined>) & {
   /** Forget the cached card (the local runtime calls this right after a deployment). */

@@ -1,9 +1,9 @@
 // GET /devices core: the fleet as a client needs it — each device's last reading time, position,
 // the metrics it reports and their latest hourly means; and, for one device, its recent hourly
 // history per metric (what the dashboard draws before the forecast).
-import { type DeviceContext, HOUR_MS, hourlyMeans } from '../common/device-context.js';
+import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
+import { METRICS, type Metric } from '../../core/metrics.js';
 import { notFound } from '../common/http.js';
-import { METRICS, type Metric } from '../common/metrics.js';
 
 export interface DeviceSummary {
   deviceId: string;

@@ -2,9 +2,12 @@
 // The fleet is read from context/ once per few seconds per instance, whatever the request rate.
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { DeviceContext } from '../../core/device-context.js';
+import type { ObjectStore } from '../../core/ports.js';
 import { loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
-import type { DeviceContext } from '../common/device-context.js';
+import { readFleet } from '../common/fleet.js';
+import { SingleFlightCache } from '../common/forecast-cache.js';
 import {
   badRequest,
   type CorsPolicy,
@@ -14,10 +17,7 @@ import {
   parseCorsOrigins,
   rejectRepeatedParameters,
 } from '../common/http.js';
-import type { ObjectStore } from '../common/ports.js';
-import { SingleFlightCache } from '../forecast/forecast-cache.js';
 import { deviceHistory, listDevices } from './devices.js';
-import { readFleet } from './fleet.js';
 import { DEFAULT_HISTORY_HOURS, devicesQuerySchema } from './schema.js';
 
 export interface DevicesDeps {

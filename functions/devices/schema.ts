@@ -1,7 +1,7 @@
 // GET /devices query contract: no parameters lists the fleet; deviceId (+ hours, metric) asks
 // for one device's recent hourly history.
 import { z } from 'zod';
-import { METRICS } from '../common/metrics.js';
+import { METRICS } from '../../core/metrics.js';
 
 export const devicesQuerySchema = (maxHours: number) =>
   z

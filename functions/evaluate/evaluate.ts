@@ -1,8 +1,8 @@
 // Champion vs challenger on the same held-out window (the last prediction_length points of every
 // series of this run's test channel): the challenger's test wQL from its training job against the
 // champion's wQL that check-drift measured through the serving endpoint on those windows.
-import { WQL_METRIC } from '../common/forecast-scores.js';
-import type { Evaluation } from '../common/model-card.js';
+import { WQL_METRIC } from '../../core/forecast-scores.js';
+import type { Evaluation } from '../../core/model-card.js';
 import type { EvaluateInput } from './schema.js';
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;

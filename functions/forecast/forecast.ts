@@ -1,14 +1,14 @@
 // The forecast core: device context + serving model card → DeepAR request → API response.
-import { formatStart } from '../common/deepar.js';
-import { type DeviceContext, HOUR_MS, hourlyMeans } from '../common/device-context.js';
-import { EndpointNotDeployedError } from '../common/errors.js';
+import { formatStart } from '../../core/deepar.js';
+import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
+import { EndpointNotDeployedError } from '../../core/errors.js';
+import { contextKey } from '../../core/lake.js';
+import { metricIndex } from '../../core/metrics.js';
+import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
+import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../../core/ports.js';
+import { decodeText } from '../../core/text.js';
 import { notFound, unavailable } from '../common/http.js';
-import { contextKey } from '../common/lake.js';
-import { metricIndex } from '../common/metrics.js';
-import { AB_VARIANTS, type ModelCard } from '../common/model-card.js';
 import type { ModelCardSource } from '../common/model-card-source.js';
-import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../common/ports.js';
-import { decodeText } from '../common/text.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
 
 export interface ForecastDeps {

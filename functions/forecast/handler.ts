@@ -3,9 +3,16 @@
 // plays its part).
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { floorHour, HOUR_MS } from '../../core/device-context.js';
+import type { ModelCard } from '../../core/model-card.js';
 import { type Config, loadConfig } from '../common/config.js';
 import { createModelEndpoint, createObjectStore } from '../common/deps.js';
-import { floorHour, HOUR_MS } from '../common/device-context.js';
+import {
+  cacheKey,
+  forecastEtag,
+  SingleFlightCache,
+  secondsLeftInHour,
+} from '../common/forecast-cache.js';
 import {
   badRequest,
   type CorsPolicy,
@@ -18,10 +25,8 @@ import {
   rejectRepeatedParameters,
   unavailable,
 } from '../common/http.js';
-import type { ModelCard } from '../common/model-card.js';
 import { cachedModelCard } from '../common/model-card-source.js';
 import { type ForecastDeps, forecast, pickServedBy, RETRY_AFTER_SECONDS } from './forecast.js';
-import { cacheKey, forecastEtag, SingleFlightCache, secondsLeftInHour } from './forecast-cache.js';
 import {
   DEFAULT_QUANTILES,
   type ForecastQuery,

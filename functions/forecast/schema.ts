@@ -1,6 +1,6 @@
 // GET /forecast query contract: validated up front, every violation a 400 with a clear message.
 import { z } from 'zod';
-import { METRICS } from '../common/metrics.js';
+import { METRICS } from '../../core/metrics.js';
 
 export const DEFAULT_QUANTILES = [0.1, 0.5, 0.9];
 const MAX_QUANTILES = 19;

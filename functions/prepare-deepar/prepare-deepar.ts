@@ -2,21 +2,26 @@
 // profile, for one retrain run. Split by time: train = test minus the last predictionLength.
 // Reads column-wise, one row group at a time, straight into per-series hourly grids: memory is
 // bounded by (series × window hours), not by the number of readings in the lake.
-import { encodeSeriesLine } from '../common/deepar.js';
-import { floorHour, HOUR_MS } from '../common/device-context.js';
-import { NoCuratedDataError, NotEnoughDataError } from '../common/errors.js';
-import { CURATED_PREFIX, deeparRunPrefix, partitionDate, s3Uri } from '../common/lake.js';
-import { METRICS, type Metric, metricIndex } from '../common/metrics.js';
-import type { ColumnValues } from '../common/parquet.js';
-import type { ObjectStore } from '../common/ports.js';
+
+import {
+  type CuratedFile,
+  forEachCuratedGroup,
+  listCuratedFiles,
+} from '../../core/curated/reader.js';
+import { encodeSeriesLine } from '../../core/deepar.js';
+import { floorHour, HOUR_MS } from '../../core/device-context.js';
+import { NoCuratedDataError, NotEnoughDataError } from '../../core/errors.js';
+import { CURATED_PREFIX, deeparRunPrefix, partitionDate, s3Uri } from '../../core/lake.js';
+import { METRICS, type Metric, metricIndex } from '../../core/metrics.js';
+import type { ColumnValues } from '../../core/parquet.js';
+import type { ObjectStore } from '../../core/ports.js';
 import {
   addToGrid,
   createHourlyGrid,
   gridMeans,
   type HourlyGrid,
   trimGaps,
-} from '../common/resample.js';
-import { type CuratedFile, forEachCuratedGroup, listCuratedFiles } from '../etl/curated.js';
+} from '../../core/resample.js';
 import type {
   Categories,
   DataProfile,

@@ -1,6 +1,6 @@
 // prepare-deepar's contract: the state machine's PrepareDeepAr payload in, the channel URIs out.
 import { z } from 'zod';
-import type { Metric } from '../common/metrics.js';
+import type { Metric } from '../../core/metrics.js';
 
 export const PrepareInput = z.object({
   runId: z.string().min(1),

@@ -1,8 +1,8 @@
 // Records what a retrain run decided, whatever the path: the run summary (runs/<runId>.json), the
 // registry entry of the version it trained (models/registry/<version>.json), and — only when
 // the challenger was promoted and the endpoint really serves it — the serving card.
-import { readCategories } from '../common/deepar-channel.js';
-import { deeparRunPrefix } from '../common/lake.js';
+
+import { deeparRunPrefix } from '../../core/lake.js';
 import {
   ModelCard,
   type Outcome,
@@ -12,9 +12,10 @@ import {
   registryKey,
   runSummaryKey,
   SERVING_CARD_KEY,
-} from '../common/model-card.js';
-import type { ObjectStore } from '../common/ports.js';
-import { decodeText } from '../common/text.js';
+} from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { decodeText } from '../../core/text.js';
+import { readCategories } from '../common/deepar-channel.js';
 import type { RecordRunInput, RunState } from './schema.js';
 
 export interface RecordRunDeps {

@@ -1,6 +1,6 @@
 // record-run's input: the outcome the state machine reached and the whole execution state.
 import { z } from 'zod';
-import { DriftReport, Evaluation, Outcome } from '../common/model-card.js';
+import { DriftReport, Evaluation, Outcome } from '../../core/model-card.js';
 
 export const RunState = z.object({
   runId: z.string().min(1),

@@ -2,10 +2,11 @@
 // challenger's training data (each with its own category map, through SageMaker's TargetVariant),
 // are scored against the readings, and the traffic weight moves toward the better one. When a
 // variant holds 90% of the traffic it wins: the run deploys it alone.
+
+import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
+import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
 import { heldOutWindows, scoreWindows } from '../common/held-out.js';
-import { AB_VARIANTS, type ModelCard } from '../common/model-card.js';
-import type { ModelEndpoint, ObjectStore } from '../common/ports.js';
 import type { ScoreABInput, ScoreABResult } from './schema.js';
 
 export interface ScoreABDeps {

@@ -2,8 +2,11 @@
 // per few seconds per instance: a wall of dashboards costs no more than one.
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ObjectStore } from '../../core/ports.js';
 import { loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
+import { readFleet } from '../common/fleet.js';
+import { SingleFlightCache } from '../common/forecast-cache.js';
 import {
   type CorsPolicy,
   cors,
@@ -11,9 +14,6 @@ import {
   jsonResponse,
   parseCorsOrigins,
 } from '../common/http.js';
-import type { ObjectStore } from '../common/ports.js';
-import { readFleet } from '../devices/fleet.js';
-import { SingleFlightCache } from '../forecast/forecast-cache.js';
 import { recentRegistry, recentRuns, servingCard } from './pipeline-records.js';
 import { buildStatus, type Status } from './status.js';
 

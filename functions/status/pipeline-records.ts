@@ -2,10 +2,10 @@
 // registry (models/registry/) and the serving card. Lenient on purpose: the status page must keep
 // working while the retraining side grows new fields (drift scores, canary outcomes, …).
 import { z } from 'zod';
-import { RUNS_PREFIX } from '../common/lake.js';
-import { ModelCard, SERVING_CARD_KEY } from '../common/model-card.js';
-import type { ObjectStore } from '../common/ports.js';
-import { decodeText } from '../common/text.js';
+import { RUNS_PREFIX } from '../../core/lake.js';
+import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { decodeText } from '../../core/text.js';
 
 /** A run as the local runner records it (status) or as the record step summarises it (outcome). */
 export const RunRecord = z.looseObject({

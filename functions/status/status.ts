@@ -1,8 +1,8 @@
 // GET /status core: pipeline health derived from the lake alone, so it answers the same on AWS
 // and locally — the fleet's last readings, recent runs, the champion model and its metrics, data
 // and model drift, and any canary rollout in flight.
-import type { DeviceContext } from '../common/device-context.js';
-import type { ModelCard } from '../common/model-card.js';
+import type { DeviceContext } from '../../core/device-context.js';
+import type { ModelCard } from '../../core/model-card.js';
 import type { RegistryEntry, RunRecord } from './pipeline-records.js';
 
 export interface StatusInputs {

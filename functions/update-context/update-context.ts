@@ -4,14 +4,15 @@
 // window) make them idempotent, so a redelivered object or reading is not counted twice.
 // Concurrent invocations for one device (two deliveries landing together) are reconciled by
 // compare-and-swap on the object's ETag: a writer that lost re-reads, re-merges and retries.
-import { type DeviceContext, floorHour, HOUR_MS } from '../common/device-context.js';
-import { SmogcastError } from '../common/errors.js';
-import { contextKey, RAW_PREFIX } from '../common/lake.js';
-import { METRICS, type Metric } from '../common/metrics.js';
-import type { ObjectStore } from '../common/ports.js';
-import type { Reading } from '../common/telemetry.js';
-import { decodeText } from '../common/text.js';
-import { parseRawLine } from '../etl/rows.js';
+
+import { parseRawLine } from '../../core/curated/rows.js';
+import { type DeviceContext, floorHour, HOUR_MS } from '../../core/device-context.js';
+import { SmogcastError } from '../../core/errors.js';
+import { contextKey, RAW_PREFIX } from '../../core/lake.js';
+import { METRICS, type Metric } from '../../core/metrics.js';
+import type { ObjectStore } from '../../core/ports.js';
+import type { Reading } from '../../core/telemetry.js';
+import { decodeText } from '../../core/text.js';
 
 /** The part of an S3 event notification this step reads (aws-lambda's S3Event fits). */
 export interface S3EventLike {

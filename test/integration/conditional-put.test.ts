@@ -4,10 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextKey } from '../../core/lake.js';
+import { decodeText } from '../../core/text.js';
 import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
-import { contextKey } from '../../functions/common/lake.js';
-import { decodeText } from '../../functions/common/text.js';
 import {
   type StoredContext,
   updateContext,

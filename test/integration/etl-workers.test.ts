@@ -1,9 +1,9 @@
 // The ETL on worker threads (parse and merge off the main thread) writes exactly what the
 // single-threaded ETL writes, quarantine included.
 import { describe, expect, it } from 'vitest';
+import { readCuratedRows } from '../../core/curated/reader.js';
 import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
-import { readCuratedRows } from '../../functions/etl/curated.js';
-import { runEtl } from '../../functions/etl/etl.js';
+import { runEtl } from '../../glue/twin/etl.js';
 import { HOUR, putRawObject, rawLine, T0 } from '../fixtures/lake/raw-lines.js';
 
 const seed = async (store: MemoryObjectStore): Promise<void> => {

@@ -5,14 +5,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firehoseObjectKey } from '../../core/lake.js';
+import { SERVING_CARD_KEY } from '../../core/model-card.js';
+import { decodeText, encodeText } from '../../core/text.js';
 import { syntheticReading } from '../../device/synthetic.js';
 import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
 import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
-import { firehoseObjectKey } from '../../functions/common/lake.js';
-import { SERVING_CARD_KEY } from '../../functions/common/model-card.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
-import { decodeText, encodeText } from '../../functions/common/text.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
 import {
   createRetrainService,

@@ -1,6 +1,6 @@
 // In-memory ObjectStore: a real implementation of the port for unit tests of pure cores.
-import type { ObjectStore, VersionedObject } from '../ports.js';
-import { encodeText } from '../text.js';
+import type { ObjectStore, VersionedObject } from '../../../core/ports.js';
+import { encodeText } from '../../../core/text.js';
 
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, Uint8Array>();

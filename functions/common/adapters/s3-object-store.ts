@@ -8,7 +8,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { ObjectStore, VersionedObject } from '../ports.js';
+import type { ObjectStore, VersionedObject } from '../../../core/ports.js';
 
 export interface S3Options {
   region: string;

@@ -5,9 +5,9 @@ import {
   SageMakerRuntimeClient,
   type SageMakerRuntimeClientConfig,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { EndpointNotDeployedError } from '../errors.js';
-import type { DeepArRequest, DeepArResponse, ModelEndpoint } from '../ports.js';
-import { decodeText } from '../text.js';
+import { EndpointNotDeployedError } from '../../../core/errors.js';
+import type { DeepArRequest, DeepArResponse, ModelEndpoint } from '../../../core/ports.js';
+import { decodeText } from '../../../core/text.js';
 
 export interface SageMakerEndpointOptions {
   region: string;

@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SmogcastError } from '../../../functions/common/errors.js';
-import { ModelLoadError } from '../errors.js';
-import { MODEL_FILE } from '../trainer/run-training.js';
+import { SmogcastError } from '../../../core/errors.js';
+import { MODEL_FILE } from '../../../forecasting/container/run-training.js';
+import { ModelLoadError } from '../../../forecasting/errors.js';
 
 export const FaultInjection = z.object({
   errorRate: z.number().min(0).max(1).default(0),

@@ -6,15 +6,11 @@
 // State persists in workDir, so a restart keeps serving the deployed model.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, SmogcastError } from '../../../functions/common/errors.js';
-import type { DeepArResponse, ObjectStore } from '../../../functions/common/ports.js';
-import {
-  ModelLoadError,
-  ModelRequestError,
-  TrainingJobFailedError,
-  ValidationException,
-} from '../errors.js';
-import { predict } from '../model-server.js';
+import { ConfigError, SmogcastError } from '../../../core/errors.js';
+import type { DeepArResponse, ObjectStore } from '../../../core/ports.js';
+import { predict } from '../../../forecasting/container/model-server.js';
+import { ModelLoadError, ModelRequestError } from '../../../forecasting/errors.js';
+import { TrainingJobFailedError, ValidationException } from '../errors.js';
 import { type LocalAlarm, LocalAlarms, trippedAlarm } from './alarms.js';
 import {
   ACCOUNT_ID,

@@ -2,9 +2,9 @@
 // into the work directory where the model server loads it.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { ObjectStore } from '../../../functions/common/ports.js';
-import { ModelLoadError } from '../errors.js';
-import { type LoadedModel, loadModel } from '../model-server.js';
+import type { ObjectStore } from '../../../core/ports.js';
+import { type LoadedModel, loadModel } from '../../../forecasting/container/model-server.js';
+import { ModelLoadError } from '../../../forecasting/errors.js';
 import { type FaultInjection, readFaultInjection } from './fault-injection.js';
 import { keyInStore } from './s3-objects.js';
 import { packTarGz, type TarEntry, unpackTarGz } from './tarball.js';

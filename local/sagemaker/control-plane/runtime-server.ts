@@ -2,8 +2,13 @@
 // Lambda's @aws-sdk/client-sagemaker-runtime call works unchanged against the local endpoint.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelRequestError, ValidationException } from '../errors.js';
-import { PayloadTooLargeError, parseJsonBody, readBody } from '../model-server.js';
+import {
+  PayloadTooLargeError,
+  parseJsonBody,
+  readBody,
+} from '../../../forecasting/container/model-server.js';
+import { ModelRequestError } from '../../../forecasting/errors.js';
+import { ValidationException } from '../errors.js';
 import { ACCOUNT_ID, REGION } from './api-shapes.js';
 
 export interface RuntimeServer {

@@ -2,8 +2,8 @@
 // bucket; a URI naming another is the caller's mistake, reported like SageMaker would.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseS3Uri } from '../../../functions/common/lake.js';
-import type { ObjectStore } from '../../../functions/common/ports.js';
+import { parseS3Uri } from '../../../core/lake.js';
+import type { ObjectStore } from '../../../core/ports.js';
 import { ValidationException } from '../errors.js';
 
 export const keyInStore = (store: ObjectStore, uri: string): string => {

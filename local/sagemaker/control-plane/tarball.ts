@@ -1,7 +1,7 @@
 // model.tar.gz as SageMaker packs /opt/ml/model: a gzipped ustar archive. A tiny writer and reader
 // (regular files and directories only) keep this dependency-free and the bytes reproducible.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ModelLoadError } from '../errors.js';
+import { ModelLoadError } from '../../../forecasting/errors.js';
 
 const BLOCK = 512;
 

@@ -2,8 +2,8 @@
 // container layout, run the trainer, ship model/ as model.tar.gz to the output path.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ObjectStore } from '../../../functions/common/ports.js';
-import { runTraining, trainingPaths } from '../trainer/run-training.js';
+import type { ObjectStore } from '../../../core/ports.js';
+import { runTraining, trainingPaths } from '../../../forecasting/container/run-training.js';
 import type { CreateTrainingJobRequest, TrainingJobDescription } from './api-shapes.js';
 import { arn } from './api-shapes.js';
 import { packModelDir } from './model-artifacts.js';

@@ -1,10 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deviceIdFromTopic, parseTelemetry, type Reading } from '../../../core/telemetry.js';
 import { type Fleet, startFleet } from '../../../device/fleet.js';
-import {
-  deviceIdFromTopic,
-  parseTelemetry,
-  type Reading,
-} from '../../../functions/common/telemetry.js';
 import { startTestBroker, type TestBroker } from './test-broker.js';
 
 const NOW = Date.UTC(2024, 4, 20, 12, 7, 0);

@@ -3,12 +3,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeText, splitLines } from '../../../core/text.js';
 import {
   createS3Client,
   S3ObjectStore,
 } from '../../../functions/common/adapters/s3-object-store.js';
 import { LOCAL_S3_CREDENTIALS } from '../../../functions/common/config.js';
-import { decodeText, splitLines } from '../../../functions/common/text.js';
 import { type LocalBroker, startBroker } from '../../../local/broker.js';
 import { type JournalIngest, openJournalIngest } from '../../../local/journal-ingest.js';
 import { startObjectStoreServer } from '../../../local/object-store-server.js';

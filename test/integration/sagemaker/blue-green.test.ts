@@ -13,11 +13,7 @@ import {
   LocalSageMaker,
   type LocalSageMakerOptions,
 } from '../../../local/sagemaker/local-sagemaker.js';
-import {
-  HYPERPARAMETERS,
-  syntheticSeries,
-  toJsonLines,
-} from '../../unit/local/sagemaker/synthetic.js';
+import { HYPERPARAMETERS, syntheticSeries, toJsonLines } from '../../unit/forecasting/synthetic.js';
 
 const BUCKET = 'smogcast-lake';
 const ROLE = 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker';

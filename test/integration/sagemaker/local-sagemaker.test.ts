@@ -4,14 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeepArResponse } from '../../../core/ports.js';
 import { MemoryObjectStore } from '../../../functions/common/adapters/memory-object-store.js';
-import type { DeepArResponse } from '../../../functions/common/ports.js';
 import { LocalSageMaker } from '../../../local/sagemaker/local-sagemaker.js';
-import {
-  HYPERPARAMETERS,
-  syntheticSeries,
-  toJsonLines,
-} from '../../unit/local/sagemaker/synthetic.js';
+import { HYPERPARAMETERS, syntheticSeries, toJsonLines } from '../../unit/forecasting/synthetic.js';
 
 const BUCKET = 'smogcast-lake';
 const ENDPOINT = 'smogcast';

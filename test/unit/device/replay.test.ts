@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseTelemetry } from '../../../core/telemetry.js';
 import {
   parseBeijingCsv,
   replayMessage,
@@ -6,7 +7,6 @@ import {
   stationDeviceId,
 } from '../../../device/replay.js';
 import { replaySource } from '../../../device/sources.js';
-import { parseTelemetry } from '../../../functions/common/telemetry.js';
 
 const HEADER =
   '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","PRES","DEWP","RAIN","wd","WSPM","station"';

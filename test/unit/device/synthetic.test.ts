@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { METRICS } from '../../../core/metrics.js';
+import { parseTelemetry } from '../../../core/telemetry.js';
 import {
   deviceProfile,
   episodeFactor,
@@ -8,8 +10,6 @@ import {
   simulatedDeviceIds,
   syntheticReading,
 } from '../../../device/synthetic.js';
-import { METRICS } from '../../../functions/common/metrics.js';
-import { parseTelemetry } from '../../../functions/common/telemetry.js';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2024, 0, 1);

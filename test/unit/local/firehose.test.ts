@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { decodeText } from '../../../core/text.js';
 import { MemoryObjectStore } from '../../../functions/common/adapters/memory-object-store.js';
-import { decodeText } from '../../../functions/common/text.js';
 import { LocalFirehose } from '../../../local/firehose.js';
 
 const ARRIVAL = Date.parse('2026-11-25T09:08:07Z');

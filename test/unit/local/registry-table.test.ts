@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistryEntry } from '../../../functions/common/model-card.js';
+import type { RegistryEntry } from '../../../core/model-card.js';
 import { registryTable } from '../../../local/registry-table.js';
 
 const entry = (

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { encodeCuratedRows } from '../../../../core/curated/reader.js';
+import { type CuratedRow, partitionFileKey } from '../../../../core/curated/schema.js';
+import { encodeSeriesLine } from '../../../../core/deepar.js';
+import { BIN_EDGES, histogram } from '../../../../core/drift.js';
+import type { ModelCard } from '../../../../core/model-card.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
 import { checkDrift } from '../../../../functions/check-drift/check-drift.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
-import { encodeSeriesLine } from '../../../../functions/common/deepar.js';
-import { BIN_EDGES, histogram } from '../../../../functions/common/drift.js';
-import type { ModelCard } from '../../../../functions/common/model-card.js';
-import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
-import { encodeCuratedRows } from '../../../../functions/etl/curated.js';
-import { type CuratedRow, partitionFileKey } from '../../../../functions/etl/schema.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const START = Date.parse('2026-11-20T00:00:00Z');

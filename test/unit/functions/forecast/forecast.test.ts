@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type { DeviceContext } from '../../../../core/device-context.js';
+import { EndpointNotDeployedError } from '../../../../core/errors.js';
+import { contextKey } from '../../../../core/lake.js';
+import { ModelCard } from '../../../../core/model-card.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
-import type { DeviceContext } from '../../../../functions/common/device-context.js';
-import { EndpointNotDeployedError } from '../../../../functions/common/errors.js';
-import { contextKey } from '../../../../functions/common/lake.js';
-import { ModelCard } from '../../../../functions/common/model-card.js';
-import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
 import type { ForecastDeps } from '../../../../functions/forecast/forecast.js';
 import { makeHandler } from '../../../../functions/forecast/handler.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SERVING_CARD_KEY } from '../../../../core/model-card.js';
+import { decodeText } from '../../../../core/text.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
-import { SERVING_CARD_KEY } from '../../../../functions/common/model-card.js';
-import { decodeText } from '../../../../functions/common/text.js';
 import { recordRun } from '../../../../functions/record-run/record-run.js';
 import type { RunState } from '../../../../functions/record-run/schema.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { encodeSeriesLine } from '../../../../core/deepar.js';
+import type { ModelCard } from '../../../../core/model-card.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
-import { encodeSeriesLine } from '../../../../functions/common/deepar.js';
-import type { ModelCard } from '../../../../functions/common/model-card.js';
-import type { DeepArRequest, ModelEndpoint } from '../../../../functions/common/ports.js';
 import { scoreAB } from '../../../../functions/score-ab/score-ab.js';
 
 const HOUR = 3_600_000;

@@ -1,0 +1,82 @@
+// Row logic of the ETL, free of I/O (mirrored by glue/etl_job.py, pinned by
+// test/fixtures/lake/golden.json): one raw Firehose line → a curated row or a quarantine reason.
+import { TOPIC_PREFIX } from '../telemetry.js';
+import { checkRecord, readingOf, toV1Record } from '../validate-telemetry.js';
+import type { CuratedRow } from './schema.js';
+
+export type RawLineResult = { ok: true; row: CuratedRow } | { ok: false; reason: string };
+
+/** ECMAScript's time range: receivedAt beyond it cannot be an arrival time (nor an INT64 ms). */
+const MAX_EPOCH_MS = 8.64e15;
+
+const TOPIC_START = `${TOPIC_PREFIX}/`;
+const TOPIC_END = '/telemetry';
+let lastTopic = '';
+let lastTopicDevice = '';
+
+/** deviceIdFromTopic without the split (this runs once per line); memoised on the last topic. */
+const topicDevice = (topic: string): string | undefined => {
+  if (topic === lastTopic) return lastTopicDevice;
+  if (!topic.startsWith(TOPIC_START) || !topic.endsWith(TOPIC_END)) return undefined;
+  const id = topic.slice(TOPIC_START.length, topic.length - TOPIC_END.length);
+  if (id.includes('/') || topic.length < TOPIC_START.length + TOPIC_END.length) return undefined;
+  lastTopic = topic;
+  lastTopicDevice = id;
+  return id;
+};
+
+/**
+ * One string per device id: JSON.parse makes a fresh copy on every line, and the buffered rows
+ * would otherwise keep hundreds of thousands of them alive (and promoted) until a flush.
+ */
+const interned = new Map<string, string>();
+const intern = (id: string): string => {
+  const known = interned.get(id);
+  if (known !== undefined) return known;
+  if (interned.size >= 100_000) interned.clear();
+  interned.set(id, id);
+  return id;
+};
+
+/**
+ * Parses one line as the IoT rule wrote it: the device message plus `receivedAt` and `topic`.
+ * The far-future check runs against `receivedAt` (when the message arrived), not the ETL's
+ * clock, so re-processing the same object always gives the same answer.
+ */
+export const parseRawLine = (line: string, fallbackNow: number): RawLineResult => {
+  let message: unknown;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: 'line is not valid JSON' };
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return { ok: false, reason: 'message is not a JSON object' };
+  }
+  const { receivedAt, topic } = message as { receivedAt?: unknown; topic?: unknown };
+  if (
+    receivedAt !== undefined &&
+    !(typeof receivedAt === 'number' && Math.abs(receivedAt) <= MAX_EPOCH_MS)
+  ) {
+    return { ok: false, reason: 'receivedAt: must be epoch milliseconds' };
+  }
+  let topicDeviceId: string | undefined;
+  if (topic !== undefined) {
+    if (typeof topic !== 'string') return { ok: false, reason: 'topic: must be a string' };
+    topicDeviceId = topicDevice(topic);
+    if (topicDeviceId === undefined) {
+      return { ok: false, reason: `topic: ${topic} is not a telemetry topic` };
+    }
+  }
+  const arrivedAt = typeof receivedAt === 'number' ? Math.trunc(receivedAt) : fallbackNow;
+  const record = toV1Record(message as Record<string, unknown>, topicDeviceId);
+  const checked = checkRecord(record, { topicDeviceId, now: arrivedAt });
+  if (typeof checked !== 'number') return { ok: false, reason: checked.reason };
+  const row = readingOf(record, checked, intern(record.deviceId as string)) as CuratedRow;
+  row.receivedAt = arrivedAt;
+  return { ok: true, row };
+};
+
+/** Identity of a reading: (deviceId, seq) when the device counts, else (deviceId, ts). */
+export const rowKey = (row: CuratedRow): string =>
+  row.seq === null ? `${row.deviceId}\u0000t${row.ts}` : `${row.deviceId}\u0000s${row.seq}`;

@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { globalLag, MIN_ROWS_PER_GROUP, POOLED } from '../../../../forecasting/model/global-lag.js';
+import { parseHyperparameters } from '../../../../forecasting/model/hyperparameters.js';
+import { seasonalNaive } from '../../../../forecasting/model/seasonal-naive.js';
+import type { PredictConfig, Series } from '../../../../forecasting/model/types.js';
+import { HYPERPARAMETERS, syntheticSeries } from '../synthetic.js';
+
+const hyperparameters = parseHyperparameters(HYPERPARAMETERS);
+const STEPS = 24;
+const QUANTILES: PredictConfig = {
+  outputTypes: ['mean', 'quantiles'],
+  quantiles: [
+    { key: '0.1', level: 0.1 },
+    { key: '0.5', level: 0.5 },
+    { key: '0.9', level: 0.9 },
+  ],
+  numSamples: 10,
+  seed: 1,
+};
+
+const toSeries = (lines: ReturnType<typeof syntheticSeries>): Series[] =>
+  lines.map((line) => ({
+    start: line.start,
+    cat: line.cat,
+    target: line.target.map((v) => (v === 'NaN' ? null : v)),
+  }));
+
+/** Pollution-like series: persistent episodes (AR(1) in logs) on a daily cycle. */
+const episodic = (devices: number, hours: number, seed: number): Series[] => {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Array.from({ length: devices }, (_, d) => {
+    let episode = 0;
+    const target = Array.from({ length: hours }, (_, t) => {
+      episode = 0.95 * episode + 0.25 * gauss();
+      const value = Math.exp(3.5 + 0.3 * Math.sin((2 * Math.PI * t) / 24) + episode);
+      return t % 53 === 7 ? null : Math.round(value * 10) / 10;
+    });
+    return { start: '2024-01-01 00:00:00', target, cat: [d, 0] };
+  });
+};
+
+/** wQL over 0.1/0.5/0.9 and 80% coverage of `steps`-ahead forecasts at daily origins. */
+const backtest = (
+  predict: (history: Series) => Record<string, number[]>,
+  series: Series[],
+  origins: number[],
+) => {
+  let loss = 0;
+  let total = 0;
+  let covered = 0;
+  let points = 0;
+  for (const s of series) {
+    for (const origin of origins) {
+      const q = predict({ ...s, target: s.target.slice(0, origin) });
+      for (let h = 0; h < STEPS; h++) {
+        const y = s.target[origin + h];
+        if (y === null || y === undefined) continue;
+        for (const level of [0.1, 0.5, 0.9]) {
+          const e = q[String(level)]?.[h] ?? 0;
+          loss += 2 * Math.abs((y - e) * ((y <= e ? 1 : 0) - level));
+        }
+        total += y;
+        points++;
+        if (y >= (q['0.1']?.[h] ?? 0) && y <= (q['0.9']?.[h] ?? 0)) covered++;
+      }
+    }
+  }
+  return { wql: loss / 3 / total, coverage: covered / points };
+};
+
+describe('globalLag', () => {
+  it('beats the seasonal-naive baseline on held-out days of persistent, seasonal series', () => {
+    // Prepare: 6 devices x 60 days; train on the first 45 days, test on daily origins after
+    const all = episodic(6, 24 * 60, 5);
+    const cut = 24 * 45;
+    const train = all.map((s) => ({ ...s, target: s.target.slice(0, cut) }));
+    const origins = Array.from({ length: 14 }, (_, k) => cut + 24 * k);
+    const engine = globalLag.train(train, hyperparameters, 1);
+    const baseline = seasonalNaive.train(train, hyperparameters, 1);
+
+    // Act
+    const ours = backtest(
+      (h) => globalLag.predict(engine, h, QUANTILES).quantiles ?? {},
+      all,
+      origins,
+    );
+    const theirs = backtest(
+      (h) => seasonalNaive.predict(baseline, h, QUANTILES).quantiles ?? {},
+      all,
+      origins,
+    );
+
+    // Assess
+    expect(ours.wql).toBeLessThan(0.9 * theirs.wql);
+    expect(ours.coverage).toBeGreaterThan(0.7);
+    expect(ours.coverage).toBeLessThan(0.9);
+  });
+
+  it('is deterministic: the same data gives the identical model', () => {
+    // Prepare
+    const series = toSeries(syntheticSeries({ hours: 24 * 10 }));
+
+    // Act
+    const first = JSON.stringify(globalLag.train(series, hyperparameters, 9));
+    const second = JSON.stringify(globalLag.train(series, hyperparameters, 9));
+
+    // Assess
+    expect(second).toBe(first);
+  });
+
+  it('trains on a few days with gaps, and serves a device it has never seen', () => {
+    // Prepare: 3 days of history, every 37th hour missing
+    const series = toSeries(syntheticSeries({ devices: 2, metrics: 2, hours: 72 }));
+    const model = globalLag.train(series, hyperparameters, 0);
+
+    // Act
+    const empty = globalLag.predict(
+      model,
+      { start: '2024-02-01 00:00:00', target: [], cat: [99, 1] },
+      QUANTILES,
+    );
+    const gappy = globalLag.predict(
+      model,
+      { start: '2024-02-01 00:00:00', target: [null, 30, null, null, 28, null], cat: [99, 0] },
+      QUANTILES,
+    );
+
+    // Assess
+    for (const prediction of [empty, gappy]) {
+      const q = prediction.quantiles ?? {};
+      expect(q['0.1']).toHaveLength(STEPS);
+      for (let h = 0; h < STEPS; h++) {
+        const lo = q['0.1']?.[h] ?? Number.NaN;
+        const mid = q['0.5']?.[h] ?? Number.NaN;
+        const hi = q['0.9']?.[h] ?? Number.NaN;
+        expect(Number.isFinite(lo) && Number.isFinite(hi)).toBe(true);
+        expect(lo).toBeGreaterThanOrEqual(0);
+        expect(lo).toBeLessThanOrEqual(mid);
+        expect(mid).toBeLessThanOrEqual(hi);
+      }
+      expect(prediction.mean?.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    }
+    // The unseen device lands near its metric's typical level (synthetic metric 1 is about 35).
+    expect(empty.quantiles?.['0.5']?.[0]).toBeGreaterThan(15);
+    expect(empty.quantiles?.['0.5']?.[0]).toBeLessThan(70);
+  });
+
+  it('gives a metric its own regressions only with enough rows, else the pooled ones', () => {
+    // Prepare: 2 devices x 3 days -> fewer rows per step than MIN_ROWS_PER_GROUP
+    const small = toSeries(syntheticSeries({ devices: 2, metrics: 2, hours: 72 }));
+    const large = toSeries(syntheticSeries({ devices: 4, metrics: 2, hours: 24 * 14 }));
+
+    // Act
+    const fromSmall = globalLag.train(small, hyperparameters, 0);
+    const fromLarge = globalLag.train(large, hyperparameters, 0);
+
+    // Assess
+    expect(Object.keys(fromSmall.groups)).toEqual([POOLED]);
+    expect(Object.keys(fromLarge.groups).sort()).toEqual([POOLED, '0', '1'].sort());
+    expect(fromLarge.groups['0']?.rows).toBeGreaterThanOrEqual(MIN_ROWS_PER_GROUP);
+  });
+
+  it('draws num_samples reproducible sample paths for a seed', () => {
+    // Prepare
+    const model = globalLag.train(toSeries(syntheticSeries({})), hyperparameters, 0);
+    const instance = toSeries(
+      syntheticSeries({ devices: 1, metrics: 1, hours: 48, seed: 3 }),
+    )[0] as Series;
+    const config: PredictConfig = {
+      ...QUANTILES,
+      outputTypes: ['samples'],
+      numSamples: 7,
+      seed: 5,
+    };
+
+    // Act
+    const first = globalLag.predict(model, instance, config).samples;
+    const second = globalLag.predict(model, instance, config).samples;
+    const other = globalLag.predict(model, instance, { ...config, seed: 6 }).samples;
+
+    // Assess
+    expect(first).toHaveLength(7);
+    expect(first?.[0]).toHaveLength(STEPS);
+    expect(second).toEqual(first);
+    expect(other).not.toEqual(first);
+  });
+
+  it('refuses to train without a single usable row', () => {
+    // Prepare: one observation per series cannot teach a 24-step forecast
+    const series: Series[] = [{ start: '2024-01-01 00:00:00', target: [5], cat: [0, 0] }];
+
+    // Act
+    const attempt = () => globalLag.train(series, hyperparameters, 0);
+
+    // Assess
+    expect(attempt).toThrow(/NotEnoughData|no series long enough/);
+  });
+
+  it.each([
+    ['another engine', { engine: 'seasonal-naive' }],
+    [
+      'a truncated model',
+      {
+        engine: 'global-lag',
+        formatVersion: 1,
+        predictionLength: 24,
+        seasonLength: 24,
+        timeFreq: 'H',
+        groups: {},
+      },
+    ],
+  ])('rejects %s on load', (_name, json) => {
+    // Act
+    const attempt = () => globalLag.parse(json);
+
+    // Assess
+    expect(attempt).toThrow(/not a global-lag model/);
+  });
+});
