@@ -163,18 +163,14 @@ const open311 = async (
   } catch (error) {
     throw connectError(target, clientId, error);
   }
-  return deviceConnection(
-    clientId,
-    '3.1.1',
-    state,
-    async (topic, payload) => {
-      await connection.publish(topic, payload, mqtt.QoS.AtLeastOnce);
-    },
-    () =>
-      connection.disconnect().catch(() => {
-        // Already gone (broker closed first): nothing left to release.
-      }),
-  );
+  const publish: DeviceConnection['publish'] = async (topic, payload) => {
+    await connection.publish(topic, payload, mqtt.QoS.AtLeastOnce);
+  };
+  const disconnect = () =>
+    connection.disconnect().catch(() => {
+      // Already gone (broker closed first): nothing left to release.
+    });
+  return deviceConnection(clientId, '3.1.1', state, publish, disconnect);
 };
 
 // ---------------------------------------------------------------- MQTT 5
@@ -242,33 +238,25 @@ const open5 = async (target: BrokerTarget, clientId: string): Promise<DeviceConn
     client.close();
     throw connectError(target, clientId, error);
   }
-  return deviceConnection(
-    clientId,
-    '5',
-    state,
-    async (topic, payload) => {
-      const result = await client.publish({
-        topicName: topic,
-        payload,
-        qos: mqtt5.QoS.AtLeastOnce,
+  const publish: DeviceConnection['publish'] = async (topic, payload) => {
+    const result = await client.publish({ topicName: topic, payload, qos: mqtt5.QoS.AtLeastOnce });
+    // MQTT 5 acknowledges failures too: a reason code ≥ 128 means the broker refused it.
+    const code = result?.reasonCode ?? 0;
+    if (code >= 128) throw new PublishRejectedError(topic, code, result?.reasonString);
+  };
+  const disconnect = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2_000);
+      client.once('stopped', () => {
+        clearTimeout(timer);
+        resolve();
       });
-      // MQTT 5 acknowledges failures too: a reason code ≥ 128 means the broker refused it.
-      const code = result?.reasonCode ?? 0;
-      if (code >= 128) throw new PublishRejectedError(topic, code, result?.reasonString);
-    },
-    () =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2_000);
-        client.once('stopped', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        client.stop();
-      }).then(() => {
-        state.set(false);
-        client.close();
-      }),
-  );
+      client.stop();
+    }).then(() => {
+      state.set(false);
+      client.close();
+    });
+  return deviceConnection(clientId, '5', state, publish, disconnect);
 };
 
 /**
