@@ -256,7 +256,7 @@ describe('retrain state machine paths', () => {
     tamperModel = async (request) => {
       const container = request.PrimaryContainer as { ModelDataUrl: string };
       const key = container.ModelDataUrl.replace('s3://smogcast-lake/', '');
-      const entries = unpackTarGz((await store.get(key)) as Uint8Array).map((e) => {
+      const entries = (await unpackTarGz((await store.get(key)) as Uint8Array)).map((e) => {
         if (e.path !== 'model.json') return e;
         const model = JSON.parse(decodeText(e.data));
         return {
@@ -264,7 +264,7 @@ describe('retrain state machine paths', () => {
           data: encodeText(JSON.stringify({ ...model, faultInjection: { errorRate: 1 } })),
         };
       });
-      await store.put(`${key}.faulty`, packTarGz(entries));
+      await store.put(`${key}.faulty`, await packTarGz(entries));
       return sagemaker.createModel({
         ...request,
         PrimaryContainer: { ...container, ModelDataUrl: `${container.ModelDataUrl}.faulty` },

@@ -61,7 +61,7 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
   // Faulty copies: the same artifact with faultInjection added to its model.json.
   const bytes = (await store.get(url.replace(`s3://${BUCKET}/`, ''))) as Uint8Array;
   const withFault = async (name: string, faultInjection: Record<string, number>) => {
-    const entries = unpackTarGz(bytes).map((entry) =>
+    const entries = (await unpackTarGz(bytes)).map((entry) =>
       entry.path === 'model.json'
         ? {
             path: entry.path,
@@ -74,7 +74,7 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
           }
         : entry,
     );
-    await store.put(`models/artifacts/${name}/model.tar.gz`, packTarGz(entries));
+    await store.put(`models/artifacts/${name}/model.tar.gz`, await packTarGz(entries));
     return `s3://${BUCKET}/models/artifacts/${name}/model.tar.gz`;
   };
   const models = {
