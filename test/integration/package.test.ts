@@ -1,5 +1,6 @@
 // `serverless package` with no AWS credentials and no network: the CloudFormation template it
-// writes must hold the whole pipeline, wired as DESIGN.md says, with least-privilege IAM.
+// writes must hold the whole pipeline, wired as the README's "Architecture" section shows, with
+// least-privilege IAM.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
