@@ -1,7 +1,7 @@
 // Blue/green endpoint updates with deployment guardrails, end to end: real training, real model
 // artifacts (one copy carrying a faultInjection field), InvokeEndpoint over HTTP while the
 // traffic shifts, and the AWS SDK on the runtime side.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import {
   type LocalSageMakerOptions,
 } from '../../../local/sagemaker/local-sagemaker.js';
 import { HYPERPARAMETERS, syntheticSeries, toJsonLines } from '../../unit/forecasting/synthetic.js';
+import { teardown } from '../teardown.js';
 
 const BUCKET = 'smogcast-lake';
 const ROLE = 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker';
@@ -188,11 +189,13 @@ describe('LocalSageMaker blue/green deployments', () => {
     await prepareModels(store, sagemaker);
   });
 
-  afterAll(async () => {
-    await runtime.close();
-    await sagemaker.close();
-    await rm(workDir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    teardown(
+      [workDir],
+      () => runtime?.close(),
+      () => sagemaker?.close(),
+    ),
+  );
 
   it('canary: splits traffic while baking, reports Updating on the old config, then promotes', async () => {
     // Prepare
