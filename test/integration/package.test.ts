@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createS3Client } from '../../functions/common/adapters/s3-object-store.js';
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
+import { dollarBrace } from '../fixtures/dollar-brace.js';
 import { teardown } from './teardown.js';
 
 const run = promisify(execFile);
@@ -64,9 +65,6 @@ const onlyOfType = (template: CfnTemplate, type: string): CfnResource => {
   expect(found, type).toHaveLength(1);
   return found[0] as CfnResource;
 };
-
-/** `${name}` spelled without a literal that lint would take for a forgotten template string. */
-const dollarBrace = (name: string): string => ['$', '{', name, '}'].join('');
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_POLICY,
-  localSubstitutions,
-  policyFromParams,
-} from '../../../local/retrain-service.js';
-import { loadStageParams, stageParamsFrom } from '../../../local/stage-params.js';
+import { policyFromParams } from '../../../local/retrain-service.js';
+import { stageParamsFrom } from '../../../local/stage-params.js';
 
 const TEMPLATE = `
 service: demo
@@ -54,28 +50,5 @@ describe('stage params', () => {
       promotionMargin: 0.02,
     });
     expect(() => policyFromParams({ ...params, deploymentStrategy: 'random' })).toThrow();
-  });
-
-  it('gives the local twin the deployed default stage policy, waits included', () => {
-    // Prepare: the values serverless.yml substitutes into the deployed definition.
-    const deployed = loadStageParams();
-
-    // Act
-    const local = localSubstitutions(
-      {
-        bucket: 'lake',
-        endpointName: 'smogcast-local',
-        predictionLength: 24,
-        contextLength: 72,
-        historyDays: 30,
-      },
-      DEFAULT_POLICY,
-    );
-
-    // Assess
-    expect(local.BakeSeconds).toBe(String(deployed.bakeSeconds));
-    expect(local.TerminationWaitSeconds).toBe(String(deployed.terminationWaitSeconds));
-    expect(local.DeploymentStrategy).toBe(deployed.deploymentStrategy);
-    expect(local.PromotionMargin).toBe(String(deployed.promotionMargin));
   });
 });
