@@ -201,6 +201,7 @@ describe('local pipeline, end to end', () => {
       promotionMargin: -1,
       strategy: 'all-at-once',
       bakeSeconds: 0,
+      terminationWaitSeconds: 0,
     });
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
     expect(run.outcome).toBe('promoted');
