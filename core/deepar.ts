@@ -1,4 +1,4 @@
-// DeepAR JSON Lines codec (DESIGN.md "DeepAR JSON Lines"): one series per line,
+// DeepAR JSON Lines codec (docs/etl.md "prepare-deepar"): one series per line,
 // `{"start":"YYYY-MM-DD HH:00:00","target":[…,"NaN",…],"cat":[…]}`. DeepAR reads gaps only as
 // the string "NaN", and `start` only in this space-separated form, so both live here, once.
 import { SmogcastError } from './errors.js';

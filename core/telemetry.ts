@@ -1,4 +1,4 @@
-// Telemetry contract v1 (DESIGN.md): validation and normalisation of one device message.
+// Telemetry contract v1 (docs/ingestion.md "Telemetry v1"): validating and normalising a message.
 // Also maps the legacy payload of the original Node.js device. Pure: the clock is a parameter.
 import { z } from 'zod';
 import { METRICS, type Metric } from './metrics.js';

@@ -73,6 +73,25 @@ const setup = async () => {
 
 const input = { runId: 'run-3', promotionMargin: 0.02, abStep: 0.25 };
 
+/**
+ * One round on the setup's data against variants biased by `bias`, the challenger at `weight`
+ * after `hours` new hours; the endpoint is returned to show what each variant was sent.
+ */
+const round = async (
+  store: MemoryObjectStore,
+  bias: Record<string, number>,
+  weight: number,
+  hours = 12,
+) => {
+  const endpoint = new BiasedVariants(bias);
+  const result = await scoreAB(input, {
+    store,
+    endpoint,
+    modelCard: async () => card(weight, hours),
+  });
+  return { endpoint, result };
+};
+
 describe('score-ab', () => {
   it('is inactive without an A/B test', async () => {
     const store = await setup();
@@ -86,18 +105,13 @@ describe('score-ab', () => {
 
   it('waits until enough hours arrived after the challenger was trained', async () => {
     const store = await setup();
-    const result = await scoreAB(input, {
-      store,
-      endpoint: new BiasedVariants({}),
-      modelCard: async () => card(0.5, 3),
-    });
+    const { result } = await round(store, {}, 0.5, 3);
     expect(result).toMatchObject({ active: true, action: 'none', hours: 3 });
   });
 
   it('scores each variant with its own categories and moves traffic toward the better one', async () => {
     const store = await setup();
-    const endpoint = new BiasedVariants({ champion: 10, challenger: 1 });
-    const result = await scoreAB(input, { store, endpoint, modelCard: async () => card(0.5, 12) });
+    const { endpoint, result } = await round(store, { champion: 10, challenger: 1 }, 0.5);
     expect(result).toMatchObject({
       active: true,
       action: 'shift',
@@ -113,11 +127,7 @@ describe('score-ab', () => {
 
   it('concludes when a variant reaches 90% of the traffic, naming the model to deploy alone', async () => {
     const store = await setup();
-    const towardChampion = await scoreAB(input, {
-      store,
-      endpoint: new BiasedVariants({ champion: 1, challenger: 10 }),
-      modelCard: async () => card(0.25, 12),
-    });
+    const { result: towardChampion } = await round(store, { champion: 1, challenger: 10 }, 0.25);
     expect(towardChampion).toMatchObject({
       action: 'conclude',
       winner: 'champion',
@@ -125,11 +135,7 @@ describe('score-ab', () => {
       challengerWeight: 0,
     });
     expect(towardChampion.finalConfigName).toMatch(/^smogcast-v1-final-/);
-    const towardChallenger = await scoreAB(input, {
-      store,
-      endpoint: new BiasedVariants({ champion: 10, challenger: 1 }),
-      modelCard: async () => card(0.75, 12),
-    });
+    const { result: towardChallenger } = await round(store, { champion: 10, challenger: 1 }, 0.75);
     expect(towardChallenger).toMatchObject({
       action: 'conclude',
       winner: 'challenger',
@@ -139,11 +145,7 @@ describe('score-ab', () => {
 
   it('leaves the weights when neither variant is better by the margin', async () => {
     const store = await setup();
-    const result = await scoreAB(input, {
-      store,
-      endpoint: new BiasedVariants({ champion: 2, challenger: 2 }),
-      modelCard: async () => card(0.5, 12),
-    });
+    const { result } = await round(store, { champion: 2, challenger: 2 }, 0.5);
     expect(result).toMatchObject({ action: 'none', challengerWeight: 0.5 });
     expect(result.reasons[0]).toMatch(/no clear winner/);
   });
