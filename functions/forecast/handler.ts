@@ -32,10 +32,10 @@ import {
   forecastQuerySchema,
 } from './schema.js';
 
-/** One computed forecast (full horizon), its serialised answers and validators per horizon. */
+/** One computed forecast (full horizon) and, per requested horizon, its body and validator. */
 interface CachedForecast {
   response: ForecastResponse;
-  bodies: Map<number, string>;
+  answers: Map<number, { body: string; etag: string }>;
 }
 
 /** What a cache miss needs to compute the forecast. */
@@ -58,13 +58,17 @@ const sliced = (full: ForecastResponse, horizon: number): ForecastResponse => {
   return { ...full, horizon, mean: full.mean.slice(0, horizon), quantiles };
 };
 
-const bodyFor = (entry: CachedForecast, horizon: number): string => {
-  let body = entry.bodies.get(horizon);
-  if (body === undefined) {
-    body = JSON.stringify(sliced(entry.response, horizon));
-    entry.bodies.set(horizon, body);
+/** The answer for `horizon`, serialised and hashed once per cached forecast. */
+const answerFor = (entry: CachedForecast, key: string, horizon: number) => {
+  let answer = entry.answers.get(horizon);
+  if (answer === undefined) {
+    answer = {
+      body: JSON.stringify(sliced(entry.response, horizon)),
+      etag: forecastEtag(key, horizon),
+    };
+    entry.answers.set(horizon, answer);
   }
-  return body;
+  return answer;
 };
 
 export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions = {}) => {
@@ -86,7 +90,7 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
         deps,
         context.served,
       ),
-      bodies: new Map(),
+      answers: new Map(),
     }),
   });
 
@@ -112,7 +116,8 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
         hour,
         quantiles,
       });
-      const etag = forecastEtag(key, horizon);
+      const cached = forecasts.get(key);
+      const etag = cached ? answerFor(cached, key, horizon).etag : forecastEtag(key, horizon);
       const headers = {
         'Content-Type': 'application/json',
         // private: the answer is for API-key holders, not for shared caches.
@@ -124,16 +129,18 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
       if (
         ifNoneMatch &&
         etagMatches(ifNoneMatch, etag) &&
-        (ifNoneMatch.trim() !== '*' || forecasts.has(key))
+        (ifNoneMatch.trim() !== '*' || cached !== undefined)
       ) {
         return { statusCode: 304, headers, body: '' };
       }
-      const entry = await forecasts.fetch(key, {
-        ttl: hour + HOUR_MS - now,
-        context: { query, quantiles, served },
-      });
+      const entry =
+        cached ??
+        (await forecasts.fetch(key, {
+          ttl: hour + HOUR_MS - now,
+          context: { query, quantiles, served },
+        }));
       if (!entry) throw new Error(`no forecast computed for ${key}`);
-      return { statusCode: 200, headers, body: bodyFor(entry, horizon) };
+      return { statusCode: 200, headers, body: answerFor(entry, key, horizon).body };
     });
 };
 
