@@ -104,8 +104,10 @@ export const headerValue = (
 /** A single query parameter; repeated parameters are a client error, not "last one wins". */
 export const rejectRepeatedParameters = (event: APIGatewayProxyEvent): void => {
   const multi = event.multiValueQueryStringParameters ?? {};
-  for (const [name, values] of Object.entries(multi)) {
-    if ((values?.length ?? 0) > 1) throw badRequest(`parameter ${name} is given more than once`);
+  for (const name in multi) {
+    if (Object.hasOwn(multi, name) && (multi[name]?.length ?? 0) > 1) {
+      throw badRequest(`parameter ${name} is given more than once`);
+    }
   }
 };
 
