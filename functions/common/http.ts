@@ -6,6 +6,7 @@ import type { MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
 import { SmogcastError } from '../../core/errors.js';
 import type { CorsPolicy } from './config.js';
 import { logger } from './logger.js';
@@ -111,17 +112,11 @@ export const rejectRepeatedParameters = (event: APIGatewayProxyEvent): void => {
   }
 };
 
-/** The query validated by a zod schema; its issues become one 400 message. */
-export const parseQuery = <T>(
-  schema: {
-    safeParse(
-      input: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
-  },
+/** The query validated by a zod schema; repeated parameters and its issues become one 400. */
+export const parseQuery = <S extends z.ZodType>(
+  schema: S,
   event: APIGatewayProxyEvent,
-): T => {
+): z.output<S> => {
   rejectRepeatedParameters(event);
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
   if (!parsed.success) {
