@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { API_KEY, startServingRuntime } from '../test/integration/api-fixture.js';
+import { API_KEY, startServingRuntime } from '../local/serving-runtime.js';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 
 const { values } = parseArgs({

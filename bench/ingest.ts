@@ -12,8 +12,8 @@ import { Aedes } from 'aedes';
 import { TELEMETRY_TOPIC_FILTER } from '../core/telemetry.js';
 import { decodeText, splitLines } from '../core/text.js';
 import { startFleet } from '../device/fleet.js';
-import { createS3Client, S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
-import { LOCAL_S3_CREDENTIALS } from '../functions/common/config.js';
+import { S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../functions/common/deps.js';
 import { startBroker } from '../local/broker.js';
 import type { Durability } from '../local/journal.js';
 import { openJournalIngest } from '../local/journal-ingest.js';
@@ -114,10 +114,7 @@ const countStored = async (store: S3ObjectStore): Promise<number> => {
 const fullRun = async (): Promise<RunResult> => {
   const dir = await mkdtemp(join(tmpdir(), 'smogcast-bench-ingest-'));
   const s3 = await startObjectStoreServer({ directory: join(dir, 's3'), bucket: 'bench' });
-  const store = new S3ObjectStore(
-    createS3Client({ region: 'us-east-1', endpoint: s3.url, credentials: LOCAL_S3_CREDENTIALS }),
-    'bench',
-  );
+  const store = new S3ObjectStore(createLocalS3Client(s3.url), 'bench');
   const ingest = await openJournalIngest({
     store,
     journalDir: join(dir, 'journal'),

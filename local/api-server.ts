@@ -1,11 +1,15 @@
 // Local stand-in for API Gateway: checks the API key like a usage plan does, then invokes the
 // same Lambda handlers with the same REST proxy event shape. Every API answer is JSON — even for
 // requests node:http itself cannot parse — and it can also serve a static site (the dashboard).
+// CORS as on AWS: the gateway answers preflights (serverless.yml's `cors: true`) and puts CORS
+// headers on its own answers (401, 403, 404: the GatewayResponse); a handler's answer passes
+// through as the handler made it, so a handler's CORS bug shows here as it would on AWS.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type CorsPolicy, corsHeaders } from '../functions/common/http.js';
+import type { CorsPolicy } from '../functions/common/config.js';
+import { cors as corsMiddlewares } from '../functions/common/http.js';
 import { toApiGatewayEvent } from './api-gateway-event.js';
 
 export type ApiHandler = (
@@ -29,7 +33,7 @@ export interface ApiServerOptions {
   port: number;
   apiKey: string;
   routes: Record<string, ApiRoute>;
-  /** Browser origins allowed to call the API (API Gateway's CORS setting). */
+  /** Browser origins allowed to call the API: for the gateway's own answers and preflights. */
   cors?: CorsPolicy;
   /** Static files by path (e.g. the dashboard at `/`), served without a key. */
   staticFiles?: (path: string) => StaticFile | undefined;
@@ -128,17 +132,11 @@ export const handleApiRequest = (
   return route.handler(toApiGatewayEvent(req, path, target.query, path, key), context);
 };
 
-const send = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  result: APIGatewayProxyResult,
-  cors: Record<string, string>,
-) => {
+const send = (req: IncomingMessage, res: ServerResponse, result: APIGatewayProxyResult) => {
   const body = result.statusCode === 304 ? '' : result.body;
   // The handler's header object is its own per response: complete it in place.
   const headers = (result.headers ?? {}) as Record<string, string | number>;
   headers['Content-Type'] ??= 'application/json';
-  for (const name in cors) headers[name] ??= cors[name] as string;
   headers['Content-Length'] = Buffer.byteLength(body);
   res.writeHead(result.statusCode, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
@@ -147,12 +145,45 @@ const send = (
 const failed = (
   req: IncomingMessage,
   res: ServerResponse,
-  cors: Record<string, string>,
   log: ((message: string) => void) | undefined,
   error: unknown,
 ) => {
   log?.(`api error: ${error instanceof Error ? error.stack : String(error)}`);
-  send(req, res, json(500, { error: 'internal error' }), cors);
+  send(req, res, json(500, { error: 'internal error' }));
+};
+
+interface GatewayCors {
+  /** The answer to a preflight (OPTIONS) request. */
+  preflight(req: IncomingMessage): APIGatewayProxyResult;
+  /** The gateway's own answer with the CORS headers the GatewayResponse adds. */
+  decorate(req: IncomingMessage, result: APIGatewayProxyResult): APIGatewayProxyResult;
+}
+
+/** The gateway's CORS, by the same @middy/http-cors setup the handlers use. */
+const gatewayCors = (policy: CorsPolicy): GatewayCors => {
+  const [middleware] = corsMiddlewares(policy, { preflight: true });
+  const run = (
+    phase: 'before' | 'after',
+    req: IncomingMessage,
+    response: APIGatewayProxyResult | undefined,
+  ): APIGatewayProxyResult => {
+    const request = {
+      event: { httpMethod: req.method, headers: req.headers },
+      response,
+    } as unknown as Parameters<NonNullable<NonNullable<typeof middleware>['after']>>[0];
+    middleware?.[phase]?.(request);
+    return (
+      (request.response as APIGatewayProxyResult | undefined) ?? {
+        statusCode: 204,
+        headers: {},
+        body: '',
+      }
+    );
+  };
+  return {
+    preflight: (req) => run('before', req, undefined),
+    decorate: (req, result) => (middleware ? run('after', req, result) : result),
+  };
 };
 
 /** What node:http could not parse (huge headers, bad bytes) still gets a JSON 400. */
@@ -172,11 +203,11 @@ const answerClientError = (error: Error & { code?: string }, socket: Duplex) => 
 export const startApiServer = async (options: ApiServerOptions): Promise<ApiServer> => {
   const contexts = new Map<string, Context>();
   const expectedKey = Buffer.from(options.apiKey);
-  const policy = options.cors ?? { origins: [] };
+  const cors = gatewayCors(options.cors ?? { origins: [] });
   const server = createServer((req, res) => {
-    const cors = corsHeaders(policy, req.headers.origin);
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { ...cors, 'Content-Length': 0 });
+      const preflight = cors.preflight(req);
+      res.writeHead(preflight.statusCode, { ...preflight.headers, 'Content-Length': 0 });
       res.end();
       return;
     }
@@ -200,14 +231,15 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
       const result = handleApiRequest(req, options, contexts, expectedKey);
       if (result instanceof Promise) {
         result.then(
-          (r) => send(req, res, r, cors),
-          (error: unknown) => failed(req, res, cors, options.log, error),
+          (r) => send(req, res, r),
+          (error: unknown) => failed(req, res, options.log, error),
         );
       } else {
-        send(req, res, result, cors);
+        // Not a handler's: the gateway answered itself (404, 401, 403, 405).
+        send(req, res, cors.decorate(req, result));
       }
     } catch (error) {
-      failed(req, res, cors, options.log, error);
+      failed(req, res, options.log, error);
     }
   });
   server.on('clientError', answerClientError);

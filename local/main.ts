@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Fleet, startFleet } from '../device/fleet.js';
 import { generateApiKey, type LocalRuntime, startLocalRuntime } from './runtime.js';
+import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 
 const HELP = `smogcast local runtime — the whole pipeline on this machine, no AWS needed.
 
@@ -112,22 +113,14 @@ const main = async () => {
   await mkdir(options.dataDir, { recursive: true });
   const apiKey = options.apiKey || generateApiKey();
   const runtime: LocalRuntime = await startLocalRuntime({
-    host: '127.0.0.1',
+    ...RUNTIME_DEFAULTS,
     port: options.port,
     mqttPort: options.mqttPort,
     dataDir: options.dataDir,
     apiKey,
-    bucket: 'smogcast-lake',
-    endpointName: 'smogcast',
-    predictionLength: 24,
-    contextLength: 72,
-    contextHours: 336,
-    historyDays: 28,
     retrainIntervalMs: options.retrainMinutes * 60_000,
-    corsOrigins: (process.env.CORS_ALLOW_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    // Validated and trimmed by the functions' config, as on AWS.
+    corsOrigins: process.env.CORS_ALLOW_ORIGINS?.split(','),
     bufferBytes: 1024 * 1024,
     bufferIntervalMs: 5_000,
     log,
@@ -135,7 +128,9 @@ const main = async () => {
   log(`Dashboard ${runtime.dashboardUrl}`);
   log(`API      ${runtime.apiUrl}   (GET /forecast, /devices, /status, /health)`);
   log(`MQTT     ${runtime.mqttUrl}   (topic smogcast/<deviceId>/telemetry)`);
-  log(`S3       ${runtime.s3Url}   (bucket smogcast-lake, data in ${options.dataDir})`);
+  log(
+    `S3       ${runtime.s3Url}   (bucket ${RUNTIME_DEFAULTS.bucket}, data in ${options.dataDir})`,
+  );
   log(
     `API key  ${apiKey}${options.apiKey ? ' (from SMOGCAST_API_KEY)' : ' (generated; set SMOGCAST_API_KEY to fix it)'}`,
   );

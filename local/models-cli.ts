@@ -5,11 +5,11 @@ import { parseArgs } from 'node:util';
 import { ModelCard, REGISTRY_PREFIX, RegistryEntry, SERVING_CARD_KEY } from '../core/model-card.js';
 import type { ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
-import { createS3Client, S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
-import { LOCAL_S3_CREDENTIALS, loadConfig } from '../functions/common/config.js';
+import { loadConfig } from '../functions/common/config.js';
 import { createObjectStore } from '../functions/common/deps.js';
 import { startObjectStoreServer } from './object-store-server.js';
 import { registryTable } from './registry-table.js';
+import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 
 const HELP = `Usage: npm run models -- [--data-dir <dir>] [--aws] [--json]
 
@@ -47,16 +47,15 @@ const main = async () => {
     const dataDir = resolve(values['data-dir'] ?? process.env.SMOGCAST_DATA_DIR ?? './.smogcast');
     const server = await startObjectStoreServer({
       directory: resolve(dataDir, 's3'),
-      bucket: 'smogcast-lake',
+      bucket: RUNTIME_DEFAULTS.bucket,
     });
     close = server.close;
-    store = new S3ObjectStore(
-      createS3Client({
-        region: 'us-east-1',
-        endpoint: server.url,
-        credentials: LOCAL_S3_CREDENTIALS,
+    store = createObjectStore(
+      loadConfig({
+        SMOGCAST_RUNTIME: 'local',
+        S3_ENDPOINT: server.url,
+        LAKE_BUCKET: RUNTIME_DEFAULTS.bucket,
       }),
-      'smogcast-lake',
     );
   }
   try {

@@ -4,9 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { buildDashboard } from '../dashboard/build.js';
-import { createS3Client, S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
-import { SageMakerEndpoint } from '../functions/common/adapters/sagemaker-endpoint.js';
-import { LOCAL_S3_CREDENTIALS } from '../functions/common/config.js';
+import { loadConfig } from '../functions/common/config.js';
+import { createModelEndpoint, createObjectStore } from '../functions/common/deps.js';
 import { cachedModelCard } from '../functions/common/model-card-source.js';
 import { makeHandler as makeDevicesHandler } from '../functions/devices/handler.js';
 import { makeHandler as makeForecastHandler } from '../functions/forecast/handler.js';
@@ -92,10 +91,18 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     });
     closers.push(() => s3.close());
     closers.push(() => contextQueue.idle());
-    const store = new S3ObjectStore(
-      createS3Client({ region: 'us-east-1', endpoint: s3.url, credentials: LOCAL_S3_CREDENTIALS }),
-      settings.bucket,
-    );
+    // The functions' configuration, as their environment would carry it (the same validation).
+    const lambdaEnv = {
+      SMOGCAST_RUNTIME: 'local',
+      AWS_REGION: 'us-east-1',
+      LAKE_BUCKET: settings.bucket,
+      ENDPOINT_NAME: settings.endpointName,
+      PREDICTION_LENGTH: String(settings.predictionLength),
+      CONTEXT_HOURS: String(settings.contextHours),
+      CORS_ALLOW_ORIGINS: (settings.corsOrigins ?? []).join(','),
+      S3_ENDPOINT: s3.url,
+    };
+    const store = createObjectStore(loadConfig(lambdaEnv));
     onRawCreated = (event) => {
       const raw = event.Records.filter((r) =>
         decodeURIComponent(r.s3.object.key).startsWith('raw/'),
@@ -155,14 +162,10 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     closers.push(() => broker.close());
 
     // The Lambda handlers, wired to the local stand-ins.
+    const config = loadConfig({ ...lambdaEnv, SAGEMAKER_RUNTIME_ENDPOINT: runtimeServer.url });
     const modelCard = cachedModelCard(store, 30_000);
-    const modelEndpoint = new SageMakerEndpoint({
-      region: 'us-east-1',
-      endpointName: settings.endpointName,
-      url: runtimeServer.url,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
-    const cors = { origins: settings.corsOrigins ?? [] };
+    const modelEndpoint = createModelEndpoint(config);
+    const { cors } = config;
     const forecastHandler = makeForecastHandler(
       {
         store,
@@ -206,6 +209,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       counters,
       sagemaker,
       endpointName: settings.endpointName,
+      cors,
     });
     const dashboard = await buildDashboard();
     const api: ApiServer = await startApiServer({

@@ -2,9 +2,11 @@
 // AWS) plus what only the local runtime knows live — the broker's record counters and the
 // endpoint as the local SageMaker control plane describes it (variants, weights, a pending
 // blue/green deployment, i.e. a canary in flight).
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ObjectStore } from '../core/ports.js';
-import { jsonResponse } from '../functions/common/http.js';
+import type { CorsPolicy } from '../functions/common/config.js';
+import { cors, httpErrors, jsonResponse } from '../functions/common/http.js';
 import { cachedStatus } from '../functions/status/handler.js';
 
 export interface RuntimeCounters {
@@ -25,6 +27,8 @@ export interface StatusDeps {
   now?: () => number;
   /** How long one read of the lake is reused (the dashboard polls). */
   ttlMs?: number;
+  /** The API's CORS policy: the same middlewares as the Lambda's. */
+  cors?: CorsPolicy;
 }
 
 interface VariantDescription {
@@ -60,7 +64,7 @@ const endpointState = async (deps: StatusDeps) => {
 export const makeStatusHandler = (deps: StatusDeps) => {
   const now = deps.now ?? Date.now;
   const status = cachedStatus({ store: deps.store, now, ttlMs: deps.ttlMs ?? 1_000 });
-  return async (): Promise<APIGatewayProxyResult> => {
+  const answer = async (): Promise<APIGatewayProxyResult> => {
     const [lake, endpoint] = await Promise.all([status(), endpointState(deps)]);
     const devices = [...new Set([...deps.counters.devices, ...lake.devices])].sort();
     // The endpoint itself knows best whether a rollout is under way right now.
@@ -81,4 +85,8 @@ export const makeStatusHandler = (deps: StatusDeps) => {
       generatedAt: new Date(now()).toISOString(),
     });
   };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(cors(deps.cors ?? { origins: [] }))
+    .use(httpErrors())
+    .handler(answer);
 };

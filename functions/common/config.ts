@@ -1,9 +1,45 @@
-// Configuration: read once from the environment, validated, with defaults for the local runtime.
+// Configuration of every Lambda: read once from the environment, validated, failing fast with a
+// ConfigError that names the variable. The runtime kind has no default: serverless.yml sets
+// SMOGCAST_RUNTIME=aws for every function and the local runtime sets local, so a function that
+// was deployed or started without it stops at its first invocation instead of guessing.
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 
-const Config = z.object({
-  SMOGCAST_RUNTIME: z.enum(['local', 'aws']).default('local'),
+/** Which browser origins may call the API: '*', or an exact list. Empty = no CORS headers. */
+export interface CorsPolicy {
+  origins: readonly string[];
+}
+
+/**
+ * `CORS_ALLOW_ORIGINS`: "*" or a comma-separated list of origins. A misspelt origin is a
+ * configuration error worth failing on at start, not a silent CORS failure in a browser later.
+ */
+const CorsOrigins = z
+  .string()
+  .optional()
+  .transform((raw, ctx): string[] => {
+    const origins = (raw ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0);
+    for (const origin of origins) {
+      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not "*" or an origin like https://example.org`,
+        });
+      }
+    }
+    return origins;
+  });
+
+const Env = z.object({
+  SMOGCAST_RUNTIME: z.enum(['local', 'aws'], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'missing: set "aws" (serverless.yml does) or "local" (the local runtime does)'
+        : `must be "aws" or "local", got "${String(issue.input)}"`,
+  }),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   LAKE_BUCKET: z.string().min(3).default('smogcast-lake'),
   /** URL of the local S3-compatible server; unset on AWS. */
@@ -19,10 +55,13 @@ const Config = z.object({
     .min(24)
     .max(24 * 90)
     .default(336),
+  CORS_ALLOW_ORIGINS: CorsOrigins,
 });
 
-export type Config = {
-  runtime: 'local' | 'aws';
+export type RuntimeKind = 'local' | 'aws';
+
+export interface Config {
+  runtime: RuntimeKind;
   region: string;
   lakeBucket: string;
   s3Endpoint: string | undefined;
@@ -30,10 +69,11 @@ export type Config = {
   endpointName: string;
   predictionLength: number;
   contextHours: number;
-};
+  cors: CorsPolicy;
+}
 
 export const loadConfig = (env: Record<string, string | undefined>): Config => {
-  const parsed = Config.safeParse(env);
+  const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${detail}`);
@@ -48,8 +88,6 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     endpointName: c.ENDPOINT_NAME,
     predictionLength: c.PREDICTION_LENGTH,
     contextHours: c.CONTEXT_HOURS,
+    cors: { origins: c.CORS_ALLOW_ORIGINS },
   };
 };
-
-/** Credentials the local S3-compatible server accepts (s3rver takes only these). */
-export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -1,17 +1,42 @@
-// The one place that decides between AWS and the local stand-ins. Handlers call these.
-
+// The one place that decides between AWS and the local stand-ins. Handlers and the local runtime
+// build their clients here, from a Config; nothing else asks "am I local?".
+import { S3Client } from '@aws-sdk/client-s3';
+import { ConfigError } from '../../core/errors.js';
 import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
-import { createS3Client, S3ObjectStore } from './adapters/s3-object-store.js';
+import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { SageMakerEndpoint } from './adapters/sagemaker-endpoint.js';
-import { type Config, LOCAL_S3_CREDENTIALS } from './config.js';
+import type { Config } from './config.js';
+import { cachedModelCard, type ModelCardSource } from './model-card-source.js';
+
+/** Credentials the local S3-compatible server accepts (s3rver takes only these). */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/**
+ * A client for the local S3-compatible server (s3rver): path-style addressing, its fixed
+ * credentials, and no default checksums (s3rver stores streamed uploads corrupted when the SDK
+ * adds them). AWS S3 needs none of this.
+ */
+export const createLocalS3Client = (endpoint: string, region = 'us-east-1'): S3Client =>
+  new S3Client({
+    region,
+    endpoint,
+    forcePathStyle: true,
+    credentials: LOCAL_S3_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+const required = (value: string | undefined, name: string): string => {
+  if (!value)
+    throw new ConfigError(`invalid configuration: ${name} is required when SMOGCAST_RUNTIME=local`);
+  return value;
+};
 
 export const createObjectStore = (config: Config): ObjectStore => {
-  const local = config.runtime === 'local';
-  const client = createS3Client({
-    region: config.region,
-    endpoint: local ? config.s3Endpoint : undefined,
-    credentials: local ? LOCAL_S3_CREDENTIALS : undefined,
-  });
+  const client =
+    config.runtime === 'local'
+      ? createLocalS3Client(required(config.s3Endpoint, 'S3_ENDPOINT'), config.region)
+      : new S3Client({ region: config.region });
   return new S3ObjectStore(client, config.lakeBucket);
 };
 
@@ -20,8 +45,25 @@ export const createModelEndpoint = (config: Config): ModelEndpoint => {
   return new SageMakerEndpoint({
     region: config.region,
     endpointName: config.endpointName,
-    url: local ? config.sagemakerRuntimeEndpoint : undefined,
+    url: local
+      ? required(config.sagemakerRuntimeEndpoint, 'SAGEMAKER_RUNTIME_ENDPOINT')
+      : undefined,
     // The local endpoint server does not check signatures; the SDK still needs credentials.
     credentials: local ? LOCAL_S3_CREDENTIALS : undefined,
   });
+};
+
+/**
+ * What the steps that judge a run against the serving model read (check-drift, score-ab): the
+ * lake, the endpoint, and the serving card uncached, so each run sees the current champion.
+ */
+export const createChampionDeps = (
+  config: Config,
+): { store: ObjectStore; endpoint: ModelEndpoint; modelCard: ModelCardSource } => {
+  const store = createObjectStore(config);
+  return {
+    store,
+    endpoint: createModelEndpoint(config),
+    modelCard: cachedModelCard(store, 0),
+  };
 };

@@ -1,18 +1,30 @@
-// HTTP plumbing shared by the API handlers: JSON responses, client errors that carry their
-// status code, CORS, conditional requests, and a middy error handler that turns every error
-// into a JSON body (never a bare 500 for anything a client sends).
+// HTTP plumbing shared by the API handlers (forecast, devices, status): client errors that carry
+// their status code, JSON responses, the official middy CORS and error-handler middlewares set up
+// for this API, and conditional requests. Every error becomes a JSON body: `{"error": …}` with
+// the client error's status, and a plain 500 only for what no client input can cause.
 import type { MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
 import { SmogcastError } from '../../core/errors.js';
+import type { CorsPolicy } from './config.js';
+import { logger } from './logger.js';
 
+/**
+ * An error a client caused (or may retry), shaped for @middy/http-error-handler: `statusCode`,
+ * `expose` (503 included: its message is meant for the client), a JSON `message` (the body) and
+ * extra `headers`. `reason` keeps the plain text.
+ */
 export class HttpError extends SmogcastError {
+  readonly expose = true;
   constructor(
     readonly statusCode: number,
-    message: string,
+    readonly reason: string,
     readonly headers: Record<string, string> = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(JSON.stringify({ error: reason }), options);
     this.name = 'HttpError';
   }
 }
@@ -32,21 +44,45 @@ export const jsonResponse = (
   body: JSON.stringify(body),
 });
 
-/** Maps thrown errors to JSON responses; anything unexpected is logged and answered with 500. */
-export const httpErrorHandler = (
-  log: (message: string, error: unknown) => void = (message, error) =>
-    console.error(message, error),
-): MiddlewareObj<unknown, APIGatewayProxyResult> => ({
-  onError: async (request) => {
-    const error = request.error;
-    if (error instanceof HttpError) {
-      request.response = jsonResponse(error.statusCode, { error: error.message }, error.headers);
-      return;
-    }
-    log('unhandled error', error);
-    request.response = jsonResponse(500, { error: 'internal error' });
-  },
+type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/**
+ * @middy/http-error-handler for this API: HttpErrors answered with their status and JSON body;
+ * anything else is logged (it is a bug or an outage, not the client's doing) and answered with a
+ * JSON 500.
+ */
+export const httpErrors = (): HttpMiddleware =>
+  httpErrorHandler({
+    logger: (error: unknown) => {
+      if (!(error instanceof HttpError)) logger.error('unhandled error', error as Error);
+    },
+    fallbackMessage: JSON.stringify({ error: 'internal error' }),
+  }) as HttpMiddleware;
+
+export const ALLOWED_HEADERS = 'Content-Type,X-Api-Key,If-None-Match';
+
+/** @middy/http-cors options for a policy; `preflight` lets it answer OPTIONS itself. */
+const corsOptions = (policy: CorsPolicy, preflight: boolean) => ({
+  origins: [...policy.origins],
+  headers: ALLOWED_HEADERS,
+  methods: 'GET,HEAD,OPTIONS',
+  exposeHeaders: 'ETag,Retry-After',
+  maxAge: 600,
+  disableBeforePreflightResponse: !preflight,
 });
+
+/**
+ * CORS headers on every response, errors included (a browser hides them otherwise), by
+ * @middy/http-cors. A list for middy's `use`: empty when no origin is configured, so an API
+ * without browser clients pays nothing per request.
+ */
+export const cors = (
+  policy: CorsPolicy,
+  options: { preflight?: boolean } = {},
+): HttpMiddleware[] =>
+  policy.origins.length === 0
+    ? []
+    : [httpCors(corsOptions(policy, options.preflight ?? false)) as HttpMiddleware];
 
 /** Case-insensitive header lookup (API Gateway keeps the client's spelling). */
 export const headerValue = (
@@ -69,73 +105,26 @@ export const headerValue = (
 /** A single query parameter; repeated parameters are a client error, not "last one wins". */
 export const rejectRepeatedParameters = (event: APIGatewayProxyEvent): void => {
   const multi = event.multiValueQueryStringParameters ?? {};
-  for (const [name, values] of Object.entries(multi)) {
-    if ((values?.length ?? 0) > 1) throw badRequest(`parameter ${name} is given more than once`);
-  }
-};
-
-/** Which browser origins may call the API: '*', or an exact list. Empty = no CORS headers. */
-export interface CorsPolicy {
-  origins: readonly string[];
-}
-
-export const ALLOWED_HEADERS = 'Content-Type,X-Api-Key,If-None-Match';
-
-/**
- * Parses `CORS_ALLOW_ORIGINS` ("*" or a comma-separated list of origins). A misspelt origin is a
- * configuration error worth failing on at start, not a silent CORS failure in a browser later.
- */
-export const parseCorsOrigins = (raw: string | undefined): CorsPolicy => {
-  const origins = (raw ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
-  for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new SmogcastError(
-        `CORS_ALLOW_ORIGINS: "${origin}" is not "*" or an origin like https://example.org`,
-      );
+  for (const name in multi) {
+    if (Object.hasOwn(multi, name) && (multi[name]?.length ?? 0) > 1) {
+      throw badRequest(`parameter ${name} is given more than once`);
     }
   }
-  return { origins };
 };
 
-/** The CORS response headers for a request from `origin` (none when it is not allowed). */
-export const corsHeaders = (
-  policy: CorsPolicy,
-  origin: string | undefined,
-): Record<string, string> => {
-  if (policy.origins.length === 0) return {};
-  const headers = {
-    'Access-Control-Allow-Headers': ALLOWED_HEADERS,
-    'Access-Control-Allow-Methods': 'GET,HEAD,OPTIONS',
-    'Access-Control-Expose-Headers': 'ETag,Retry-After',
-    'Access-Control-Max-Age': '600',
-  };
-  if (policy.origins.includes('*')) return { 'Access-Control-Allow-Origin': '*', ...headers };
-  if (origin && policy.origins.includes(origin)) {
-    return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...headers };
+/** The query validated by a zod schema; repeated parameters and its issues become one 400. */
+export const parseQuery = <S extends z.ZodType>(
+  schema: S,
+  event: APIGatewayProxyEvent,
+): z.output<S> => {
+  rejectRepeatedParameters(event);
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) {
+    throw badRequest(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
+    );
   }
-  return {};
-};
-
-/**
- * Adds the CORS headers to every response, errors included (a browser hides them otherwise).
- * A list for middy's `use`: empty when no origin is configured, so the hot path pays nothing.
- */
-export const cors = (
-  policy: CorsPolicy,
-): Array<MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>> => {
-  if (policy.origins.length === 0) return [];
-  const add = async (request: {
-    event: APIGatewayProxyEvent;
-    response: APIGatewayProxyResult | null | undefined;
-  }) => {
-    if (!request.response) return;
-    const extra = corsHeaders(policy, headerValue(request.event?.headers, 'Origin'));
-    request.response.headers = { ...request.response.headers, ...extra };
-  };
-  return [{ after: add, onError: add }];
+  return parsed.data;
 };
 
 /** True when an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks). */

@@ -8,11 +8,6 @@ import { decodeText } from '../../core/text.js';
 export type ModelCardSource = (() => Promise<ModelCard | undefined>) & {
   /** Forget the cached card (the local runtime calls this right after a deployment). */
   invalidate(): void;
-  /**
-   * The cached card without waiting, when a fresh one is already loaded (`{ card }`, card
-   * possibly undefined = no model deployed), else undefined. Lets a hot path skip an await.
-   */
-  peek(): { card: ModelCard | undefined } | undefined;
 };
 
 export const cachedModelCard = (
@@ -20,13 +15,7 @@ export const cachedModelCard = (
   ttlMs = 30_000,
   now = Date.now,
 ): ModelCardSource => {
-  let cached:
-    | {
-        at: number;
-        value: Promise<ModelCard | undefined>;
-        settled?: { card: ModelCard | undefined };
-      }
-    | undefined;
+  let cached: { at: number; value: Promise<ModelCard | undefined> } | undefined;
   let generation = 0;
   const load = async (): Promise<ModelCard | undefined> => {
     const bytes = await store.get(SERVING_CARD_KEY);
@@ -36,14 +25,7 @@ export const cachedModelCard = (
     if (cached && now() - cached.at < ttlMs) return cached.value;
     const mine = ++generation;
     const value = load();
-    const entry: NonNullable<typeof cached> = { at: now(), value };
-    cached = entry;
-    value.then(
-      (card) => {
-        entry.settled = { card };
-      },
-      () => undefined,
-    );
+    cached = { at: now(), value };
     // A failed read must not be remembered: the next request tries again.
     value.catch(() => {
       if (generation === mine) cached = undefined;
@@ -51,7 +33,6 @@ export const cachedModelCard = (
     return value;
   };
   return Object.assign(read, {
-    peek: () => (cached && now() - cached.at < ttlMs ? cached.settled : undefined),
     invalidate: () => {
       generation += 1;
       cached = undefined;

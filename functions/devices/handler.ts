@@ -2,21 +2,13 @@
 // The fleet is read from context/ once per few seconds per instance, whatever the request rate.
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { DeviceContext } from '../../core/device-context.js';
 import type { ObjectStore } from '../../core/ports.js';
-import { loadConfig } from '../common/config.js';
+import { type CorsPolicy, loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
 import { readFleet } from '../common/fleet.js';
-import { SingleFlightCache } from '../common/forecast-cache.js';
-import {
-  badRequest,
-  type CorsPolicy,
-  cors,
-  httpErrorHandler,
-  jsonResponse,
-  parseCorsOrigins,
-  rejectRepeatedParameters,
-} from '../common/http.js';
+import { cors, httpErrors, jsonResponse, parseQuery } from '../common/http.js';
+import { onFirstInvocation } from '../common/lazy-handler.js';
+import { readThrough } from '../common/read-through.js';
 import { deviceHistory, listDevices } from './devices.js';
 import { DEFAULT_HISTORY_HOURS, devicesQuerySchema } from './schema.js';
 
@@ -31,22 +23,13 @@ export interface DevicesDeps {
 
 export const makeHandler = (deps: DevicesDeps, options: { cors?: CorsPolicy } = {}) => {
   const schema = devicesQuerySchema(deps.contextHours);
-  const cache = new SingleFlightCache<DeviceContext[]>(1, deps.now);
-  const fleet = () =>
-    cache.get('fleet', deps.now() + (deps.fleetTtlMs ?? 5_000), () => readFleet(deps.store));
+  const fleet = readThrough(() => readFleet(deps.store), deps.fleetTtlMs ?? 5_000, deps.now);
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(cors(options.cors ?? { origins: [] }))
-    .use(httpErrorHandler())
+    .use(httpErrors())
     .handler(async (event) => {
-      rejectRepeatedParameters(event);
-      const parsed = schema.safeParse(event.queryStringParameters ?? {});
-      if (!parsed.success) {
-        throw badRequest(
-          parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
-        );
-      }
-      const query = parsed.data;
+      const query = parseQuery(schema, event);
       const generatedAt = new Date(deps.now()).toISOString();
       const headers = { 'Cache-Control': 'private, max-age=5' };
       if (query.deviceId === undefined) {
@@ -62,8 +45,10 @@ export const makeHandler = (deps: DevicesDeps, options: { cors?: CorsPolicy } = 
     });
 };
 
-const config = loadConfig(process.env);
-export const handler = makeHandler(
-  { store: createObjectStore(config), contextHours: config.contextHours, now: Date.now },
-  { cors: parseCorsOrigins(process.env.CORS_ALLOW_ORIGINS) },
-);
+export const handler = onFirstInvocation(() => {
+  const config = loadConfig(process.env);
+  return makeHandler(
+    { store: createObjectStore(config), contextHours: config.contextHours, now: Date.now },
+    { cors: config.cors },
+  );
+});

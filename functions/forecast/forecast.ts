@@ -8,7 +8,6 @@ import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 import { notFound, unavailable } from '../common/http.js';
-import type { ModelCardSource } from '../common/model-card-source.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
 
 export interface ForecastDeps {
@@ -16,7 +15,7 @@ export interface ForecastDeps {
   endpoint: ModelEndpoint;
   predictionLength: number;
   /** The serving model card, or undefined while no model is deployed. */
-  modelCard: (() => Promise<ModelCard | undefined>) & Partial<Pick<ModelCardSource, 'peek'>>;
+  modelCard: () => Promise<ModelCard | undefined>;
   now: () => number;
 }
 

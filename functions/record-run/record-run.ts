@@ -2,6 +2,7 @@
 // registry entry of the version it trained (models/registry/<version>.json), and — only when
 // the challenger was promoted and the endpoint really serves it — the serving card.
 
+import { SmogcastError } from '../../core/errors.js';
 import { deeparRunPrefix } from '../../core/lake.js';
 import {
   ModelCard,
@@ -17,6 +18,14 @@ import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 import { readCategories } from '../common/deepar-channel.js';
 import type { RecordRunInput, RunState } from './schema.js';
+
+/** A run to promote whose prepare step left no category maps: the card could not name devices. */
+export class MissingCategoriesError extends SmogcastError {
+  constructor(runId: string, options?: ErrorOptions) {
+    super(`no categories for run ${runId}`, options);
+    this.name = 'MissingCategoriesError';
+  }
+}
 
 export interface RecordRunDeps {
   store: ObjectStore;
@@ -166,7 +175,7 @@ export const recordRun = async (
     // Registry first: a serving card must never point at a version the registry lacks.
     await putJson(deps.store, registryKey(version), entry);
     if (outcome === 'promoted' || outcome === 'ab-testing') {
-      if (!categories) throw new Error(`no categories for run ${state.runId}`);
+      if (!categories) throw new MissingCategoriesError(state.runId);
       const served = {
         version,
         runId: state.runId,

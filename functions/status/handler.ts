@@ -3,17 +3,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ObjectStore } from '../../core/ports.js';
-import { loadConfig } from '../common/config.js';
+import { type CorsPolicy, loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
 import { readFleet } from '../common/fleet.js';
-import { SingleFlightCache } from '../common/forecast-cache.js';
-import {
-  type CorsPolicy,
-  cors,
-  httpErrorHandler,
-  jsonResponse,
-  parseCorsOrigins,
-} from '../common/http.js';
+import { cors, httpErrors, jsonResponse } from '../common/http.js';
+import { onFirstInvocation } from '../common/lazy-handler.js';
+import { readThrough } from '../common/read-through.js';
 import { recentRegistry, recentRuns, servingCard } from './pipeline-records.js';
 import { buildStatus, type Status } from './status.js';
 
@@ -36,25 +31,20 @@ export const readStatus = async (store: ObjectStore, now: number, recent = 10): 
 };
 
 /** Reads the status at most once per `ttlMs`, concurrent callers sharing the read. */
-export const cachedStatus = (deps: StatusDeps) => {
-  const cache = new SingleFlightCache<Status>(1, deps.now);
-  return () =>
-    cache.get('status', deps.now() + (deps.ttlMs ?? 5_000), () =>
-      readStatus(deps.store, deps.now(), deps.recent),
-    );
-};
+export const cachedStatus = (deps: StatusDeps) =>
+  readThrough(() => readStatus(deps.store, deps.now(), deps.recent), deps.ttlMs ?? 5_000, deps.now);
 
 export const makeHandler = (deps: StatusDeps, options: { cors?: CorsPolicy } = {}) => {
   const status = cachedStatus(deps);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(cors(options.cors ?? { origins: [] }))
-    .use(httpErrorHandler())
+    .use(httpErrors())
     .handler(async () =>
       jsonResponse(200, await status(), { 'Cache-Control': 'private, max-age=5' }),
     );
 };
 
-export const handler = makeHandler(
-  { store: createObjectStore(loadConfig(process.env)), now: Date.now },
-  { cors: parseCorsOrigins(process.env.CORS_ALLOW_ORIGINS) },
-);
+export const handler = onFirstInvocation(() => {
+  const config = loadConfig(process.env);
+  return makeHandler({ store: createObjectStore(config), now: Date.now }, { cors: config.cors });
+});

@@ -7,26 +7,26 @@ import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 
+/** Text fields a record may or may not carry yet; either way the record is kept. */
+const optionalText = <K extends string>(...names: K[]) =>
+  Object.fromEntries(names.map((name) => [name, z.string().optional()])) as Record<
+    K,
+    z.ZodOptional<z.ZodString>
+  >;
+
 /** A run as the local runner records it (status) or as the record step summarises it (outcome). */
 export const RunRecord = z.looseObject({
   runId: z.string(),
-  status: z.string().optional(),
-  outcome: z.string().optional(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
+  ...optionalText('status', 'outcome', 'startedAt', 'finishedAt', 'cause'),
   states: z.array(z.string()).default([]),
   version: z.string().nullish(),
   error: z.unknown().optional(),
-  cause: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
 export const RegistryEntry = z.looseObject({
   version: z.string(),
-  deployedAt: z.string().optional(),
-  decidedAt: z.string().optional(),
-  createdAt: z.string().optional(),
-  outcome: z.string().optional(),
+  ...optionalText('deployedAt', 'decidedAt', 'createdAt', 'outcome'),
   metrics: z.record(z.string(), z.number()).optional(),
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;

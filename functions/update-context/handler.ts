@@ -1,8 +1,11 @@
-// Lambda wiring of update-context: S3 ObjectCreated notifications for raw/ → context/ files.
+// update-context — S3 ObjectCreated notifications for raw/ → context/ files.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
 import { loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
+import { onFirstInvocation } from '../common/lazy-handler.js';
+import { logger } from '../common/logger.js';
 import {
   type UpdateContextDeps,
   type UpdateContextResult,
@@ -10,12 +13,15 @@ import {
 } from './update-context.js';
 
 export const makeHandler = (deps: UpdateContextDeps) =>
-  middy<S3Event, UpdateContextResult>().handler(async (event) => updateContext(event, deps));
+  middy<S3Event, UpdateContextResult>()
+    .use(injectLambdaContext(logger))
+    .handler((event) => updateContext(event, deps));
 
-const config = loadConfig(process.env);
-// Building the S3 client does no network I/O; the first request happens on invocation.
-export const handler = makeHandler({
-  store: createObjectStore(config),
-  contextHours: config.contextHours,
-  now: Date.now,
+export const handler = onFirstInvocation(() => {
+  const config = loadConfig(process.env);
+  return makeHandler({
+    store: createObjectStore(config),
+    contextHours: config.contextHours,
+    now: Date.now,
+  });
 });

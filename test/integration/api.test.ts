@@ -194,6 +194,32 @@ describe('API keys and CORS', () => {
     const other = await get('/devices', { 'x-api-key': API_KEY, Origin: 'https://evil.example' });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('takes CORS from the handlers: on every API answer, errors included, and not elsewhere', async () => {
+    // Act
+    const answers = await Promise.all(
+      [
+        '/forecast?deviceId=sim-001&metric=pm25',
+        '/forecast?deviceId=sim-001&metric=nope',
+        '/forecast?deviceId=nobody&metric=pm25',
+        '/devices',
+        '/devices?deviceId=nobody',
+        '/status',
+      ].map((path) => get(path, { 'x-api-key': API_KEY, Origin: ORIGIN })),
+    );
+    // The health check's handler sets no CORS headers, and the gateway adds none to it.
+    const health = await get('/health', { Origin: ORIGIN });
+
+    // Assess
+    expect(answers.map((a) => a.status)).toEqual([200, 400, 404, 200, 404, 200]);
+    for (const a of answers) {
+      expect(a.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      expect(a.headers.get('access-control-expose-headers')).toContain('ETag');
+      expect(a.headers.get('vary')).toContain('Origin');
+    }
+    expect(health.status).toBe(200);
+    expect(health.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
 
 // ---------------------------------------------------------------- fuzz

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextKey } from '../../core/lake.js';
 import { decodeText } from '../../core/text.js';
-import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../../functions/common/deps.js';
 import {
   type StoredContext,
   updateContext,
@@ -24,14 +24,7 @@ describe('local object store: conditional PUT', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'smogcast-cas-'));
     server = await startObjectStoreServer({ directory: dir, bucket: 'lake', port: 0 });
-    store = new S3ObjectStore(
-      createS3Client({
-        region: 'us-east-1',
-        endpoint: server.url,
-        credentials: LOCAL_S3_CREDENTIALS,
-      }),
-      'lake',
-    );
+    store = new S3ObjectStore(createLocalS3Client(server.url), 'lake');
   });
 
   afterAll(() => teardown([dir], () => server?.close()));

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMqttClient, openConnection } from '../../device/connection.js';
 import { type Fleet, startFleet } from '../../device/fleet.js';
-import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../../functions/common/deps.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 import { testRuntimeSettings } from './api-fixture.js';
 import { teardown } from './teardown.js';
@@ -81,14 +81,7 @@ describe('local pipeline, end to end', () => {
     // The rule validates: both bad messages (not JSON, spoofed device id) go to errors/.
     expect(runtime.counters.stored).toBe(sent);
     expect(runtime.counters.errors).toBe(2);
-    const store = new S3ObjectStore(
-      createS3Client({
-        region: 'us-east-1',
-        endpoint: runtime.s3Url,
-        credentials: LOCAL_S3_CREDENTIALS,
-      }),
-      'smogcast-lake',
-    );
+    const store = new S3ObjectStore(createLocalS3Client(runtime.s3Url), 'smogcast-lake');
     const rawKeys = await store.list('raw/');
     expect(rawKeys.length).toBeGreaterThan(0);
     expect(rawKeys[0]).toMatch(

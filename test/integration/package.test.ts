@@ -9,8 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createS3Client } from '../../functions/common/adapters/s3-object-store.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { createLocalS3Client, LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
 import { dollarBrace } from '../fixtures/dollar-brace.js';
 import { teardown } from './teardown.js';
@@ -412,11 +411,7 @@ describe('deploy/upload-glue-script.cjs', () => {
     await plugin.hooks[UPLOAD_HOOK]?.();
 
     // Assess
-    const client = createS3Client({
-      region: 'us-east-1',
-      endpoint: s3.url,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    const client = createLocalS3Client(s3.url);
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expect(await out.Body?.transformToString()).toBe(script);
   });

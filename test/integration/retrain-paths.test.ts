@@ -11,7 +11,7 @@ import { decodeText, encodeText } from '../../core/text.js';
 import { syntheticReading } from '../../device/synthetic.js';
 import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
 import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
+import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
 import {

@@ -1,34 +1,14 @@
-// ObjectStore over @aws-sdk/client-s3: AWS S3 in the cloud, the local S3-compatible server locally.
+// ObjectStore over @aws-sdk/client-s3: AWS S3 in the cloud, the local S3-compatible server locally
+// (deps.ts builds the client for either; this adapter does not know which it talks to).
 import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectStore, VersionedObject } from '../../../core/ports.js';
-
-export interface S3Options {
-  region: string;
-  /** Set for the local S3-compatible server; absent on AWS. */
-  endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-export const createS3Client = (options: S3Options): S3Client => {
-  const config: S3ClientConfig = { region: options.region };
-  if (options.endpoint) {
-    config.endpoint = options.endpoint;
-    config.forcePathStyle = true;
-    // s3rver stores streamed uploads corrupted when the SDK adds its default checksums.
-    config.requestChecksumCalculation = 'WHEN_REQUIRED';
-    config.responseChecksumValidation = 'WHEN_REQUIRED';
-  }
-  if (options.credentials) config.credentials = options.credentials;
-  return new S3Client(config);
-};
 
 /** S3's answers to a conditional write that lost: 412, or 409 when two raced in flight. */
 const isConditionLost = (error: unknown): boolean =>

@@ -4,21 +4,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeText, splitLines } from '../../../core/text.js';
-import {
-  createS3Client,
-  S3ObjectStore,
-} from '../../../functions/common/adapters/s3-object-store.js';
-import { LOCAL_S3_CREDENTIALS } from '../../../functions/common/config.js';
+import { S3ObjectStore } from '../../../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../../../functions/common/deps.js';
 import { type LocalBroker, startBroker } from '../../../local/broker.js';
 import { type JournalIngest, openJournalIngest } from '../../../local/journal-ingest.js';
 import { startObjectStoreServer } from '../../../local/object-store-server.js';
 import { teardown } from '../teardown.js';
 
 export const s3Store = (url: string, bucket = 'smogcast-lake') =>
-  new S3ObjectStore(
-    createS3Client({ region: 'us-east-1', endpoint: url, credentials: LOCAL_S3_CREDENTIALS }),
-    bucket,
-  );
+  new S3ObjectStore(createLocalS3Client(url), bucket);
 
 /** Every JSON line of every object under the prefix. */
 // biome-ignore lint/suspicious/noExplicitAny: records are asserted field by field.
