@@ -16,6 +16,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firehoseObjectKey } from '../core/lake.js';
 import type { ObjectStore } from '../core/ports.js';
+import { createRandom } from '../core/random.js';
 import { telemetryTopic } from '../core/telemetry.js';
 import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
 import { runEtl } from '../glue/twin/etl.js';
@@ -81,17 +82,6 @@ class FsObjectStore implements ObjectStore {
   }
 }
 
-/** mulberry32: the data must be identical for both engines and across runs. */
-const random = (seed: number) => {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 const malformed = (line: string, kind: number): string => {
   switch (kind % 4) {
     case 0:
@@ -107,7 +97,8 @@ const malformed = (line: string, kind: number): string => {
 
 /** Writes N lines as Firehose objects under <root>/raw/, one object per LINES_PER_OBJECT. */
 const generate = async (root: string, n: number): Promise<number> => {
-  const next = random(42);
+  // Seeded: the data must be identical for both engines and across runs.
+  const next = createRandom(42);
   let pending: string[] = [];
   let late: string[] = [];
   let written = 0;

@@ -7,6 +7,7 @@
 // the original units. Metrics with little data fall back to the model pooled over all metrics.
 import { NotEnoughDataError } from '../../core/errors.js';
 import type { DeepArPrediction } from '../../core/ports.js';
+import { median } from '../../core/stats.js';
 import {
   calendarOf,
   fromZ,
@@ -22,7 +23,7 @@ import {
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from './hyperparameters.js';
-import { GRID_SIZE, gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
+import { GRID_SIZE, gridQuantile, toGrid } from './quantile-grid.js';
 import { samplePaths } from './random.js';
 import { dot, RidgeAccumulator } from './ridge.js';
 import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
@@ -125,9 +126,6 @@ const forEachRow = (
     }
   }
 };
-
-const median = (values: number[]): number =>
-  values.length === 0 ? 0 : sortedQuantile(Float64Array.from(values).sort(), 0.5);
 
 const train = (
   seriesList: Series[],

@@ -4,9 +4,10 @@
 // forecast and a 24-hours-ahead one get the uncertainty they really had on the training data.
 import { NotEnoughDataError } from '../../core/errors.js';
 import type { DeepArPrediction } from '../../core/ports.js';
+import { median } from '../../core/stats.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from './hyperparameters.js';
-import { gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
+import { gridQuantile, toGrid } from './quantile-grid.js';
 import { samplePaths } from './random.js';
 import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
 
@@ -66,14 +67,6 @@ export const seasonalNaivePoint = (
   }
   return out;
 };
-
-const median = (values: number[]): number =>
-  values.length === 0
-    ? 0
-    : sortedQuantile(
-        [...values].sort((a, b) => a - b),
-        0.5,
-      );
 
 const metricKey = (series: Series): string | undefined =>
   series.cat?.[1] === undefined ? undefined : String(series.cat[1]);
