@@ -4,10 +4,7 @@
 import { SmogcastError } from './errors.js';
 
 export class DeepArFormatError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DeepArFormatError';
-  }
+  override readonly name = 'DeepArFormatError';
 }
 
 export interface SeriesInput {

@@ -51,9 +51,10 @@ export const predict = (loaded: LoadedModel, request: DeepArRequest | unknown): 
 };
 
 export class PayloadTooLargeError extends ModelRequestError {
+  override readonly name: string = 'PayloadTooLargeError';
+
   constructor(limit: number) {
     super(`request body exceeds ${limit} bytes`);
-    this.name = 'PayloadTooLargeError';
   }
 }
 
