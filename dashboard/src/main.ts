@@ -320,6 +320,20 @@ const refreshChart = async () => {
 const definition = (rows: Array<[string, string | Node]>) =>
   el('dl', {}, ...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 
+/** A two-column table of named scores (metric name, value to 3 decimals). */
+const scoreTable = (scores: Array<[string, number]>) =>
+  el(
+    'table',
+    { class: 'metrics' },
+    el(
+      'tbody',
+      {},
+      ...scores.map(([k, v]) =>
+        el('tr', {}, el('td', {}, k), el('td', { class: 'num' }, fmt(v, 3))),
+      ),
+    ),
+  );
+
 const renderStatus = (s: StatusView) => {
   const champion = $<HTMLDivElement>('#champion');
   if (s.champion) {
@@ -332,17 +346,7 @@ const renderStatus = (s: StatusView) => {
         ['devices', String(s.champion.devices)],
       ]),
       metrics.length
-        ? el(
-            'table',
-            { class: 'metrics' },
-            el(
-              'tbody',
-              {},
-              ...metrics.map(([k, v]) =>
-                el('tr', {}, el('td', {}, k), el('td', { class: 'num' }, fmt(v, 3))),
-              ),
-            ),
-          )
+        ? scoreTable(metrics)
         : el('p', { class: 'muted' }, 'no evaluation metrics recorded'),
     );
   } else {
@@ -362,17 +366,7 @@ const renderStatus = (s: StatusView) => {
           ? [['reasons', s.drift.reasons.join('; ')] as [string, string]]
           : []),
       ]),
-      el(
-        'table',
-        { class: 'metrics' },
-        el(
-          'tbody',
-          {},
-          ...scores.map(([k, v]) =>
-            el('tr', {}, el('td', {}, k), el('td', { class: 'num' }, fmt(v, 3))),
-          ),
-        ),
-      ),
+      scoreTable(scores),
     );
   }
 
