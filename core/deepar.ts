@@ -1,7 +1,8 @@
-// DeepAR series, once: the one series type every door uses (the lake's JSON Lines channels, the
-// container's training channels, InvokeEndpoint instances) and its codec. On the wire a series is
-// `{"start":"YYYY-MM-DD HH:00:00","target":[…,"NaN",…],"cat":[…]}`: DeepAR reads gaps as the
-// string "NaN" and `start` only in this space-separated form, so both live here.
+// DeepAR series, once (docs/etl.md "prepare-deepar"): the one series type every door uses (the
+// lake's JSON Lines channels, the container's training channels, InvokeEndpoint instances) and
+// its codec. On the wire a series is `{"start":"YYYY-MM-DD HH:00:00","target":[…,"NaN",…],
+// "cat":[…]}`: DeepAR reads gaps as the string "NaN" and `start` only in this space-separated
+// form, so both live here.
 import { SmogcastError } from './errors.js';
 
 export class DeepArFormatError extends SmogcastError {

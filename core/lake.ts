@@ -1,4 +1,4 @@
-// Key layout of the data lake bucket (DESIGN.md). Every module builds keys through here.
+// Data lake key layout (README "The data lake"). Every module builds keys through here.
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 export const RAW_PREFIX = 'raw/';

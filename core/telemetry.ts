@@ -1,7 +1,8 @@
-// Telemetry contract v1 and its one validator: what a device sends, how a message is checked and
-// normalised into a Reading, and the reason a bad one is quarantined with. The ingest rule, the
-// ETL twin and the devices' tests all call this; glue/etl_job.py implements the same rules and
-// reason texts in Python, and test/fixtures/lake/golden.json pins the two engines together.
+// Telemetry contract v1 (docs/ingestion.md "Telemetry v1") and its one validator: what a device
+// sends, how a message is checked and normalised into a Reading, and the reason a bad one is
+// quarantined with. The ingest rule, the ETL twin and the devices' tests all call this;
+// glue/etl_job.py implements the same rules and reason texts in Python, and
+// test/fixtures/lake/golden.json pins the two engines together.
 // Also maps the legacy payload of the original Node.js device. Pure: the clock is a parameter.
 //
 // Hand-written rather than a schema library: the ETL runs it once per raw line, and a generic

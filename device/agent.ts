@@ -1,10 +1,9 @@
 // The device agent CLI (`npm run device -- --help`): runs a simulated fleet against the local
 // broker or AWS IoT Core and reports progress on stderr. Importing this module has no effect;
 // only running it as the entry point does.
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { type AgentCommand, parseAgentArgs, USAGE } from './args.js';
 import { describeTarget } from './connection.js';
+import { isEntryPoint } from './entry-point.js';
 import { AgentUsageError } from './errors.js';
 import { type Fleet, type FleetStats, startFleet } from './fleet.js';
 import { readReplayFile, type StationReading } from './replay.js';
@@ -135,17 +134,7 @@ export const main = async (
   }
 };
 
-const isEntryPoint = (): boolean => {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-};
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   // Exit explicitly: a disconnected CRT client can keep the event loop alive (aws-crt-nodejs #600).
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

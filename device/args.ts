@@ -98,6 +98,8 @@ interface NumberRule {
   integer: boolean;
 }
 
+// Not zod's z.coerce.number(): it reads '' and '  ' as 0 (Number('') is 0), and keeping these
+// terminal messages would take an override per check plus mapping its issues back; no shorter.
 const parseNumber = (flag: string, raw: string | undefined, fallback: number, rule: NumberRule) => {
   if (raw === undefined) return fallback;
   const value = raw.trim() === '' ? Number.NaN : Number(raw);

@@ -84,6 +84,31 @@ class ConnectionState {
   }
 }
 
+/** The DeviceConnection of an open client, either protocol: close() disconnects once. */
+const deviceConnection = (
+  clientId: string,
+  protocol: MqttProtocol,
+  state: ConnectionState,
+  publish: DeviceConnection['publish'],
+  disconnect: () => Promise<void>,
+): DeviceConnection => {
+  let closed: Promise<void> | undefined;
+  return {
+    clientId,
+    protocol,
+    publish,
+    isConnected: () => state.connected,
+    onStateChange: (listener) => state.listen(listener),
+    close: () => {
+      closed ??= disconnect();
+      return closed;
+    },
+  };
+};
+
+const connectError = (target: BrokerTarget, clientId: string, cause: unknown) =>
+  new DeviceConnectError(`${describeTarget(target)} as ${clientId}`, { cause });
+
 // ---------------------------------------------------------------- MQTT 3.1.1
 
 const config311 = (target: BrokerTarget, clientId: string): mqtt.MqttConnectionConfig => {
@@ -136,24 +161,16 @@ const open311 = async (
     await connection.connect();
     state.set(true);
   } catch (error) {
-    throw new DeviceConnectError(`${describeTarget(target)} as ${clientId}`, { cause: error });
+    throw connectError(target, clientId, error);
   }
-  let closed: Promise<void> | undefined;
-  return {
-    clientId,
-    protocol: '3.1.1',
-    publish: async (topic, payload) => {
-      await connection.publish(topic, payload, mqtt.QoS.AtLeastOnce);
-    },
-    isConnected: () => state.connected,
-    onStateChange: (listener) => state.listen(listener),
-    close: () => {
-      closed ??= connection.disconnect().catch(() => {
-        // Already gone (broker closed first): nothing left to release.
-      });
-      return closed;
-    },
+  const publish: DeviceConnection['publish'] = async (topic, payload) => {
+    await connection.publish(topic, payload, mqtt.QoS.AtLeastOnce);
   };
+  const disconnect = () =>
+    connection.disconnect().catch(() => {
+      // Already gone (broker closed first): nothing left to release.
+    });
+  return deviceConnection(clientId, '3.1.1', state, publish, disconnect);
 };
 
 // ---------------------------------------------------------------- MQTT 5
@@ -203,7 +220,7 @@ const open5 = async (target: BrokerTarget, clientId: string): Promise<DeviceConn
   try {
     client = new mqtt5.Mqtt5Client(config5(target, clientId));
   } catch (error) {
-    throw new DeviceConnectError(`${describeTarget(target)} as ${clientId}`, { cause: error });
+    throw connectError(target, clientId, error);
   }
   client.on('error', () => {});
   client.on('connectionSuccess', () => state.set(true));
@@ -219,39 +236,27 @@ const open5 = async (target: BrokerTarget, clientId: string): Promise<DeviceConn
   } catch (error) {
     client.stop();
     client.close();
-    throw new DeviceConnectError(`${describeTarget(target)} as ${clientId}`, { cause: error });
+    throw connectError(target, clientId, error);
   }
-  let closed: Promise<void> | undefined;
-  return {
-    clientId,
-    protocol: '5',
-    publish: async (topic, payload) => {
-      const result = await client.publish({
-        topicName: topic,
-        payload,
-        qos: mqtt5.QoS.AtLeastOnce,
-      });
-      // MQTT 5 acknowledges failures too: a reason code ≥ 128 means the broker refused it.
-      const code = result?.reasonCode ?? 0;
-      if (code >= 128) throw new PublishRejectedError(topic, code, result?.reasonString);
-    },
-    isConnected: () => state.connected,
-    onStateChange: (listener) => state.listen(listener),
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2_000);
-        client.once('stopped', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        client.stop();
-      }).then(() => {
-        state.set(false);
-        client.close();
-      });
-      return closed;
-    },
+  const publish: DeviceConnection['publish'] = async (topic, payload) => {
+    const result = await client.publish({ topicName: topic, payload, qos: mqtt5.QoS.AtLeastOnce });
+    // MQTT 5 acknowledges failures too: a reason code ≥ 128 means the broker refused it.
+    const code = result?.reasonCode ?? 0;
+    if (code >= 128) throw new PublishRejectedError(topic, code, result?.reasonString);
   };
+  const disconnect = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2_000);
+      client.once('stopped', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.stop();
+    }).then(() => {
+      state.set(false);
+      client.close();
+    });
+  return deviceConnection(clientId, '5', state, publish, disconnect);
 };
 
 /**

@@ -3,10 +3,8 @@
 // from the usual AWS chain) and writes the certificate, key, Amazon root CA and a device.env
 // the agent reads. Importing this module has no effect; only running it does.
 
-import { realpathSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   AttachPolicyCommand,
@@ -21,6 +19,7 @@ import {
   IoTClient,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
+import { isEntryPoint } from './entry-point.js';
 import {
   agentCommand,
   type FilePort,
@@ -178,16 +177,6 @@ export const main = async (argv: string[], env = process.env): Promise<number> =
   }
 };
 
-const isEntryPoint = (): boolean => {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-};
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -1,7 +1,6 @@
 // Runs the retrain state machine — the very definition serverless.yml deploys — on the local
 // stand-ins: aws-local-stepfunctions executes every state, Retry and Catch; each Task state is
 // routed to the local twin of the service its Resource names.
-import '../functions/common/polyfills.js';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 

@@ -15,6 +15,7 @@ import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import { SerialQueue } from './serial-queue.js';
+import { loadStageParams, RetrainParams, type StageParams } from './stage-params.js';
 
 /** The retraining policy and deployment strategy (per stage on AWS: serverless.yml params). */
 export interface RetrainPolicy {
@@ -31,17 +32,17 @@ export interface RetrainPolicy {
   promotionMargin: number;
 }
 
-export const DEFAULT_POLICY: RetrainPolicy = {
-  strategy: 'canary',
-  canaryPercent: 25,
-  linearStepPercent: 25,
-  bakeSeconds: 300,
-  terminationWaitSeconds: 60,
-  psiThreshold: 0.2,
-  qualityDriftRatio: 1.5,
-  maxModelAgeHours: 168,
-  promotionMargin: 0.02,
+/** The policy a stage's serverless.yml params describe. */
+export const policyFromParams = (params: StageParams): RetrainPolicy => {
+  const { deploymentStrategy, ...rest } = RetrainParams.parse(params);
+  return { strategy: deploymentStrategy, ...rest };
 };
+
+/**
+ * The deployed default stage's policy, bake and termination waits included: the local endpoint
+ * runs them on its own clock (one SageMaker minute lasts a second), not shortened values.
+ */
+export const DEFAULT_POLICY: RetrainPolicy = policyFromParams(loadStageParams());
 
 /** Names of the rollback alarms the deployment names; the local endpoint defines them. */
 export const LOCAL_ROLLBACK_ALARMS = {

@@ -1,4 +1,4 @@
-// The curated layer's contract (DESIGN.md "Curated"): one Parquet row per reading, hive
+// The curated layer's contract (docs/etl.md "Output contract"): one Parquet row per reading, hive
 // partitions dt=YYYY-MM-DD by reading time (UTC), unique on (deviceId, seq) or (deviceId, ts).
 import { CURATED_PREFIX, curatedPartitionPrefix } from '../lake.js';
 import { METRICS } from '../metrics.js';

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('GET /forecast', () => {
-  it('answers with the DESIGN.md contract, cache validators and the variant that answered', async () => {
+  it('answers with the README API contract, cache validators and the variant that answered', async () => {
     const res = await get('/forecast?deviceId=sim-001&metric=pm25');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ deviceId: 'sim-001', metric: 'pm25', freq: 'H', horizon: 24 });

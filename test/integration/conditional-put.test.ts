@@ -1,6 +1,6 @@
 // The local S3 stand-in honours conditional writes as S3 does, so update-context's
 // compare-and-swap holds locally: racing deliveries against the real server lose nothing.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
 } from '../../functions/update-context/update-context.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
 import { HOUR, putRawObject, rawLine, T0 } from '../fixtures/lake/raw-lines.js';
+import { teardown } from './teardown.js';
 
 describe('local object store: conditional PUT', () => {
   let dir: string;
@@ -33,10 +34,7 @@ describe('local object store: conditional PUT', () => {
     );
   });
 
-  afterAll(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => teardown([dir], () => server?.close()));
 
   it('writes only while the ETag still matches, and If-None-Match: * only when absent', async () => {
     // Act

@@ -1,6 +1,6 @@
 // The ETL on worker threads (parse and merge off the main thread) writes exactly what the
 // single-threaded ETL writes, quarantine included.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCuratedRows } from '../../core/curated/reader.js';
 import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
 import { runEtl } from '../../glue/twin/etl.js';
@@ -21,6 +21,16 @@ const seed = async (store: MemoryObjectStore): Promise<void> => {
 };
 
 describe('runEtl with worker threads', () => {
+  // The workers load tsx, whose transform cache would stay behind in the temp folder.
+  const cacheSetting = process.env.TSX_DISABLE_CACHE;
+  beforeAll(() => {
+    process.env.TSX_DISABLE_CACHE = '1';
+  });
+  afterAll(() => {
+    if (cacheSetting === undefined) delete process.env.TSX_DISABLE_CACHE;
+    else process.env.TSX_DISABLE_CACHE = cacheSetting;
+  });
+
   it('gives the same lake as the single-threaded run', async () => {
     // Prepare
     const single = new MemoryObjectStore('lake');

@@ -1,7 +1,7 @@
 // The whole local pipeline end to end, with real parts: the MQTT broker, the S3-compatible
 // server and the AWS SDK against it, simulated devices on aws-iot-device-sdk-v2, the retrain
 // state machine executed from its definition, the local SageMaker stand-ins, the HTTP API.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { createS3Client, S3ObjectStore } from '../../functions/common/adapters/s
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 import { testRuntimeSettings } from './api-fixture.js';
+import { teardown } from './teardown.js';
 
 const API_KEY = 'test-key-0123456789';
 const DEVICES = 3;
@@ -35,11 +36,13 @@ beforeAll(async () => {
   runtime = await startLocalRuntime(testRuntimeSettings(dataDir, API_KEY));
 });
 
-afterAll(async () => {
-  await fleet?.stop();
-  await runtime?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardown(
+    [dataDir],
+    () => fleet?.stop(),
+    () => runtime?.close(),
+  ),
+);
 
 describe('local pipeline, end to end', () => {
   it('answers 503 with Retry-After before any model is deployed', async () => {
@@ -198,6 +201,7 @@ describe('local pipeline, end to end', () => {
       promotionMargin: -1,
       strategy: 'all-at-once',
       bakeSeconds: 0,
+      terminationWaitSeconds: 0,
     });
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
     expect(run.outcome).toBe('promoted');

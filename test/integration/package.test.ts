@@ -1,7 +1,8 @@
 // `serverless package` with no AWS credentials and no network: the CloudFormation template it
-// writes must hold the whole pipeline, wired as DESIGN.md says, with least-privilege IAM.
+// writes must hold the whole pipeline, wired as the README's "Architecture" section shows, with
+// least-privilege IAM.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createS3Client } from '../../functions/common/adapters/s3-object-store.js';
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/config.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
+import { dollarBrace } from '../fixtures/dollar-brace.js';
+import { teardown } from './teardown.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -35,8 +38,11 @@ interface IamStatement {
   Resource?: unknown;
 }
 
-/** The environment of this process minus anything that could reach an AWS account. */
-const credentialFreeEnv = (): NodeJS.ProcessEnv => {
+/**
+ * The environment of this process minus anything that could reach an AWS account; `tempDir`
+ * takes the framework's build folders (one per function), which it does not remove itself.
+ */
+const credentialFreeEnv = (tempDir: string): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('AWS_') || key === 'AWS_CA_BUNDLE') env[key] = value;
@@ -47,6 +53,7 @@ const credentialFreeEnv = (): NodeJS.ProcessEnv => {
   env.AWS_CONFIG_FILE = path.join(tmpdir(), 'smogcast-no-config');
   env.AWS_EC2_METADATA_DISABLED = 'true';
   env.SLS_TELEMETRY_DISABLED = '1';
+  env.TMPDIR = tempDir;
   return env;
 };
 
@@ -58,9 +65,6 @@ const onlyOfType = (template: CfnTemplate, type: string): CfnResource => {
   expect(found, type).toHaveLength(1);
   return found[0] as CfnResource;
 };
-
-/** `${name}` spelled without a literal that lint would take for a forgotten template string. */
-const dollarBrace = (name: string): string => ['$', '{', name, '}'].join('');
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
@@ -88,17 +92,19 @@ const iamStatements = (
 
 describe('serverless package (offline, no credentials)', () => {
   let outDir = '';
+  let buildDir = '';
   let templatePath = '';
   let template: CfnTemplate;
 
   beforeAll(async () => {
     // Prepare: a private output folder, so a parallel `npm run package` cannot interfere.
     outDir = await mkdtemp(path.join(tmpdir(), 'smogcast-package-'));
+    buildDir = await mkdtemp(path.join(tmpdir(), 'smogcast-package-build-'));
 
     // Act
     await run('npx', ['serverless', 'package', '--stage', 'dev', '--package', outDir], {
       cwd: REPO_ROOT,
-      env: credentialFreeEnv(),
+      env: credentialFreeEnv(buildDir),
       timeout: PACKAGE_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -107,9 +113,7 @@ describe('serverless package (offline, no credentials)', () => {
     template = JSON.parse(text) as CfnTemplate;
   }, PACKAGE_TIMEOUT_MS + 10_000);
 
-  afterAll(async () => {
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  });
+  afterAll(() => teardown([outDir, buildDir]));
 
   it('runs every Lambda function on nodejs22.x, arm64, with the AWS runtime settings', () => {
     const functions = ofType(template, 'AWS::Lambda::Function');
@@ -386,10 +390,7 @@ describe('deploy/upload-glue-script.cjs', () => {
     s3 = await startObjectStoreServer({ directory: path.join(serviceDir, 's3'), bucket });
   });
 
-  afterEach(async () => {
-    await s3.close();
-    await rm(serviceDir, { recursive: true, force: true });
-  });
+  afterEach(() => teardown([serviceDir], () => s3?.close()));
 
   it('hooks a lifecycle event that osls really runs during deploy', async () => {
     const osls = await readFile(

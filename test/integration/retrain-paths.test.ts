@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { firehoseObjectKey } from '../../core/lake.js';
 import { SERVING_CARD_KEY } from '../../core/model-card.js';
 import { decodeText, encodeText } from '../../core/text.js';
@@ -26,87 +26,31 @@ import { packTarGz, unpackTarGz } from '../../local/sagemaker/control-plane/tarb
 const HOUR = 3_600_000;
 const DEVICES = ['sim-001', 'sim-002'];
 const ENDPOINT = 'smogcast';
-/** Wall clock of the test world: readings end here. */
-let clock = Date.parse('2026-11-20T00:00:00Z');
+/** Where the readings of every test world end before its first run. */
+const START = Date.parse('2026-11-20T00:00:00Z');
 
-let workDir: string;
-let store: MemoryObjectStore;
-let sagemaker: LocalSageMaker;
-let runtimeUrl: string;
-let closeRuntime: () => Promise<void>;
-let service: RetrainService;
-let endpoint: SageMakerEndpoint;
-/** Applied to the next createModel: lets a test hand the deployment a broken or faulty model. */
-let tamperModel:
-  | ((request: Record<string, unknown>) => Promise<Record<string, unknown>>)
-  | undefined;
+/** A model-creation hook: lets a test hand the deployment a broken or faulty model. */
+type TamperModel = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
-/** Hourly readings of every device for `hours` hours ending at the clock, pollution × `scale`. */
-const publish = async (hours: number, scale = 1) => {
-  const lines: string[] = [];
-  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 4) {
-    for (const deviceId of DEVICES) {
-      const r = syntheticReading({ seed: 3, deviceId, ts: t, seq: Math.floor(t / 1000) }) as Record<
-        string,
-        unknown
-      >;
-      for (const m of ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2']) {
-        if (typeof r[m] === 'number') r[m] = (r[m] as number) * scale;
-      }
-      lines.push(JSON.stringify({ ...r, receivedAt: t, topic: `smogcast/${deviceId}/telemetry` }));
-    }
-  }
-  await store.put(
-    firehoseObjectKey('raw/', 'smogcast-raw', clock, `${clock}`),
-    `${lines.join('\n')}\n`,
-  );
-};
+/**
+ * One test's own world: its clock, lake, local SageMaker and retrain service, so no test
+ * depends on what another one left behind.
+ */
+interface World {
+  store: MemoryObjectStore;
+  sagemaker: LocalSageMaker;
+  endpoint: SageMakerEndpoint;
+  /** Wall clock of this world: readings end here. */
+  clock: number;
+  /** Applied to the next createModel only. */
+  tamperModel: TamperModel | undefined;
+  close(): Promise<void>;
+}
 
-const servingVersion = async () => {
-  const bytes = await store.get(SERVING_CARD_KEY);
-  return bytes ? (JSON.parse(decodeText(bytes)) as { version: string }).version : undefined;
-};
-const registry = async (version: string) =>
-  JSON.parse(
-    decodeText((await store.get(`models/registry/${version}.json`)) ?? encodeText('null')),
-  );
-const endpointConfig = async () =>
-  (await sagemaker.describeEndpoint({ EndpointName: ENDPOINT })).EndpointConfigName as string;
-
-/** Runs the machine, advancing the test clock so each run gets its own version. */
-const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
-  clock += HOUR;
-  return service.run(...args);
-};
-
-/** Sends forecast traffic through the endpoint until `until` settles; returns the variants seen. */
-const trafficDuring = async <T>(until: Promise<T>) => {
-  let done = false;
-  const settled = until.finally(() => {
-    done = true;
-  });
-  const answers = { ok: 0, failed: 0 };
-  const instance = {
-    start: '2026-11-19 00:00:00',
-    target: Array.from({ length: 48 }, (_, h) => 20 + (h % 24)),
-    cat: [0, 1],
-  };
-  for (let i = 0; i < 2_000 && !done; i++) {
-    await endpoint
-      .invoke({ instances: [instance], configuration: { output_types: ['mean'] } })
-      .then(
-        () => answers.ok++,
-        () => answers.failed++,
-      );
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return { result: await settled, answers };
-};
-
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'smogcast-retrain-'));
-  store = new MemoryObjectStore('smogcast-lake');
-  sagemaker = await LocalSageMaker.open({
+const openWorld = async (): Promise<World> => {
+  const workDir = await mkdtemp(join(tmpdir(), 'smogcast-retrain-'));
+  const store = new MemoryObjectStore('smogcast-lake');
+  const sagemaker = await LocalSageMaker.open({
     store,
     workDir,
     log: () => undefined,
@@ -116,21 +60,46 @@ beforeAll(async () => {
     },
     // A SageMaker second of baking lasts 20 ms here.
     timeScale: 0.02,
+  }).catch(async (error: unknown) => {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
   });
-  const server = await sagemaker.startRuntimeServer({ port: 0 });
-  runtimeUrl = server.url;
-  closeRuntime = server.close;
-  endpoint = new SageMakerEndpoint({
-    region: 'us-east-1',
-    endpointName: ENDPOINT,
-    url: runtimeUrl,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
+  const close = async () => {
+    await sagemaker.close();
+    await rm(workDir, { recursive: true, force: true });
+  };
+  try {
+    const server = await sagemaker.startRuntimeServer({ port: 0 });
+    const endpoint = new SageMakerEndpoint({
+      region: 'us-east-1',
+      endpointName: ENDPOINT,
+      url: server.url,
+      credentials: LOCAL_S3_CREDENTIALS,
+    });
+    return {
+      store,
+      sagemaker,
+      endpoint,
+      clock: START,
+      tamperModel: undefined,
+      close: async () => {
+        await server.close();
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+};
+
+const retrainService = (world: World): RetrainService => {
+  const { sagemaker } = world;
   const controlPlane = {
     createTrainingJob: (r: Record<string, unknown>) => sagemaker.createTrainingJob(r),
     createModel: (r: Record<string, unknown>) => {
-      const tamper = tamperModel;
-      tamperModel = undefined;
+      const tamper = world.tamperModel;
+      world.tamperModel = undefined;
       return tamper ? tamper(r) : sagemaker.createModel(r);
     },
     createEndpointConfig: (r: Record<string, unknown>) => sagemaker.createEndpointConfig(r),
@@ -143,11 +112,11 @@ beforeAll(async () => {
     describeEndpoint: (r: Record<string, unknown>) =>
       sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>,
   };
-  service = createRetrainService({
-    store,
+  return createRetrainService({
+    store: world.store,
     sagemaker: controlPlane,
-    endpoint,
-    modelCard: cachedModelCard(store, 0),
+    endpoint: world.endpoint,
+    modelCard: cachedModelCard(world.store, 0),
     bucket: 'smogcast-lake',
     endpointName: ENDPOINT,
     predictionLength: 24,
@@ -163,15 +132,97 @@ beforeAll(async () => {
     beforeRun: async () => undefined,
     endpointPollMs: 20,
     log: () => undefined,
-    now: () => clock,
+    now: () => world.clock,
   });
+};
+
+let world: World;
+let service: RetrainService;
+
+/** Hourly readings of every device for `hours` hours ending at the clock, pollution × `scale`. */
+const publish = async (hours: number, scale = 1) => {
+  const { clock } = world;
+  const lines: string[] = [];
+  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 4) {
+    for (const deviceId of DEVICES) {
+      const r = syntheticReading({ seed: 3, deviceId, ts: t, seq: Math.floor(t / 1000) }) as Record<
+        string,
+        unknown
+      >;
+      for (const m of ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2']) {
+        if (typeof r[m] === 'number') r[m] = (r[m] as number) * scale;
+      }
+      lines.push(JSON.stringify({ ...r, receivedAt: t, topic: `smogcast/${deviceId}/telemetry` }));
+    }
+  }
+  await world.store.put(
+    firehoseObjectKey('raw/', 'smogcast-raw', clock, `${clock}`),
+    `${lines.join('\n')}\n`,
+  );
+};
+
+const servingVersion = async () => {
+  const bytes = await world.store.get(SERVING_CARD_KEY);
+  return bytes ? (JSON.parse(decodeText(bytes)) as { version: string }).version : undefined;
+};
+const registry = async (version: string) =>
+  JSON.parse(
+    decodeText((await world.store.get(`models/registry/${version}.json`)) ?? encodeText('null')),
+  );
+const endpointConfig = async () =>
+  (await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT })).EndpointConfigName as string;
+
+/** Runs the machine, advancing the test clock so each run gets its own version. */
+const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
+  world.clock += HOUR;
+  return service.run(...args);
+};
+
+/** The first run on six days of readings: the champion that later runs compete with. */
+const promoteFirstChampion = async (): Promise<string> => {
+  const record = await run();
+  expect(record.outcome, record.cause).toBe('promoted');
+  return record.version as string;
+};
+
+/** Two new days at three times the pollution: data drift for the champion. */
+const publishDrift = async () => {
+  world.clock += 48 * HOUR;
+  await publish(48, 3);
+};
+
+/** Sends forecast traffic through the endpoint until `until` settles; returns the variants seen. */
+const trafficDuring = async <T>(until: Promise<T>) => {
+  let done = false;
+  const settled = until.finally(() => {
+    done = true;
+  });
+  const answers = { ok: 0, failed: 0 };
+  const instance = {
+    start: '2026-11-19 00:00:00',
+    target: Array.from({ length: 48 }, (_, h) => 20 + (h % 24)),
+    cat: [0, 1],
+  };
+  for (let i = 0; i < 2_000 && !done; i++) {
+    await world.endpoint
+      .invoke({ instances: [instance], configuration: { output_types: ['mean'] } })
+      .then(
+        () => answers.ok++,
+        () => answers.failed++,
+      );
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { result: await settled, answers };
+};
+
+beforeEach(async () => {
+  world = await openWorld();
+  service = retrainService(world);
   await publish(24 * 6);
 });
 
-afterAll(async () => {
-  await closeRuntime?.();
-  await sagemaker?.close?.();
-  await rm(workDir, { recursive: true, force: true });
+afterEach(async () => {
+  await world?.close();
 });
 
 describe('retrain state machine paths', () => {
@@ -191,7 +242,7 @@ describe('retrain state machine paths', () => {
   });
 
   it('no drift: skips training, with the numbers, and leaves the champion serving', async () => {
-    const champion = await servingVersion();
+    const champion = await promoteFirstChampion();
     const record = await run();
     expect(record.outcome, record.cause).toBe('skipped');
     expect(record.reasons?.[0]).toMatch(/^no drift: max PSI/);
@@ -201,10 +252,9 @@ describe('retrain state machine paths', () => {
   });
 
   it('drift: trains, canaries the challenger and promotes it', async () => {
-    // Prepare: two new days at three times the pollution.
-    const champion = await servingVersion();
-    clock += 48 * HOUR;
-    await publish(48, 3);
+    // Prepare: a champion, then two new days at three times the pollution.
+    const champion = await promoteFirstChampion();
+    await publishDrift();
     // Act: traffic flows through the canary while the run deploys.
     const { result: record, answers } = await trafficDuring(run({ promotionMargin: -1 }));
     // Assess
@@ -223,7 +273,7 @@ describe('retrain state machine paths', () => {
   });
 
   it('a challenger not better by the margin is rejected, the champion untouched', async () => {
-    const champion = await servingVersion();
+    const champion = await promoteFirstChampion();
     const config = await endpointConfig();
     const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: 0.99 });
     expect(record.outcome, record.cause).toBe('rejected');
@@ -238,25 +288,25 @@ describe('retrain state machine paths', () => {
   });
 
   it('a failing training job is caught, recorded and notified; the champion keeps serving', async () => {
-    const champion = await servingVersion();
+    const champion = await promoteFirstChampion();
     const record = await run({ maxModelAgeHours: 1e-9 }, { Epochs: 'many' });
     expect(record.status).toBe('FAILED');
     expect(record.error).toBe('RetrainFailedError');
     expect(record.outcome).toBe('failed');
     expect(record.reasons?.[0]).toMatch(/TrainingJobFailedError.*epochs/);
     expect(record.states.slice(-3)).toEqual(['RecordFailure', 'NotifyFailure', 'RunFailed']);
-    expect(await store.get(`notifications/${record.runId}.json`)).toBeDefined();
+    expect(await world.store.get(`notifications/${record.runId}.json`)).toBeDefined();
     expect(await servingVersion()).toBe(champion);
   });
 
   it('a canary whose model raises errors is rolled back and recorded; the champion keeps serving', async () => {
     // Prepare: the challenger's artifact is a real model that fails every prediction.
-    const champion = await servingVersion();
+    const champion = await promoteFirstChampion();
     const config = await endpointConfig();
-    tamperModel = async (request) => {
+    world.tamperModel = async (request) => {
       const container = request.PrimaryContainer as { ModelDataUrl: string };
       const key = container.ModelDataUrl.replace('s3://smogcast-lake/', '');
-      const entries = unpackTarGz((await store.get(key)) as Uint8Array).map((e) => {
+      const entries = (await unpackTarGz((await world.store.get(key)) as Uint8Array)).map((e) => {
         if (e.path !== 'model.json') return e;
         const model = JSON.parse(decodeText(e.data));
         return {
@@ -264,8 +314,8 @@ describe('retrain state machine paths', () => {
           data: encodeText(JSON.stringify({ ...model, faultInjection: { errorRate: 1 } })),
         };
       });
-      await store.put(`${key}.faulty`, packTarGz(entries));
-      return sagemaker.createModel({
+      await world.store.put(`${key}.faulty`, await packTarGz(entries));
+      return world.sagemaker.createModel({
         ...request,
         PrimaryContainer: { ...container, ModelDataUrl: `${container.ModelDataUrl}.faulty` },
       });
@@ -288,11 +338,11 @@ describe('retrain state machine paths', () => {
 
   it('an endpoint that silently keeps its old config is detected as a rollback', async () => {
     // Prepare: the new model's artifact does not exist, so the new fleet never comes up.
-    const champion = await servingVersion();
+    const champion = await promoteFirstChampion();
     const config = await endpointConfig();
-    tamperModel = async (request) => {
+    world.tamperModel = async (request) => {
       const container = request.PrimaryContainer as { ModelDataUrl: string };
-      return sagemaker.createModel({
+      return world.sagemaker.createModel({
         ...request,
         PrimaryContainer: { ...container, ModelDataUrl: `${container.ModelDataUrl}.missing` },
       });
@@ -312,19 +362,23 @@ describe('retrain state machine paths', () => {
   });
 
   it('A/B: the challenger serves beside the champion, rounds move the weights, the winner takes over', async () => {
-    // Prepare: a challenger that enters an A/B test (any challenger within the margin).
-    const champion = await servingVersion();
+    // Prepare: a champion promoted on drifted data, then a challenger that enters an A/B test
+    // (any challenger within the margin).
+    await promoteFirstChampion();
+    await publishDrift();
+    const champion = (await run({ promotionMargin: -1 })).version;
+    expect(await servingVersion()).toBe(champion);
     const started = await run({ strategy: 'ab', maxModelAgeHours: 1e-9, promotionMargin: -1 });
     expect(started.outcome, started.reasons?.join('; ')).toBe('ab-testing');
     expect(started.states).toContain('CreateEndpointConfigAB');
     const challenger = started.version as string;
-    const described = await sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
+    const described = await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
     expect(
       (described.ProductionVariants as Array<{ VariantName: string }>)
         .map((v) => v.VariantName)
         .sort(),
     ).toEqual(['challenger', 'champion']);
-    const card = JSON.parse(decodeText((await store.get(SERVING_CARD_KEY)) as Uint8Array));
+    const card = JSON.parse(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array));
     expect(card).toMatchObject({
       version: champion,
       abTest: { challengerWeight: 0.5, challenger: { version: challenger } },
@@ -332,10 +386,10 @@ describe('retrain state machine paths', () => {
     expect(await registry(challenger)).toMatchObject({ outcome: 'ab-testing' });
 
     // Act: two rounds, each after twelve new hours neither model was trained on.
-    clock += 12 * HOUR;
+    world.clock += 12 * HOUR;
     await publish(12);
     const round = await run({ strategy: 'ab', promotionMargin: -1 });
-    clock += 12 * HOUR;
+    world.clock += 12 * HOUR;
     await publish(12);
     const last = await run({ strategy: 'ab', promotionMargin: -1 });
 
@@ -348,7 +402,7 @@ describe('retrain state machine paths', () => {
       expect.arrayContaining(['CreateEndpointConfigFinal', 'RecordABChallengerWins']),
     );
     expect(await servingVersion()).toBe(challenger);
-    const after = JSON.parse(decodeText((await store.get(SERVING_CARD_KEY)) as Uint8Array));
+    const after = JSON.parse(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array));
     expect(after.abTest).toBeUndefined();
     expect(await endpointConfig()).toMatch(/-final-/);
     expect(await registry(challenger)).toMatchObject({ outcome: 'promoted' });

@@ -14,6 +14,10 @@ const ResourceName = z
   .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$');
 const S3Uri = z.string().regex(/^s3:\/\/[^/]+\/.*$/, 'must be an s3:// URI');
 
+/** A non-empty list of per-variant entries, each led by the variant's name. */
+const perVariant = <T extends z.ZodRawShape>(fields: T) =>
+  z.array(z.object({ VariantName: ResourceName, ...fields })).min(1);
+
 export const CreateTrainingJobRequest = z.object({
   TrainingJobName: ResourceName,
   AlgorithmSpecification: z.object({
@@ -51,18 +55,12 @@ export const CreateModelRequest = z.object({
 
 export const CreateEndpointConfigRequest = z.object({
   EndpointConfigName: ResourceName,
-  ProductionVariants: z
-    .array(
-      z.object({
-        VariantName: ResourceName,
-        ModelName: ResourceName,
-        InitialInstanceCount: z.number().int().min(1).optional(),
-        InstanceType: z.string().optional(),
-        InitialVariantWeight: z.number().min(0).default(1),
-      }),
-    )
-    .min(1)
-    .max(10),
+  ProductionVariants: perVariant({
+    ModelName: ResourceName,
+    InitialInstanceCount: z.number().int().min(1).optional(),
+    InstanceType: z.string().optional(),
+    InitialVariantWeight: z.number().min(0).default(1),
+  }).max(10),
 });
 
 export const EndpointRequest = z.object({
@@ -76,15 +74,10 @@ export const UpdateEndpointRequest = EndpointRequest.extend({
 });
 export const UpdateEndpointWeightsAndCapacitiesRequest = z.object({
   EndpointName: ResourceName,
-  DesiredWeightsAndCapacities: z
-    .array(
-      z.object({
-        VariantName: ResourceName,
-        DesiredWeight: z.number().min(0).optional(),
-        DesiredInstanceCount: z.number().int().min(0).optional(),
-      }),
-    )
-    .min(1),
+  DesiredWeightsAndCapacities: perVariant({
+    DesiredWeight: z.number().min(0).optional(),
+    DesiredInstanceCount: z.number().int().min(0).optional(),
+  }),
 });
 export const DescribeEndpointRequest = z.object({ EndpointName: ResourceName });
 export const DescribeTrainingJobRequest = z.object({ TrainingJobName: ResourceName });

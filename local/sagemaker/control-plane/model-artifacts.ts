@@ -48,7 +48,7 @@ export const fetchModel = async (
     if (!bytes) throw new ModelLoadError(`model artifact not found: ${modelDataUrl}`);
     const staging = `${dir}.staging`;
     await rm(staging, { recursive: true, force: true });
-    for (const entry of unpackTarGz(bytes)) {
+    for (const entry of await unpackTarGz(bytes)) {
       const target = join(staging, ...entry.path.split('/'));
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, entry.data);

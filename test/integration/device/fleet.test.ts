@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deviceIdFromTopic, parseTelemetry, type Reading } from '../../../core/telemetry.js';
-import { type Fleet, startFleet } from '../../../device/fleet.js';
+import { startFleet } from '../../../device/fleet.js';
+import { runBackfill, withLocalFleet } from './local-fleet.js';
 import { startTestBroker, type TestBroker } from './test-broker.js';
 
 const NOW = Date.UTC(2024, 4, 20, 12, 7, 0);
@@ -19,33 +20,20 @@ const parseAll = (broker: TestBroker): Reading[] =>
 
 describe('startFleet against a local aedes broker', () => {
   let broker: TestBroker;
-  let fleet: Fleet | undefined;
-
   beforeEach(async () => {
     broker = await startTestBroker();
   });
-
-  afterEach(async () => {
-    await fleet?.stop();
-    fleet = undefined;
-    await broker.close();
-  });
+  afterEach(() => broker.close());
 
   it('backfills every device on its own topic with valid, ordered telemetry v1', async () => {
-    // Prepare
-    fleet = await startFleet({
-      broker: { kind: 'local', url: broker.url },
+    // Prepare + Act
+    const fleet = await runBackfill(broker.url, {
       devices: 3,
       seed: 7,
       backfillHours: 6,
       stepMinutes: 15,
-      realtime: false,
       now: () => NOW,
     });
-
-    // Act
-    await fleet.backfillDone;
-    await fleet.stop();
 
     // Assess
     const stats = fleet.stats();
@@ -68,20 +56,14 @@ describe('startFleet against a local aedes broker', () => {
   });
 
   it('publishes the legacy payload shape, which the ingest side maps back', async () => {
-    // Prepare
-    fleet = await startFleet({
-      broker: { kind: 'local', url: broker.url },
+    // Prepare + Act
+    await runBackfill(broker.url, {
       devices: 2,
       seed: 7,
       backfillHours: 1,
-      realtime: false,
       legacyPayload: true,
       now: () => NOW,
     });
-
-    // Act
-    await fleet.backfillDone;
-    await fleet.stop();
 
     // Assess
     expect(broker.received).toHaveLength(8);
@@ -108,8 +90,7 @@ describe('startFleet against a local aedes broker', () => {
   it('shares connections when asked and keeps publishing in real time until stopped', async () => {
     // Prepare
     let clock = NOW;
-    fleet = await startFleet({
-      broker: { kind: 'local', url: broker.url },
+    const options = {
       devices: 4,
       connections: 2,
       seed: 1,
@@ -120,18 +101,20 @@ describe('startFleet against a local aedes broker', () => {
         clock += 1000;
         return clock;
       },
-    });
+    };
 
     // Act: bounded wait for a few real-time rounds
-    for (let i = 0; i < 500 && fleet.stats().acked < 12; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await fleet.stop();
-    const afterStop = broker.received.length;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    const { stats, afterStop } = await withLocalFleet(broker.url, options, async (fleet) => {
+      for (let i = 0; i < 500 && fleet.stats().acked < 12; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await fleet.stop();
+      const stopped = broker.received.length;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return { stats: fleet.stats(), afterStop: stopped };
+    });
 
     // Assess
-    const stats = fleet.stats();
     expect(stats.acked).toBeGreaterThanOrEqual(12);
     expect(stats.sent).toBe(stats.acked + stats.failed);
     expect(new Set(broker.received.map((message) => message.clientId))).toEqual(

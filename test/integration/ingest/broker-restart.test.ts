@@ -1,7 +1,7 @@
 // A broker restart in the middle of a run: the devices' connections drop, they reconnect by
 // themselves, their offline queues resend, and every acknowledged reading is in the lake.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fleet, startFleet } from '../../../device/fleet.js';
+import { withLocalFleet } from '../device/local-fleet.js';
 import { type IngestHarness, readLines, startIngestHarness } from './lake.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -9,42 +9,37 @@ const DEVICES = 4;
 const HOURS = 30;
 
 let harness: IngestHarness;
-let fleet: Fleet | undefined;
-
 beforeEach(async () => {
   harness = await startIngestHarness();
 });
-afterEach(async () => {
-  await fleet?.stop();
-  await harness.close();
-});
+afterEach(() => harness.close());
 
 describe('broker restart mid-run', () => {
   it('reconnects the devices and stores every acknowledged reading', async () => {
     // Prepare: 4 devices × 30 h of 5-minute readings, few in flight so the run spans the restart
     const acked = new Set<string>();
-    fleet = await startFleet({
-      broker: { kind: 'local', url: harness.broker.url },
+    const options = {
       devices: DEVICES,
       connections: 2,
       maxInFlightPerConnection: 5,
       seed: 3,
       backfillHours: HOURS,
       stepMinutes: 5,
-      realtime: false,
       backoff: { baseMs: 50, maxMs: 500 },
       now: () => NOW,
-    });
+    };
     const expected = DEVICES * HOURS * 12;
     // Act: restart the broker once a third of the readings are acknowledged
-    while (fleet.stats().acked < expected / 3) await new Promise((r) => setTimeout(r, 5));
-    const before = fleet.stats();
-    await harness.restartBroker(300);
-    await fleet.backfillDone;
-    await fleet.stop();
+    const { before, stats } = await withLocalFleet(harness.broker.url, options, async (fleet) => {
+      while (fleet.stats().acked < expected / 3) await new Promise((r) => setTimeout(r, 5));
+      const acknowledged = fleet.stats();
+      await harness.restartBroker(300);
+      await fleet.backfillDone;
+      await fleet.stop();
+      return { before: acknowledged, stats: fleet.stats() };
+    });
     await harness.ingest.flush();
     // Assess: nothing was given up, and the lake has every reading (duplicates allowed)
-    const stats = fleet.stats();
     expect(before.acked).toBeLessThan(expected);
     // The outage really hit publishes in flight: they failed and were sent again.
     expect(stats.retried).toBeGreaterThan(0);

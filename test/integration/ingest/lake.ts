@@ -1,6 +1,6 @@
 // Test harness of the ingest path with real parts: the S3-compatible server behind the AWS SDK,
 // the journal-backed rule + Firehose twins, the embedded broker; and readers of what landed.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeText, splitLines } from '../../../core/text.js';
@@ -12,6 +12,7 @@ import { LOCAL_S3_CREDENTIALS } from '../../../functions/common/config.js';
 import { type LocalBroker, startBroker } from '../../../local/broker.js';
 import { type JournalIngest, openJournalIngest } from '../../../local/journal-ingest.js';
 import { startObjectStoreServer } from '../../../local/object-store-server.js';
+import { teardown } from '../teardown.js';
 
 export const s3Store = (url: string, bucket = 'smogcast-lake') =>
   new S3ObjectStore(
@@ -42,31 +43,45 @@ export interface IngestHarness {
 
 export const startIngestHarness = async (): Promise<IngestHarness> => {
   const dir = await mkdtemp(join(tmpdir(), 'smogcast-ingest-'));
-  const s3 = await startObjectStoreServer({ directory: join(dir, 's3'), bucket: 'smogcast-lake' });
-  const store = s3Store(s3.url);
-  const ingest = await openJournalIngest({
-    store,
-    journalDir: join(dir, 'journal'),
-    bufferBytes: 256 * 1024,
-    bufferIntervalMs: 200,
-  });
-  const harness: IngestHarness = {
-    dir,
-    store,
-    ingest,
-    broker: await startBroker({ onPublish: ingest.accept }),
-    restartBroker: async (downMs) => {
-      const { port } = harness.broker;
-      await harness.broker.close();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      harness.broker = await startBroker({ port, onPublish: ingest.accept });
-    },
-    close: async () => {
-      await harness.broker.close();
-      await ingest.close();
-      await s3.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  return harness;
+  let s3: Awaited<ReturnType<typeof startObjectStoreServer>> | undefined;
+  let ingest: JournalIngest | undefined;
+  try {
+    s3 = await startObjectStoreServer({ directory: join(dir, 's3'), bucket: 'smogcast-lake' });
+    const store = s3Store(s3.url);
+    ingest = await openJournalIngest({
+      store,
+      journalDir: join(dir, 'journal'),
+      bufferBytes: 256 * 1024,
+      bufferIntervalMs: 200,
+    });
+    const opened = { s3, ingest };
+    const harness: IngestHarness = {
+      dir,
+      store,
+      ingest,
+      broker: await startBroker({ onPublish: ingest.accept }),
+      restartBroker: async (downMs) => {
+        const { port } = harness.broker;
+        await harness.broker.close();
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        harness.broker = await startBroker({ port, onPublish: opened.ingest.accept });
+      },
+      close: () =>
+        teardown(
+          [dir],
+          () => harness.broker.close(),
+          () => opened.ingest.close(),
+          () => opened.s3.close(),
+        ),
+    };
+    return harness;
+  } catch (error) {
+    // A harness that failed half-way is closed here: its caller never gets one to close.
+    await teardown(
+      [dir],
+      () => ingest?.close(),
+      () => s3?.close(),
+    );
+    throw error;
+  }
 };

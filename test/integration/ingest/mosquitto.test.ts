@@ -7,7 +7,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMqttClient, openConnection } from '../../../device/connection.js';
-import { startFleet } from '../../../device/fleet.js';
+import { runBackfill } from '../device/local-fleet.js';
 import { type IngestHarness, readLines, startIngestHarness } from './lake.js';
 
 const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
@@ -103,20 +103,16 @@ describe('devices against Mosquitto', () => {
     async (protocol) => {
       // Prepare
       const prefix = `m${protocol.replace('.', '')}-`;
-      const fleet = await startFleet({
-        broker: { kind: 'local', url: mosquittoUrl },
+      // Act
+      const fleet = await runBackfill(mosquittoUrl, {
         protocol,
         devices: 2,
         deviceIds: [`${prefix}001`, `${prefix}002`],
         seed: 5,
         backfillHours: 6,
         stepMinutes: 10,
-        realtime: false,
         now: () => NOW,
       });
-      // Act
-      await fleet.backfillDone;
-      await fleet.stop();
       // Assess
       expect(fleet.stats()).toMatchObject({ sent: 72, acked: 72, failed: 0 });
       expect((await storedReadings(prefix, 72)).size).toBe(72);

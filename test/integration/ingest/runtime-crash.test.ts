@@ -2,11 +2,12 @@
 // readings is still buffered for Firehose delivery. After a restart on the same data dir the
 // write-ahead journal is replayed: every acknowledged reading ends up in raw/.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMqttClient, openConnection } from '../../../device/connection.js';
+import { teardown } from '../teardown.js';
 import { readLines, s3Store } from './lake.js';
 
 const READINGS = 2_000;
@@ -28,7 +29,13 @@ const startRuntime = (dataDir: string): Promise<Runtime> =>
       ['--import', 'tsx', 'local/main.ts', '--devices', '0', '--port', '0', '--mqtt-port', '0'],
       {
         cwd: ROOT,
-        env: { ...process.env, SMOGCAST_DATA_DIR: dataDir, SMOGCAST_API_KEY: 'crash-test-key' },
+        // TMPDIR: whatever the child writes to the temp folder (tsx's cache) goes with dataDir.
+        env: {
+          ...process.env,
+          SMOGCAST_DATA_DIR: dataDir,
+          SMOGCAST_API_KEY: 'crash-test-key',
+          TMPDIR: dataDir,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -69,10 +76,7 @@ const reading = (n: number) =>
 let dataDir: string;
 let runtime: Runtime | undefined;
 
-afterEach(async () => {
-  await stop(runtime, 'SIGKILL');
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterEach(() => teardown([dataDir], () => stop(runtime, 'SIGKILL')));
 
 describe('runtime crash mid-batch', () => {
   it('loses no acknowledged reading when killed with SIGKILL and restarted', async () => {

@@ -1,7 +1,7 @@
 // Blue/green endpoint updates with deployment guardrails, end to end: real training, real model
 // artifacts (one copy carrying a faultInjection field), InvokeEndpoint over HTTP while the
 // traffic shifts, and the AWS SDK on the runtime side.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import {
   type LocalSageMakerOptions,
 } from '../../../local/sagemaker/local-sagemaker.js';
 import { HYPERPARAMETERS, syntheticSeries, toJsonLines } from '../../unit/forecasting/synthetic.js';
+import { teardown } from '../teardown.js';
 
 const BUCKET = 'smogcast-lake';
 const ROLE = 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker';
@@ -61,7 +62,7 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
   // Faulty copies: the same artifact with faultInjection added to its model.json.
   const bytes = (await store.get(url.replace(`s3://${BUCKET}/`, ''))) as Uint8Array;
   const withFault = async (name: string, faultInjection: Record<string, number>) => {
-    const entries = unpackTarGz(bytes).map((entry) =>
+    const entries = (await unpackTarGz(bytes)).map((entry) =>
       entry.path === 'model.json'
         ? {
             path: entry.path,
@@ -74,7 +75,7 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
           }
         : entry,
     );
-    await store.put(`models/artifacts/${name}/model.tar.gz`, packTarGz(entries));
+    await store.put(`models/artifacts/${name}/model.tar.gz`, await packTarGz(entries));
     return `s3://${BUCKET}/models/artifacts/${name}/model.tar.gz`;
   };
   const models = {
@@ -167,6 +168,15 @@ const canaryConfig = (waitSeconds: number, alarms = ['smogcast-new-variant-5xx']
   AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) },
 });
 
+const allAtOnceConfig = (waitSeconds: number, alarms: string[] = []) => ({
+  BlueGreenUpdatePolicy: {
+    TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: waitSeconds },
+  },
+  ...(alarms.length > 0
+    ? { AutoRollbackConfiguration: { Alarms: alarms.map((AlarmName) => ({ AlarmName })) } }
+    : {}),
+});
+
 describe('LocalSageMaker blue/green deployments', () => {
   let workDir: string;
   let store: MemoryObjectStore;
@@ -188,24 +198,31 @@ describe('LocalSageMaker blue/green deployments', () => {
     await prepareModels(store, sagemaker);
   });
 
-  afterAll(async () => {
-    await runtime.close();
-    await sagemaker.close();
-    await rm(workDir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    teardown(
+      [workDir],
+      () => runtime?.close(),
+      () => sagemaker?.close(),
+    ),
+  );
+
+  /** Endpoint `name` serving model `blue`, and a config of model `next` to update it to. */
+  const endpointAndNext = async (name: string, next: string, instances: number) => {
+    const blue = await config(sagemaker, 'blue', instances);
+    const nextConfig = await config(sagemaker, next, instances);
+    await createEndpoint(sagemaker, name, blue);
+    return { blue, next: nextConfig };
+  };
+
+  const update = (EndpointName: string, EndpointConfigName: string, DeploymentConfig: object) =>
+    sagemaker.updateEndpoint({ EndpointName, EndpointConfigName, DeploymentConfig });
 
   it('canary: splits traffic while baking, reports Updating on the old config, then promotes', async () => {
     // Prepare
-    const blue = await config(sagemaker, 'blue', 2);
-    const green = await config(sagemaker, 'green', 2);
-    await createEndpoint(sagemaker, 'canary-ok', blue);
+    const { blue, next: green } = await endpointAndNext('canary-ok', 'green', 2);
 
     // Act
-    await sagemaker.updateEndpoint({
-      EndpointName: 'canary-ok',
-      EndpointConfigName: green,
-      DeploymentConfig: canaryConfig(60),
-    });
+    await update('canary-ok', green, canaryConfig(60));
     const during = await sagemaker.describeEndpoint({ EndpointName: 'canary-ok' });
     const fleets = new Set<string | null>();
     const stages = new Set<string>();
@@ -242,9 +259,7 @@ describe('LocalSageMaker blue/green deployments', () => {
 
   it('canary: a new model that fails under live traffic trips the alarm and rolls back to blue', async () => {
     // Prepare
-    const blue = await config(sagemaker, 'blue', 2);
-    const faulty = await config(sagemaker, 'faulty', 2);
-    await createEndpoint(sagemaker, 'canary-bad', blue);
+    const { blue, next: faulty } = await endpointAndNext('canary-bad', 'faulty', 2);
     const client = new SageMakerRuntimeClient({
       region: 'us-east-1',
       endpoint: runtime.url,
@@ -252,11 +267,7 @@ describe('LocalSageMaker blue/green deployments', () => {
     });
 
     // Act: a client keeps calling while the canary bakes (10 SageMaker minutes = 6 s at most)
-    await sagemaker.updateEndpoint({
-      EndpointName: 'canary-bad',
-      EndpointConfigName: faulty,
-      DeploymentConfig: canaryConfig(600),
-    });
+    await update('canary-bad', faulty, canaryConfig(600));
     const responses: Array<Awaited<ReturnType<typeof call>>> = [];
     const final = await waitForEndpoint(sagemaker, 'canary-bad', async () => {
       responses.push(await call(runtime.url, 'canary-bad'));
@@ -294,24 +305,18 @@ describe('LocalSageMaker blue/green deployments', () => {
 
   it('linear: shifts a quarter of the traffic per step, baking after each', async () => {
     // Prepare
-    const blue = await config(sagemaker, 'blue', 4);
-    const green = await config(sagemaker, 'green', 4);
-    await createEndpoint(sagemaker, 'linear', blue);
+    const { next: green } = await endpointAndNext('linear', 'green', 4);
 
     // Act
-    await sagemaker.updateEndpoint({
-      EndpointName: 'linear',
-      EndpointConfigName: green,
-      DeploymentConfig: {
-        BlueGreenUpdatePolicy: {
-          TrafficRoutingConfiguration: {
-            Type: 'LINEAR',
-            LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 },
-            WaitIntervalInSeconds: 10,
-          },
+    await update('linear', green, {
+      BlueGreenUpdatePolicy: {
+        TrafficRoutingConfiguration: {
+          Type: 'LINEAR',
+          LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 },
+          WaitIntervalInSeconds: 10,
         },
-        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'smogcast-new-variant-latency' }] },
       },
+      AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'smogcast-new-variant-latency' }] },
     });
     const counts = new Set<number>();
     const final = await waitForEndpoint(sagemaker, 'linear', async (d) => {
@@ -331,20 +336,10 @@ describe('LocalSageMaker blue/green deployments', () => {
 
   it('all at once: one shift and one bake, then the new config serves', async () => {
     // Prepare
-    const blue = await config(sagemaker, 'blue', 1);
-    const green = await config(sagemaker, 'green', 1);
-    await createEndpoint(sagemaker, 'all-at-once', blue);
+    const { next: green } = await endpointAndNext('all-at-once', 'green', 1);
 
     // Act
-    await sagemaker.updateEndpoint({
-      EndpointName: 'all-at-once',
-      EndpointConfigName: green,
-      DeploymentConfig: {
-        BlueGreenUpdatePolicy: {
-          TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 5 },
-        },
-      },
-    });
+    await update('all-at-once', green, allAtOnceConfig(5));
     const final = await waitForEndpoint(sagemaker, 'all-at-once');
 
     // Assess
@@ -362,21 +357,10 @@ describe('LocalSageMaker blue/green deployments', () => {
 
   it('all at once: a slow new model trips the latency alarm during the bake and rolls back', async () => {
     // Prepare
-    const blue = await config(sagemaker, 'blue', 1);
-    const slow = await config(sagemaker, 'slow', 1);
-    await createEndpoint(sagemaker, 'slow-model', blue);
+    const { blue, next: slow } = await endpointAndNext('slow-model', 'slow', 1);
 
     // Act
-    await sagemaker.updateEndpoint({
-      EndpointName: 'slow-model',
-      EndpointConfigName: slow,
-      DeploymentConfig: {
-        BlueGreenUpdatePolicy: {
-          TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 600 },
-        },
-        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'smogcast-new-variant-latency' }] },
-      },
-    });
+    await update('slow-model', slow, allAtOnceConfig(600, ['smogcast-new-variant-latency']));
     const fleets: Array<string | null> = [];
     const final = await waitForEndpoint(sagemaker, 'slow-model', async () => {
       fleets.push((await call(runtime.url, 'slow-model')).fleet);
@@ -396,22 +380,12 @@ describe('LocalSageMaker blue/green deployments', () => {
 
   it('refuses an undefined rollback alarm, or a canary on a one-instance fleet, with ValidationException', async () => {
     // Prepare
-    const blue = await config(sagemaker, 'blue', 2);
-    const green = await config(sagemaker, 'green', 2);
+    const { blue, next: green } = await endpointAndNext('guarded', 'green', 2);
     const single = await config(sagemaker, 'green', 1);
-    await createEndpoint(sagemaker, 'guarded', blue);
 
     // Act
-    const missingAlarm = sagemaker.updateEndpoint({
-      EndpointName: 'guarded',
-      EndpointConfigName: green,
-      DeploymentConfig: canaryConfig(60, ['no-such-alarm']),
-    });
-    const tooSmall = sagemaker.updateEndpoint({
-      EndpointName: 'guarded',
-      EndpointConfigName: single,
-      DeploymentConfig: canaryConfig(60),
-    });
+    const missingAlarm = update('guarded', green, canaryConfig(60, ['no-such-alarm']));
+    const tooSmall = update('guarded', single, canaryConfig(60));
 
     // Assess
     await expect(missingAlarm).rejects.toMatchObject({
@@ -471,14 +445,8 @@ describe('LocalSageMaker blue/green deployments', () => {
 
   it('rolls an update interrupted by a restart back to blue and records why', async () => {
     // Prepare: a canary that bakes for an hour of SageMaker time
-    const blue = await config(sagemaker, 'blue', 2);
-    const green = await config(sagemaker, 'green', 2);
-    await createEndpoint(sagemaker, 'restarted', blue);
-    await sagemaker.updateEndpoint({
-      EndpointName: 'restarted',
-      EndpointConfigName: green,
-      DeploymentConfig: canaryConfig(3600),
-    });
+    const { blue, next: green } = await endpointAndNext('restarted', 'green', 2);
+    await update('restarted', green, canaryConfig(3600));
     for (let attempt = 0; attempt < 1000; attempt++) {
       const d = await sagemaker.describeEndpoint({ EndpointName: 'restarted' });
       if (

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import type { DeepArResponse } from '../../../core/ports.js';
 import { MemoryObjectStore } from '../../../functions/common/adapters/memory-object-store.js';
 import { LocalSageMaker } from '../../../local/sagemaker/local-sagemaker.js';
 import { HYPERPARAMETERS, syntheticSeries, toJsonLines } from '../../unit/forecasting/synthetic.js';
+import { teardown } from '../teardown.js';
 
 const BUCKET = 'smogcast-lake';
 const ENDPOINT = 'smogcast';
@@ -120,11 +121,13 @@ describe('LocalSageMaker end to end', () => {
     runtime = await sagemaker.startRuntimeServer({ port: 0 });
   });
 
-  afterAll(async () => {
-    await runtime.close();
-    await sagemaker.close();
-    await rm(workDir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    teardown(
+      [workDir],
+      () => runtime?.close(),
+      () => sagemaker?.close(),
+    ),
+  );
 
   it('reports an unknown endpoint as ValidationException before anything is deployed', async () => {
     // Act

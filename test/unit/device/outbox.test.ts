@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../device/backoff.js';
 import type { DeviceConnection } from '../../../device/connection.js';
 import { Outbox, type OutboxMessage } from '../../../device/outbox.js';
+import { tempDirPerTest } from '../temp-dir.js';
 
 /** A connection whose link and acknowledgements the test controls. */
 const fakeConnection = () => {
@@ -39,13 +39,7 @@ const fakeConnection = () => {
 const message = (n: number): OutboxMessage => ({ deviceId: 'd', topic: 't', payload: `m${n}` });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'smogcast-outbox-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest('smogcast-outbox-');
 
 describe('backoffDelay', () => {
   it('grows exponentially up to the cap, with full jitter', () => {
@@ -98,7 +92,7 @@ describe('Outbox', () => {
 
   it('spools the overflow to disk, keeps what is left at close and sends it on the next start', async () => {
     // Prepare
-    const spoolPath = join(dir, 'c.ndjson');
+    const spoolPath = join(dir(), 'c.ndjson');
     const link = fakeConnection();
     link.setUp(false);
     const first = new Outbox({

@@ -1,22 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../../core/text.js';
 import { MemoryObjectStore } from '../../../functions/common/adapters/memory-object-store.js';
-import { LocalFirehose } from '../../../local/firehose.js';
+import { type FirehoseOptions, LocalFirehose } from '../../../local/firehose.js';
 
 const ARRIVAL = Date.parse('2026-11-25T09:08:07Z');
+
+/** A delivery stream into `raw/` whose buffer flushes only when asked, unless told otherwise. */
+const firehoseInto = (store: FirehoseOptions['store'], options: Partial<FirehoseOptions> = {}) =>
+  new LocalFirehose({
+    store,
+    streamName: 's',
+    prefix: 'raw/',
+    bufferBytes: 1_000_000,
+    bufferIntervalMs: 60_000,
+    ...options,
+  });
+
+const bodyOf = async (store: MemoryObjectStore, key: string | undefined) =>
+  decodeText((await store.get(key ?? '')) ?? new Uint8Array());
 
 describe('local Firehose delivery', () => {
   it('writes one newline-delimited object per batch under the Firehose key layout', async () => {
     // Prepare
     const store = new MemoryObjectStore();
-    const firehose = new LocalFirehose({
-      store,
-      streamName: 'smogcast-raw',
-      prefix: 'raw/',
-      bufferBytes: 1_000_000,
-      bufferIntervalMs: 60_000,
-      now: () => ARRIVAL,
-    });
+    const firehose = firehoseInto(store, { streamName: 'smogcast-raw', now: () => ARRIVAL });
     // Act
     firehose.put('{"a":1}');
     firehose.put('{"a":2}');
@@ -27,21 +34,13 @@ describe('local Firehose delivery', () => {
     expect(keys[0]).toMatch(
       /^raw\/2026\/11\/25\/09\/smogcast-raw-1-2026-11-25-09-08-07-[0-9a-f-]{36}$/,
     );
-    expect(decodeText((await store.get(keys[0] ?? '')) ?? new Uint8Array())).toBe(
-      '{"a":1}\n{"a":2}\n',
-    );
+    expect(await bodyOf(store, keys[0])).toBe('{"a":1}\n{"a":2}\n');
     expect(firehose.delivered).toBe(2);
   });
 
   it('flushes by itself when the size hint is reached', async () => {
     const store = new MemoryObjectStore();
-    const firehose = new LocalFirehose({
-      store,
-      streamName: 's',
-      prefix: 'raw/',
-      bufferBytes: 20,
-      bufferIntervalMs: 60_000,
-    });
+    const firehose = firehoseInto(store, { bufferBytes: 20 });
     firehose.put('{"payload":"0123456789"}');
     await firehose.flush();
     firehose.put('{"b":1}');
@@ -61,15 +60,7 @@ describe('local Firehose delivery', () => {
       },
     });
     const errors: unknown[] = [];
-    const firehose = new LocalFirehose({
-      store: flaky,
-      streamName: 's',
-      prefix: 'raw/',
-      bufferBytes: 1_000_000,
-      bufferIntervalMs: 60_000,
-      retryBaseMs: 1,
-      onError: (e) => errors.push(e),
-    });
+    const firehose = firehoseInto(flaky, { retryBaseMs: 1, onError: (e) => errors.push(e) });
     firehose.put('{"keep":"me"}');
     // Act
     await firehose.flush();
@@ -79,8 +70,6 @@ describe('local Firehose delivery', () => {
     expect(errors).toHaveLength(1);
     const keys = await store.list('raw/');
     expect(keys).toHaveLength(1);
-    expect(decodeText((await store.get(keys[0] ?? '')) ?? new Uint8Array())).toBe(
-      '{"keep":"me"}\n',
-    );
+    expect(await bodyOf(store, keys[0])).toBe('{"keep":"me"}\n');
   });
 });

@@ -1,17 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Journal, parseSegment } from '../../../local/journal.js';
+import { tempDirPerTest } from '../temp-dir.js';
 
-let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'smogcast-journal-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerTest('smogcast-journal-');
 
 describe('parseSegment', () => {
   it('keeps complete entries of both streams and drops a torn last line', () => {
@@ -26,12 +19,12 @@ describe('parseSegment', () => {
 describe('Journal', () => {
   it('replays what was appended and never released, after the process is gone', async () => {
     // Prepare: two appends, one released, then the journal is abandoned without close().
-    const { journal } = await Journal.open({ dir, durability: 'process' });
+    const { journal } = await Journal.open({ dir: dir(), durability: 'process' });
     const first = await journal.append({ stream: 'raw', line: '{"n":1}' });
     await journal.append({ stream: 'errors', line: '{"n":2}' });
     journal.release(first);
     // Act
-    const reopened = await Journal.open({ dir });
+    const reopened = await Journal.open({ dir: dir() });
     // Assess: both entries come back (release only counts; the segment is still open)
     expect(reopened.replay.map((e) => e.line)).toEqual(['{"n":1}', '{"n":2}']);
     expect(reopened.journal.undelivered).toBe(2);
@@ -41,7 +34,7 @@ describe('Journal', () => {
 
   it('group-commits concurrent appends into one segment and deletes it once everything is released', async () => {
     // Prepare
-    const { journal, replay } = await Journal.open({ dir, segmentBytes: 64 });
+    const { journal, replay } = await Journal.open({ dir: dir(), segmentBytes: 64 });
     expect(replay).toEqual([]);
     // Act: 50 concurrent appends, then enough to seal the first segment
     const segments = await Promise.all(
@@ -54,21 +47,21 @@ describe('Journal', () => {
     expect(journal.undelivered).toBe(51);
     journal.release(segments[0] as number, 50);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect((await readdir(dir)).length).toBe(1);
+    expect((await readdir(dir())).length).toBe(1);
     journal.release(later);
     await journal.close();
-    expect(await readdir(dir)).toEqual([]);
-    expect((await Journal.open({ dir })).replay).toEqual([]);
+    expect(await readdir(dir())).toEqual([]);
+    expect((await Journal.open({ dir: dir() })).replay).toEqual([]);
   });
 
   it('starts a fresh segment once everything written is stored, so a crash then replays nothing', async () => {
     // Prepare
-    const { journal } = await Journal.open({ dir });
+    const { journal } = await Journal.open({ dir: dir() });
     const segment = await journal.append({ stream: 'raw', line: '{"stored":true}' });
     // Act: stored, then the process dies without close()
     journal.release(segment);
     await journal.append({ stream: 'raw', line: '{"pending":true}' });
-    const reopened = await Journal.open({ dir });
+    const reopened = await Journal.open({ dir: dir() });
     // Assess
     expect(reopened.replay.map((e) => e.line)).toEqual(['{"pending":true}']);
     await reopened.journal.close();
@@ -76,15 +69,15 @@ describe('Journal', () => {
   });
 
   it('removes empty segments left by a crash and continues numbering after the last one', async () => {
-    await writeFile(join(dir, 'segment-0000000007.log'), 'r{"torn":');
-    const { journal, replay } = await Journal.open({ dir });
+    await writeFile(join(dir(), 'segment-0000000007.log'), 'r{"torn":');
+    const { journal, replay } = await Journal.open({ dir: dir() });
     expect(replay).toEqual([]);
     expect(await journal.append({ stream: 'raw', line: '{}' })).toBe(8);
     await journal.close();
   });
 
   it('refuses appends after close', async () => {
-    const { journal } = await Journal.open({ dir });
+    const { journal } = await Journal.open({ dir: dir() });
     await journal.close();
     await expect(journal.append({ stream: 'raw', line: '{}' })).rejects.toMatchObject({
       name: 'JournalClosedError',

@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
-
-/** `${Name}` without writing a template-looking literal. */
-const ph = (name: string) => ['$', '{', name, '}'].join('');
-
 import {
   loadRetrainDefinition,
   substitute,
   UnresolvedSubstitutionError,
 } from '../../../local/retrain-runner.js';
 import { DEFAULT_POLICY, localSubstitutions } from '../../../local/retrain-service.js';
+import { loadStageParams } from '../../../local/stage-params.js';
+import { dollarBrace as ph } from '../../fixtures/dollar-brace.js';
 
 describe('retrain definition substitutions', () => {
+  /** Runtime settings behind the substitutions. */
+  const SETTINGS = {
+    bucket: 'lake',
+    endpointName: 'smogcast',
+    predictionLength: 24,
+    contextLength: 72,
+    historyDays: 28,
+  };
+
   it('replaces every placeholder, escaping values for JSON', () => {
     const text = substitute(`{"a":"${ph('One')}","b":"x-${ph('Two')}"}`, {
       One: 'say "hi"',
@@ -28,16 +35,7 @@ describe('retrain definition substitutions', () => {
 
   it('turns the deployed definition into a runnable one when every key is given', async () => {
     // Prepare: the values the local runtime gives every placeholder.
-    const values = localSubstitutions(
-      {
-        bucket: 'lake',
-        endpointName: 'smogcast',
-        predictionLength: 24,
-        contextLength: 72,
-        historyDays: 28,
-      },
-      DEFAULT_POLICY,
-    );
+    const values = localSubstitutions(SETTINGS, DEFAULT_POLICY);
     // Act
     const definition = await loadRetrainDefinition(values);
     // Assess
@@ -46,5 +44,19 @@ describe('retrain definition substitutions', () => {
     const states = definition.States as Record<string, { Resource?: string }>;
     expect(states.Train?.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob.sync');
     expect(states.RunEtl?.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
+  });
+
+  it('gives the local twin the deployed default stage policy, waits included', () => {
+    // Prepare: the values serverless.yml substitutes into the deployed definition.
+    const deployed = loadStageParams();
+
+    // Act
+    const local = localSubstitutions(SETTINGS, DEFAULT_POLICY);
+
+    // Assess
+    expect(local.BakeSeconds).toBe(String(deployed.bakeSeconds));
+    expect(local.TerminationWaitSeconds).toBe(String(deployed.terminationWaitSeconds));
+    expect(local.DeploymentStrategy).toBe(deployed.deploymentStrategy);
+    expect(local.PromotionMargin).toBe(String(deployed.promotionMargin));
   });
 });

@@ -2,6 +2,7 @@
 // every ${Name} placeholder substituted, it must be valid Amazon States Language.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { dollarBrace } from '../../fixtures/dollar-brace.js';
 
 const require = createRequire(import.meta.url);
 
@@ -16,8 +17,6 @@ const validateAsl = require('asl-validator') as AslValidator;
 const loadRetrainDefinition = require('../../../deploy/retrain-definition.cjs') as DefinitionLoader;
 
 /** What the CloudFormation DefinitionSubstitutions give in us-east-1, stage dev. */
-/** `${name}` spelled without a literal that lint would take for a forgotten template string. */
-const dollarBrace = (name: string): string => ['$', '{', name, '}'].join('');
 
 const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   LakeBucket: 'smogcast-lake-dev-123456789012-us-east-1',

@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTraining } from '../../../../forecasting/container/run-training.js';
+import { tempDirPerTest } from '../../temp-dir.js';
 import { HYPERPARAMETERS, syntheticSeries, writeTrainingRoot } from '../synthetic.js';
-import { useTempDir } from '../temp-dir.js';
 
 describe('runTraining', () => {
-  const tempDir = useTempDir('smogcast-train-');
+  const tempDir = tempDirPerTest('smogcast-train-');
 
   it('writes a model and reports finite DeepAR test metrics', async () => {
     // Prepare

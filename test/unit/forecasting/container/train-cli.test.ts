@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../../forecasting/container/train-cli.js';
+import { tempDirPerTest } from '../../temp-dir.js';
 import { HYPERPARAMETERS, writeTrainingRoot } from '../synthetic.js';
-import { useTempDir } from '../temp-dir.js';
 
 describe('train CLI', () => {
-  const tempDir = useTempDir('smogcast-train-cli-');
+  const tempDir = tempDirPerTest('smogcast-train-cli-');
 
   beforeEach(async () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});

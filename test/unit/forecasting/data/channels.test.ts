@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readChannel } from '../../../../forecasting/data/channels.js';
-import { useTempDir } from '../temp-dir.js';
+import { tempDirPerTest } from '../../temp-dir.js';
 
 describe('readChannel', () => {
-  const tempDir = useTempDir('smogcast-channel-');
+  const tempDir = tempDirPerTest('smogcast-channel-');
 
   it('reads plain and gzipped JSON Lines in name order, normalising gaps to null', async () => {
     // Prepare

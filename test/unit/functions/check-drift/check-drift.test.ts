@@ -4,7 +4,7 @@ import { type CuratedRow, partitionFileKey } from '../../../../core/curated/sche
 import { encodeSeriesLine } from '../../../../core/deepar.js';
 import { BIN_EDGES, histogram } from '../../../../core/drift.js';
 import type { ModelCard } from '../../../../core/model-card.js';
-import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../../../../core/ports.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
 import { checkDrift } from '../../../../functions/check-drift/check-drift.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
 
@@ -89,10 +89,10 @@ const setup = async (scale: number) => {
   return store;
 };
 
-/** The drift check on the run-1 channel at NOW, against this endpoint and champion. */
-const runCheck = (
-  store: ObjectStore,
-  endpoint: ModelEndpoint,
+/** One drift check of run-1 at NOW, against the champion `modelCard` gives. */
+const check = (
+  store: MemoryObjectStore,
+  endpoint: ConstantEndpoint,
   modelCard: () => Promise<ModelCard | undefined>,
 ) =>
   checkDrift(
@@ -103,7 +103,7 @@ const runCheck = (
 describe('check-drift', () => {
   it('trains when there is no champion', async () => {
     const store = await setup(1);
-    const report = await runCheck(store, new ConstantEndpoint(0), async () => undefined);
+    const report = await check(store, new ConstantEndpoint(0), async () => undefined);
     expect(report).toMatchObject({
       train: true,
       reasons: ['no champion model yet'],
@@ -117,7 +117,7 @@ describe('check-drift', () => {
     const store = await setup(1);
     const endpoint = new ConstantEndpoint(33);
     // Act
-    const report = await runCheck(store, endpoint, async () =>
+    const report = await check(store, endpoint, async () =>
       champion({ metrics: { 'test:mean_wQuantileLoss': 0.2 } }),
     );
     // Assess
@@ -134,7 +134,7 @@ describe('check-drift', () => {
 
   it('reports data drift, model drift and age with their numbers', async () => {
     const store = await setup(4);
-    const report = await runCheck(store, new ConstantEndpoint(0), async () =>
+    const report = await check(store, new ConstantEndpoint(0), async () =>
       champion({ deployedAt: new Date(NOW - 200 * 3_600_000).toISOString() }),
     );
     expect(report.train).toBe(true);

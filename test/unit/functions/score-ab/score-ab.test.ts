@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSeriesLine } from '../../../../core/deepar.js';
 import type { ModelCard } from '../../../../core/model-card.js';
-import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../../../../core/ports.js';
+import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
 import { scoreAB } from '../../../../functions/score-ab/score-ab.js';
 
@@ -73,34 +73,45 @@ const setup = async () => {
 
 const input = { runId: 'run-3', promotionMargin: 0.02, abStep: 0.25 };
 
-/** Variants whose forecasts are off by these biases. */
-const biased = (champion: number, challenger: number) =>
-  new BiasedVariants({ champion, challenger });
-
-/** The A/B scorer on the run's channel, against this endpoint, with this champion card. */
-const scoreWith = (store: ObjectStore, endpoint: ModelEndpoint, modelCard: ModelCard) =>
-  scoreAB(input, { store, endpoint, modelCard: async () => modelCard });
+/**
+ * One round on the setup's data against variants biased by `bias`, the challenger at `weight`
+ * after `hours` new hours; the endpoint is returned to show what each variant was sent.
+ */
+const round = async (
+  store: MemoryObjectStore,
+  bias: Record<string, number>,
+  weight: number,
+  hours = 12,
+) => {
+  const endpoint = new BiasedVariants(bias);
+  const result = await scoreAB(input, {
+    store,
+    endpoint,
+    modelCard: async () => card(weight, hours),
+  });
+  return { endpoint, result };
+};
 
 describe('score-ab', () => {
   it('is inactive without an A/B test', async () => {
     const store = await setup();
-    const result = await scoreWith(store, new BiasedVariants({}), {
-      ...card(0.5, 12),
-      abTest: undefined,
+    const result = await scoreAB(input, {
+      store,
+      endpoint: new BiasedVariants({}),
+      modelCard: async () => ({ ...card(0.5, 12), abTest: undefined }),
     });
     expect(result.active).toBe(false);
   });
 
   it('waits until enough hours arrived after the challenger was trained', async () => {
     const store = await setup();
-    const result = await scoreWith(store, new BiasedVariants({}), card(0.5, 3));
+    const { result } = await round(store, {}, 0.5, 3);
     expect(result).toMatchObject({ active: true, action: 'none', hours: 3 });
   });
 
   it('scores each variant with its own categories and moves traffic toward the better one', async () => {
     const store = await setup();
-    const endpoint = new BiasedVariants({ champion: 10, challenger: 1 });
-    const result = await scoreWith(store, endpoint, card(0.5, 12));
+    const { endpoint, result } = await round(store, { champion: 10, challenger: 1 }, 0.5);
     expect(result).toMatchObject({
       active: true,
       action: 'shift',
@@ -116,7 +127,7 @@ describe('score-ab', () => {
 
   it('concludes when a variant reaches 90% of the traffic, naming the model to deploy alone', async () => {
     const store = await setup();
-    const towardChampion = await scoreWith(store, biased(1, 10), card(0.25, 12));
+    const { result: towardChampion } = await round(store, { champion: 1, challenger: 10 }, 0.25);
     expect(towardChampion).toMatchObject({
       action: 'conclude',
       winner: 'champion',
@@ -124,7 +135,7 @@ describe('score-ab', () => {
       challengerWeight: 0,
     });
     expect(towardChampion.finalConfigName).toMatch(/^smogcast-v1-final-/);
-    const towardChallenger = await scoreWith(store, biased(10, 1), card(0.75, 12));
+    const { result: towardChallenger } = await round(store, { champion: 10, challenger: 1 }, 0.75);
     expect(towardChallenger).toMatchObject({
       action: 'conclude',
       winner: 'challenger',
@@ -134,7 +145,7 @@ describe('score-ab', () => {
 
   it('leaves the weights when neither variant is better by the margin', async () => {
     const store = await setup();
-    const result = await scoreWith(store, biased(2, 2), card(0.5, 12));
+    const { result } = await round(store, { champion: 2, challenger: 2 }, 0.5);
     expect(result).toMatchObject({ action: 'none', challengerWeight: 0.5 });
     expect(result.reasons[0]).toMatch(/no clear winner/);
   });

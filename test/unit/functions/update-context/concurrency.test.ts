@@ -61,14 +61,20 @@ const deliveries = async (store: MemoryObjectStore, count: number): Promise<stri
   return keys;
 };
 
-const readingsCounted = async (store: MemoryObjectStore): Promise<number> => {
-  const context = JSON.parse(
-    decodeText((await store.get(contextKey('sim-001'))) as Uint8Array),
-  ) as StoredContext;
-  return context.metrics.o3?.count.reduce((a, b) => a + b, 0) ?? 0;
-};
+const storedContext = async (store: MemoryObjectStore): Promise<StoredContext> =>
+  JSON.parse(decodeText((await store.get(contextKey('sim-001'))) as Uint8Array)) as StoredContext;
+
+const readingsCounted = async (store: MemoryObjectStore): Promise<number> =>
+  (await storedContext(store)).metrics.o3?.count.reduce((a, b) => a + b, 0) ?? 0;
 
 const deps = (store: MemoryObjectStore) => ({ store, contextHours: 48, now: () => T0 + 2 * HOUR });
+
+/** The S3 event of one created object. */
+const objectCreated = (key: string) => ({ Records: [{ s3: { object: { key } } }] });
+
+/** One invocation per object, all at once, as concurrent S3 events would run them. */
+const updateConcurrently = (store: MemoryObjectStore, keys: string[]) =>
+  Promise.all(keys.map((key) => updateContext(objectCreated(key), deps(store))));
 
 describe('updateContext under concurrent deliveries', () => {
   it('keeps every update when five deliveries for one device race', async () => {
@@ -77,9 +83,7 @@ describe('updateContext under concurrent deliveries', () => {
     const keys = await deliveries(store, 5);
 
     // Act
-    await Promise.all(
-      keys.map((key) => updateContext({ Records: [{ s3: { object: { key } } }] }, deps(store))),
-    );
+    await updateConcurrently(store, keys);
 
     // Assess
     expect(await readingsCounted(store)).toBe(5);
@@ -91,9 +95,7 @@ describe('updateContext under concurrent deliveries', () => {
     const keys = await deliveries(store, 5);
 
     // Act
-    await Promise.all(
-      keys.map((key) => updateContext({ Records: [{ s3: { object: { key } } }] }, deps(store))),
-    );
+    await updateConcurrently(store, keys);
 
     // Assess
     expect(await readingsCounted(store)).toBeLessThan(5);
@@ -110,16 +112,12 @@ describe('updateContext under concurrent deliveries', () => {
     ]);
 
     // Act
-    const event = (k: string) => ({ Records: [{ s3: { object: { key: k } } }] });
-    await updateContext(event(key as string), deps(store));
-    await updateContext(event(key as string), deps(store));
-    await updateContext(event(again), deps(store));
+    await updateContext(objectCreated(key as string), deps(store));
+    await updateContext(objectCreated(key as string), deps(store));
+    await updateContext(objectCreated(again), deps(store));
 
     // Assess
     expect(await readingsCounted(store)).toBe(2);
-    const context = JSON.parse(
-      decodeText((await store.get(contextKey('sim-001'))) as Uint8Array),
-    ) as StoredContext;
-    expect(hourlyMeans(context, 'o3')?.values).toEqual([25]);
+    expect(hourlyMeans(await storedContext(store), 'o3')?.values).toEqual([25]);
   });
 });

@@ -8,6 +8,22 @@ const blueGreen = (routing: Record<string, unknown>, extra: Record<string, unkno
   BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: routing, ...extra },
 });
 
+type SizeType = 'INSTANCE_COUNT' | 'CAPACITY_PERCENT';
+
+/** A CANARY routing: `CanarySize` of the given type and value, baking 60 s unless told. */
+const canary = (Type: SizeType, Value: number, WaitIntervalInSeconds = 60) => ({
+  Type: 'CANARY',
+  CanarySize: { Type, Value },
+  WaitIntervalInSeconds,
+});
+
+/** A LINEAR routing: `LinearStepSize` of the given type and value, baking 60 s. */
+const linear = (Type: SizeType, Value: number) => ({
+  Type: 'LINEAR',
+  LinearStepSize: { Type, Value },
+  WaitIntervalInSeconds: 60,
+});
+
 describe('planDeployment', () => {
   it('shifts all at once with no bake when there is no DeploymentConfig', () => {
     // Act
@@ -22,14 +38,10 @@ describe('planDeployment', () => {
     // Act
     const plan = planDeployment(
       {
-        ...blueGreen(
-          {
-            Type: 'CANARY',
-            CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
-            WaitIntervalInSeconds: 300,
-          },
-          { TerminationWaitInSeconds: 120, MaximumExecutionTimeoutInSeconds: 1800 },
-        ),
+        ...blueGreen(canary('INSTANCE_COUNT', 1, 300), {
+          TerminationWaitInSeconds: 120,
+          MaximumExecutionTimeoutInSeconds: 1800,
+        }),
         AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'errors' }] },
       } as never,
       2,
@@ -50,14 +62,7 @@ describe('planDeployment', () => {
 
   it('sizes a CAPACITY_PERCENT canary in whole instances', () => {
     // Act
-    const plan = planDeployment(
-      blueGreen({
-        Type: 'CANARY',
-        CanarySize: { Type: 'CAPACITY_PERCENT', Value: 25 },
-        WaitIntervalInSeconds: 60,
-      }) as never,
-      4,
-    );
+    const plan = planDeployment(blueGreen(canary('CAPACITY_PERCENT', 25)) as never, 4);
 
     // Assess
     expect(plan.steps.map((s) => s.share)).toEqual([0.25, 1]);
@@ -65,14 +70,7 @@ describe('planDeployment', () => {
 
   it('plans LINEAR steps until the whole new fleet takes traffic', () => {
     // Act
-    const plan = planDeployment(
-      blueGreen({
-        Type: 'LINEAR',
-        LinearStepSize: { Type: 'INSTANCE_COUNT', Value: 1 },
-        WaitIntervalInSeconds: 60,
-      }) as never,
-      4,
-    );
+    const plan = planDeployment(blueGreen(linear('INSTANCE_COUNT', 1)) as never, 4);
 
     // Assess
     expect(plan.steps.map((s) => s.share)).toEqual([0.25, 0.5, 0.75, 1]);
@@ -81,31 +79,19 @@ describe('planDeployment', () => {
   it.each([
     [
       'a canary above 50% of the fleet',
-      blueGreen({
-        Type: 'CANARY',
-        CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
-        WaitIntervalInSeconds: 60,
-      }),
+      blueGreen(canary('INSTANCE_COUNT', 1)),
       1,
       /CanarySize must be at most 50%/,
     ],
     [
       'a percent canary that would take a one-instance fleet whole',
-      blueGreen({
-        Type: 'CANARY',
-        CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
-        WaitIntervalInSeconds: 60,
-      }),
+      blueGreen(canary('CAPACITY_PERCENT', 10)),
       1,
       /needs a new fleet larger than its canary/,
     ],
     [
       'a linear rollout of a single step',
-      blueGreen({
-        Type: 'LINEAR',
-        LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 },
-        WaitIntervalInSeconds: 60,
-      }),
+      blueGreen(linear('CAPACITY_PERCENT', 50)),
       1,
       /needs more than one step/,
     ],
@@ -117,21 +103,15 @@ describe('planDeployment', () => {
     ],
     [
       'a linear step below 10%',
-      blueGreen({
-        Type: 'LINEAR',
-        LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 5 },
-        WaitIntervalInSeconds: 60,
-      }),
+      blueGreen(linear('CAPACITY_PERCENT', 5)),
       4,
       /LinearStepSize must be 10-50%/,
     ],
     [
       'LinearStepSize on a canary',
       blueGreen({
-        Type: 'CANARY',
-        CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
+        ...canary('INSTANCE_COUNT', 1),
         LinearStepSize: { Type: 'INSTANCE_COUNT', Value: 1 },
-        WaitIntervalInSeconds: 60,
       }),
       2,
       /LinearStepSize is only valid/,

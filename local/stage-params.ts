@@ -1,0 +1,47 @@
+// The deployed stages' settings, read from serverless.yml's `params`, so the local twin runs
+// with the values AWS runs with instead of a second copy of them that can drift apart.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+const SERVERLESS_YML = path.join(import.meta.dirname, '..', 'serverless.yml');
+
+/** A stage's params as written (strings or numbers): `default` overlaid with the stage's own. */
+export type StageParams = Record<string, unknown>;
+
+/**
+ * `params.default` of a serverless.yml text, overlaid with `params.<stage>` when a stage is
+ * named — as the framework resolves `${param:…}`. CloudFormation tags (`!Sub`, …) elsewhere in
+ * the file are left unresolved: only the params are read.
+ */
+export const stageParamsFrom = (yamlText: string, stage?: string): StageParams => {
+  const doc = parseDocument(yamlText, { logLevel: 'silent' });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  const params = (doc.toJS({ maxAliasCount: -1 }) as { params?: Record<string, StageParams> })
+    .params;
+  if (!params?.default) throw new Error('serverless.yml has no params.default');
+  return { ...params.default, ...(stage ? params[stage] : undefined) };
+};
+
+/** The params of the repository's serverless.yml (`default` unless a stage is named). */
+export const loadStageParams = (stage?: string): StageParams =>
+  stageParamsFrom(readFileSync(SERVERLESS_YML, 'utf8'), stage);
+
+// serverless.yml writes numbers as strings (they travel into DefinitionSubstitutions as text).
+const count = z.coerce.number().int().nonnegative();
+const ratio = z.coerce.number().nonnegative();
+
+/** The retraining params of a stage, typed (names as in serverless.yml). */
+export const RetrainParams = z.object({
+  deploymentStrategy: z.enum(['canary', 'linear', 'all-at-once', 'ab']),
+  canaryPercent: count,
+  linearStepPercent: count,
+  bakeSeconds: count,
+  terminationWaitSeconds: count,
+  psiThreshold: ratio,
+  qualityDriftRatio: ratio,
+  maxModelAgeHours: ratio,
+  promotionMargin: ratio,
+});
+export type RetrainParams = z.infer<typeof RetrainParams>;

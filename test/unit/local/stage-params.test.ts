@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { policyFromParams } from '../../../local/retrain-service.js';
+import { stageParamsFrom } from '../../../local/stage-params.js';
+
+const TEMPLATE = `
+service: demo
+params:
+  default:
+    deploymentStrategy: canary
+    canaryPercent: "25"
+    linearStepPercent: "25"
+    bakeSeconds: "600"
+    terminationWaitSeconds: "300"
+    psiThreshold: "0.2"
+    qualityDriftRatio: "1.5"
+    maxModelAgeHours: "168"
+    promotionMargin: "0.02"
+  prod:
+    bakeSeconds: "900"
+resources:
+  Resources:
+    Role:
+      Properties:
+        Resource: !Sub arn:\${AWS::Partition}:logs:*
+`;
+
+describe('stage params', () => {
+  it('reads params.default, overlaid with a named stage, past CloudFormation tags', () => {
+    // Act
+    const defaults = stageParamsFrom(TEMPLATE);
+    const prod = stageParamsFrom(TEMPLATE, 'prod');
+
+    // Assess
+    expect(defaults.bakeSeconds).toBe('600');
+    expect(prod.bakeSeconds).toBe('900');
+    expect(prod.terminationWaitSeconds).toBe('300');
+  });
+
+  it('types the retraining params into a policy and refuses an unknown strategy', () => {
+    const params = stageParamsFrom(TEMPLATE);
+    expect(policyFromParams(params)).toEqual({
+      strategy: 'canary',
+      canaryPercent: 25,
+      linearStepPercent: 25,
+      bakeSeconds: 600,
+      terminationWaitSeconds: 300,
+      psiThreshold: 0.2,
+      qualityDriftRatio: 1.5,
+      maxModelAgeHours: 168,
+      promotionMargin: 0.02,
+    });
+    expect(() => policyFromParams({ ...params, deploymentStrategy: 'random' })).toThrow();
+  });
+});
