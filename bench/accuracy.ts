@@ -12,13 +12,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { DeepArResponse } from '../core/ports.js';
+import { nearestRankPercentile } from '../core/stats.js';
 import { createModelServer } from '../forecasting/container/model-server.js';
 import { MODEL_FILE, runTraining } from '../forecasting/container/run-training.js';
 import { parseHyperparameters } from '../forecasting/model/hyperparameters.js';
 import { defaultForecaster } from '../forecasting/model/registry.js';
 import { mstlEts, naive, seasonalNaive24 } from './accuracy/baselines.js';
 import { loadBeijing, METRICS, type StationSeries, shiftStart } from './accuracy/beijing.js';
-import { percentile, type QuantileForecast, Score } from './accuracy/scores.js';
+import { type QuantileForecast, Score } from './accuracy/scores.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -211,7 +212,7 @@ const main = async () => {
       wql: Number(s.wql.toFixed(4)),
       cov80: Number(s.cov80.toFixed(4)),
       trainSeconds: Number(train.toFixed(2)),
-      p50LatencyMs: Number(percentile(latency[method], 0.5).toFixed(2)),
+      p50LatencyMs: Number(nearestRankPercentile(latency[method], 0.5).toFixed(2)),
     };
   };
   const engine = summary('engine', trainSeconds);
@@ -221,7 +222,7 @@ const main = async () => {
   const best = Math.min(...Object.values(baselines).map((b) => b.wql));
   console.log(
     `\nengine wQL ${engine.wql} vs best baseline ${best}: ${((1 - engine.wql / best) * 100).toFixed(1)}% lower; ` +
-      `p95 latency ${percentile(latency.engine, 0.95).toFixed(1)} ms; full-data training ${fullTrainSeconds?.toFixed(1) ?? 'skipped'} s`,
+      `p95 latency ${nearestRankPercentile(latency.engine, 0.95).toFixed(1)} ms; full-data training ${fullTrainSeconds?.toFixed(1) ?? 'skipped'} s`,
   );
   console.log(
     JSON.stringify({

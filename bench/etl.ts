@@ -15,7 +15,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firehoseObjectKey } from '../core/lake.js';
+import { METRICS } from '../core/metrics.js';
 import type { ObjectStore } from '../core/ports.js';
+import { createRandom } from '../core/random.js';
 import { telemetryTopic } from '../core/telemetry.js';
 import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
 import { runEtl } from '../glue/twin/etl.js';
@@ -81,17 +83,6 @@ class FsObjectStore implements ObjectStore {
   }
 }
 
-/** mulberry32: the data must be identical for both engines and across runs. */
-const random = (seed: number) => {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 const malformed = (line: string, kind: number): string => {
   switch (kind % 4) {
     case 0:
@@ -107,7 +98,8 @@ const malformed = (line: string, kind: number): string => {
 
 /** Writes N lines as Firehose objects under <root>/raw/, one object per LINES_PER_OBJECT. */
 const generate = async (root: string, n: number): Promise<number> => {
-  const next = random(42);
+  // Seeded: the data must be identical for both engines and across runs.
+  const next = createRandom(42);
   let pending: string[] = [];
   let late: string[] = [];
   let written = 0;
@@ -251,20 +243,23 @@ const workerLocal = async (root: string): Promise<object> => {
   };
 };
 
-/** DuckDB's own fast path, for scale: read_json drops bad lines (no quarantine), no sort. */
-const workerDuckDbFast = async (root: string): Promise<object> => {
+/** An in-memory DuckDB for the SQL comparisons, writing under `<root>/duckdb`. */
+const openDuckDb = async (root: string) => {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const out = join(root, 'duckdb');
-  const metrics = ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2'];
+  return { instance, connection: await instance.connect(), out: join(root, 'duckdb') };
+};
+
+/** DuckDB's own fast path, for scale: read_json drops bad lines (no quarantine), no sort. */
+const workerDuckDbFast = async (root: string): Promise<object> => {
+  const { instance, connection, out } = await openDuckDb(root);
   const columns = {
     deviceId: 'VARCHAR',
     ts: 'VARCHAR',
     seq: 'BIGINT',
     lat: 'DOUBLE',
     lon: 'DOUBLE',
-    ...Object.fromEntries(metrics.map((m) => [m, 'DOUBLE'])),
+    ...Object.fromEntries(METRICS.map((m) => [m, 'DOUBLE'])),
     receivedAt: 'BIGINT',
     topic: 'VARCHAR',
   };
@@ -275,7 +270,7 @@ const workerDuckDbFast = async (root: string): Promise<object> => {
   // Typed read, validity filter, de-duplication on (deviceId, seq | ts), dt partitions, snappy.
   await connection.run(`
     COPY (
-      SELECT deviceId, t AS ts, seq, lat, lon, ${metrics.join(', ')}, receivedAt,
+      SELECT deviceId, t AS ts, seq, lat, lon, ${METRICS.join(', ')}, receivedAt,
              strftime(t, '%Y-%m-%d') AS dt
       FROM (
         SELECT *, try_cast(ts AS TIMESTAMPTZ) AS t
@@ -285,7 +280,7 @@ const workerDuckDbFast = async (root: string): Promise<object> => {
       WHERE t IS NOT NULL AND regexp_full_match(deviceId, '[A-Za-z0-9_.:-]{1,128}')
         AND (seq IS NULL OR seq >= 0)
         AND (lat IS NULL OR lat BETWEEN -90 AND 90) AND (lon IS NULL OR lon BETWEEN -180 AND 180)
-        AND ${metrics.map((m) => `(${m} IS NULL OR ${m} BETWEEN 0 AND 100000)`).join(' AND ')}
+        AND ${METRICS.map((m) => `(${m} IS NULL OR ${m} BETWEEN 0 AND 100000)`).join(' AND ')}
       QUALIFY row_number() OVER (
         PARTITION BY deviceId, seq IS NULL, coalesce(seq, epoch_ms(t)) ORDER BY receivedAt) = 1
     ) TO '${out}-fast' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (dt), OVERWRITE_OR_IGNORE)`);
@@ -298,11 +293,7 @@ const workerDuckDbFast = async (root: string): Promise<object> => {
 };
 
 const workerDuckDb = async (root: string): Promise<object> => {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const out = join(root, 'duckdb');
-  const metrics = ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2'];
+  const { instance, connection, out } = await openDuckDb(root);
   const t = performance.now();
   // The same conversion as the local ETL, in SQL: every line kept as text (a bad one goes to
   // quarantine with a reason), parsed once, validated by the telemetry contract's rules,
@@ -331,7 +322,7 @@ const workerDuckDb = async (root: string): Promise<object> => {
                THEN 'seq: invalid' END,
           ${optionalRange('lat', -90, 90, 'out of range')},
           ${optionalRange('lon', -180, 180, 'out of range')},
-          ${metrics.map((m) => optionalRange(m, 0, 100000, 'invalid')).join(',\n')},
+          ${METRICS.map((m) => optionalRange(m, 0, 100000, 'invalid')).join(',\n')},
           CASE WHEN json_type(j, '$.topic') IS NOT NULL
                  AND (j->>'$.topic') <> ('smogcast/' || (j->>'$.deviceId') || '/telemetry')
                THEN 'topic: does not match' END
@@ -344,11 +335,11 @@ const workerDuckDb = async (root: string): Promise<object> => {
     )`);
   await connection.run(`
     COPY (
-      SELECT deviceId, ts, seq, lat, lon, ${metrics.join(', ')}, receivedAt, strftime(ts, '%Y-%m-%d') AS dt
+      SELECT deviceId, ts, seq, lat, lon, ${METRICS.join(', ')}, receivedAt, strftime(ts, '%Y-%m-%d') AS dt
       FROM (
         SELECT j->>'$.deviceId' AS deviceId, (j->>'$.ts')::TIMESTAMPTZ AS ts,
                (j->>'$.seq')::BIGINT AS seq, (j->>'$.lat')::DOUBLE AS lat, (j->>'$.lon')::DOUBLE AS lon,
-               ${metrics.map((m) => `(j->>'$.${m}')::DOUBLE AS ${m}`).join(', ')},
+               ${METRICS.map((m) => `(j->>'$.${m}')::DOUBLE AS ${m}`).join(', ')},
                (j->>'$.receivedAt')::BIGINT AS receivedAt
         FROM checked WHERE reason = ''
       )

@@ -61,15 +61,20 @@ export type DriftReport = z.infer<typeof DriftReport>;
 /** The production variant names of an A/B test (both models serve, by weight). */
 export const AB_VARIANTS = { champion: 'champion', challenger: 'challenger' } as const;
 
-/** A model as the serving card and an A/B test describe it. */
-const ServedModel = z.object({
+/** Which trained version a record is about: its version, the run and the job that made it. */
+const ModelIdentity = z.object({
   version: z.string(),
   runId: z.string(),
   trainingJobName: z.string(),
+});
+
+/** A model as the serving card and an A/B test describe it. */
+const ServedModel = ModelIdentity.extend({
   modelDataUrl: z.string(),
   categories: Categories,
   metrics: z.record(z.string(), z.number()).default({}),
   profile: DriftProfileSchema.default({}),
+  /** The model's training data window (ISO): readings after its end are new to the model. */
   dataWindowStart: z.string().nullable().default(null),
   dataWindowEnd: z.string().nullable().default(null),
 });
@@ -83,30 +88,18 @@ export const ABTest = z.object({
 });
 export type ABTest = z.infer<typeof ABTest>;
 
-export const ModelCard = z.object({
-  version: z.string(),
-  runId: z.string(),
-  trainingJobName: z.string(),
-  modelDataUrl: z.string(),
+/** The serving card: the champion (a served model) and where and since when it serves. */
+export const ModelCard = ServedModel.extend({
   endpointName: z.string(),
   endpointConfigName: z.string().default(''),
   variant: z.string(),
-  categories: Categories,
-  metrics: z.record(z.string(), z.number()).default({}),
-  profile: DriftProfileSchema.default({}),
-  /** The champion's training data window (ISO): readings after its end are new to the champion. */
-  dataWindowStart: z.string().nullable().default(null),
-  dataWindowEnd: z.string().nullable().default(null),
   deployedAt: z.string(),
   /** Set while an A/B test runs: the endpoint then serves both models by weight. */
   abTest: ABTest.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
 
-export const RegistryEntry = z.object({
-  version: z.string(),
-  runId: z.string(),
-  trainingJobName: z.string(),
+export const RegistryEntry = ModelIdentity.extend({
   modelDataUrl: z.string().nullable(),
   hyperParameters: z.record(z.string(), z.string()),
   dataWindow: z.object({ start: z.string().nullable(), end: z.string().nullable() }),

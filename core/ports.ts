@@ -1,4 +1,5 @@
 // Ports: the small interfaces the pure cores depend on. Adapters live in ./adapters.
+import type { DeepArInstance } from './deepar.js';
 
 /** One bucket of an object store (S3, or the local S3-compatible server behind the same SDK). */
 export interface ObjectStore {
@@ -35,13 +36,6 @@ export interface ModelEndpoint {
     request: DeepArRequest,
     targetVariant?: string,
   ): Promise<{ body: DeepArResponse; variant: string | undefined }>;
-}
-
-export interface DeepArInstance {
-  start: string;
-  target: Array<number | 'NaN'>;
-  cat?: number[];
-  dynamic_feat?: number[][];
 }
 
 export interface DeepArRequest {

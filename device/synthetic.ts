@@ -2,6 +2,7 @@
 // Stateless on purpose: a reading depends only on (seed, deviceId, time, seq), so a backfill
 // replayed after a restart yields byte-identical messages that the lake can de-duplicate.
 import type { Metric } from '../core/metrics.js';
+import { hashString } from '../core/random.js';
 import type { TelemetryV1 } from '../core/telemetry.js';
 
 /**
@@ -49,13 +50,9 @@ const DAY_MS = 24 * HOUR_MS;
 export const simulatedDeviceIds = (count: number): string[] =>
   Array.from({ length: count }, (_, i) => `sim-${String(i + 1).padStart(3, '0')}`);
 
-/** 32-bit FNV-1a followed by murmur3's finaliser: cheap, well mixed, deterministic. */
+/** The shared FNV-1a hash followed by murmur3's finaliser: cheap, well mixed, deterministic. */
 const hash32 = (text: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = hashString(text);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -5,32 +5,21 @@ import { SmogcastError } from '../core/errors.js';
 
 /** Bad hyperparameters: the training job fails before reading data, as DeepAR does. */
 export class HyperparameterError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'HyperparameterError';
-  }
+  override readonly name = 'HyperparameterError';
 }
 
 /** A DeepAR channel file that is not valid JSON Lines of series. */
 export class ChannelDataError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ChannelDataError';
-  }
+  override readonly name = 'ChannelDataError';
 }
 
 /** An inference request the model cannot answer (client error, HTTP 400). */
 export class ModelRequestError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ModelRequestError';
-  }
+  /** Widened to string: PayloadTooLargeError refines it. */
+  override readonly name: string = 'ModelRequestError';
 }
 
 /** A model directory or artifact that cannot be loaded. */
 export class ModelLoadError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ModelLoadError';
-  }
+  override readonly name = 'ModelLoadError';
 }

@@ -73,7 +73,7 @@ DAY_MS = 86_400_000
 
 
 def _type_name(value):
-    """The type name zod reports in "expected X, received Y"."""
+    """The type name a reason prints in "expected X, received Y" (as core/telemetry.ts names it)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -240,7 +240,7 @@ def parse_iso_utc(ts):
 
 
 def parse_telemetry(message, topic_device_id, now_ms):
-    """Mirror of parseTelemetry (telemetry.ts): (reading, None) or (None, reason)."""
+    """Mirror of parseTelemetry (core/telemetry.ts): (reading, None) or (None, reason)."""
     if not isinstance(message, dict):
         return None, "message is not a JSON object"
     record = _from_legacy(message, topic_device_id) if is_legacy_payload(message) else message

@@ -5,9 +5,8 @@
 // readings the ETL can use. Pure: a message becomes either the record Firehose delivers to raw/
 // (the original fields + receivedAt + topic, the shape the ETL reads) or an error record for
 // errors/ in Firehose's error-record shape, with the original payload base64-encoded and a reason.
-import { deviceIdFromTopic } from '../core/telemetry.js';
 // The same validator as the ETL: one rule set (dates included) from the edge to the lake.
-import { validateTelemetry } from '../core/validate-telemetry.js';
+import { deviceIdFromTopic, parseTelemetry } from '../core/telemetry.js';
 
 export interface RuleErrorRecord {
   errorCode: string;
@@ -73,7 +72,7 @@ export const applyTelemetryRule = (
   }
   // The same check the ETL repeats, against the same clock (receivedAt): a record that passes
   // here can never be quarantined later, and a spoofed device id never reaches raw/.
-  const parsed = validateTelemetry(message, { topicDeviceId, now });
+  const parsed = parseTelemetry(message, { topicDeviceId, now });
   if (!parsed.ok) return errorOutcome(topic, payload, now, 'InvalidTelemetry', parsed.reason);
   // receivedAt/topic from the device are overwritten, as the AWS rule's AS aliases do.
   return {

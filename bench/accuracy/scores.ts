@@ -1,6 +1,8 @@
 // Accuracy bookkeeping for the rolling-origin benchmark: MASE against the in-sample
 // seasonal-naive-24 MAE, wQL over the quantiles 0.1/0.5/0.9, coverage of [q0.1, q0.9].
 
+import { COVERAGE_METRIC, ForecastScorer, WQL_METRIC } from '../../core/forecast-scores.js';
+
 export const LEVELS = [0.1, 0.5, 0.9] as const;
 
 /** One forecast: the three quantile paths (the median doubles as the point forecast). */
@@ -10,13 +12,13 @@ export interface QuantileForecast {
   q90: number[];
 }
 
+const KEYS = LEVELS.map(String);
+
+/** wQL and coverage from the shared scorer (core/forecast-scores); MASE is the benchmark's own. */
 export class Score {
   private maseSum = 0;
   private maseCount = 0;
-  private pinball = 0;
-  private absTotal = 0;
-  private covered = 0;
-  private points = 0;
+  private readonly scorer = new ForecastScorer(LEVELS);
 
   /** Adds one origin: `history` for the MASE scale, `actual` the next values. */
   add(
@@ -29,15 +31,17 @@ export class Score {
     let observed = 0;
     actual.forEach((y, h) => {
       if (y === null || y === undefined) return;
-      const q = [forecast.q10[h] ?? 0, forecast.q50[h] ?? 0, forecast.q90[h] ?? 0];
-      LEVELS.forEach((level, i) => {
-        const e = q[i] ?? 0;
-        this.pinball += 2 * Math.abs((y - e) * ((y <= e ? 1 : 0) - level));
+      const median = forecast.q50[h] ?? 0;
+      this.scorer.add({
+        actual: y,
+        mean: median,
+        quantiles: {
+          [KEYS[0] as string]: forecast.q10[h] ?? 0,
+          [KEYS[1] as string]: median,
+          [KEYS[2] as string]: forecast.q90[h] ?? 0,
+        },
       });
-      this.absTotal += Math.abs(y);
-      if (y >= (q[0] ?? 0) && y <= (q[2] ?? 0)) this.covered++;
-      this.points++;
-      absError += Math.abs(y - (q[1] ?? 0));
+      absError += Math.abs(y - median);
       observed++;
     });
     if (observed > 0 && scale > 0) {
@@ -49,18 +53,16 @@ export class Score {
   merge(other: Score) {
     this.maseSum += other.maseSum;
     this.maseCount += other.maseCount;
-    this.pinball += other.pinball;
-    this.absTotal += other.absTotal;
-    this.covered += other.covered;
-    this.points += other.points;
+    this.scorer.merge(other.scorer);
   }
 
   summary() {
+    const metrics = this.scorer.metrics();
     return {
       mase: this.maseSum / Math.max(1, this.maseCount),
-      wql: this.pinball / LEVELS.length / Math.max(1e-12, this.absTotal),
-      cov80: this.covered / Math.max(1, this.points),
-      points: this.points,
+      wql: metrics[WQL_METRIC] ?? 0,
+      cov80: metrics[COVERAGE_METRIC] ?? 0,
+      points: this.scorer.count,
     };
   }
 }
@@ -77,10 +79,4 @@ export const seasonalNaiveMae = (history: ReadonlyArray<number | null>, season: 
     count++;
   }
   return count > 0 ? sum / count : 0;
-};
-
-export const percentile = (values: number[], level: number): number => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(level * sorted.length))] ?? Number.NaN;
 };

@@ -1,7 +1,6 @@
 // Row logic of the ETL, free of I/O (mirrored by glue/etl_job.py, pinned by
 // test/fixtures/lake/golden.json): one raw Firehose line → a curated row or a quarantine reason.
-import { TOPIC_PREFIX } from '../telemetry.js';
-import { checkRecord, readingOf, toV1Record } from '../validate-telemetry.js';
+import { checkRecord, readingOf, TOPIC_PREFIX, toV1Record } from '../telemetry.js';
 import type { CuratedRow } from './schema.js';
 
 export type RawLineResult = { ok: true; row: CuratedRow } | { ok: false; reason: string };

@@ -88,6 +88,16 @@ export interface EtlResult {
   partitions: string[];
 }
 
+/** The result of a run that found nothing new: every count 0, no partition written. */
+export const nothingProcessed = (): EtlResult => ({
+  rawObjects: 0,
+  lines: 0,
+  rows: 0,
+  quarantined: 0,
+  duplicates: 0,
+  partitions: [],
+});
+
 const DT_KEY = /^curated\/dt=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/;
 
 /** The dt of a curated Parquet key, or undefined for anything else under curated/. */

@@ -169,6 +169,29 @@ const levelsOf = (
   return { levels: rleHybrid(present, 1), nulls };
 };
 
+const NO_NULLS = { levels: new Uint8Array(0), nulls: 0 };
+
+/** A dictionary-encoded chunk: the codes bit-packed (RLE hybrid) after their bit width. */
+const dictionaryChunk = (
+  codes: Uint32Array,
+  count: number,
+  dictionary: Bytes,
+  definition: { levels: Uint8Array; nulls: number },
+): EncodedChunk => {
+  const width = bitWidth(count - 1);
+  const rle = rleHybrid(codes, width);
+  const values = new Uint8Array(1 + rle.length);
+  values[0] = width;
+  values.set(rle, 1);
+  return {
+    dictionary: { bytes: dictionary.bytes(), count },
+    levels: definition.levels,
+    values,
+    encoding: 'RLE_DICTIONARY',
+    nulls: definition.nulls,
+  };
+};
+
 /** The typed-array columns the writer reads (a CuratedBatch, or its transferable form). */
 export interface CuratedColumnArrays {
   /** Device ids as a dictionary, one code per row into it. */
@@ -199,31 +222,31 @@ const encodeDeviceIds = (
     }
     codes[k - from] = code;
   }
-  const index = { size };
-  const width = bitWidth(index.size - 1);
-  const rle = rleHybrid(codes, width);
-  const values = new Uint8Array(1 + rle.length);
-  values[0] = width;
-  values.set(rle, 1);
-  return {
-    dictionary: { bytes: dictionary.bytes(), count: index.size },
-    levels: new Uint8Array(0),
-    values,
-    encoding: 'RLE_DICTIONARY',
-    nulls: 0,
-  };
+  return dictionaryChunk(codes, size, dictionary, NO_NULLS);
 };
 
-const encodeDoubles = (
+/** Definition levels of a nullable column's slice; none for a required one. */
+const levelsFor = (
   column: Float64Array,
   order: Uint32Array,
   from: number,
   to: number,
   nullable: boolean,
-): EncodedChunk => {
-  const { levels, nulls } = nullable
-    ? levelsOf(column, order, from, to)
-    : { levels: new Uint8Array(0), nulls: 0 };
+): { levels: Uint8Array; nulls: number } =>
+  nullable ? levelsOf(column, order, from, to) : NO_NULLS;
+
+/** Encodes rows `order[from..to)` of a numeric column (NaN = null) as one column chunk. */
+type NumberColumnEncoder = (
+  column: Float64Array,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  nullable: boolean,
+) => EncodedChunk;
+
+const encodeDoubles: NumberColumnEncoder = (column, order, from, to, nullable) => {
+  const definition = levelsFor(column, order, from, to, nullable);
+  const { levels, nulls } = definition;
   const present = to - from - nulls;
   const limit = Math.max(16, present * MAX_DICTIONARY_SHARE);
   const index = new Map<number, number>();
@@ -241,20 +264,7 @@ const encodeDoubles = (
     }
     codes[n++] = code;
   }
-  if (index.size <= limit) {
-    const width = bitWidth(index.size - 1);
-    const rle = rleHybrid(codes, width);
-    const values = new Uint8Array(1 + rle.length);
-    values[0] = width;
-    values.set(rle, 1);
-    return {
-      dictionary: { bytes: dictionary.bytes(), count: index.size },
-      levels,
-      values,
-      encoding: 'RLE_DICTIONARY',
-      nulls,
-    };
-  }
+  if (index.size <= limit) return dictionaryChunk(codes, index.size, dictionary, definition);
   const plain = new Bytes();
   plain.ensure(present * 8);
   for (let k = from; k < to; k++) {
@@ -264,16 +274,8 @@ const encodeDoubles = (
   return { levels, values: plain.bytes(), encoding: 'PLAIN', nulls };
 };
 
-const encodeInt64s = (
-  column: Float64Array,
-  order: Uint32Array,
-  from: number,
-  to: number,
-  nullable: boolean,
-): EncodedChunk => {
-  const { levels, nulls } = nullable
-    ? levelsOf(column, order, from, to)
-    : { levels: new Uint8Array(0), nulls: 0 };
+const encodeInt64s: NumberColumnEncoder = (column, order, from, to, nullable) => {
+  const { levels, nulls } = levelsFor(column, order, from, to, nullable);
   const plain = new Bytes();
   plain.ensure((to - from - nulls) * 8);
   for (let k = from; k < to; k++) {

@@ -1,70 +1,25 @@
 // The smogcast dashboard: the fleet on a map and in a table, per device and metric a chart of
 // recent history with the forecast mean and its quantile band, the champion model, drift,
 // canary state and recent pipeline runs. Plain DOM + SVG, no framework, refreshes by itself.
-// Every value from the API goes in through textContent/attributes, never innerHTML.
+// Every value from the API goes in through textContent/attributes, never innerHTML. The API's
+// response types come from the modules that build them (type-only: no function code is bundled).
+import { isMetric } from '../../core/metrics.js';
+import type { DeviceHistory, DeviceSummary } from '../../functions/devices/devices.js';
+import type { ForecastResponse as Forecast } from '../../functions/forecast/schema.js';
+import type { Status } from '../../functions/status/status.js';
 import { ApiError, createApiClient } from './api-client.js';
 import { chartGeometry } from './chart.js';
 import { projectFleet } from './fleet-map.js';
 
-interface DeviceSummary {
-  deviceId: string;
-  lat: number | null;
-  lon: number | null;
-  lastReadingAt: string | null;
-  metrics: string[];
-  latest: Record<string, { hour: string; value: number }>;
-}
-interface DeviceHistory {
-  start: string;
-  series: Record<string, Array<number | null>>;
-}
-interface Forecast {
-  start: string;
-  mean: number[];
-  quantiles: Record<string, number[]>;
-  model: { version: string; variant: string };
-  generatedAt: string;
-}
-interface RunView {
-  runId: string;
-  status?: string;
-  outcome?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  version?: string | null;
-  states?: string[];
-  error?: unknown;
-  cause?: string;
-}
-interface StatusView {
-  lastReadingAt: string | null;
-  champion: null | {
-    version: string;
-    variant: string;
-    deployedAt: string;
-    runId: string;
-    devices: number;
-    metrics: Record<string, number>;
-  };
-  canary: { state: string; version: string | null; runId: string | null; detail: string | null };
-  drift:
-    | { computed: false; reason: string }
-    | {
-        computed: true;
-        source: string;
-        at: string | null;
-        detected: boolean | null;
-        reasons: string[];
-        scores: Record<string, number>;
-      };
-  runs: RunView[];
+/** GET /status, plus figures a gateway may add (ingest counters, endpoint state) when it has them. */
+type StatusView = Status & {
   records?: { received: number; stored: number; errors: number };
   endpoint?: {
     status: string;
     variants?: Array<{ name: string; currentWeight: number | null }>;
     pendingConfig?: string | null;
   };
-}
+};
 
 const METRIC_NAMES: Record<string, string> = {
   pm25: 'PM2.5',
@@ -181,7 +136,7 @@ const renderFleet = () => {
         },
         el('td', {}, d.deviceId),
         el('td', { title: stamp(d.lastReadingAt) }, ago(d.lastReadingAt)),
-        ...['pm25', 'pm10', 'o3', 'no2'].map((m) => {
+        ...(['pm25', 'pm10', 'o3', 'no2'] as const).map((m) => {
           const v = d.latest[m]?.value;
           return el('td', { class: `num ${m === 'pm25' ? level(v) : ''}` }, fmt(v));
         }),
@@ -250,7 +205,7 @@ const drawChart = (history: DeviceHistory | null, forecast: Forecast | null) => 
   const chart = $<SVGSVGElement>('#chart');
   const width = 760;
   const height = 300;
-  const values = history?.series[state.metric] ?? [];
+  const values = (isMetric(state.metric) ? history?.series[state.metric] : undefined) ?? [];
   const quantileKeys = forecast
     ? Object.keys(forecast.quantiles).sort((a, b) => Number(a) - Number(b))
     : [];
@@ -365,6 +320,20 @@ const refreshChart = async () => {
 const definition = (rows: Array<[string, string | Node]>) =>
   el('dl', {}, ...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 
+/** A two-column table of named scores (metric name, value to 3 decimals). */
+const scoreTable = (scores: Array<[string, number]>) =>
+  el(
+    'table',
+    { class: 'metrics' },
+    el(
+      'tbody',
+      {},
+      ...scores.map(([k, v]) =>
+        el('tr', {}, el('td', {}, k), el('td', { class: 'num' }, fmt(v, 3))),
+      ),
+    ),
+  );
+
 const renderStatus = (s: StatusView) => {
   const champion = $<HTMLDivElement>('#champion');
   if (s.champion) {
@@ -377,17 +346,7 @@ const renderStatus = (s: StatusView) => {
         ['devices', String(s.champion.devices)],
       ]),
       metrics.length
-        ? el(
-            'table',
-            { class: 'metrics' },
-            el(
-              'tbody',
-              {},
-              ...metrics.map(([k, v]) =>
-                el('tr', {}, el('td', {}, k), el('td', { class: 'num' }, fmt(v, 3))),
-              ),
-            ),
-          )
+        ? scoreTable(metrics)
         : el('p', { class: 'muted' }, 'no evaluation metrics recorded'),
     );
   } else {
@@ -407,17 +366,7 @@ const renderStatus = (s: StatusView) => {
           ? [['reasons', s.drift.reasons.join('; ')] as [string, string]]
           : []),
       ]),
-      el(
-        'table',
-        { class: 'metrics' },
-        el(
-          'tbody',
-          {},
-          ...scores.map(([k, v]) =>
-            el('tr', {}, el('td', {}, k), el('td', { class: 'num' }, fmt(v, 3))),
-          ),
-        ),
-      ),
+      scoreTable(scores),
     );
   }
 

@@ -1,7 +1,7 @@
 // DeepAR inference request validation: defaults as DeepAR applies them, and one clear message
 // per malformed field (the client gets it back as a 400).
+import { decodeSeries } from '../../core/deepar.js';
 import type { DeepArRequest } from '../../core/ports.js';
-import { decodeSeries } from '../data/series.js';
 import { ModelRequestError } from '../errors.js';
 import type { PredictConfig, Series } from '../model/types.js';
 

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { DeepArRequest, DeepArResponse } from '../../core/ports.js';
+import { hashString } from '../../core/random.js';
 import { ModelLoadError, ModelRequestError } from '../errors.js';
-import { hashString } from '../model/random.js';
 import { forecasterFor } from '../model/registry.js';
 import type { Forecaster, ModelJson } from '../model/types.js';
 import { parseInferenceRequest } from './inference-request.js';
@@ -51,9 +51,10 @@ export const predict = (loaded: LoadedModel, request: DeepArRequest | unknown): 
 };
 
 export class PayloadTooLargeError extends ModelRequestError {
+  override readonly name: string = 'PayloadTooLargeError';
+
   constructor(limit: number) {
     super(`request body exceeds ${limit} bytes`);
-    this.name = 'PayloadTooLargeError';
   }
 }
 

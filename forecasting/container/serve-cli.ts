@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isEntryPoint, runOrFail } from './cli.js';
 import { createModelServer } from './model-server.js';
 
 const USAGE = `usage: npm run serve-model -- --model-dir <dir> [--port 8080] [--host 127.0.0.1]`;
@@ -57,8 +58,9 @@ const main = async (argv: string[]): Promise<number> => {
     console.log(USAGE);
     return 0;
   }
-  try {
-    const { server, url } = await serve(options);
+  const serving = options;
+  return runOrFail('cannot serve', async () => {
+    const { server, url } = await serve(serving);
     console.log(`model server on ${url} (GET /ping, POST /invocations)`);
     const stop = () => {
       server.close();
@@ -66,13 +68,9 @@ const main = async (argv: string[]): Promise<number> => {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    return 0;
-  } catch (error) {
-    console.error(`cannot serve: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  });
 };
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -4,6 +4,7 @@
 // <root>/output/failure; exits 1 then.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isEntryPoint, runOrFail } from './cli.js';
 import { runTraining } from './run-training.js';
 
 const USAGE = `usage: npm run train -- --root <dir> [--seed <n>]
@@ -36,19 +37,16 @@ export const main = async (argv: string[]): Promise<number> => {
     console.error(USAGE);
     return 2;
   }
+  const root = resolve(values.root);
   const started = performance.now();
-  try {
-    const result = await runTraining({ root: resolve(values.root), seed, log: console.log });
+  return runOrFail('training failed', async () => {
+    const result = await runTraining({ root, seed, log: console.log });
     console.log(
       `model written to ${result.modelDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    return 0;
-  } catch (error) {
-    console.error(`training failed: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  });
 };
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

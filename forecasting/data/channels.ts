@@ -3,9 +3,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { decodeSeries } from '../../core/deepar.js';
 import { ChannelDataError } from '../errors.js';
 import type { Series } from '../model/types.js';
-import { decodeSeries } from './series.js';
 
 const JSON_FILE = /\.(json|jsonl)(\.gz)?$/;
 

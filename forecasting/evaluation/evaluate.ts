@@ -2,6 +2,14 @@
 // its last prediction_length points and scored on those points. Metric names are SageMaker
 // DeepAR's, so dashboards and the evaluate step read the same names on AWS and locally.
 import { NotEnoughDataError } from '../../core/errors.js';
+import {
+  COVERAGE_LEVELS,
+  COVERAGE_METRIC,
+  ForecastScorer,
+  RMSE_METRIC,
+  WQL_METRIC,
+  wqlMetric,
+} from '../../core/forecast-scores.js';
 import type { DeepArPrediction } from '../../core/ports.js';
 import type { Series } from '../model/types.js';
 
@@ -13,56 +21,45 @@ export interface Metric {
 /** Forecast of one history: mean plus the requested quantile levels (keys = String(level)). */
 export type Predictor = (history: Series, levels: number[]) => DeepArPrediction;
 
-const COVERAGE_LOW = 0.1;
-const COVERAGE_HIGH = 0.9;
-
 export const evaluate = (
   testSeries: Series[],
   predictionLength: number,
   testQuantiles: number[],
   predictor: Predictor,
 ): Metric[] => {
-  const levels = [...new Set([...testQuantiles, COVERAGE_LOW, COVERAGE_HIGH])];
-  let squaredError = 0;
-  let points = 0;
-  let absTotal = 0;
-  let covered = 0;
-  const quantileLoss = new Map<number, number>(testQuantiles.map((q) => [q, 0]));
+  const levels = [...new Set([...testQuantiles, ...COVERAGE_LEVELS.map(Number)])];
+  const scorer = new ForecastScorer(testQuantiles);
   for (const series of testSeries) {
     const cut = series.target.length - predictionLength;
     if (cut < 1) continue;
     const actual = series.target.slice(cut);
     if (actual.every((v) => v === null)) continue;
     const forecast = predictor({ ...series, target: series.target.slice(0, cut) }, levels);
-    const q = (level: number, h: number) => forecast.quantiles?.[String(level)]?.[h] ?? Number.NaN;
     actual.forEach((y, h) => {
       if (y === null) return;
-      points++;
-      absTotal += Math.abs(y);
-      squaredError += ((forecast.mean?.[h] ?? Number.NaN) - y) ** 2;
-      if (y >= q(COVERAGE_LOW, h) && y <= q(COVERAGE_HIGH, h)) covered++;
-      for (const level of testQuantiles) {
-        const estimate = q(level, h);
-        const loss = 2 * Math.abs((y - estimate) * ((y <= estimate ? 1 : 0) - level));
-        quantileLoss.set(level, (quantileLoss.get(level) ?? 0) + loss);
+      const quantiles: Record<string, number> = {};
+      for (const level of levels) {
+        quantiles[String(level)] = forecast.quantiles?.[String(level)]?.[h] ?? Number.NaN;
       }
+      scorer.add({ actual: y, mean: forecast.mean?.[h] ?? Number.NaN, quantiles });
     });
   }
-  if (points === 0) {
+  if (scorer.count === 0) {
     throw new NotEnoughDataError(
       `test channel has no series longer than prediction_length (${predictionLength}) with observed values in its last ${predictionLength} points`,
     );
   }
-  const metrics: Metric[] = [{ name: 'test:RMSE', value: Math.sqrt(squaredError / points) }];
-  // Weighted quantile loss is normalised by the total observed value; undefined when all are 0.
-  if (absTotal > 0) {
-    const weighted = testQuantiles.map((level) => ({
-      name: `test:wQuantileLoss[${level}]`,
-      value: (quantileLoss.get(level) ?? 0) / absTotal,
-    }));
-    const mean = weighted.reduce((sum, m) => sum + m.value, 0) / weighted.length;
-    metrics.push({ name: 'test:mean_wQuantileLoss', value: mean }, ...weighted);
-  }
-  metrics.push({ name: 'test:coverage80', value: covered / points });
-  return metrics;
+  // SageMaker's order: RMSE, the mean wQL, each level's wQL, coverage. wQL is absent when every
+  // observed value is 0 (it is normalised by their total).
+  const scores = scorer.metrics();
+  const names = [
+    RMSE_METRIC,
+    WQL_METRIC,
+    ...testQuantiles.map((level) => wqlMetric(String(level))),
+    COVERAGE_METRIC,
+  ];
+  return names.flatMap((name) => {
+    const value = scores[name];
+    return value === undefined ? [] : [{ name, value }];
+  });
 };

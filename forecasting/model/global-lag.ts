@@ -6,7 +6,7 @@
 // the training residuals). Quantiles survive the monotone log transform, so they are exact in
 // the original units. Metrics with little data fall back to the model pooled over all metrics.
 import { NotEnoughDataError } from '../../core/errors.js';
-import type { DeepArPrediction } from '../../core/ports.js';
+import { median } from '../../core/stats.js';
 import {
   calendarOf,
   fromZ,
@@ -22,10 +22,11 @@ import {
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from './hyperparameters.js';
-import { GRID_SIZE, gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
-import { samplePaths } from './random.js';
+import { hasModelHeader, type ModelHeader, modelHeader } from './model-header.js';
+import { metricKey, predictionOf } from './prediction.js';
+import { GRID_SIZE, gridQuantile, toGrid } from './quantile-grid.js';
 import { dot, RidgeAccumulator } from './ridge.js';
-import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
+import type { Forecaster, PredictConfig, Series } from './types.js';
 
 export const GLOBAL_LAG = 'global-lag';
 
@@ -62,18 +63,9 @@ export interface GroupModel {
   steps: StepModel[];
 }
 
-export interface GlobalLagModel extends ModelJson {
-  engine: typeof GLOBAL_LAG;
-  formatVersion: 1;
-  timeFreq: string;
-  seasonLength: number;
-  seed: number;
-  hyperparameters: Record<string, string>;
+export interface GlobalLagModel extends ModelHeader<typeof GLOBAL_LAG> {
   groups: Record<string, GroupModel>;
 }
-
-const metricKey = (series: Series): string | undefined =>
-  series.cat?.[1] === undefined ? undefined : String(series.cat[1]);
 
 interface Prepared {
   view: SeriesView;
@@ -126,14 +118,7 @@ const forEachRow = (
   }
 };
 
-const median = (values: number[]): number =>
-  values.length === 0 ? 0 : sortedQuantile(Float64Array.from(values).sort(), 0.5);
-
-const train = (
-  seriesList: Series[],
-  hyperparameters: { timeFreq: string; predictionLength: number; raw: Record<string, string> },
-  seed: number,
-): GlobalLagModel => {
+const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
   const groupValues = new Map<string, number[]>([[POOLED, []]]);
@@ -243,13 +228,7 @@ const train = (
     };
   }
   return {
-    engine: GLOBAL_LAG,
-    formatVersion: 1,
-    predictionLength: steps,
-    timeFreq: hyperparameters.timeFreq,
-    seasonLength: season,
-    seed,
-    hyperparameters: hyperparameters.raw,
+    ...modelHeader(GLOBAL_LAG, hyperparameters, season, seed),
     groups,
   };
 };
@@ -277,19 +256,14 @@ const isGroup = (value: unknown, steps: number): boolean => {
 
 const parse = (json: unknown): GlobalLagModel => {
   const m = json as Partial<GlobalLagModel> | null;
-  const steps = m?.predictionLength;
-  if (
-    !m ||
-    m.engine !== GLOBAL_LAG ||
-    m.formatVersion !== 1 ||
-    typeof steps !== 'number' ||
-    typeof m.seasonLength !== 'number' ||
-    typeof m.timeFreq !== 'string' ||
-    typeof m.groups !== 'object' ||
-    m.groups === null ||
-    !isGroup(m.groups[POOLED], steps) ||
-    !Object.values(m.groups).every((group) => isGroup(group, steps))
-  ) {
+  const valid =
+    hasModelHeader(m, GLOBAL_LAG) &&
+    typeof m.timeFreq === 'string' &&
+    typeof m.groups === 'object' &&
+    m.groups !== null &&
+    isGroup(m.groups[POOLED], m.predictionLength) &&
+    Object.values(m.groups).every((group) => isGroup(group, m.predictionLength));
+  if (!valid) {
     throw new ModelLoadError(`model.json is not a ${GLOBAL_LAG} model (format 1)`);
   }
   return m as GlobalLagModel;
@@ -320,31 +294,16 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
   });
   const at = (s: number, level: number) =>
     fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * gridQuantile(group.steps[s]?.grid ?? [], level));
-  const prediction: DeepArPrediction = {};
-  if (config.outputTypes.includes('mean')) {
-    prediction.mean = centre.map((c, s) => {
-      const grid = group.steps[s]?.grid ?? [];
-      let sum = 0;
-      for (const e of grid) sum += fromZ(c + (spread[s] ?? 0) * e);
-      return sum / Math.max(1, grid.length);
-    });
-  }
-  if (config.outputTypes.includes('quantiles')) {
-    prediction.quantiles = {};
-    for (const { key: name, level } of config.quantiles) {
-      prediction.quantiles[name] = centre.map((_, s) => at(s, level));
-    }
-  }
-  if (config.outputTypes.includes('samples')) {
-    prediction.samples = samplePaths(
-      centre.length,
-      config.numSamples,
-      config.seed,
-      PATH_CORRELATION,
-      at,
-    );
-  }
-  return prediction;
+  const mean = (s: number) => {
+    const grid = group.steps[s]?.grid ?? [];
+    let sum = 0;
+    for (const e of grid) sum += fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * e);
+    return sum / Math.max(1, grid.length);
+  };
+  return predictionOf(
+    { steps: centre.length, at, mean, pathCorrelation: PATH_CORRELATION },
+    config,
+  );
 };
 
 export const globalLag: Forecaster<GlobalLagModel> = {

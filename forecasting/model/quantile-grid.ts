@@ -1,16 +1,9 @@
 // Empirical distributions stored compactly: a sorted sample reduced to GRID_SIZE representative
 // points (levels (i + 0.5) / GRID_SIZE), read back at any quantile level.
 
-export const GRID_SIZE = 100;
+import { sortedQuantile } from '../../core/stats.js';
 
-/** Empirical quantile of a sorted sample, linear between order statistics. */
-export const sortedQuantile = (sorted: ArrayLike<number>, level: number): number => {
-  const pos = level * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const a = sorted[lo] ?? 0;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? a;
-  return a + (b - a) * (pos - lo);
-};
+export const GRID_SIZE = 100;
 
 export const toGrid = (pool: ArrayLike<number>): number[] => {
   const sorted = Float64Array.from(pool).sort();

@@ -1,26 +1,5 @@
-// Seeded randomness: sample paths must be reproducible from (model seed, request).
-
-/** mulberry32: tiny, fast, good enough for Monte Carlo sample paths. */
-export const createRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
-/** FNV-1a of a string, to derive a per-request seed from its content. */
-export const hashString = (text: string): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-};
+// Sampling for the engine's forecasts: sample paths must be reproducible from (model seed, request).
+import { createRandom } from '../../core/random.js';
 
 /** Standard normal via Box-Muller. */
 export const normal = (random: () => number): number => {

@@ -4,11 +4,13 @@
 // forecast and a 24-hours-ahead one get the uncertainty they really had on the training data.
 import { NotEnoughDataError } from '../../core/errors.js';
 import type { DeepArPrediction } from '../../core/ports.js';
+import { median } from '../../core/stats.js';
 import { ModelLoadError } from '../errors.js';
 import { seasonLength } from './hyperparameters.js';
-import { gridQuantile, sortedQuantile, toGrid } from './quantile-grid.js';
-import { samplePaths } from './random.js';
-import type { Forecaster, ModelJson, PredictConfig, Series } from './types.js';
+import { hasModelHeader, type ModelHeader, modelHeader } from './model-header.js';
+import { metricKey, predictionOf } from './prediction.js';
+import { gridQuantile, toGrid } from './quantile-grid.js';
+import type { Forecaster, PredictConfig, Series } from './types.js';
 
 export { gridQuantile } from './quantile-grid.js';
 
@@ -23,13 +25,7 @@ const MAX_LOOKBACK_SEASONS = 7;
 /** Step-to-step correlation of sample paths: seasonal-naive errors persist over hours. */
 const PATH_CORRELATION = 0.8;
 
-export interface SeasonalNaiveModel extends ModelJson {
-  engine: typeof SEASONAL_NAIVE;
-  formatVersion: 1;
-  timeFreq: string;
-  seasonLength: number;
-  seed: number;
-  hyperparameters: Record<string, string>;
+export interface SeasonalNaiveModel extends ModelHeader<typeof SEASONAL_NAIVE> {
   /** Residual grids per horizon step: [step][GRID_SIZE], sorted ascending. */
   residuals: { global: number[][]; byMetric: Record<string, number[][]> };
   /** Forecast level for an instance without any observation: the median of training values. */
@@ -67,17 +63,6 @@ export const seasonalNaivePoint = (
   return out;
 };
 
-const median = (values: number[]): number =>
-  values.length === 0
-    ? 0
-    : sortedQuantile(
-        [...values].sort((a, b) => a - b),
-        0.5,
-      );
-
-const metricKey = (series: Series): string | undefined =>
-  series.cat?.[1] === undefined ? undefined : String(series.cat[1]);
-
 const collectResiduals = (
   series: Series,
   steps: number,
@@ -97,11 +82,7 @@ const collectResiduals = (
   }
 };
 
-const train = (
-  seriesList: Series[],
-  hyperparameters: { timeFreq: string; predictionLength: number; raw: Record<string, string> },
-  seed: number,
-): SeasonalNaiveModel => {
+const train: Forecaster<SeasonalNaiveModel>['train'] = (seriesList, hyperparameters, seed) => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
   const emptyPools = () => Array.from({ length: steps }, () => [] as number[]);
@@ -141,13 +122,7 @@ const train = (
   const levelByMetric: Record<string, number> = {};
   for (const [key, values] of metricValues) levelByMetric[key] = median(values);
   return {
-    engine: SEASONAL_NAIVE,
-    formatVersion: 1,
-    predictionLength: steps,
-    timeFreq: hyperparameters.timeFreq,
-    seasonLength: season,
-    seed,
-    hyperparameters: hyperparameters.raw,
+    ...modelHeader(SEASONAL_NAIVE, hyperparameters, season, seed),
     residuals: { global: globalPools.map(toGrid), byMetric },
     level: { global: median(globalValues), byMetric: levelByMetric },
   };
@@ -160,17 +135,12 @@ const isGridList = (value: unknown, steps: number): boolean =>
 
 const parse = (json: unknown): SeasonalNaiveModel => {
   const m = json as Partial<SeasonalNaiveModel> | null;
-  const steps = m?.predictionLength;
-  if (
-    !m ||
-    m.engine !== SEASONAL_NAIVE ||
-    m.formatVersion !== 1 ||
-    typeof steps !== 'number' ||
-    typeof m.seasonLength !== 'number' ||
-    !isGridList(m.residuals?.global, steps) ||
-    !Object.values(m.residuals?.byMetric ?? {}).every((grids) => isGridList(grids, steps)) ||
-    typeof m.level?.global !== 'number'
-  ) {
+  const valid =
+    hasModelHeader(m, SEASONAL_NAIVE) &&
+    isGridList(m.residuals?.global, m.predictionLength) &&
+    Object.values(m.residuals?.byMetric ?? {}).every((g) => isGridList(g, m.predictionLength)) &&
+    typeof m.level?.global === 'number';
+  if (!valid) {
     throw new ModelLoadError('model.json is not a seasonal-naive model (format 1)');
   }
   return m as SeasonalNaiveModel;
@@ -197,29 +167,12 @@ const predict = (
   // Concentrations cannot be negative: every output is clamped at 0, the mean included.
   const at = (h: number, level: number) =>
     Math.max(0, (point[h] ?? 0) + gridQuantile(grid(h), level));
-  const prediction: DeepArPrediction = {};
-  if (config.outputTypes.includes('mean')) {
-    prediction.mean = point.map((p, h) => {
-      const g = grid(h);
-      return g.reduce((sum, r) => sum + Math.max(0, p + r), 0) / Math.max(1, g.length);
-    });
-  }
-  if (config.outputTypes.includes('quantiles')) {
-    prediction.quantiles = {};
-    for (const { key: name, level: q } of config.quantiles) {
-      prediction.quantiles[name] = point.map((_, h) => at(h, q));
-    }
-  }
-  if (config.outputTypes.includes('samples')) {
-    prediction.samples = samplePaths(
-      point.length,
-      config.numSamples,
-      config.seed,
-      PATH_CORRELATION,
-      at,
-    );
-  }
-  return prediction;
+  const mean = (h: number) => {
+    const p = point[h] ?? 0;
+    const g = grid(h);
+    return g.reduce((sum, r) => sum + Math.max(0, p + r), 0) / Math.max(1, g.length);
+  };
+  return predictionOf({ steps: point.length, at, mean, pathCorrelation: PATH_CORRELATION }, config);
 };
 
 export const seasonalNaive: Forecaster<SeasonalNaiveModel> = {

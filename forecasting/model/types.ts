@@ -1,16 +1,12 @@
 // The seam between the SageMaker contracts and the model: anything that can learn from DeepAR
 // series and forecast one instance fits here. A stronger engine replaces the baseline behind
 // these types without touching the trainer, the model server or the control plane.
+import type { Series } from '../../core/deepar.js';
 import type { DeepArPrediction } from '../../core/ports.js';
 import type { DeepArHyperparameters } from './hyperparameters.js';
 
-/** One DeepAR series with gaps normalised to null. */
-export interface Series {
-  start: string;
-  target: Array<number | null>;
-  cat?: number[];
-  dynamic_feat?: number[][];
-}
+/** The engine works on core's one DeepAR series type (gaps as null). */
+export type { Series };
 
 /** What the caller wants back; defaults already applied. */
 export interface PredictConfig {

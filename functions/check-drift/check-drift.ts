@@ -5,7 +5,7 @@
 // the last few minutes is as visible as one over days.
 
 import { listCuratedFiles, readCuratedColumns } from '../../core/curated/reader.js';
-import type { ParsedSeries } from '../../core/deepar.js';
+import { type Series, startTime } from '../../core/deepar.js';
 import { type DriftProfile, driftProfile, psiByMetric } from '../../core/drift.js';
 import { EndpointNotDeployedError } from '../../core/errors.js';
 import { WQL_METRIC } from '../../core/forecast-scores.js';
@@ -75,8 +75,8 @@ const readingsProfile = async (
   return { profile: driftProfile(values), count, hours: seenHours };
 };
 
-const seriesStart = (series: ParsedSeries[]): number =>
-  series.reduce((min, s) => Math.min(min, s.start), Number.POSITIVE_INFINITY);
+const seriesStart = (series: Series[]): number =>
+  series.reduce((min, s) => Math.min(min, startTime(s.start)), Number.POSITIVE_INFINITY);
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 

@@ -1,6 +1,6 @@
 // Reads one run's DeepAR channel and category maps back from the lake: what the drift check
 // profiles and the champion is scored on.
-import { type ParsedSeries, parseSeriesLine } from '../../core/deepar.js';
+import { parseSeriesLine, type Series } from '../../core/deepar.js';
 import { deeparRunPrefix } from '../../core/lake.js';
 import { Categories } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
@@ -10,9 +10,9 @@ export const readChannel = async (
   store: ObjectStore,
   runId: string,
   channel: 'train' | 'test',
-): Promise<ParsedSeries[]> => {
+): Promise<Series[]> => {
   const prefix = `${deeparRunPrefix(runId)}${channel}/`;
-  const series: ParsedSeries[] = [];
+  const series: Series[] = [];
   for (const key of await store.list(prefix)) {
     const bytes = await store.get(key);
     if (!bytes) continue;

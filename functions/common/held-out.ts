@@ -1,10 +1,16 @@
 // Scoring a served model on the newest held-out points of a run's series: the series' last
 // `points` hours are the actuals, everything before them the context sent to the endpoint (to
 // one production variant when asked). Shared by the drift check and the A/B scorer.
-import { formatStart, type ParsedSeries } from '../../core/deepar.js';
+import {
+  type DeepArInstance,
+  encodeTarget,
+  formatStart,
+  type Series,
+  startTime,
+} from '../../core/deepar.js';
 import { ForecastScorer, WQL_METRIC } from '../../core/forecast-scores.js';
 import type { Categories } from '../../core/model-card.js';
-import type { DeepArInstance, ModelEndpoint } from '../../core/ports.js';
+import type { ModelEndpoint } from '../../core/ports.js';
 
 export interface HeldOut {
   instance: DeepArInstance;
@@ -20,22 +26,26 @@ const BATCH = 25;
  * device index (a run's category map and a model's can differ).
  */
 export const heldOutWindows = (
-  series: ParsedSeries[],
+  series: Series[],
   runCategories: Categories,
   modelCategories: Categories,
   points: number,
 ): HeldOut[] => {
   const out: HeldOut[] = [];
   for (const s of series) {
-    const device = runCategories.devices[s.cat[0] ?? -1];
+    const device = runCategories.devices[s.cat?.[0] ?? -1];
     const deviceIndex = device === undefined ? -1 : modelCategories.devices.indexOf(device);
     const cut = s.target.length - points;
     if (deviceIndex < 0 || cut < 1) continue;
-    const actual = s.target.slice(cut);
+    // Gaps become NaN, which the scorer does not count.
+    const actual = s.target.slice(cut).map((v) => v ?? Number.NaN);
     if (!actual.some(Number.isFinite)) continue;
-    const context = s.target.slice(0, cut).map((v) => (Number.isFinite(v) ? v : ('NaN' as const)));
     out.push({
-      instance: { start: formatStart(s.start), target: context, cat: [deviceIndex, s.cat[1] ?? 0] },
+      instance: {
+        start: formatStart(startTime(s.start)),
+        target: encodeTarget(s.target.slice(0, cut)),
+        cat: [deviceIndex, s.cat?.[1] ?? 0],
+      },
       actual,
     });
   }

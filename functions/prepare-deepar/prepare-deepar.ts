@@ -15,6 +15,7 @@ import { CURATED_PREFIX, deeparRunPrefix, partitionDate, s3Uri } from '../../cor
 import { METRICS, type Metric, metricIndex } from '../../core/metrics.js';
 import type { ColumnValues } from '../../core/parquet.js';
 import type { ObjectStore } from '../../core/ports.js';
+import { createRandom, hashString } from '../../core/random.js';
 import {
   addToGrid,
   createHourlyGrid,
@@ -22,6 +23,7 @@ import {
   type HourlyGrid,
   trimGaps,
 } from '../../core/resample.js';
+import { sortedQuantile } from '../../core/stats.js';
 import type {
   Categories,
   DataProfile,
@@ -53,48 +55,18 @@ export const versionOf = (startedAt: string, runId?: string): string => {
   // Two executions can start within one second: a short hash of the run id keeps names unique.
   return runId === undefined
     ? stamp
-    : `${stamp}-${(seedOf(runId) >>> 0).toString(16).padStart(8, '0').slice(0, 6)}`;
+    : `${stamp}-${hashString(runId).toString(16).padStart(8, '0').slice(0, 6)}`;
 };
 
-/** FNV-1a: a stable 32-bit seed from the run id, so a re-run shuffles identically. */
-const seedOf = (text: string): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-};
-
-/** mulberry32: small, seedable, good enough to decorrelate series order. */
-const prng = (seed: number): (() => number) => {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
+/** Shuffled by a seed hashed from the run id, so a re-run shuffles identically. */
 export const seededShuffle = <T>(items: readonly T[], seedText: string): T[] => {
   const out = [...items];
-  const random = prng(seedOf(seedText));
+  const random = createRandom(hashString(seedText));
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
-};
-
-/** Linear-interpolated quantile of sorted values (numpy's default). */
-const quantile = (sorted: ArrayLike<number>, q: number): number => {
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  const a = sorted[lower] ?? Number.NaN;
-  const b = sorted[upper] ?? Number.NaN;
-  return a + (b - a) * (position - lower);
 };
 
 /** The quantiles every profile reports (the drift check compares them). */
@@ -146,15 +118,15 @@ export const profileValues = (values: ReadonlyArray<number | null>): MetricProfi
   const min = present[0] as number;
   const max = present[count - 1] as number;
   const quantiles: Record<string, number> = {};
-  for (const q of PROFILE_QUANTILES) quantiles[String(q)] = quantile(present, q);
+  for (const q of PROFILE_QUANTILES) quantiles[String(q)] = sortedQuantile(present, q);
   return {
     count,
     missingShare,
     mean,
     std: Math.sqrt(squares / count),
-    p10: quantile(present, 0.1),
-    p50: quantile(present, 0.5),
-    p90: quantile(present, 0.9),
+    p10: sortedQuantile(present, 0.1),
+    p50: sortedQuantile(present, 0.5),
+    p90: sortedQuantile(present, 0.9),
     min,
     max,
     quantiles,

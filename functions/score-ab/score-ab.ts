@@ -3,6 +3,7 @@
 // are scored against the readings, and the traffic weight moves toward the better one. When a
 // variant holds 90% of the traffic it wins: the run deploys it alone.
 
+import { startTime } from '../../core/deepar.js';
 import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
@@ -52,7 +53,7 @@ export const scoreAB = async (input: ScoreABInput, deps: ScoreABDeps): Promise<S
   const categories = await readCategories(deps.store, input.runId);
   // Hours of this run's data after the challenger's training snapshot: neither model saw them.
   const newestEnd = series.reduce(
-    (max, s) => Math.max(max, s.start + s.target.length * 3_600_000),
+    (max, s) => Math.max(max, startTime(s.start) + s.target.length * 3_600_000),
     0,
   );
   const since = Date.parse(test.challenger.dataWindowEnd ?? test.startedAt);

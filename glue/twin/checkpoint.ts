@@ -9,10 +9,7 @@ import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 
 export class EtlCheckpointError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'EtlCheckpointError';
-  }
+  override readonly name = 'EtlCheckpointError';
 }
 
 const HOUR_MS = 3_600_000;

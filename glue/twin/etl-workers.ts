@@ -14,10 +14,7 @@ import {
 } from './parse-object.js';
 
 export class EtlWorkerError extends SmogcastError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'EtlWorkerError';
-  }
+  override readonly name = 'EtlWorkerError';
 }
 
 export interface EtlWorkers {

@@ -14,6 +14,7 @@ import { curatedPartitionFiles } from '../../core/curated/reader.js';
 import {
   CHECKPOINT_KEY,
   type EtlResult,
+  nothingProcessed,
   partitionFileKey,
   quarantineKey,
 } from '../../core/curated/schema.js';
@@ -96,14 +97,7 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
 
   const buffers = new Map<string, CuratedBatch>();
   let buffered = 0;
-  const result: EtlResult = {
-    rawObjects: 0,
-    lines: 0,
-    rows: 0,
-    quarantined: 0,
-    duplicates: 0,
-    partitions: [],
-  };
+  const result = nothingProcessed();
   const touched = new Set<string>();
 
   const parallelism = Math.max(1, Math.floor(deps.parallelism ?? 1));

@@ -1,9 +1,13 @@
+// The one DeepAR series codec: what the lake's channels, the training channels and the
+// inference requests all decode with.
 import { describe, expect, it } from 'vitest';
 import {
   DeepArFormatError,
+  decodeSeries,
   encodeSeriesLine,
   formatStart,
   parseSeriesLine,
+  startTime,
 } from '../../../core/deepar.js';
 
 describe('formatStart', () => {
@@ -27,9 +31,9 @@ describe('encodeSeriesLine / parseSeriesLine', () => {
 
     // Assess
     expect(line).toBe('{"start":"2026-11-25 03:00:00","target":[1.5,"NaN",3,"NaN"],"cat":[2,1]}');
-    expect(parsed.start).toBe(start);
+    expect(startTime(parsed.start)).toBe(start);
     expect(parsed.target[0]).toBe(1.5);
-    expect(Number.isNaN(parsed.target[1])).toBe(true);
+    expect(parsed.target[1]).toBeNull();
     expect(parsed.cat).toEqual([2, 1]);
   });
 
@@ -48,5 +52,26 @@ describe('encodeSeriesLine / parseSeriesLine', () => {
     // Assess
     expect(act).toThrow(DeepArFormatError);
     expect(act).toThrow(message);
+  });
+});
+
+describe('decodeSeries', () => {
+  it('reads gaps given as null or "NaN" from requests and training channels', () => {
+    // Act
+    const series = decodeSeries({ start: '2026-11-25 03:00', target: [1, null, 'NaN'], cat: [0] });
+
+    // Assess
+    expect(series).toEqual({ start: '2026-11-25 03:00', target: [1, null, null], cat: [0] });
+  });
+
+  it.each([
+    [{ start: '2026-11-25 03:00:00', target: [1, null] }, 'target[1] must be a number or "NaN"'],
+    [{ start: '2026-02-30 00:00:00', target: [1] }, 'start is not a calendar date'],
+  ])('keeps the lake channel strict: %j', (value, problem) => {
+    // Act
+    const decoded = decodeSeries(value, { nullGaps: false });
+
+    // Assess
+    expect(decoded).toContain(problem);
   });
 });

@@ -1,10 +1,15 @@
+// The telemetry contract's one validator: what it accepts, how it normalises, and the reason
+// it gives for each rejection (the quarantine records it).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   deviceIdFromTopic,
   MAX_CONCENTRATION,
   parseTelemetry,
+  type Reading,
   telemetryTopic,
 } from '../../../core/telemetry.js';
+import { generatedMessages, VERDICTS_NOW } from '../../fixtures/telemetry/generated-messages.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const good = {
@@ -26,19 +31,7 @@ describe('telemetry v1', () => {
     // Assess
     expect(result).toEqual({
       ok: true,
-      reading: {
-        deviceId: 'sim-001',
-        ts: Date.parse('2026-11-25T11:00:00Z'),
-        seq: 7,
-        lat: 39.9,
-        lon: 116.4,
-        o3: 40.5,
-        pm25: 12,
-        pm10: null,
-        co: 600,
-        so2: null,
-        no2: null,
-      },
+      reading: { ...good, ts: Date.parse('2026-11-25T11:00:00Z'), so2: null, no2: null },
     });
   });
 
@@ -107,5 +100,54 @@ describe('telemetry v1', () => {
     expect(deviceIdFromTopic(telemetryTopic('sim-001'))).toBe('sim-001');
     expect(deviceIdFromTopic('smogcast/sim-001/other')).toBeUndefined();
     expect(deviceIdFromTopic('other/sim-001/telemetry')).toBeUndefined();
+  });
+});
+
+interface Verdicts {
+  issues: string[];
+  /** Per message and topic: the reading, or the indices of the reason's parts in `issues`. */
+  verdicts: Array<Reading | number[]>;
+}
+
+const recorded = JSON.parse(
+  readFileSync(
+    new URL('../../fixtures/telemetry/generated-verdicts.json', import.meta.url),
+    'utf8',
+  ),
+) as Verdicts;
+
+describe('parseTelemetry on generated messages', () => {
+  it('gives the recorded verdict and reason for 5,000 messages, with and without a topic', () => {
+    // Prepare
+    const cases = generatedMessages(5_000).flatMap((message) =>
+      [undefined, 'sim-001'].map((topicDeviceId) => ({ message, topicDeviceId })),
+    );
+    let accepted = 0;
+    expect(cases).toHaveLength(recorded.verdicts.length);
+
+    cases.forEach(({ message, topicDeviceId }, i) => {
+      // Act
+      const result = parseTelemetry(message, { now: VERDICTS_NOW, topicDeviceId });
+
+      // Assess
+      const verdict = recorded.verdicts[i];
+      const expected = Array.isArray(verdict)
+        ? { ok: false, reason: verdict.map((part) => recorded.issues[part]).join('; ') }
+        : { ok: true, reading: verdict };
+      expect(result, JSON.stringify({ message, topicDeviceId })).toEqual(expected);
+      if (result.ok) accepted++;
+    });
+    expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('refuses dates that Date.parse would roll over, unlike a bare Date.parse', () => {
+    // Act
+    const feb30 = parseTelemetry({ deviceId: 'a', ts: '2026-02-30T00:00:00Z' }, { now: NOW });
+    const hour24 = parseTelemetry({ deviceId: 'a', ts: '2026-11-24T24:00:00Z' }, { now: NOW });
+
+    // Assess
+    expect(Number.isNaN(Date.parse('2026-02-30T00:00:00Z'))).toBe(false);
+    expect(feb30).toEqual({ ok: false, reason: 'ts: not a valid date' });
+    expect(hour24).toEqual({ ok: false, reason: 'ts: not a valid date' });
   });
 });

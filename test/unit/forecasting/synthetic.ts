@@ -3,7 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createRandom, normal } from '../../../forecasting/model/random.js';
+import { createRandom } from '../../../core/random.js';
+import { normal } from '../../../forecasting/model/random.js';
 
 export interface SyntheticLine {
   start: string;

@@ -1,17 +1,13 @@
 // The seams between the SageMaker DeepAR side and the local engine: what the state machine
 // hands the training job and what the forecast Lambda sends the endpoint must be exactly what
 // the local trainer and model server accept, so both runtimes run the same definitions.
-import { readFile, rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type LoadedModel,
-  loadModel,
-  predict,
-} from '../../../../forecasting/container/model-server.js';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { predict } from '../../../../forecasting/container/model-server.js';
 import { trainingPaths } from '../../../../forecasting/container/run-training.js';
 import { parseHyperparameters } from '../../../../forecasting/model/hyperparameters.js';
 import { buildRequest } from '../../../../functions/forecast/forecast.js';
-import { trainSyntheticModel } from '../trained-model.js';
+import { useLoadedModel } from '../trained-model.js';
 
 interface AslState {
   Parameters?: Record<string, unknown> & {
@@ -74,18 +70,7 @@ describe('the retrain state machine and the local trainer', () => {
 });
 
 describe('the forecast Lambda request and the local model server', () => {
-  let root: string;
-  let loaded: LoadedModel;
-
-  beforeAll(async () => {
-    const trained = await trainSyntheticModel();
-    root = trained.root;
-    loaded = await loadModel(trained.modelDir);
-  });
-
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const loaded = useLoadedModel();
 
   it('answers the exact request the forecast function builds, gaps included', () => {
     // Prepare
@@ -93,7 +78,7 @@ describe('the forecast Lambda request and the local model server', () => {
     const request = buildRequest(Date.UTC(2024, 0, 1), values, [1, 0], [0.05, 0.5, 0.95]);
 
     // Act
-    const response = predict(loaded, request);
+    const response = predict(loaded(), request);
 
     // Assess
     const [prediction] = response.predictions;

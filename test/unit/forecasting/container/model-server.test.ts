@@ -1,15 +1,8 @@
-import { rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createModelServer,
-  type LoadedModel,
-  loadModel,
-  predict,
-} from '../../../../forecasting/container/model-server.js';
+import { describe, expect, it } from 'vitest';
+import { createModelServer, predict } from '../../../../forecasting/container/model-server.js';
 import { syntheticSeries } from '../synthetic.js';
-import { trainSyntheticModel } from '../trained-model.js';
+import { useLoadedModel, useServedModel } from '../trained-model.js';
 
 const history = () => {
   const line = syntheticSeries({ hours: 24 * 7 })[1];
@@ -18,22 +11,11 @@ const history = () => {
 };
 
 describe('model server predict', () => {
-  let root: string;
-  let loaded: LoadedModel;
-
-  beforeAll(async () => {
-    const trained = await trainSyntheticModel();
-    root = trained.root;
-    loaded = await loadModel(trained.modelDir);
-  });
-
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const loaded = useLoadedModel();
 
   it('answers with DeepAR defaults: mean and quantiles 0.1..0.9, prediction_length points', () => {
     // Act
-    const response = predict(loaded, { instances: [history()] });
+    const response = predict(loaded(), { instances: [history()] });
 
     // Assess
     expect(response.predictions).toHaveLength(1);
@@ -55,7 +37,7 @@ describe('model server predict', () => {
 
   it('returns ordered, non-negative quantiles under the requested keys', () => {
     // Act
-    const [prediction] = predict(loaded, {
+    const [prediction] = predict(loaded(), {
       instances: [history()],
       configuration: { output_types: ['quantiles'], quantiles: ['0.9', '0.1', '0.50'] },
     }).predictions;
@@ -80,8 +62,8 @@ describe('model server predict', () => {
     };
 
     // Act
-    const first = predict(loaded, request).predictions[0];
-    const second = predict(loaded, request).predictions[0];
+    const first = predict(loaded(), request).predictions[0];
+    const second = predict(loaded(), request).predictions[0];
 
     // Assess
     expect(first?.samples).toHaveLength(7);
@@ -100,7 +82,7 @@ describe('model server predict', () => {
     const empty = { start: '2024-01-01 00:00:00', target: ['NaN', 'NaN'], cat: [0, 0] };
 
     // Act
-    const response = predict(loaded, { instances: [gappy, withNulls, empty] });
+    const response = predict(loaded(), { instances: [gappy, withNulls, empty] });
 
     // Assess
     expect(response.predictions).toHaveLength(3);
@@ -119,9 +101,9 @@ describe('model server predict', () => {
     [{ instances: [history()], configuration: { num_samples: 0 } }, /num_samples/],
   ])('rejects malformed request %# with ModelRequestError', (request, message) => {
     // Act + Assess
-    expect(() => predict(loaded, request)).toThrowError(message);
+    expect(() => predict(loaded(), request)).toThrowError(message);
     try {
-      predict(loaded, request);
+      predict(loaded(), request);
     } catch (error) {
       expect((error as Error).name).toBe('ModelRequestError');
     }
@@ -129,26 +111,15 @@ describe('model server predict', () => {
 });
 
 describe('createModelServer', () => {
-  let root: string;
-  let server: Server;
-  let url: string;
-
-  beforeAll(async () => {
-    const trained = await trainSyntheticModel();
-    root = trained.root;
-    server = await createModelServer(trained.modelDir);
+  const url = useServedModel(async (modelDir) => {
+    const server = await createModelServer(modelDir);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await rm(root, { recursive: true, force: true });
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   });
 
   it('answers GET /ping with 200', async () => {
     // Act
-    const response = await fetch(`${url}/ping`);
+    const response = await fetch(`${url()}/ping`);
 
     // Assess
     expect(response.status).toBe(200);
@@ -156,7 +127,7 @@ describe('createModelServer', () => {
 
   it('answers POST /invocations with DeepAR predictions', async () => {
     // Act
-    const response = await fetch(`${url}/invocations`, {
+    const response = await fetch(`${url()}/invocations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ instances: [history()], configuration: { quantiles: ['0.5'] } }),
@@ -172,7 +143,7 @@ describe('createModelServer', () => {
     'answers garbage body %# with 400 and a JSON error',
     async (body) => {
       // Act
-      const response = await fetch(`${url}/invocations`, { method: 'POST', body });
+      const response = await fetch(`${url()}/invocations`, { method: 'POST', body });
 
       // Assess
       expect(response.status).toBe(400);

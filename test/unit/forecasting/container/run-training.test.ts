@@ -1,23 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTraining } from '../../../../forecasting/container/run-training.js';
+import { tempDirPerTest } from '../../temp-dir.js';
 import { HYPERPARAMETERS, syntheticSeries, writeTrainingRoot } from '../synthetic.js';
 
 describe('runTraining', () => {
-  let root: string;
-
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'smogcast-train-'));
-  });
-
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const tempDir = tempDirPerTest('smogcast-train-');
 
   it('writes a model and reports finite DeepAR test metrics', async () => {
     // Prepare
+    const root = tempDir();
     await writeTrainingRoot(root);
 
     // Act
@@ -44,6 +37,7 @@ describe('runTraining', () => {
 
   it('is calibrated on data like its training data', async () => {
     // Prepare: daily cycle plus N(0, 3) noise -> the best possible error is about N(0, 3)
+    const root = tempDir();
     await writeTrainingRoot(root);
 
     // Act
@@ -59,6 +53,7 @@ describe('runTraining', () => {
 
   it('is deterministic for a seed', async () => {
     // Prepare
+    const root = tempDir();
     await writeTrainingRoot(root);
 
     // Act
@@ -74,6 +69,7 @@ describe('runTraining', () => {
 
   it('writes output/failure naming bad hyperparameters and rethrows', async () => {
     // Prepare
+    const root = tempDir();
     await writeTrainingRoot(root, { ...HYPERPARAMETERS, num_cels: '40' });
 
     // Act
@@ -87,6 +83,7 @@ describe('runTraining', () => {
 
   it('fails with the file and line of a malformed channel line', async () => {
     // Prepare
+    const root = tempDir();
     await writeTrainingRoot(root);
     await writeFile(
       join(root, 'input', 'data', 'train', 'zz-bad.json'),
@@ -104,6 +101,7 @@ describe('runTraining', () => {
 
   it('fails when the train series are too short to learn errors', async () => {
     // Prepare: 34 hours minus the 24 held out leaves 10 train hours, less than one season
+    const root = tempDir();
     await writeTrainingRoot(root, HYPERPARAMETERS, syntheticSeries({ hours: 34 }));
 
     // Act

@@ -1,9 +1,7 @@
-import { rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseServeArgs, serve } from '../../../../forecasting/container/serve-cli.js';
 import { syntheticSeries } from '../synthetic.js';
-import { trainSyntheticModel } from '../trained-model.js';
+import { useServedModel } from '../trained-model.js';
 
 describe('serve-model CLI arguments', () => {
   it('reads --model-dir, --port and --host', () => {
@@ -29,20 +27,7 @@ describe('serve-model CLI arguments', () => {
 });
 
 describe('serve-model CLI server', () => {
-  let root: string;
-  let server: Server;
-  let url: string;
-
-  beforeAll(async () => {
-    const trained = await trainSyntheticModel();
-    root = trained.root;
-    ({ server, url } = await serve({ modelDir: trained.modelDir, port: 0, host: '127.0.0.1' }));
-  });
-
-  afterAll(async () => {
-    await new Promise<void>((done) => server.close(() => done()));
-    await rm(root, { recursive: true, force: true });
-  });
+  const url = useServedModel((modelDir) => serve({ modelDir, port: 0, host: '127.0.0.1' }));
 
   it('answers /ping and a DeepAR request with samples', async () => {
     // Prepare
@@ -53,8 +38,8 @@ describe('serve-model CLI server', () => {
     };
 
     // Act
-    const ping = await fetch(`${url}/ping`);
-    const response = await fetch(`${url}/invocations`, {
+    const ping = await fetch(`${url()}/ping`);
+    const response = await fetch(`${url()}/invocations`, {
       method: 'POST',
       body: JSON.stringify(body),
     });
@@ -81,7 +66,7 @@ describe('serve-model CLI server', () => {
     [{ instances: [{ start: '2024-01-01 00:00:00', target: ['x'] }] }, /target\[0\]/],
   ])('answers 400 naming the problem for %j', async (body, message) => {
     // Act
-    const response = await fetch(`${url}/invocations`, {
+    const response = await fetch(`${url()}/invocations`, {
       method: 'POST',
       body: JSON.stringify(body),
     });

@@ -1,26 +1,25 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../../forecasting/container/train-cli.js';
+import { tempDirPerTest } from '../../temp-dir.js';
 import { HYPERPARAMETERS, writeTrainingRoot } from '../synthetic.js';
 
 describe('train CLI', () => {
-  let root: string;
+  const tempDir = tempDirPerTest('smogcast-train-cli-');
 
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'smogcast-train-cli-'));
     vi.spyOn(console, 'log').mockImplementation(() => {});
     vi.spyOn(console, 'error').mockImplementation(() => {});
   });
 
   afterEach(async () => {
     vi.restoreAllMocks();
-    await rm(root, { recursive: true, force: true });
   });
 
   it('trains the root given with --root and prints DeepAR test scores', async () => {
     // Prepare
+    const root = tempDir();
     await writeTrainingRoot(root);
 
     // Act
@@ -38,6 +37,7 @@ describe('train CLI', () => {
 
   it('exits 1 and leaves output/failure naming a bad hyperparameter', async () => {
     // Prepare
+    const root = tempDir();
     await writeTrainingRoot(root, { ...HYPERPARAMETERS, likelihood: 'poisson' });
 
     // Act

@@ -1,23 +1,16 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readChannel } from '../../../../forecasting/data/channels.js';
+import { tempDirPerTest } from '../../temp-dir.js';
 
 describe('readChannel', () => {
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'smogcast-channel-'));
-  });
-
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = tempDirPerTest('smogcast-channel-');
 
   it('reads plain and gzipped JSON Lines in name order, normalising gaps to null', async () => {
     // Prepare
+    const dir = tempDir();
     await mkdir(join(dir, 'nested'));
     await writeFile(
       join(dir, 'b.json'),
@@ -42,6 +35,7 @@ describe('readChannel', () => {
   });
 
   it('returns undefined for a channel that was not provided', async () => {
+    const dir = tempDir();
     // Act + Assess
     expect(await readChannel(join(dir, 'absent'))).toBeUndefined();
   });

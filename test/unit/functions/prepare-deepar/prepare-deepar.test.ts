@@ -138,7 +138,9 @@ describe('prepareDeepAr', () => {
 
     // Assess
     const cats = async (runId: string) =>
-      (await lines(store, `deepar/${runId}/test/data.json`)).map((l) => parseSeriesLine(l).cat[0]);
+      (await lines(store, `deepar/${runId}/test/data.json`)).map(
+        (l) => parseSeriesLine(l).cat?.[0],
+      );
     const first = await cats('x');
     expect([...first].sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(await cats('x')).toEqual(first);
