@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from '../core/stats.js';
 import { API_KEY, startServingRuntime } from '../local/serving-runtime.js';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 
@@ -50,7 +51,6 @@ const check = (name: string, r: LoadResult) => {
 
 /** Combines rounds: total requests over total time; p50/p99 the median round's (noise-robust). */
 const combine = (rounds: LoadResult[], seconds: number): LoadResult => {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const statuses: Record<string, number> = {};
   for (const r of rounds) {
     for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;

@@ -5,6 +5,7 @@
 // server, not the client, is the bottleneck. Reports through IPC.
 import { connect, type Socket } from 'node:net';
 import autocannon from 'autocannon';
+import { nearestRankPercentile } from '../core/stats.js';
 
 export interface LoadSpec {
   /** Which client drives the load (default raw). */
@@ -27,11 +28,6 @@ export interface LoadResult {
   p99Ms: number;
   maxMs: number;
 }
-
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted.length === 0
-    ? 0
-    : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
 
 /** Uncached paths: every request a different quantile set (and device/metric), never repeated. */
 const expand = (template: string, n: number) => {
@@ -71,15 +67,15 @@ export const runLoad = (spec: LoadSpec): Promise<LoadResult> =>
 
     const finish = () => {
       const elapsed = (performance.now() - started) / 1000;
-      const sorted = latencies.slice(0, count).sort();
+      const sample = latencies.subarray(0, count);
       resolve({
         requests: count,
         errors,
         statuses,
         rps: count / elapsed,
-        p50Ms: percentile(sorted, 0.5),
-        p99Ms: percentile(sorted, 0.99),
-        maxMs: sorted[sorted.length - 1] ?? 0,
+        p50Ms: count ? nearestRankPercentile(sample, 0.5) : 0,
+        p99Ms: count ? nearestRankPercentile(sample, 0.99) : 0,
+        maxMs: sample.reduce((max, v) => Math.max(max, v), 0),
       });
     };
 
