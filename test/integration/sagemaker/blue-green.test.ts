@@ -57,6 +57,8 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
       },
     })),
     OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/models/artifacts/` },
+    ResourceConfig: { InstanceCount: 1, InstanceType: 'ml.c5.xlarge', VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: 3600 },
   });
   const url = job.ModelArtifacts?.S3ModelArtifacts ?? '';
   // Faulty copies: the same artifact with faultInjection added to its model.json.
