@@ -94,6 +94,46 @@ describe('retrain.asl.json', () => {
   });
 });
 
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+}
+
+describe('retrain.asl.json error handling', () => {
+  const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
+    .States;
+
+  it('catches every Task: no failure ends a run unrecorded (the Record* states after a deploy included)', () => {
+    // Act
+    const uncaught = Object.entries(states)
+      .filter(([, s]) => s.Type === 'Task')
+      .filter(([, s]) => !s.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')))
+      .map(([name]) => name);
+
+    // Assess
+    expect(uncaught).toEqual([]);
+  });
+
+  it('restores the previous endpoint config when recording a deployment fails', () => {
+    // Act
+    const next = [
+      'RecordPromoted',
+      'RecordABStarted',
+      'RecordABChallengerWins',
+      'RecordABChampionWins',
+    ].map((name) => states[name]?.Catch?.[0]?.Next);
+
+    // Assess
+    expect(next).toEqual(Array(4).fill('PreviousConfig?'));
+    expect(states.RestorePreviousEndpoint?.Parameters).toEqual({
+      'EndpointName.$': '$.endpointName',
+      'EndpointConfigName.$': '$.previous.endpointConfigName',
+    });
+  });
+});
+
 describe('deploy/retrain-definition.cjs', () => {
   it('rejects a dollar-brace form that serverless would try to resolve', () => {
     // Act
