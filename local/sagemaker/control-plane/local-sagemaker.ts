@@ -30,7 +30,11 @@ import {
   UpdateEndpointWeightsAndCapacitiesRequest,
 } from './api-shapes.js';
 import { Rollout } from './blue-green.js';
-import { type DeploymentPlan, planDeployment } from './deployment-config.js';
+import {
+  type DeploymentPlan,
+  planDeployment,
+  requireSameVariantNames,
+} from './deployment-config.js';
 import { describeEndpoint } from './describe-endpoint.js';
 import { InjectedModelFault, injectsError } from './fault-injection.js';
 import { FleetMetrics, type InvocationOutcome, type VariantMetrics } from './fleet-metrics.js';
@@ -295,7 +299,15 @@ export class LocalSageMaker {
       req.DeploymentConfig ??
       (req.RetainDeploymentConfig ? endpoint.LastDeploymentConfig : undefined);
     if (deploymentConfig && endpoint.servingConfigName) {
-      this.requireSameVariantNames(endpoint, req.EndpointConfigName);
+      const variants = (name: string) =>
+        (this.state.endpointConfigs[name]?.ProductionVariants ?? []).map((v) => v.VariantName);
+      requireSameVariantNames(
+        { arn: endpoint.EndpointArn, variants: variants(endpoint.servingConfigName) },
+        {
+          arn: arn('endpoint-config', req.EndpointConfigName),
+          variants: variants(req.EndpointConfigName),
+        },
+      );
     }
     const plan = planDeployment(deploymentConfig, this.fleetInstances(req.EndpointConfigName));
     for (const name of plan.alarmNames) {
@@ -498,22 +510,6 @@ export class LocalSageMaker {
     if (!this.state.endpointConfigs[name]) {
       throw new ValidationException(
         `Could not find endpoint configuration "${arn('endpoint-config', name)}".`,
-      );
-    }
-  }
-
-  /**
-   * Deployment guardrails (a DeploymentConfig, blue/green or rolling) require the new endpoint
-   * config to keep the old config's variant names; only a plain UpdateEndpoint may change them.
-   */
-  private requireSameVariantNames(endpoint: EndpointRecord, configName: string): void {
-    const names = (name: string) =>
-      (this.state.endpointConfigs[name]?.ProductionVariants ?? []).map((v) => v.VariantName).sort();
-    const current = names(endpoint.servingConfigName ?? '');
-    const next = names(configName);
-    if (JSON.stringify(current) !== JSON.stringify(next)) {
-      throw new ValidationException(
-        `A deployment with DeploymentConfig requires the new endpoint configuration to have the same variant names as the current one: "${endpoint.EndpointArn}" serves [${current.join(', ')}], "${arn('endpoint-config', configName)}" has [${next.join(', ')}]. Update without DeploymentConfig to change variant names.`,
       );
     }
   }
