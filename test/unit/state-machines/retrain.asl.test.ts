@@ -99,6 +99,8 @@ interface AslState {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Next?: string;
+  Choices?: Array<{ Variable?: string; BooleanEquals?: boolean; Next: string }>;
 }
 
 describe('retrain.asl.json error handling', () => {
@@ -130,6 +132,41 @@ describe('retrain.asl.json error handling', () => {
     expect(states.RestorePreviousEndpoint?.Parameters).toEqual({
       'EndpointName.$': '$.endpointName',
       'EndpointConfigName.$': '$.previous.endpointConfigName',
+    });
+  });
+});
+
+describe('retrain.asl.json blue/green contract', () => {
+  const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
+    .States;
+  const variantsOf = (state: AslState) =>
+    (state.Parameters?.ProductionVariants as Array<{ VariantName: string }>).map(
+      (v) => v.VariantName,
+    );
+
+  it('guards only primary-to-primary updates; variant switches go through a plain update', () => {
+    // Prepare: each createEndpointConfig leads to the Pass state that names the target.
+    const creates = Object.entries(states).filter(
+      ([, s]) => s.Resource === 'arn:aws:states:::sagemaker:createEndpointConfig',
+    );
+    const switchOf = (state: AslState) =>
+      states[state.Next ?? '']?.Parameters?.variantSwitch as boolean | undefined;
+
+    // Act
+    const guarded = creates.filter(([, s]) => switchOf(s) === false);
+    const switching = creates.filter(([, s]) => switchOf(s) === true);
+    const toSwitch = states.ChooseStrategy?.Choices?.find(
+      (c) => c.Variable === '$.target.variantSwitch' && c.BooleanEquals === true,
+    );
+
+    // Assess: every config is one or the other; the guarded ones keep the variant the rollback
+    // alarms watch (VariantName=primary), and the switch carries no DeploymentConfig.
+    expect(guarded.length + switching.length).toBe(creates.length);
+    expect(guarded.map(([, s]) => variantsOf(s))).toEqual([['primary']]);
+    expect(states.ChooseStrategy?.Choices?.[0]).toBe(toSwitch);
+    expect(states[toSwitch?.Next ?? '']?.Parameters).toEqual({
+      'EndpointName.$': '$.endpointName',
+      'EndpointConfigName.$': '$.target.endpointConfigName',
     });
   });
 });
