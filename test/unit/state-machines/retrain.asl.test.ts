@@ -140,7 +140,7 @@ describe('retrain.asl.json blue/green contract', () => {
   const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
     .States;
   const variantsOf = (state: AslState) =>
-    (state.Parameters?.ProductionVariants as Array<{ VariantName: string }>).map(
+    ((state.Parameters?.ProductionVariants ?? []) as Array<{ VariantName: string }>).map(
       (v) => v.VariantName,
     );
 
