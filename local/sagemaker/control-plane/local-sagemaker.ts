@@ -31,7 +31,11 @@ import {
   UpdateEndpointWeightsAndCapacitiesRequest,
 } from './api-shapes.js';
 import { Rollout } from './blue-green.js';
-import { type DeploymentPlan, planDeployment } from './deployment-config.js';
+import {
+  type DeploymentPlan,
+  planDeployment,
+  requireSameVariantNames,
+} from './deployment-config.js';
 import { describeEndpoint } from './describe-endpoint.js';
 import { InjectedModelFault, injectsError } from './fault-injection.js';
 import { FleetMetrics, type InvocationOutcome, type VariantMetrics } from './fleet-metrics.js';
@@ -305,6 +309,17 @@ export class LocalSageMaker {
     const deploymentConfig =
       req.DeploymentConfig ??
       (req.RetainDeploymentConfig ? endpoint.LastDeploymentConfig : undefined);
+    if (deploymentConfig && endpoint.servingConfigName) {
+      const variants = (name: string) =>
+        (this.state.endpointConfigs[name]?.ProductionVariants ?? []).map((v) => v.VariantName);
+      requireSameVariantNames(
+        { arn: endpoint.EndpointArn, variants: variants(endpoint.servingConfigName) },
+        {
+          arn: arn('endpoint-config', req.EndpointConfigName),
+          variants: variants(req.EndpointConfigName),
+        },
+      );
+    }
     const plan = planDeployment(deploymentConfig, this.fleetInstances(req.EndpointConfigName));
     for (const name of plan.alarmNames) {
       if (!this.alarms[name]) {
