@@ -6,13 +6,14 @@ import { RunSummary, runSummaryKey } from '../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
 import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/handler.js';
-import type { ModelCardSource } from '../functions/common/model-card-source.js';
+import { cachedModelCard, type ModelCardSource } from '../functions/common/model-card-source.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import type { LocalCaller } from './iam/callers.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import { SerialQueue } from './serial-queue.js';
 import { loadStageParams, RetrainParams, type StageParams } from './stage-params.js';
@@ -51,7 +52,13 @@ export const LOCAL_ROLLBACK_ALARMS = {
 };
 
 export interface RetrainServiceOptions {
+  /** The twin's own bookkeeping (execution records, notifications), and every step's by default. */
   store: ObjectStore;
+  /**
+   * The lake as each step sees it (signed as its role, so IAM is enforced). With it, check-drift
+   * and score-ab read the serving card through their own store, uncached, as on AWS.
+   */
+  storeOf?: (caller: LocalCaller) => ObjectStore;
   sagemaker: SageMakerControlPlane;
   endpoint: ModelEndpoint;
   modelCard: ModelCardSource;
@@ -129,25 +136,32 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
   const { store, log } = options;
   const now = options.now ?? Date.now;
   const queue = new SerialQueue();
+  const storeOf = options.storeOf ?? (() => store);
+  const championCard = (caller: LocalCaller) =>
+    options.storeOf ? cachedModelCard(storeOf(caller), 0) : options.modelCard;
   const lambdas = {
-    PrepareDeepArFunctionArn: invoke(makePrepareHandler({ store }) as never),
+    PrepareDeepArFunctionArn: invoke(
+      makePrepareHandler({ store: storeOf('prepare-deepar') }) as never,
+    ),
     CheckDriftFunctionArn: invoke(
       makeCheckDriftHandler({
-        store,
+        store: storeOf('check-drift'),
         endpoint: options.endpoint,
-        modelCard: options.modelCard,
+        modelCard: championCard('check-drift'),
         now,
       }) as never,
     ),
     EvaluateFunctionArn: invoke(makeEvaluateHandler() as never),
     ScoreABFunctionArn: invoke(
       makeScoreABHandler({
-        store,
+        store: storeOf('score-ab'),
         endpoint: options.endpoint,
-        modelCard: options.modelCard,
+        modelCard: championCard('score-ab'),
       }) as never,
     ),
-    RecordRunFunctionArn: invoke(makeRecordRunHandler({ store, now }) as never),
+    RecordRunFunctionArn: invoke(
+      makeRecordRunHandler({ store: storeOf('record-run'), now }) as never,
+    ),
   };
 
   const readSummary = async (runId: string): Promise<RunSummary | undefined> => {
@@ -175,7 +189,8 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         executionName: runId,
         substitutions: { ...localSubstitutions(options, policy), ...extra },
         services: {
-          runEtl: ({ runId: id }) => runEtl({ runId: id }, { store, now, log }),
+          runEtl: ({ runId: id }) =>
+            runEtl({ runId: id }, { store: storeOf('glue-etl'), now, log }),
           lambdas,
           sagemaker: options.sagemaker,
           notify: async (message) => {
