@@ -13,7 +13,9 @@ import { makeHandler as makeRecordRunHandler } from '../functions/record-run/han
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import { authorizedControlPlane } from './iam/authorized-sagemaker.js';
 import type { LocalCaller } from './iam/callers.js';
+import type { LocalIam } from './iam/local-iam.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import { SerialQueue } from './serial-queue.js';
 import { loadStageParams, RetrainParams, type StageParams } from './stage-params.js';
@@ -60,6 +62,8 @@ export interface RetrainServiceOptions {
    */
   storeOf?: (caller: LocalCaller) => ObjectStore;
   sagemaker: SageMakerControlPlane;
+  /** With it, the state machine's SageMaker calls are authorised as its role (and SageMaker's). */
+  iam?: LocalIam;
   endpoint: ModelEndpoint;
   modelCard: ModelCardSource;
   bucket: string;
@@ -185,14 +189,17 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     await saveExecution(store, record);
     log(`retrain ${runId}: started`);
     try {
+      const substitutions = { ...localSubstitutions(options, policy), ...extra };
       await runRetrain({
         executionName: runId,
-        substitutions: { ...localSubstitutions(options, policy), ...extra },
+        substitutions,
         services: {
           runEtl: ({ runId: id }) =>
             runEtl({ runId: id }, { store: storeOf('glue-etl'), now, log }),
           lambdas,
-          sagemaker: options.sagemaker,
+          sagemaker: options.iam
+            ? authorizedControlPlane(options.sagemaker, options.iam, substitutions)
+            : options.sagemaker,
           notify: async (message) => {
             log(`notification: ${message.Subject ?? ''} — ${message.Message}`);
             await store.put(

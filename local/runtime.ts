@@ -209,6 +209,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     const retrainService = createRetrainService({
       store,
       storeOf,
+      iam,
       sagemaker,
       endpoint: modelEndpoint,
       modelCard,

@@ -120,6 +120,7 @@ const retrainService = (world: World): RetrainService => {
   return createRetrainService({
     store: world.store,
     storeOf: (caller) => new AuthorizedObjectStore(world.store, IAM, caller),
+    iam: IAM,
     sagemaker: controlPlane,
     endpoint: world.endpoint,
     modelCard: cachedModelCard(world.store, 0),
