@@ -5,6 +5,7 @@
 import type { ObjectStore, VersionedObject } from '../../core/ports.js';
 import type { LocalCaller } from './callers.js';
 import type { LocalIam } from './local-iam.js';
+import { missingObjectListing } from './s3-authorization.js';
 
 export class AccessDeniedError extends Error {
   override readonly name = 'AccessDenied';
@@ -30,7 +31,7 @@ export class AuthorizedObjectStore implements ObjectStore {
     if (getVersioned) {
       this.getVersioned = async (key) => {
         await this.check('s3:GetObject', `${this.bucketArn}/${key}`);
-        return getVersioned.call(inner, key);
+        return this.unlessHidden(key, await getVersioned.call(inner, key));
       };
     }
     if (putIfMatch) {
@@ -53,7 +54,15 @@ export class AuthorizedObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     await this.check('s3:GetObject', `${this.bucketArn}/${key}`);
-    return this.inner.get(key);
+    return this.unlessHidden(key, await this.inner.get(key));
+  }
+
+  /** A missing object is "missing" only to a caller that may list the bucket (else 403). */
+  private async unlessHidden<T>(key: string, found: T | undefined): Promise<T | undefined> {
+    if (found !== undefined) return found;
+    const { action, resource, context } = missingObjectListing(`${this.bucketArn}/${key}`);
+    await this.check(action, resource, context);
+    return undefined;
   }
 
   async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {

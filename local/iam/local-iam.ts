@@ -41,6 +41,8 @@ export class LocalIam {
   constructor(
     readonly template: CfnTemplate,
     readonly deployment: Deployment = LOCAL_DEPLOYMENT,
+    /** Sees every decision (tests use it to show which statement each call needs). */
+    private readonly onDecision?: (request: AccessRequest, decision: AccessDecision) => void,
   ) {
     for (const id of roleIds(template)) {
       this.policies.set(id, rolePolicies(template, id, deployment));
@@ -82,6 +84,12 @@ export class LocalIam {
   }
 
   async authorize(request: AccessRequest): Promise<AccessDecision> {
+    const decision = await this.decide(request);
+    this.onDecision?.(request, decision);
+    return decision;
+  }
+
+  private async decide(request: AccessRequest): Promise<AccessDecision> {
     const role = request.accessKeyId;
     const identityPolicies = this.policies.get(role);
     if (!identityPolicies) throw new Error(`no role ${role} in the template`);

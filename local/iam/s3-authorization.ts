@@ -100,6 +100,19 @@ export const s3Permissions = (
   }
 };
 
+/**
+ * What S3 checks before it tells a caller that an object does not exist: s3:ListBucket on the
+ * bucket (here with the key as the listing's prefix, so prefix-scoped grants count).
+ */
+export const missingObjectListing = (objectArn: string): S3Permission => {
+  const [, bucketName = '', key = ''] = /^arn:aws:s3:::([^/]+)\/(.*)$/.exec(objectArn) ?? [];
+  return {
+    action: 's3:ListBucket',
+    resource: `arn:aws:s3:::${bucketName}`,
+    context: { 's3:prefix': key },
+  };
+};
+
 const accessKeyOf = (ctx: KoaContext): string | undefined => {
   const header = /Credential=([^/,\s]+)\//.exec(ctx.get('authorization'));
   if (header?.[1]) return header[1];
@@ -153,7 +166,14 @@ export const enforceIam = (server: S3rver, iam: LocalIam, lakeBucket: string): v
       const decision = await iam.authorize({ accessKeyId, ...permission });
       if (!decision.allowed) return xmlError(ctx, 403, 'AccessDenied', decision.message);
     }
-    return next();
+    await next();
+    // A missing object is 404 only to a caller that may list the bucket; to others, 403.
+    const read = permissions[0];
+    if (ctx.status === 404 && read?.action === 's3:GetObject' && permissions.length === 1) {
+      const listing = missingObjectListing(read.resource);
+      const decision = await iam.authorize({ accessKeyId, ...listing });
+      if (!decision.allowed) xmlError(ctx, 403, 'AccessDenied', decision.message);
+    }
   };
   (server as unknown as S3rverInternals).middleware.unshift(middleware);
 };
