@@ -166,14 +166,23 @@ export const enforceIam = (server: S3rver, iam: LocalIam, lakeBucket: string): v
       const decision = await iam.authorize({ accessKeyId, ...permission });
       if (!decision.allowed) return xmlError(ctx, 403, 'AccessDenied', decision.message);
     }
-    await next();
     // A missing object is 404 only to a caller that may list the bucket; to others, 403.
-    const read = permissions[0];
-    if (ctx.status === 404 && read?.action === 's3:GetObject' && permissions.length === 1) {
-      const listing = missingObjectListing(read.resource);
+    const read = permissions.length === 1 && permissions[0]?.action === 's3:GetObject';
+    const hidden = async (): Promise<boolean> => {
+      if (!read || !permissions[0]) return false;
+      const listing = missingObjectListing(permissions[0].resource);
       const decision = await iam.authorize({ accessKeyId, ...listing });
       if (!decision.allowed) xmlError(ctx, 403, 'AccessDenied', decision.message);
+      return !decision.allowed;
+    };
+    try {
+      await next();
+    } catch (error) {
+      // s3rver throws its S3Error (NoSuchKey: status 404); Koa renders it.
+      if ((error as { status?: number }).status === 404 && (await hidden())) return;
+      throw error;
     }
+    if (ctx.status === 404) await hidden();
   };
   (server as unknown as S3rverInternals).middleware.unshift(middleware);
 };
