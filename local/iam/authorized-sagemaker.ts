@@ -129,12 +129,17 @@ export const authorizedControlPlane = (
       (r) => inner.createEndpointConfig(r),
     ),
     createEndpoint: guarded(
-      (r) => [byMachine('sagemaker:CreateEndpoint', arn('endpoint', r.EndpointName))],
+      // CreateEndpoint and UpdateEndpoint authorise on the endpoint and on the config it gets.
+      (r) => [
+        byMachine('sagemaker:CreateEndpoint', arn('endpoint', r.EndpointName)),
+        byMachine('sagemaker:CreateEndpoint', arn('endpoint-config', r.EndpointConfigName)),
+      ],
       (r) => inner.createEndpoint(r),
     ),
     updateEndpoint: guarded(
       (r) => [
         byMachine('sagemaker:UpdateEndpoint', arn('endpoint', r.EndpointName)),
+        byMachine('sagemaker:UpdateEndpoint', arn('endpoint-config', r.EndpointConfigName)),
         ...rollbackAlarms(r),
       ],
       (r) => inner.updateEndpoint(r),
