@@ -24,6 +24,9 @@ fi
 aws iot get-policy --region "${region}" --policy-name "${policy}" >/dev/null ||
   { echo "policy ${policy} not found: deploy the stage first (npx serverless deploy --stage ${stage})" >&2; exit 1; }
 
+# Everything this script writes (the folder, the private key, the certificate) is created
+# readable by the owner only: no window in which another user could read the key.
+umask 077
 mkdir -p "${out_dir}"
 chmod 700 "${out_dir}"
 
@@ -35,6 +38,7 @@ cert_arn="$(aws iot create-keys-and-certificate --region "${region}" --set-as-ac
   --public-key-outfile "${out_dir}/public.pem.key" \
   --private-key-outfile "${out_dir}/private.pem.key" \
   --query certificateArn --output text)"
+# A key file that existed before keeps its old mode when overwritten: umask does not apply.
 chmod 600 "${out_dir}/private.pem.key"
 
 aws iot attach-policy --region "${region}" --policy-name "${policy}" --target "${cert_arn}"

@@ -2,9 +2,12 @@
 
 The AWS twin of glue/twin/etl.ts, with the same semantics and the same lake objects; the
 row logic below is pinned, for both engines, by test/fixtures/lake/golden.json:
-- incremental through the Glue job bookmark (run the job with --job-bookmark-option
-  job-bookmark-enable); a crash before job.commit() re-reads the same objects next time and the
-  merge makes that harmless;
+- incremental through curated/_checkpoint.json, exactly as the local engine: the raw keys are
+  listed with boto3, the pending ones picked as pendingRawKeys (checkpoint.ts) picks them, and
+  each line is read together with the key it was listed under. The source key never comes from
+  a path Spark derives (input_file_name() after a DynamicFrame conversion can be ""), so the
+  quarantine keys and the checkpoint always name the real raw objects. A crash before the
+  checkpoint is written re-reads the same objects next time, and the merge makes that harmless;
 - one row per reading, unique on (deviceId, seq), falling back to (deviceId, ts); of duplicates
   the earliest received wins; rows partitioned by the reading's UTC date;
 - every rejected line goes to quarantine/dt=<raw object's date>/<raw object name>.ndjson as
@@ -12,14 +15,13 @@ row logic below is pinned, for both engines, by test/fixtures/lake/golden.json:
 
 Taking turns with the local ETL on one lake: a partition is rewritten from every Parquet file it
 holds (the local engine's part-0000.parquet too, and the local engine reads Spark's part files),
-and this job also advances curated/_checkpoint.json, which the local engine uses in place of a
-bookmark. The local engine cannot advance this job's bookmark: objects it processed are read
-again here, and de-duplication makes that a no-op on the data.
+and both engines read and advance the one checkpoint, so neither re-reads what the other did.
 
 The row logic is plain Python (no Spark) so glue/test_etl_rows.py runs anywhere; pyspark,
 awsglue and boto3 are imported inside main() only.
 
-Arguments: --JOB_NAME, --lake_bucket, --run_id.
+Arguments: --JOB_NAME, --lake_bucket, and optionally --run_id (a manual run without it gets a
+generated one, see run_id_of).
 """
 
 import json
@@ -396,6 +398,85 @@ def read_checkpoint(body):
     }
 
 
+# --------------------------------------------------------------------------- which raw objects
+
+# The arguments getResolvedOptions must find; --run_id is optional (see run_id_of).
+REQUIRED_ARGUMENTS = ("JOB_NAME", "lake_bucket")
+
+
+def _argument(argv, name):
+    """The value of `--name value` or `--name=value` in argv, or None."""
+    flag = f"--{name}"
+    for i, arg in enumerate(argv):
+        if arg == flag and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(flag + "="):
+            return arg[len(flag) + 1 :]
+    return None
+
+
+def run_id_of(argv, now_ms):
+    """--run_id when given (the retrain state machine passes its execution name); otherwise, for
+    a manual run, one made from the job run id Glue passes (--JOB_RUN_ID), else from the time."""
+    given = _argument(argv, "run_id")
+    if given:
+        return given
+    job_run_id = _argument(argv, "JOB_RUN_ID")
+    if job_run_id:
+        return f"manual-{job_run_id}"
+    iso = _iso_of_ms(now_ms)
+    return "manual-" + re.sub(r"[^0-9]", "", iso[0:19])
+
+
+def is_raw_object(key):
+    """Raw objects are Firehose deliveries; anything else under raw/ (folders, markers) is not."""
+    return key.startswith(RAW_PREFIX) and not key.endswith("/")
+
+
+def is_processed(checkpoint, done, key):
+    """Mirror of isProcessed (checkpoint.ts)."""
+    watermark = checkpoint.get("watermark")
+    return (watermark is not None and key < watermark) or key in done
+
+
+def listing_prefixes(checkpoint, now_ms):
+    """The prefixes to list, as pendingRawKeys (checkpoint.ts) lists them: all of raw/ without a
+    watermark, else the day folders from the watermark's day to tomorrow."""
+    watermark = checkpoint.get("watermark")
+    start = None if watermark is None else _folder_time(watermark)
+    if start is None:
+        return [RAW_PREFIX]
+    last_day = max(now_ms, start) + 24 * HOUR_MS
+    prefixes = []
+    day = start
+    while day <= last_day:
+        prefixes.append(_folder_of(day)[:-3])
+        day += 24 * HOUR_MS
+    return prefixes
+
+
+def pending_raw_keys(checkpoint, listed_keys):
+    """Mirror of pendingRawKeys (checkpoint.ts) over a listing: the raw objects not processed yet,
+    in key (about delivery) order."""
+    done = set(checkpoint.get("processed", []))
+    return sorted(
+        {k for k in listed_keys if is_raw_object(k) and not is_processed(checkpoint, done, k)}
+    )
+
+
+def keyed_lines(key, body):
+    """The non-blank lines of the raw object `key`, each paired with that key: the source key of a
+    line is the key the object was listed and read under, never a path Spark reports."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, (bytes, bytearray)) else body
+    pairs = []
+    for line in text.split("\n"):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip() != "":
+            pairs.append((key, line))
+    return pairs
+
+
 # --------------------------------------------------------------------------- Spark wiring
 
 
@@ -414,10 +495,6 @@ def _read_checkpoint(s3, bucket):
     return read_checkpoint(body)
 
 
-# A separator that never occurs in JSON text: Glue's CSV reader then yields each raw line whole.
-_LINE_SEPARATOR = "\u0001"
-
-
 def main():
     import sys
     import time
@@ -430,9 +507,12 @@ def main():
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    args = getResolvedOptions(sys.argv, ["JOB_NAME", "lake_bucket", "run_id"])
+    now_ms = int(time.time() * 1000)
+    args = getResolvedOptions(sys.argv, list(REQUIRED_ARGUMENTS))
+    run_id = run_id_of(sys.argv, now_ms)
     bucket = args["lake_bucket"]
-    glue = GlueContext(SparkContext.getOrCreate())
+    sc = SparkContext.getOrCreate()
+    glue = GlueContext(sc)
     spark = glue.spark_session
     # Overwrite only the partitions this run touches; INT64 millis, not Spark's default INT96.
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
@@ -443,32 +523,24 @@ def main():
     job.init(args["JOB_NAME"], args)
 
     s3 = boto3.client("s3")
-    now_ms = int(time.time() * 1000)
     prefix = f"s3://{bucket}/"
-    # Incremental through the job bookmark (--job-bookmark-option job-bookmark-enable): this
-    # source has a transformation_ctx, so it yields only raw objects no committed run has read.
-    source = glue.create_dynamic_frame.from_options(
-        connection_type="s3",
-        connection_options={"paths": [f"{prefix}{RAW_PREFIX}"], "recurse": True, "groupFiles": "none"},
-        format="csv",
-        format_options={"separator": _LINE_SEPARATOR, "quoteChar": -1, "withHeader": False},
-        transformation_ctx="raw_lines",
-    )
-    frame = source.toDF()
-    if not frame.columns:
-        job.commit()
-        return
-    lines = frame.select(
-        F.concat_ws(_LINE_SEPARATOR, *[F.col(c) for c in frame.columns]).alias("value"),
-        F.input_file_name().alias("source"),
-    ).rdd.filter(lambda r: r.value is not None and r.value.strip() != "")
-    parsed = lines.map(
-        lambda r: (r.source.replace(prefix, "", 1), r.value, parse_raw_line(r.value, now_ms))
-    ).cache()
-    sources = sorted(parsed.map(lambda t: t[0]).distinct().collect())
+    # The pending raw objects, by key, from a listing: the keys carry the sources, not Spark.
+    checkpoint = _read_checkpoint(s3, bucket)
+    listed = [k for p in listing_prefixes(checkpoint, now_ms) for k in _list_keys(s3, bucket, p)]
+    sources = pending_raw_keys(checkpoint, listed)
+    print(f"run {run_id}: {len(sources)} pending raw object(s)")
     if not sources:
         job.commit()
         return
+
+    def read_object(key):
+        import boto3 as executor_boto3
+
+        body = executor_boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return keyed_lines(key, body)
+
+    lines = sc.parallelize(sources, max(1, min(len(sources), 200))).flatMap(read_object)
+    parsed = lines.map(lambda kv: (kv[0], kv[1], parse_raw_line(kv[1], now_ms))).cache()
     bad = parsed.filter(lambda t: t[2][0] is None).map(
         lambda t: (
             t[0],

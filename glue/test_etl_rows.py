@@ -62,5 +62,86 @@ class CheckpointTest(unittest.TestCase):
         )
 
 
+class ArgumentsTest(unittest.TestCase):
+    def test_run_id_is_not_a_required_argument(self):
+        self.assertNotIn("run_id", etl_job.REQUIRED_ARGUMENTS)
+        self.assertEqual(set(etl_job.REQUIRED_ARGUMENTS), {"JOB_NAME", "lake_bucket"})
+
+    def test_run_id_given_by_the_state_machine_is_kept(self):
+        argv = ["etl_job.py", "--JOB_NAME", "j", "--run_id", "exec-1", "--JOB_RUN_ID", "jr_9"]
+        self.assertEqual(etl_job.run_id_of(argv, 0), "exec-1")
+        self.assertEqual(etl_job.run_id_of(["x", "--run_id=exec-2"], 0), "exec-2")
+
+    def test_a_manual_run_gets_a_generated_run_id(self):
+        argv = ["etl_job.py", "--JOB_NAME", "j", "--lake_bucket", "b", "--JOB_RUN_ID", "jr_abc"]
+        self.assertEqual(etl_job.run_id_of(argv, 0), "manual-jr_abc")
+        # 2026-11-25T06:07:08Z
+        self.assertEqual(etl_job.run_id_of(["etl_job.py"], 1795586828000), "manual-20261125060708")
+
+
+class SourceKeysTest(unittest.TestCase):
+    """The source of each line is the key it was listed under, never a path Spark reports."""
+
+    KEY = "raw/2026/11/25/06/smogcast-raw-1-2026-11-25-06-00-00-abc"
+
+    def test_each_line_carries_the_listed_key(self):
+        body = b'{"a":1}\r\n\n   \nnot json\n{"b":2}'
+        self.assertEqual(
+            etl_job.keyed_lines(self.KEY, body),
+            [(self.KEY, '{"a":1}'), (self.KEY, "not json"), (self.KEY, '{"b":2}')],
+        )
+
+    def test_a_json_line_separator_inside_a_string_does_not_split_the_line(self):
+        line = '{"deviceId":"d\u2028x"}'
+        self.assertEqual(etl_job.keyed_lines(self.KEY, line.encode("utf-8")), [(self.KEY, line)])
+
+    def test_quarantine_and_checkpoint_keys_come_from_the_listed_keys(self):
+        checkpoint = {"version": 2, "watermark": None, "processed": []}
+        listed = ["raw/", self.KEY, "raw/2026/11/25/05/earlier"]
+        sources = etl_job.pending_raw_keys(checkpoint, listed)
+        self.assertEqual(sources, ["raw/2026/11/25/05/earlier", self.KEY])
+        pairs = [p for key in sources for p in etl_job.keyed_lines(key, b"garbage\n")]
+        bad = {key for key, line in pairs if etl_job.parse_raw_line(line, GOLDEN["now"])[0] is None}
+        self.assertEqual(
+            sorted(etl_job.quarantine_key(k) for k in bad),
+            [
+                "quarantine/dt=2026-11-25/earlier.ndjson",
+                "quarantine/dt=2026-11-25/smogcast-raw-1-2026-11-25-06-00-00-abc.ndjson",
+            ],
+        )
+        after = etl_job.advance_checkpoint(checkpoint, sources, etl_job.LATE_ARRIVAL_HOURS)
+        self.assertEqual(after["processed"], sources)
+        self.assertNotIn("", after["processed"])
+
+    def test_pending_keys_skip_what_the_checkpoint_covers(self):
+        checkpoint = {
+            "version": 2,
+            "watermark": "raw/2026/11/24/00/",
+            "processed": ["raw/2026/11/24/03/done"],
+        }
+        listed = [
+            "raw/2026/11/23/23/old",
+            "raw/2026/11/24/03/done",
+            "raw/2026/11/24/03/new",
+            "raw/2026/11/24/03/new",
+            "raw/2026/11/25/00/",
+        ]
+        self.assertEqual(etl_job.pending_raw_keys(checkpoint, listed), ["raw/2026/11/24/03/new"])
+
+    def test_listing_is_bounded_by_the_watermark(self):
+        self.assertEqual(etl_job.listing_prefixes({"watermark": None}, 0), ["raw/"])
+        # now = 2026-11-25T06:07:08Z: the watermark's day to tomorrow.
+        self.assertEqual(
+            etl_job.listing_prefixes({"watermark": "raw/2026/11/24/05/"}, 1795586828000),
+            ["raw/2026/11/24/", "raw/2026/11/25/", "raw/2026/11/26/"],
+        )
+
+    def test_the_job_does_not_read_sources_through_input_file_name(self):
+        with open(os.path.join(HERE, "etl_job.py"), encoding="utf-8") as f:
+            code = f.read().split("def main():", 1)[1]
+        self.assertNotIn("input_file_name(", code)
+        self.assertNotIn('"run_id"]', code)
+
+
 if __name__ == "__main__":
     unittest.main()

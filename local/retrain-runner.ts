@@ -3,6 +3,7 @@
 // routed to the local twin of the service its Resource names.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { checkedTask } from './api-models/tasks.js';
 
 export const RETRAIN_DEFINITION_PATH = fileURLToPath(
   new URL('../state-machines/retrain.asl.json', import.meta.url),
@@ -183,7 +184,8 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
     if (state.Type !== 'Task' || !state.Resource) continue;
     const handler = taskHandlerFor(state.Resource, services, lambdaByArn, options.executionName);
     if (!handler) throw new UnsupportedResourceError(name, state.Resource);
-    handlers[name] = handler;
+    // Parameters meet the service's API model before the local twin sees them, as on AWS.
+    handlers[name] = checkedTask(name, state.Resource, handler);
   }
   const overrides: Overrides = {
     taskResourceLocalHandlers: handlers,

@@ -104,8 +104,9 @@ export const localSubstitutions = (
   RecordRunFunctionArn: LAMBDA_ARN('record-run'),
   DeepArImage: 'local/smogcast-forecaster:latest',
   SageMakerRoleArn: 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker',
-  TrainingInstanceType: 'local',
-  EndpointInstanceType: 'local',
+  // SageMaker's API accepts only its own instance types (the twin runs in process either way).
+  TrainingInstanceType: 'ml.m5.large',
+  EndpointInstanceType: 'ml.m5.large',
   EndpointInstanceCount: policy.strategy === 'all-at-once' ? '1' : '2',
   NotificationTopicArn: 'arn:aws:sns:us-east-1:000000000000:smogcast-local-notifications',
   PsiThreshold: String(policy.psiThreshold),

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
 
 const SERVERLESS_YML = path.join(import.meta.dirname, '..', 'serverless.yml');
 
@@ -20,7 +21,7 @@ export const stageParamsFrom = (yamlText: string, stage?: string): StageParams =
   if (doc.errors.length > 0) throw doc.errors[0];
   const params = (doc.toJS({ maxAliasCount: -1 }) as { params?: Record<string, StageParams> })
     .params;
-  if (!params?.default) throw new Error('serverless.yml has no params.default');
+  if (!params?.default) throw new ConfigError('serverless.yml has no params.default');
   return { ...params.default, ...(stage ? params[stage] : undefined) };
 };
 

@@ -112,7 +112,7 @@ describe('local pipeline, end to end', () => {
     // Assess
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
     expect(run.outcome).toBe('promoted');
-    expect(run.states.slice(0, 17)).toEqual([
+    expect(run.states.slice(0, 18)).toEqual([
       'Configure',
       'RunEtl',
       'PrepareDeepAr',
@@ -128,6 +128,7 @@ describe('local pipeline, end to end', () => {
       'CreateEndpointConfig',
       'TargetNew',
       'FindEndpoint',
+      'EndpointMissing?',
       'CreateEndpoint',
       'WaitForEndpoint',
     ]);

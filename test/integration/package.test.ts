@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkTemplate } from '../../deploy/template-rules.js';
 import { createLocalS3Client, LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { LOCAL_CALLERS, type LocalCaller, roleOf } from '../../local/iam/callers.js';
 import { loadTemplate, roleIds, rolePolicies } from '../../local/iam/template.js';
@@ -323,6 +324,96 @@ describe('serverless package (offline, no credentials)', () => {
     expect(JSON.stringify(passRole?.statement)).toContain(
       '"iam:PassedToService":"sagemaker.amazonaws.com"',
     );
+  });
+
+  it('meets the CloudFormation resource specification and the cross-field rules AWS enforces', async () => {
+    // Act: types, required and unknown properties (nested too), crawler recrawl vs schema change
+    // policy, canary size vs instance count, alarms for every variant name.
+    const findings = await checkTemplate(template as never);
+
+    // Assess
+    expect(findings.map((f) => `${f.rule} ${f.resource}: ${f.message}`)).toEqual([]);
+  });
+
+  it('creates on a fresh account: no reserved concurrency, no access logs unless a stage asks', () => {
+    const reserved = Object.entries(template.Resources).filter(
+      ([, r]) => r.Properties && 'ReservedConcurrentExecutions' in r.Properties,
+    );
+    expect(reserved.map(([id]) => id)).toEqual([]);
+    // Access logs need the account's API Gateway CloudWatch role, which a fresh account lacks.
+    const logged = Object.values(template.Resources).filter((r) =>
+      JSON.stringify(r.Properties ?? {}).includes('AccessLogSetting'),
+    );
+    expect(logged).toEqual([]);
+  });
+
+  it('encrypts the Firehose stream, and the alarm topic with a key CloudWatch may use', () => {
+    const stream = onlyOfType(template, 'AWS::KinesisFirehose::DeliveryStream').Properties ?? {};
+    expect(stream.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+
+    const topic = onlyOfType(template, 'AWS::SNS::Topic').Properties ?? {};
+    const keyRef = topic.KmsMasterKeyId as { Ref: string };
+    // alias/aws/sns would encrypt too, but its key policy does not admit CloudWatch: every
+    // alarm notification would be dropped.
+    expect(keyRef).toEqual({ Ref: expect.any(String) });
+    const key = template.Resources[keyRef.Ref];
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    const keyPolicy = JSON.stringify(key?.Properties?.KeyPolicy);
+    expect(keyPolicy).toContain('"Service":"cloudwatch.amazonaws.com"');
+    expect(keyPolicy).toContain('"aws:SourceAccount"');
+  });
+
+  it('lets each AWS service assume its role only on behalf of this account', () => {
+    type Trust = {
+      Statement: Array<{ Principal: { Service?: string }; Condition?: Record<string, unknown> }>;
+    };
+    const unguarded = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .flatMap(([id, r]) =>
+        ((r.Properties?.AssumeRolePolicyDocument as Trust | undefined)?.Statement ?? []).map(
+          (statement) => ({
+            id,
+            statement,
+          }),
+        ),
+      )
+      // Lambda execution roles: Lambda itself is the only caller (no cross-service deputy).
+      .filter(({ statement }) => statement.Principal.Service !== 'lambda.amazonaws.com')
+      .filter(({ statement }) => {
+        const equals = JSON.stringify(statement.Condition?.StringEquals ?? {});
+        // Firehose documents sts:ExternalId = the account id for the same purpose.
+        return !/"(aws:SourceAccount|sts:ExternalId)":\{"Ref":"AWS::AccountId"\}/.test(equals);
+      })
+      .map(({ id, statement }) => `${id} (${statement.Principal.Service})`);
+    expect(unguarded).toEqual([]);
+  });
+
+  it('answers CORS with the same origin at the gateway and in the Lambdas', () => {
+    const origins = new Set<string>();
+    for (const fn of ofType(template, 'AWS::Lambda::Function')) {
+      const environment = fn.Properties?.Environment as
+        | { Variables: Record<string, string> }
+        | undefined;
+      const variables = environment?.Variables ?? {};
+      origins.add(`'${variables.CORS_ALLOW_ORIGINS}'`);
+    }
+    for (const method of ofType(template, 'AWS::ApiGateway::Method')) {
+      if (method.Properties?.HttpMethod !== 'OPTIONS') continue;
+      const integration = method.Properties.Integration as {
+        IntegrationResponses: Array<{ ResponseParameters: Record<string, string> }>;
+      };
+      for (const response of integration.IntegrationResponses) {
+        origins.add(
+          String(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin']),
+        );
+      }
+    }
+    for (const response of ofType(template, 'AWS::ApiGateway::GatewayResponse')) {
+      const parameters = response.Properties?.ResponseParameters as Record<string, string>;
+      origins.add(String(parameters['gatewayresponse.header.Access-Control-Allow-Origin']));
+    }
+    expect([...origins]).toHaveLength(1);
+    expect([...origins][0]).not.toBe("''");
   });
 
   it.skipIf(!HAS_CFN_LINT)('passes cfn-lint in the regions the DeepAR mapping covers', async () => {

@@ -37,6 +37,17 @@ const IAM = new LocalIam(loadTemplate());
 /** A model-creation hook: lets a test hand the deployment a broken or faulty model. */
 type TamperModel = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
+/** A DescribeEndpoint hook, given the real call: lets a test report another status or fail. */
+type TamperDescribe = (
+  real: () => Promise<Record<string, unknown>>,
+) => Promise<Record<string, unknown>>;
+
+/** FindEndpoint's describeEndpoint answers truly; every poll of the wait loop reports `status`. */
+const pollsReport = (status: string): TamperDescribe => {
+  let calls = 0;
+  return async (real) => (calls++ === 0 ? real() : { ...(await real()), EndpointStatus: status });
+};
+
 /**
  * One test's own world: its clock, lake, local SageMaker and retrain service, so no test
  * depends on what another one left behind.
@@ -49,6 +60,8 @@ interface World {
   clock: number;
   /** Applied to the next createModel only. */
   tamperModel: TamperModel | undefined;
+  /** Applied to every describeEndpoint while set. */
+  tamperDescribe: TamperDescribe | undefined;
   close(): Promise<void>;
 }
 
@@ -87,6 +100,7 @@ const openWorld = async (): Promise<World> => {
       endpoint,
       clock: START,
       tamperModel: undefined,
+      tamperDescribe: undefined,
       close: async () => {
         await server.close();
         await close();
@@ -114,8 +128,12 @@ const retrainService = (world: World): RetrainService => {
       sagemaker.updateEndpointWeightsAndCapacities(r) as unknown as Promise<
         Record<string, unknown>
       >,
-    describeEndpoint: (r: Record<string, unknown>) =>
-      sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>,
+    describeEndpoint: (r: Record<string, unknown>) => {
+      const real = () =>
+        sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>;
+      const tamper = world.tamperDescribe;
+      return tamper ? tamper(real) : real();
+    },
   };
   return createRetrainService({
     store: world.store,
@@ -137,7 +155,8 @@ const retrainService = (world: World): RetrainService => {
       terminationWaitSeconds: 5,
     },
     beforeRun: async () => undefined,
-    endpointPollMs: 20,
+    // The wait loop is bounded in polls (240): 30 ms each leaves room beyond a canary's 2.5 s.
+    endpointPollMs: 30,
     log: () => undefined,
     now: () => world.clock,
   });
@@ -378,6 +397,9 @@ describe('retrain state machine paths', () => {
     const started = await run({ strategy: 'ab', maxModelAgeHours: 1e-9, promotionMargin: -1 });
     expect(started.outcome, started.reasons?.join('; ')).toBe('ab-testing');
     expect(started.states).toContain('CreateEndpointConfigAB');
+    // SageMaker refuses a blue/green update that renames variants: a plain update switches.
+    expect(started.states).toContain('UpdateEndpointVariants');
+    expect(started.states).not.toContain('UpdateEndpointAllAtOnce');
     const challenger = started.version as string;
     const described = await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
     expect(
@@ -406,12 +428,131 @@ describe('retrain state machine paths', () => {
     expect(round.reasons?.[0]).toMatch(/^A\/B: weights → challenger 0.75/);
     expect(last.outcome, last.reasons?.join('; ')).toBe('promoted');
     expect(last.states).toEqual(
-      expect.arrayContaining(['CreateEndpointConfigFinal', 'RecordABChallengerWins']),
+      expect.arrayContaining([
+        'CreateEndpointConfigFinal',
+        'UpdateEndpointVariants',
+        'RecordABChallengerWins',
+      ]),
     );
+    expect(last.states).not.toContain('UpdateEndpointAllAtOnce');
     expect(await servingVersion()).toBe(challenger);
     const after = JSON.parse(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array));
     expect(after.abTest).toBeUndefined();
     expect(await endpointConfig()).toMatch(/-final-/);
     expect(await registry(challenger)).toMatchObject({ outcome: 'promoted' });
+  });
+
+  /** Removes every run's category maps: record-run can then not write a serving card. */
+  const loseCategoryMaps = async () => {
+    for (const key of await world.store.list('deepar/')) {
+      if (key.endsWith('/categories.json')) await world.store.delete(key);
+    }
+  };
+
+  it('a failure recording a promotion puts the endpoint back on the champion', async () => {
+    // Prepare: the category maps vanish once the challenger's model exists, so RecordPromoted
+    // fails after the endpoint has switched to the challenger.
+    const champion = await promoteFirstChampion();
+    const config = await endpointConfig();
+    world.tamperModel = async (request) => {
+      await loseCategoryMaps();
+      return world.sagemaker.createModel(request);
+    };
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    await world.sagemaker.settled();
+    // Assess: the serving pointer and the endpoint name the same (old) model.
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.reasons?.[0]).toMatch(/^MissingCategoriesError/);
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'UpdateEndpointCanary',
+        'RecordPromoted',
+        'RestorePreviousEndpoint',
+        'RecordFailure',
+      ]),
+    );
+    expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+    expect(await registry(record.version as string)).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('a failure recording an A/B start puts the endpoint back on the champion alone', async () => {
+    const champion = await promoteFirstChampion();
+    const config = await endpointConfig();
+    world.tamperModel = async (request) => {
+      await loseCategoryMaps();
+      return world.sagemaker.createModel(request);
+    };
+    const record = await run({ strategy: 'ab', maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    await world.sagemaker.settled();
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'UpdateEndpointVariants',
+        'RecordABStarted',
+        'RestorePreviousEndpoint',
+        'RecordFailure',
+      ]),
+    );
+    const described = await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
+    expect(described.EndpointConfigName).toBe(config);
+    expect(described.ProductionVariants?.map((v) => v.VariantName)).toEqual(['primary']);
+    const card = JSON.parse(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array));
+    expect(card.version).toBe(champion);
+    expect(card.abTest).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'ValidationException',
+      '1 validation error detected: Value at endpointName failed to satisfy constraint',
+    ],
+    ['AmazonSageMakerException', 'We encountered an internal error. Please try again.'],
+  ])(
+    'FindEndpoint: %s other than "Could not find endpoint" fails the run, creates nothing',
+    async (name, message) => {
+      const champion = await promoteFirstChampion();
+      const config = await endpointConfig();
+      world.tamperDescribe = async () => {
+        throw Object.assign(new Error(message), { name });
+      };
+      const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+      world.tamperDescribe = undefined;
+      expect(record.outcome, record.cause).toBe('failed');
+      expect(record.reasons?.[0]).toBe(`SageMaker.${name}: ${message}`);
+      expect(record.states).toContain('FindEndpoint');
+      expect(record.states).not.toContain('CreateEndpoint');
+      expect(await servingVersion()).toBe(champion);
+      expect(await endpointConfig()).toBe(config);
+    },
+  );
+
+  it('an endpoint reported OutOfService ends the wait as a recorded failure', async () => {
+    const champion = await promoteFirstChampion();
+    world.tamperDescribe = pollsReport('OutOfService');
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    world.tamperDescribe = undefined;
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.reasons?.[0]).toMatch(/^EndpointOutOfServiceError/);
+    expect(record.states.slice(-4)).toEqual([
+      'EndpointOutOfService',
+      'RecordFailure',
+      'NotifyFailure',
+      'RunFailed',
+    ]);
+    expect(await servingVersion()).toBe(champion);
+  });
+
+  it('the endpoint wait loop is bounded: an endpoint that never settles fails the run', async () => {
+    const champion = await promoteFirstChampion();
+    world.tamperDescribe = pollsReport('Updating');
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    world.tamperDescribe = undefined;
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.reasons?.[0]).toMatch(/^EndpointWaitTimeoutError/);
+    expect(record.states.filter((s) => s === 'DescribeEndpoint')).toHaveLength(240);
+    expect(record.states).toContain('EndpointWaitTimedOut');
+    expect(await servingVersion()).toBe(champion);
   });
 });

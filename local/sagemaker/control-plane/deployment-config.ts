@@ -167,6 +167,23 @@ const planSteps = (
   return { ...base, steps };
 };
 
+/**
+ * Deployment guardrails (an UpdateEndpoint with DeploymentConfig, blue/green or rolling) require
+ * the new endpoint config to keep the variant names of the one serving ("Exclusions" in the
+ * SageMaker developer guide); only a plain UpdateEndpoint may change them.
+ */
+export const requireSameVariantNames = (
+  serving: { arn: string; variants: readonly string[] },
+  next: { arn: string; variants: readonly string[] },
+): void => {
+  const current = [...serving.variants].sort();
+  const wanted = [...next.variants].sort();
+  if (current.length === wanted.length && current.every((name, i) => name === wanted[i])) return;
+  throw new ValidationException(
+    `A deployment with DeploymentConfig requires the new endpoint configuration to have the same variant names as the current one: "${serving.arn}" serves [${current.join(', ')}], "${next.arn}" has [${wanted.join(', ')}]. Update without DeploymentConfig to change variant names.`,
+  );
+};
+
 /** A SageMaker duration in local milliseconds: `timeScale` shrinks minutes into seconds. */
 export const scaledMs = (seconds: number, timeScale: number): number =>
   Math.round(seconds * 1000 * timeScale);

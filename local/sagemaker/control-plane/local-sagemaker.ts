@@ -10,6 +10,7 @@ import { ConfigError, SmogcastError } from '../../../core/errors.js';
 import type { DeepArResponse, ObjectStore } from '../../../core/ports.js';
 import { predict } from '../../../forecasting/container/model-server.js';
 import { ModelLoadError, ModelRequestError } from '../../../forecasting/errors.js';
+import { enforceRequest } from '../../api-models/validate.js';
 import { TrainingJobFailedError, ValidationException } from '../errors.js';
 import { type LocalAlarm, LocalAlarms, trippedAlarm } from './alarms.js';
 import {
@@ -30,7 +31,11 @@ import {
   UpdateEndpointWeightsAndCapacitiesRequest,
 } from './api-shapes.js';
 import { Rollout } from './blue-green.js';
-import { type DeploymentPlan, planDeployment } from './deployment-config.js';
+import {
+  type DeploymentPlan,
+  planDeployment,
+  requireSameVariantNames,
+} from './deployment-config.js';
 import { describeEndpoint } from './describe-endpoint.js';
 import { InjectedModelFault, injectsError } from './fault-injection.js';
 import { FleetMetrics, type InvocationOutcome, type VariantMetrics } from './fleet-metrics.js';
@@ -39,6 +44,10 @@ import { pickVariant } from './routing.js';
 import { type RuntimeServer, startRuntimeServer } from './runtime-server.js';
 import { emptyState, readState, type SageMakerState, writeState } from './state-file.js';
 import { describeNewJob, runTrainingJob } from './training-job.js';
+
+/** Every request first meets SageMaker's published API model, as the service checks it. */
+const enforceApiContract = (operation: string, request: unknown): void =>
+  enforceRequest('sagemaker', operation, request, (message) => new ValidationException(message));
 
 export interface LocalSageMakerOptions {
   /** The lake bucket: s3:// URIs naming store.bucket resolve through it. */
@@ -185,6 +194,7 @@ export class LocalSageMaker {
   }
 
   async createTrainingJob(request: Record<string, unknown>): Promise<TrainingJobDescription> {
+    enforceApiContract('CreateTrainingJob', request);
     const req = parseRequest(CreateTrainingJobRequest, request);
     const name = req.TrainingJobName;
     if (this.state.trainingJobs[name]) {
@@ -213,6 +223,7 @@ export class LocalSageMaker {
   }
 
   async describeTrainingJob(request: Record<string, unknown>): Promise<TrainingJobDescription> {
+    enforceApiContract('DescribeTrainingJob', request);
     const { TrainingJobName } = parseRequest(DescribeTrainingJobRequest, request);
     const job = this.state.trainingJobs[TrainingJobName];
     if (!job) throw new ValidationException(`Requested resource not found: ${TrainingJobName}`);
@@ -220,6 +231,7 @@ export class LocalSageMaker {
   }
 
   async createModel(request: Record<string, unknown>): Promise<{ ModelArn: string }> {
+    enforceApiContract('CreateModel', request);
     const req = parseRequest(CreateModelRequest, request);
     const ModelArn = arn('model', req.ModelName);
     if (this.state.models[req.ModelName]) {
@@ -233,6 +245,7 @@ export class LocalSageMaker {
   async createEndpointConfig(
     request: Record<string, unknown>,
   ): Promise<{ EndpointConfigArn: string }> {
+    enforceApiContract('CreateEndpointConfig', request);
     const req = parseRequest(CreateEndpointConfigRequest, request);
     const EndpointConfigArn = arn('endpoint-config', req.EndpointConfigName);
     if (this.state.endpointConfigs[req.EndpointConfigName]) {
@@ -255,6 +268,7 @@ export class LocalSageMaker {
   }
 
   async createEndpoint(request: Record<string, unknown>): Promise<{ EndpointArn: string }> {
+    enforceApiContract('CreateEndpoint', request);
     const req = parseRequest(EndpointRequest, request);
     const EndpointArn = arn('endpoint', req.EndpointName);
     if (this.state.endpoints[req.EndpointName]) {
@@ -283,6 +297,7 @@ export class LocalSageMaker {
    * endpoint may be updated, so the unattended local pipeline can recover by itself.
    */
   async updateEndpoint(request: Record<string, unknown>): Promise<{ EndpointArn: string }> {
+    enforceApiContract('UpdateEndpoint', request);
     const req = parseRequest(UpdateEndpointRequest, request);
     const endpoint = this.requireEndpoint(req.EndpointName);
     if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
@@ -294,6 +309,17 @@ export class LocalSageMaker {
     const deploymentConfig =
       req.DeploymentConfig ??
       (req.RetainDeploymentConfig ? endpoint.LastDeploymentConfig : undefined);
+    if (deploymentConfig && endpoint.servingConfigName) {
+      const variants = (name: string) =>
+        (this.state.endpointConfigs[name]?.ProductionVariants ?? []).map((v) => v.VariantName);
+      requireSameVariantNames(
+        { arn: endpoint.EndpointArn, variants: variants(endpoint.servingConfigName) },
+        {
+          arn: arn('endpoint-config', req.EndpointConfigName),
+          variants: variants(req.EndpointConfigName),
+        },
+      );
+    }
     const plan = planDeployment(deploymentConfig, this.fleetInstances(req.EndpointConfigName));
     for (const name of plan.alarmNames) {
       if (!this.alarms[name]) {
@@ -336,6 +362,7 @@ export class LocalSageMaker {
   async updateEndpointWeightsAndCapacities(
     request: Record<string, unknown>,
   ): Promise<{ EndpointArn: string }> {
+    enforceApiContract('UpdateEndpointWeightsAndCapacities', request);
     const req = parseRequest(UpdateEndpointWeightsAndCapacitiesRequest, request);
     const endpoint = this.requireEndpoint(req.EndpointName);
     const deployment = this.serving.get(req.EndpointName);
@@ -379,6 +406,7 @@ export class LocalSageMaker {
   }
 
   async describeEndpoint(request: Record<string, unknown>): Promise<DescribeEndpointResponse> {
+    enforceApiContract('DescribeEndpoint', request);
     const { EndpointName } = parseRequest(DescribeEndpointRequest, request);
     return describeEndpoint(this.requireEndpoint(EndpointName), this.state.endpointConfigs);
   }

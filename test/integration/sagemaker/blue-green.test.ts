@@ -57,6 +57,8 @@ const prepareModels = async (store: MemoryObjectStore, sagemaker: LocalSageMaker
       },
     })),
     OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/models/artifacts/` },
+    ResourceConfig: { InstanceCount: 1, InstanceType: 'ml.c5.xlarge', VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: 3600 },
   });
   const url = job.ModelArtifacts?.S3ModelArtifacts ?? '';
   // Faulty copies: the same artifact with faultInjection added to its model.json.
@@ -399,6 +401,38 @@ describe('LocalSageMaker blue/green deployments', () => {
     expect(await sagemaker.describeEndpoint({ EndpointName: 'guarded' })).toMatchObject({
       EndpointStatus: 'InService',
       EndpointConfigName: blue,
+    });
+  });
+
+  it('refuses a guarded update that changes the variant names; a plain update may change them', async () => {
+    // Prepare: an endpoint on one `primary` variant, and a champion/challenger config.
+    const { blue } = await endpointAndNext('renamed', 'green', 2);
+    const pair = await config(sagemaker, 'pair', 2, [
+      { name: 'champion', model: 'blue', weight: 1 },
+      { name: 'challenger', model: 'green', weight: 1 },
+    ]);
+
+    // Act
+    const guarded = update('renamed', pair, allAtOnceConfig(0));
+    await expect(guarded).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/same variant names.*\[primary\].*\[challenger, champion\]/),
+    });
+    const unchanged = await sagemaker.describeEndpoint({ EndpointName: 'renamed' });
+    await sagemaker.updateEndpoint({ EndpointName: 'renamed', EndpointConfigName: pair });
+    const switched = await waitForEndpoint(sagemaker, 'renamed');
+    const back = update('renamed', blue, canaryConfig(0));
+
+    // Assess
+    expect(unchanged).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: blue });
+    expect(switched).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: pair });
+    expect(switched.ProductionVariants?.map((v) => v.VariantName)).toEqual([
+      'champion',
+      'challenger',
+    ]);
+    await expect(back).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/same variant names/),
     });
   });
 

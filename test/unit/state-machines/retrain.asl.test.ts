@@ -94,6 +94,83 @@ describe('retrain.asl.json', () => {
   });
 });
 
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Next?: string;
+  Choices?: Array<{ Variable?: string; BooleanEquals?: boolean; Next: string }>;
+}
+
+describe('retrain.asl.json error handling', () => {
+  const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
+    .States;
+
+  it('catches every Task: no failure ends a run unrecorded (the Record* states after a deploy included)', () => {
+    // Act
+    const uncaught = Object.entries(states)
+      .filter(([, s]) => s.Type === 'Task')
+      .filter(([, s]) => !s.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')))
+      .map(([name]) => name);
+
+    // Assess
+    expect(uncaught).toEqual([]);
+  });
+
+  it('restores the previous endpoint config when recording a deployment fails', () => {
+    // Act
+    const next = [
+      'RecordPromoted',
+      'RecordABStarted',
+      'RecordABChallengerWins',
+      'RecordABChampionWins',
+    ].map((name) => states[name]?.Catch?.[0]?.Next);
+
+    // Assess
+    expect(next).toEqual(Array(4).fill('PreviousConfig?'));
+    expect(states.RestorePreviousEndpoint?.Parameters).toEqual({
+      'EndpointName.$': '$.endpointName',
+      'EndpointConfigName.$': '$.previous.endpointConfigName',
+    });
+  });
+});
+
+describe('retrain.asl.json blue/green contract', () => {
+  const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
+    .States;
+  const variantsOf = (state: AslState) =>
+    ((state.Parameters?.ProductionVariants ?? []) as Array<{ VariantName: string }>).map(
+      (v) => v.VariantName,
+    );
+
+  it('guards only primary-to-primary updates; variant switches go through a plain update', () => {
+    // Prepare: each createEndpointConfig leads to the Pass state that names the target.
+    const creates = Object.entries(states).filter(
+      ([, s]) => s.Resource === 'arn:aws:states:::sagemaker:createEndpointConfig',
+    );
+    const switchOf = (state: AslState) =>
+      states[state.Next ?? '']?.Parameters?.variantSwitch as boolean | undefined;
+
+    // Act
+    const guarded = creates.filter(([, s]) => switchOf(s) === false);
+    const switching = creates.filter(([, s]) => switchOf(s) === true);
+    const toSwitch = states.ChooseStrategy?.Choices?.find(
+      (c) => c.Variable === '$.target.variantSwitch' && c.BooleanEquals === true,
+    );
+
+    // Assess: every config is one or the other; the guarded ones keep the variant the rollback
+    // alarms watch (VariantName=primary), and the switch carries no DeploymentConfig.
+    expect(guarded.length + switching.length).toBe(creates.length);
+    expect(guarded.map(([, s]) => variantsOf(s))).toEqual([['primary']]);
+    expect(states.ChooseStrategy?.Choices?.[0]).toBe(toSwitch);
+    expect(states[toSwitch?.Next ?? '']?.Parameters).toEqual({
+      'EndpointName.$': '$.endpointName',
+      'EndpointConfigName.$': '$.target.endpointConfigName',
+    });
+  });
+});
+
 describe('deploy/retrain-definition.cjs', () => {
   it('rejects a dollar-brace form that serverless would try to resolve', () => {
     // Act

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   planDeployment,
+  requireSameVariantNames,
   scaledMs,
 } from '../../../../../local/sagemaker/control-plane/deployment-config.js';
 
@@ -146,5 +147,42 @@ describe('scaledMs', () => {
     expect(scaledMs(600, 1 / 60)).toBe(10_000);
     expect(scaledMs(60, 0.01)).toBe(600);
     expect(scaledMs(60, 0)).toBe(0);
+  });
+});
+
+describe('requireSameVariantNames', () => {
+  const endpoint = (...variants: string[]) => ({ arn: 'arn:endpoint/smogcast', variants });
+  const config = (...variants: string[]) => ({ arn: 'arn:endpoint-config/next', variants });
+
+  it('accepts the same variant names, in any order', () => {
+    // Act
+    const same = () => requireSameVariantNames(endpoint('primary'), config('primary'));
+    const reordered = () =>
+      requireSameVariantNames(endpoint('champion', 'challenger'), config('challenger', 'champion'));
+
+    // Assess
+    expect(same).not.toThrow();
+    expect(reordered).not.toThrow();
+  });
+
+  it('refuses a renamed, added or removed variant with ValidationException', () => {
+    const cases: Array<[string[], string[]]> = [
+      [['primary'], ['champion', 'challenger']],
+      [['champion', 'challenger'], ['primary']],
+      [['primary'], ['primary', 'shadow']],
+      [['primary'], ['main']],
+    ];
+    for (const [serving, next] of cases) {
+      // Act
+      const act = () => requireSameVariantNames(endpoint(...serving), config(...next));
+
+      // Assess
+      expect(act).toThrow(
+        expect.objectContaining({
+          name: 'ValidationException',
+          message: expect.stringContaining('same variant names'),
+        }),
+      );
+    }
   });
 });
