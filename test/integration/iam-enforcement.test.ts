@@ -158,8 +158,8 @@ describe('every statement a local caller runs with is needed by a call the pipel
   let serving: ServingRuntime;
 
   beforeAll(async () => {
-    // A full pipeline with IAM enforced: ingest, first deploy, the API, then an A/B test and
-    // one of its rounds.
+    // A full pipeline with IAM enforced: ingest, first deploy, the API, an update in place,
+    // then an A/B test and one of its rounds.
     const iam = new LocalIam(template, undefined, (request, decision) =>
       calls.push({ ...request, allowed: decision.allowed }),
     );
@@ -177,6 +177,15 @@ describe('every statement a local caller runs with is needed by a call the pipel
       const res = await fetch(`${runtime.apiUrl}${route}`, { headers: { 'x-api-key': API_KEY } });
       expect(res.status, route).toBe(status);
     }
+    // A guarded update (its rollback alarms are checked as the execution role).
+    const update = await runtime.retrain({
+      strategy: 'all-at-once',
+      maxModelAgeHours: 1e-9,
+      promotionMargin: -1,
+      bakeSeconds: 0,
+      terminationWaitSeconds: 0,
+    });
+    expect(update.outcome, `${update.cause ?? ''} ${update.reasons?.join('; ')}`).toBe('promoted');
     const ab = await runtime.retrain({
       strategy: 'ab',
       maxModelAgeHours: 1e-9,
