@@ -4,6 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
 import S3rver from 's3rver';
 import { honourConditionalPuts } from './conditional-put.js';
+import type { LocalIam } from './iam/local-iam.js';
+import { enforceIam } from './iam/s3-authorization.js';
 
 export interface ObjectStoreServerOptions {
   directory: string;
@@ -12,6 +14,11 @@ export interface ObjectStoreServerOptions {
   host?: string;
   /** Called for each ObjectCreated event, in the S3 notification shape Lambda receives. */
   onObjectCreated?: (event: S3Event) => void;
+  /**
+   * Authorise requests signed with a role's access key id against that role in the template,
+   * as S3 does (403 AccessDenied). `bucket` stands for the template's LakeBucket.
+   */
+  iam?: LocalIam;
 }
 
 export interface ObjectStoreServer {
@@ -32,6 +39,8 @@ export const startObjectStoreServer = async (
   });
   // S3 conditional writes (If-Match), which update-context's compare-and-swap relies on.
   honourConditionalPuts(server);
+  // In front of everything: S3 authorises a request before it looks at the object.
+  if (options.iam) enforceIam(server, options.iam, options.bucket);
   if (options.onObjectCreated) {
     const notify = options.onObjectCreated;
     server.on('event', (event: S3Event) => {

@@ -6,13 +6,16 @@ import { RunSummary, runSummaryKey } from '../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
 import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/handler.js';
-import type { ModelCardSource } from '../functions/common/model-card-source.js';
+import { cachedModelCard, type ModelCardSource } from '../functions/common/model-card-source.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import { authorizedControlPlane } from './iam/authorized-sagemaker.js';
+import type { LocalCaller } from './iam/callers.js';
+import type { LocalIam } from './iam/local-iam.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import { SerialQueue } from './serial-queue.js';
 import { loadStageParams, RetrainParams, type StageParams } from './stage-params.js';
@@ -51,8 +54,16 @@ export const LOCAL_ROLLBACK_ALARMS = {
 };
 
 export interface RetrainServiceOptions {
+  /** The twin's own bookkeeping (execution records, notifications), and every step's by default. */
   store: ObjectStore;
+  /**
+   * The lake as each step sees it (signed as its role, so IAM is enforced). With it, check-drift
+   * and score-ab read the serving card through their own store, uncached, as on AWS.
+   */
+  storeOf?: (caller: LocalCaller) => ObjectStore;
   sagemaker: SageMakerControlPlane;
+  /** With it, the state machine's SageMaker calls are authorised as its role (and SageMaker's). */
+  iam?: LocalIam;
   endpoint: ModelEndpoint;
   modelCard: ModelCardSource;
   bucket: string;
@@ -130,25 +141,32 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
   const { store, log } = options;
   const now = options.now ?? Date.now;
   const queue = new SerialQueue();
+  const storeOf = options.storeOf ?? (() => store);
+  const championCard = (caller: LocalCaller) =>
+    options.storeOf ? cachedModelCard(storeOf(caller), 0) : options.modelCard;
   const lambdas = {
-    PrepareDeepArFunctionArn: invoke(makePrepareHandler({ store }) as never),
+    PrepareDeepArFunctionArn: invoke(
+      makePrepareHandler({ store: storeOf('prepare-deepar') }) as never,
+    ),
     CheckDriftFunctionArn: invoke(
       makeCheckDriftHandler({
-        store,
+        store: storeOf('check-drift'),
         endpoint: options.endpoint,
-        modelCard: options.modelCard,
+        modelCard: championCard('check-drift'),
         now,
       }) as never,
     ),
     EvaluateFunctionArn: invoke(makeEvaluateHandler() as never),
     ScoreABFunctionArn: invoke(
       makeScoreABHandler({
-        store,
+        store: storeOf('score-ab'),
         endpoint: options.endpoint,
-        modelCard: options.modelCard,
+        modelCard: championCard('score-ab'),
       }) as never,
     ),
-    RecordRunFunctionArn: invoke(makeRecordRunHandler({ store, now }) as never),
+    RecordRunFunctionArn: invoke(
+      makeRecordRunHandler({ store: storeOf('record-run'), now }) as never,
+    ),
   };
 
   const readSummary = async (runId: string): Promise<RunSummary | undefined> => {
@@ -172,13 +190,17 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     await saveExecution(store, record);
     log(`retrain ${runId}: started`);
     try {
+      const substitutions = { ...localSubstitutions(options, policy), ...extra };
       await runRetrain({
         executionName: runId,
-        substitutions: { ...localSubstitutions(options, policy), ...extra },
+        substitutions,
         services: {
-          runEtl: ({ runId: id }) => runEtl({ runId: id }, { store, now, log }),
+          runEtl: ({ runId: id }) =>
+            runEtl({ runId: id }, { store: storeOf('glue-etl'), now, log }),
           lambdas,
-          sagemaker: options.sagemaker,
+          sagemaker: options.iam
+            ? authorizedControlPlane(options.sagemaker, options.iam, substitutions)
+            : options.sagemaker,
           notify: async (message) => {
             log(`notification: ${message.Subject ?? ''} — ${message.Message}`);
             await store.put(

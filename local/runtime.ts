@@ -13,6 +13,9 @@ import { updateContext } from '../functions/update-context/update-context.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { startBroker } from './broker.js';
 import type { ExecutionRecord } from './execution-record.js';
+import type { LocalCaller } from './iam/callers.js';
+import { LocalIam } from './iam/local-iam.js';
+import { loadTemplate } from './iam/template.js';
 import { openJournalIngest } from './journal-ingest.js';
 import { startObjectStoreServer } from './object-store-server.js';
 import {
@@ -47,6 +50,11 @@ export interface RuntimeSettings {
   /** Browser origins allowed to call the API ('*' or exact origins); none by default. */
   corsOrigins?: string[];
   log: (message: string) => void;
+  /**
+   * IAM as the local S3 enforces it: every caller signs as its role in this (by default the
+   * repository's serverless.yml, dev stage). Tests hand in a changed template.
+   */
+  iam?: LocalIam;
 }
 
 export interface LocalRuntime {
@@ -83,11 +91,14 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
   try {
     // S3: the lake bucket, its object-created events feeding update-context.
+    // Every request a caller signs with its role's key is authorised against that role.
+    const iam = settings.iam ?? new LocalIam(loadTemplate());
     let onRawCreated: (event: S3Event) => void = () => undefined;
     const s3 = await startObjectStoreServer({
       directory: join(settings.dataDir, 's3'),
       bucket: settings.bucket,
       onObjectCreated: (event) => onRawCreated(event),
+      iam,
     });
     closers.push(() => s3.close());
     closers.push(() => contextQueue.idle());
@@ -102,7 +113,18 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       CORS_ALLOW_ORIGINS: (settings.corsOrigins ?? []).join(','),
       S3_ENDPOINT: s3.url,
     };
+    // The twin's own view of the lake (execution records, notifications, the SageMaker state),
+    // and each caller's, signed as its role.
     const store = createObjectStore(loadConfig(lambdaEnv));
+    const stores = new Map<LocalCaller, ReturnType<typeof createObjectStore>>();
+    const storeOf = (caller: LocalCaller) => {
+      let own = stores.get(caller);
+      if (!own) {
+        own = createObjectStore(loadConfig(lambdaEnv), iam.credentialsOf(caller));
+        stores.set(caller, own);
+      }
+      return own;
+    };
     onRawCreated = (event) => {
       const raw = event.Records.filter((r) =>
         decodeURIComponent(r.s3.object.key).startsWith('raw/'),
@@ -110,14 +132,17 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       if (raw.length === 0) return;
       void contextQueue
         .run(() =>
-          updateContext({ Records: raw }, { store, contextHours: settings.contextHours, now }),
+          updateContext(
+            { Records: raw },
+            { store: storeOf('update-context'), contextHours: settings.contextHours, now },
+          ),
         )
         .catch((error: unknown) => log(`update-context failed: ${String(error)}`));
     };
 
     // SageMaker: control plane + the runtime endpoint (InvokeEndpoint).
     const sagemaker = await LocalSageMaker.open({
-      store,
+      store: storeOf('sagemaker'),
       workDir: join(settings.dataDir, 'sagemaker'),
       log,
       // The CloudWatch alarms the deployment's AutoRollbackConfiguration names, on the new fleet.
@@ -134,7 +159,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     // Topic rule → write-ahead journal → Firehose: raw/ for valid readings, errors/iot/ for
     // what the rule rejects. What a crash left in the journal is delivered again now.
     const ingest = await openJournalIngest({
-      store,
+      store: storeOf('firehose'),
       journalDir: join(settings.dataDir, 'journal'),
       bufferBytes: settings.bufferBytes,
       bufferIntervalMs: settings.bufferIntervalMs,
@@ -163,12 +188,12 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
     // The Lambda handlers, wired to the local stand-ins.
     const config = loadConfig({ ...lambdaEnv, SAGEMAKER_RUNTIME_ENDPOINT: runtimeServer.url });
-    const modelCard = cachedModelCard(store, 30_000);
+    const modelCard = cachedModelCard(storeOf('forecast'), 30_000);
     const modelEndpoint = createModelEndpoint(config);
     const { cors } = config;
     const forecastHandler = makeForecastHandler(
       {
-        store,
+        store: storeOf('forecast'),
         endpoint: modelEndpoint,
         predictionLength: settings.predictionLength,
         modelCard,
@@ -177,12 +202,14 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       { cors },
     );
     const devicesHandler = makeDevicesHandler(
-      { store, contextHours: settings.contextHours, now, fleetTtlMs: 1_000 },
+      { store: storeOf('devices'), contextHours: settings.contextHours, now, fleetTtlMs: 1_000 },
       { cors },
     );
     // EventBridge + Step Functions: the retrain state machine, one execution at a time.
     const retrainService = createRetrainService({
       store,
+      storeOf,
+      iam,
       sagemaker,
       endpoint: modelEndpoint,
       modelCard,
@@ -205,7 +232,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
     // API Gateway: GET /forecast, /devices, /status (the Lambda handlers); the dashboard at /.
     const statusHandler = makeStatusHandler({
-      store,
+      store: storeOf('status'),
       counters,
       sagemaker,
       endpointName: settings.endpointName,

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../device/fleet.js';
+import type { LocalIam } from './iam/local-iam.js';
 import { type LocalRuntime, startLocalRuntime } from './runtime.js';
 import { quickRuntimeSettings } from './runtime-defaults.js';
 
@@ -23,6 +24,8 @@ export interface ServingRuntimeOptions {
   /** Deploy a model before returning (false: the runtime answers 503 on /forecast). */
   deploy?: boolean;
   log?: (message: string) => void;
+  /** IAM as the local S3 and SageMaker enforce it (default: the repository's template). */
+  iam?: LocalIam;
 }
 
 export const startServingRuntime = async (
@@ -35,6 +38,7 @@ export const startServingRuntime = async (
       ...quickRuntimeSettings(dataDir, API_KEY),
       corsOrigins: options.corsOrigins,
       log: options.log ?? (() => undefined),
+      iam: options.iam,
     });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });

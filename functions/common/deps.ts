@@ -11,17 +11,27 @@ import { cachedModelCard, type ModelCardSource } from './model-card-source.js';
 /** Credentials the local S3-compatible server accepts (s3rver takes only these). */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/** Credentials a local caller signs with (the local runtime gives each its role's key). */
+export interface LocalCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 /**
- * A client for the local S3-compatible server (s3rver): path-style addressing, its fixed
- * credentials, and no default checksums (s3rver stores streamed uploads corrupted when the SDK
- * adds them). AWS S3 needs none of this.
+ * A client for the local S3-compatible server (s3rver): path-style addressing, the caller's
+ * credentials (by default the server's fixed ones), and no default checksums (s3rver stores
+ * streamed uploads corrupted when the SDK adds them). AWS S3 needs none of this.
  */
-export const createLocalS3Client = (endpoint: string, region = 'us-east-1'): S3Client =>
+export const createLocalS3Client = (
+  endpoint: string,
+  region = 'us-east-1',
+  credentials: LocalCredentials = LOCAL_S3_CREDENTIALS,
+): S3Client =>
   new S3Client({
     region,
     endpoint,
     forcePathStyle: true,
-    credentials: LOCAL_S3_CREDENTIALS,
+    credentials,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
@@ -32,10 +42,14 @@ const required = (value: string | undefined, name: string): string => {
   return value;
 };
 
-export const createObjectStore = (config: Config): ObjectStore => {
+/**
+ * The lake. Locally, `credentials` are the caller's (its role's key, so the local S3 authorises
+ * it as that role); on AWS the function's role credentials come from its environment.
+ */
+export const createObjectStore = (config: Config, credentials?: LocalCredentials): ObjectStore => {
   const client =
     config.runtime === 'local'
-      ? createLocalS3Client(required(config.s3Endpoint, 'S3_ENDPOINT'), config.region)
+      ? createLocalS3Client(required(config.s3Endpoint, 'S3_ENDPOINT'), config.region, credentials)
       : new S3Client({ region: config.region });
   return new S3ObjectStore(client, config.lakeBucket);
 };

@@ -11,6 +11,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkTemplate } from '../../deploy/template-rules.js';
 import { createLocalS3Client, LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
+import { LOCAL_CALLERS, type LocalCaller, roleOf } from '../../local/iam/callers.js';
+import { loadTemplate, roleIds, rolePolicies } from '../../local/iam/template.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
 import { dollarBrace } from '../fixtures/dollar-brace.js';
 import { teardown } from './teardown.js';
@@ -114,6 +116,20 @@ describe('serverless package (offline, no credentials)', () => {
   }, PACKAGE_TIMEOUT_MS + 10_000);
 
   afterAll(() => teardown([outDir, buildDir]));
+
+  it('holds the roles the local twin enforces: serverless.yml read as the framework resolves it', () => {
+    // The twin reads serverless.yml itself (npm start stays offline and instant); this is the
+    // packaged template it stands for, role by role and caller by caller.
+    const local = loadTemplate('dev');
+    const packaged = template as Parameters<typeof roleIds>[0];
+    expect(roleIds(local).sort()).toEqual(roleIds(packaged).sort());
+    for (const role of roleIds(packaged)) {
+      expect(rolePolicies(local, role), role).toEqual(rolePolicies(packaged, role));
+    }
+    for (const caller of Object.keys(LOCAL_CALLERS) as LocalCaller[]) {
+      expect(roleOf(local, caller), caller).toBe(roleOf(packaged, caller));
+    }
+  });
 
   it('runs every Lambda function on nodejs22.x, arm64, with the AWS runtime settings', () => {
     const functions = ofType(template, 'AWS::Lambda::Function');

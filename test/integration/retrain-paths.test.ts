@@ -14,6 +14,9 @@ import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-end
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
+import { AuthorizedObjectStore } from '../../local/iam/authorized-store.js';
+import { LocalIam } from '../../local/iam/local-iam.js';
+import { loadTemplate } from '../../local/iam/template.js';
 import {
   createRetrainService,
   DEFAULT_POLICY,
@@ -28,6 +31,8 @@ const DEVICES = ['sim-001', 'sim-002'];
 const ENDPOINT = 'smogcast';
 /** Where the readings of every test world end before its first run. */
 const START = Date.parse('2026-11-20T00:00:00Z');
+/** IAM enforced: every step, the ETL and SageMaker reach the lake as their template role. */
+const IAM = new LocalIam(loadTemplate());
 
 /** A model-creation hook: lets a test hand the deployment a broken or faulty model. */
 type TamperModel = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -64,7 +69,7 @@ const openWorld = async (): Promise<World> => {
   const workDir = await mkdtemp(join(tmpdir(), 'smogcast-retrain-'));
   const store = new MemoryObjectStore('smogcast-lake');
   const sagemaker = await LocalSageMaker.open({
-    store,
+    store: new AuthorizedObjectStore(store, IAM, 'sagemaker'),
     workDir,
     log: () => undefined,
     alarms: {
@@ -132,6 +137,8 @@ const retrainService = (world: World): RetrainService => {
   };
   return createRetrainService({
     store: world.store,
+    storeOf: (caller) => new AuthorizedObjectStore(world.store, IAM, caller),
+    iam: IAM,
     sagemaker: controlPlane,
     endpoint: world.endpoint,
     modelCard: cachedModelCard(world.store, 0),
