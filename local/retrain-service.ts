@@ -24,7 +24,6 @@ import { loadStageParams, RetrainParams, type StageParams } from './stage-params
 export interface RetrainPolicy {
   /** ab: the challenger serves beside the champion by weight, scored round by round. */
   strategy: 'canary' | 'linear' | 'all-at-once' | 'ab';
-  canaryPercent: number;
   linearStepPercent: number;
   /** Bake period after each traffic shift, seconds (scaled down locally by the endpoint). */
   bakeSeconds: number;
@@ -114,7 +113,6 @@ export const localSubstitutions = (
   MaxModelAgeHours: String(policy.maxModelAgeHours),
   PromotionMargin: String(policy.promotionMargin),
   DeploymentStrategy: policy.strategy,
-  CanaryPercent: String(policy.canaryPercent),
   LinearStepPercent: String(policy.linearStepPercent),
   BakeSeconds: String(policy.bakeSeconds),
   TerminationWaitSeconds: String(policy.terminationWaitSeconds),

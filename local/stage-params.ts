@@ -36,7 +36,6 @@ const ratio = z.coerce.number().nonnegative();
 /** The retraining params of a stage, typed (names as in serverless.yml). */
 export const RetrainParams = z.object({
   deploymentStrategy: z.enum(['canary', 'linear', 'all-at-once', 'ab']),
-  canaryPercent: count,
   linearStepPercent: count,
   bakeSeconds: count,
   terminationWaitSeconds: count,

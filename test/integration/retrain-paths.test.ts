@@ -150,7 +150,6 @@ const retrainService = (world: World): RetrainService => {
     policy: {
       ...DEFAULT_POLICY,
       strategy: 'canary',
-      canaryPercent: 50,
       bakeSeconds: 60,
       terminationWaitSeconds: 5,
     },

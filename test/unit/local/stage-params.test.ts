@@ -7,7 +7,6 @@ service: demo
 params:
   default:
     deploymentStrategy: canary
-    canaryPercent: "25"
     linearStepPercent: "25"
     bakeSeconds: "600"
     terminationWaitSeconds: "300"
@@ -40,7 +39,6 @@ describe('stage params', () => {
     const params = stageParamsFrom(TEMPLATE);
     expect(policyFromParams(params)).toEqual({
       strategy: 'canary',
-      canaryPercent: 25,
       linearStepPercent: 25,
       bakeSeconds: 600,
       terminationWaitSeconds: 300,

@@ -39,7 +39,6 @@ const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   MaxModelAgeHours: '168',
   PromotionMargin: '0.02',
   DeploymentStrategy: 'canary',
-  CanaryPercent: '25',
   LinearStepPercent: '25',
   BakeSeconds: '600',
   TerminationWaitSeconds: '300',
