@@ -7,16 +7,11 @@ import {
 import { DEFAULT_POLICY, localSubstitutions } from '../../../local/retrain-service.js';
 import { loadStageParams } from '../../../local/stage-params.js';
 import { dollarBrace as ph } from '../../fixtures/dollar-brace.js';
+import { RETRAIN_SETTINGS } from '../../fixtures/retrain-settings.js';
 
 describe('retrain definition substitutions', () => {
   /** Runtime settings behind the substitutions. */
-  const SETTINGS = {
-    bucket: 'lake',
-    endpointName: 'smogcast',
-    predictionLength: 24,
-    contextLength: 72,
-    historyDays: 28,
-  };
+  const SETTINGS = RETRAIN_SETTINGS;
 
   it('replaces every placeholder, escaping values for JSON', () => {
     const text = substitute(`{"a":"${ph('One')}","b":"x-${ph('Two')}"}`, {

@@ -8,14 +8,9 @@ import {
 } from '../../../../local/api-models/tasks.js';
 import { loadRetrainDefinition } from '../../../../local/retrain-runner.js';
 import { DEFAULT_POLICY, localSubstitutions } from '../../../../local/retrain-service.js';
+import { RETRAIN_SETTINGS } from '../../../fixtures/retrain-settings.js';
 
-const SETTINGS = {
-  bucket: 'lake',
-  endpointName: 'smogcast',
-  predictionLength: 24,
-  contextLength: 72,
-  historyDays: 28,
-};
+const SETTINGS = RETRAIN_SETTINGS;
 
 describe('taskOperation', () => {
   it('finds the API operation of every Task in the retrain definition', async () => {
