@@ -23,7 +23,11 @@ import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
 import { runEtl } from '../glue/twin/etl.js';
 
 const DEVICES = 100;
-const STEP_MS = 60_000;
+/** One reading a minute per device, spread wider when N is small so every run has the 48 hourly
+ * points per series that prepare-deepar needs (4 days of history at least). */
+const MIN_HISTORY_MS = 4 * 86_400_000;
+const stepMsFor = (n: number): number =>
+  Math.max(60_000, Math.ceil((MIN_HISTORY_MS * DEVICES) / n / 60_000) * 60_000);
 const LINES_PER_OBJECT = 1_500;
 const START = Date.UTC(2026, 0, 1);
 const MALFORMED_SHARE = 0.03;
@@ -100,6 +104,7 @@ const malformed = (line: string, kind: number): string => {
 const generate = async (root: string, n: number): Promise<number> => {
   // Seeded: the data must be identical for both engines and across runs.
   const next = createRandom(42);
+  const stepMs = stepMsFor(n);
   let pending: string[] = [];
   let late: string[] = [];
   let written = 0;
@@ -120,7 +125,7 @@ const generate = async (root: string, n: number): Promise<number> => {
     pending = [];
   };
   for (let step = 0; written < n; step++) {
-    const ts = START + step * STEP_MS;
+    const ts = START + step * stepMs;
     for (let d = 0; d < DEVICES && written < n; d++) {
       const deviceId = `dev-${String(d).padStart(3, '0')}`;
       const wave = Math.sin((2 * Math.PI * (ts % 86_400_000)) / 86_400_000 + d);
@@ -166,7 +171,7 @@ const generate = async (root: string, n: number): Promise<number> => {
       }
     }
   }
-  deliveredAt = START + Math.ceil(n / DEVICES) * STEP_MS;
+  deliveredAt = START + Math.ceil(n / DEVICES) * stepMs;
   await flush();
   return objects;
 };
