@@ -13,6 +13,7 @@ import { makeHandler as makeRecordRunHandler } from '../functions/record-run/han
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import { authorizedNotify, type Notification } from './iam/authorized-invocations.js';
 import { authorizedControlPlane } from './iam/authorized-sagemaker.js';
 import type { LocalCaller } from './iam/callers.js';
 import type { LocalIam } from './iam/local-iam.js';
@@ -64,6 +65,11 @@ export interface RetrainServiceOptions {
   /** With it, the state machine's SageMaker calls are authorised as its role (and SageMaker's). */
   iam?: LocalIam;
   endpoint: ModelEndpoint;
+  /**
+   * The endpoint as each step that invokes it sees it (check-drift, score-ab; signed as its
+   * role, so the local endpoint server authorises InvokeEndpoint). Default: `endpoint`.
+   */
+  endpointOf?: (caller: LocalCaller) => ModelEndpoint;
   modelCard: ModelCardSource;
   bucket: string;
   endpointName: string;
@@ -140,6 +146,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
   const now = options.now ?? Date.now;
   const queue = new SerialQueue();
   const storeOf = options.storeOf ?? (() => store);
+  const endpointOf = options.endpointOf ?? (() => options.endpoint);
   const championCard = (caller: LocalCaller) =>
     options.storeOf ? cachedModelCard(storeOf(caller), 0) : options.modelCard;
   const lambdas = {
@@ -149,7 +156,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     CheckDriftFunctionArn: invoke(
       makeCheckDriftHandler({
         store: storeOf('check-drift'),
-        endpoint: options.endpoint,
+        endpoint: endpointOf('check-drift'),
         modelCard: championCard('check-drift'),
         now,
       }) as never,
@@ -158,13 +165,23 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     ScoreABFunctionArn: invoke(
       makeScoreABHandler({
         store: storeOf('score-ab'),
-        endpoint: options.endpoint,
+        endpoint: endpointOf('score-ab'),
         modelCard: championCard('score-ab'),
       }) as never,
     ),
     RecordRunFunctionArn: invoke(
       makeRecordRunHandler({ store: storeOf('record-run'), now }) as never,
     ),
+  };
+
+  // SNS: the topic's deliveries are the twin's to keep (notifications/<run>.json).
+  const notify = (runId: string) => async (message: Notification) => {
+    log(`notification: ${message.Subject ?? ''} — ${message.Message}`);
+    await store.put(
+      `notifications/${runId}.json`,
+      `${JSON.stringify(message, null, 2)}\n`,
+      'application/json',
+    );
   };
 
   const readSummary = async (runId: string): Promise<RunSummary | undefined> => {
@@ -199,14 +216,9 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
           sagemaker: options.iam
             ? authorizedControlPlane(options.sagemaker, options.iam, substitutions)
             : options.sagemaker,
-          notify: async (message) => {
-            log(`notification: ${message.Subject ?? ''} — ${message.Message}`);
-            await store.put(
-              `notifications/${runId}.json`,
-              `${JSON.stringify(message, null, 2)}\n`,
-              'application/json',
-            );
-          },
+          notify: options.iam
+            ? authorizedNotify(notify(runId), options.iam, substitutions)
+            : notify(runId),
         },
         endpointPollMs: options.endpointPollMs,
         retryIntervalMs: 100,

@@ -13,6 +13,7 @@ import { updateContext } from '../functions/update-context/update-context.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { startBroker } from './broker.js';
 import type { ExecutionRecord } from './execution-record.js';
+import { invokeEndpointAuthorizer } from './iam/authorized-invocations.js';
 import type { LocalCaller } from './iam/callers.js';
 import { LocalIam } from './iam/local-iam.js';
 import { loadTemplate } from './iam/template.js';
@@ -66,8 +67,14 @@ export interface LocalRuntime {
   apiKey: string;
   /** Delivers buffered records, then waits until S3-triggered work is done. */
   drain(): Promise<void>;
-  /** Runs the retrain state machine once (serialised with scheduled runs); `policy` overrides this run. */
-  retrain(policy?: Partial<RetrainPolicy>): Promise<ExecutionRecord>;
+  /**
+   * Runs the retrain state machine once (serialised with scheduled runs); `policy` overrides this
+   * run, `substitutions` raw definition values (e.g. a hyperparameter) of this run.
+   */
+  retrain(
+    policy?: Partial<RetrainPolicy>,
+    substitutions?: Record<string, string>,
+  ): Promise<ExecutionRecord>;
   /** Starts the schedule: runs now, then every retrainIntervalMs. */
   startSchedule(): void;
   counters: RuntimeCounters;
@@ -153,7 +160,11 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       // A SageMaker minute of baking lasts a second here.
       timeScale: 1 / 60,
     });
-    const runtimeServer = await sagemaker.startRuntimeServer({ port: 0 });
+    // InvokeEndpoint is authorised as the signing caller's role (forecast, check-drift, score-ab).
+    const runtimeServer = await sagemaker.startRuntimeServer({
+      port: 0,
+      authorize: invokeEndpointAuthorizer(iam, settings.endpointName),
+    });
     closers.push(() => runtimeServer.close());
 
     // Topic rule → write-ahead journal → Firehose: raw/ for valid readings, errors/iot/ for
@@ -189,7 +200,9 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     // The Lambda handlers, wired to the local stand-ins.
     const config = loadConfig({ ...lambdaEnv, SAGEMAKER_RUNTIME_ENDPOINT: runtimeServer.url });
     const modelCard = cachedModelCard(storeOf('forecast'), 30_000);
-    const modelEndpoint = createModelEndpoint(config);
+    const modelEndpoint = createModelEndpoint(config, iam.credentialsOf('forecast'));
+    const endpointOf = (caller: LocalCaller) =>
+      createModelEndpoint(config, iam.credentialsOf(caller));
     const { cors } = config;
     const forecastHandler = makeForecastHandler(
       {
@@ -212,6 +225,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       iam,
       sagemaker,
       endpoint: modelEndpoint,
+      endpointOf,
       modelCard,
       bucket: settings.bucket,
       endpointName: settings.endpointName,
@@ -223,7 +237,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       endpointPollMs: 250,
       log,
     });
-    const retrain = (policy?: Partial<RetrainPolicy>) => retrainService.run(policy);
+    const retrain = (policy?: Partial<RetrainPolicy>, substitutions?: Record<string, string>) =>
+      retrainService.run(policy, substitutions);
 
     const drain = async () => {
       await ingest.flush();

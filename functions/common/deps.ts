@@ -54,7 +54,14 @@ export const createObjectStore = (config: Config, credentials?: LocalCredentials
   return new S3ObjectStore(client, config.lakeBucket);
 };
 
-export const createModelEndpoint = (config: Config): ModelEndpoint => {
+/**
+ * The model endpoint. Locally, `credentials` are the caller's (its role's key, so the local
+ * endpoint server authorises InvokeEndpoint as that role); on AWS the function's own.
+ */
+export const createModelEndpoint = (
+  config: Config,
+  credentials?: LocalCredentials,
+): ModelEndpoint => {
   const local = config.runtime === 'local';
   return new SageMakerEndpoint({
     region: config.region,
@@ -62,8 +69,8 @@ export const createModelEndpoint = (config: Config): ModelEndpoint => {
     url: local
       ? required(config.sagemakerRuntimeEndpoint, 'SAGEMAKER_RUNTIME_ENDPOINT')
       : undefined,
-    // The local endpoint server does not check signatures; the SDK still needs credentials.
-    credentials: local ? LOCAL_S3_CREDENTIALS : undefined,
+    // Without a role's key, the twin's own (not enforced); the SDK needs credentials either way.
+    credentials: local ? (credentials ?? LOCAL_S3_CREDENTIALS) : undefined,
   });
 };
 

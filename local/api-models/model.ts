@@ -2,10 +2,12 @@
 // (operations, input shapes, required members, member types, unions) and the enum value sets the
 // same package's generated declarations carry (`clients/<id>.d.ts`: `export type X = "a"|"b"`,
 // each interface member typed by its shape name). Nothing here is written by hand per service.
-// The minified models drop length, range and pattern constraints: those are not checked here.
+// The minified models drop length, range and pattern constraints: botocore's full models supply
+// them where installed (./botocore.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { botocoreConstraints, type ConstraintModel } from './botocore.js';
 
 /** A shape of the minified model: a reference to a shared shape, or the shape inline. */
 export type ShapeRef = {
@@ -36,10 +38,17 @@ export interface ApiModel {
   aliases: Map<string, string>;
   /** Type alias name → the enum's values, for aliases that are string-literal unions. */
   enums: Map<string, string[]>;
+  /** Lengths, ranges and patterns by shape name, from botocore; null without botocore. */
+  constraints: ConstraintModel | null;
+  /** The models used, for messages: `aws-sdk 2.1693.0 sagemaker-2017-07-24.min.json + botocore …`. */
+  sources: string;
 }
 
 const require = createRequire(import.meta.url);
 const sdkRoot = (): string => dirname(require.resolve('aws-sdk/package.json'));
+const sdkVersion = (): string =>
+  (JSON.parse(readFileSync(join(sdkRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 export class UnknownApiModelError extends Error {
   constructor(what: string) {
@@ -122,7 +131,14 @@ export const apiModel = (prefix: string): ApiModel => {
     interfaces: new Map(),
     aliases: new Map(),
     enums: new Map(),
+    constraints: null,
+    sources: '',
   };
+  model.constraints = botocoreConstraints(model.serviceId, model.uid);
+  model.sources = [
+    `aws-sdk ${sdkVersion()} ${basename(file)}`,
+    model.constraints?.source ?? 'no botocore (lengths, ranges and patterns unchecked)',
+  ].join(' + ');
   const declarations = declarationsFile(prefix);
   if (declarations) parseDeclarations(readFileSync(declarations, 'utf8'), model);
   cache.set(prefix, model);

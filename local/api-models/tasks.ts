@@ -35,8 +35,9 @@ export class TaskParametersError extends Error {
     serviceId: string,
     readonly state: string,
     readonly violations: Violation[],
+    sources?: string,
   ) {
-    super(`${state}: ${validationMessage(violations)}`);
+    super(`${state}: ${validationMessage(violations, sources)}`);
     this.name = `${serviceId.replace(/\s+/g, '')}.ValidationException`;
   }
 }
@@ -51,7 +52,8 @@ export const checkedTask = <I, O>(
   return async (input: I) => {
     const violations = requestViolations(service, operation, input);
     if (violations.length > 0) {
-      throw new TaskParametersError(apiModel(service).serviceId, state, violations);
+      const model = apiModel(service);
+      throw new TaskParametersError(model.serviceId, state, violations, model.sources);
     }
     return handler(input);
   };

@@ -1,12 +1,17 @@
 // A request checked against the service's API model, the way AWS's request validation answers:
 // every violation with the member path (`productionVariants.1.member.instanceType`) and the
-// constraint, in one `N validation error(s) detected: …` message.
+// constraint, in one `N validation error(s) detected: …` message. Types, required members and
+// enums come from the aws-sdk v2 model; lengths, ranges and patterns from botocore's, when
+// installed (a violation of those names the model it came from).
+import { type BotoShape, wholeValuePattern } from './botocore.js';
 import { type ApiModel, apiModel, type ShapeRef, UnknownApiModelError } from './model.js';
 
 export interface Violation {
   /** The member path as AWS prints it: lower camel case, list items 1-based then `member`. */
   path: string;
   message: string;
+  /** The model a length, range or pattern constraint came from (botocore's). */
+  source?: string;
 }
 
 type Scope = { model: ApiModel; violations: Violation[] };
@@ -23,11 +28,69 @@ const show = (value: unknown): string => {
   return String(value);
 };
 
-const fail = (scope: Scope, path: string, value: unknown, constraint: string): void => {
+const fail = (
+  scope: Scope,
+  path: string,
+  value: unknown,
+  constraint: string,
+  source?: string,
+): void => {
   scope.violations.push({
     path,
     message: `Value ${show(value)} at '${path || 'request'}' failed to satisfy constraint: ${constraint}`,
+    ...(source ? { source } : {}),
   });
+};
+
+/** botocore's length, range and pattern constraints of the named shape, on a well-typed value. */
+const checkConstraints = (
+  scope: Scope,
+  constraints: BotoShape | undefined,
+  type: string,
+  value: unknown,
+  path: string,
+): void => {
+  if (!constraints) return;
+  const source = scope.model.constraints?.source;
+  const { min, max, pattern } = constraints;
+  const bound = (size: number, what: 'length' | 'value') => {
+    if (min !== undefined && size < min) {
+      fail(scope, path, value, `Member must have ${what} greater than or equal to ${min}`, source);
+    } else if (max !== undefined && size > max) {
+      fail(scope, path, value, `Member must have ${what} less than or equal to ${max}`, source);
+    }
+  };
+  switch (type) {
+    case 'string': {
+      const text = value as string;
+      bound([...text].length, 'length');
+      const regex = pattern === undefined ? null : wholeValuePattern(pattern);
+      if (pattern !== undefined && regex && !regex.test(text)) {
+        fail(
+          scope,
+          path,
+          value,
+          `Member must satisfy regular expression pattern: ${pattern}`,
+          source,
+        );
+      }
+      return;
+    }
+    case 'integer':
+    case 'long':
+    case 'float':
+    case 'double':
+      bound(value as number, 'value');
+      return;
+    case 'list':
+      bound((value as unknown[]).length, 'length');
+      return;
+    case 'map':
+      bound(Object.keys(value as object).length, 'length');
+      return;
+    default:
+      return;
+  }
 };
 
 const resolve = (model: ApiModel, ref: ShapeRef): ShapeRef => {
@@ -66,9 +129,44 @@ const check = (
   value: unknown,
   path: string,
   declared?: string,
+  boto?: string,
 ): void => {
   const shape = resolve(scope.model, ref);
   const type = shape.type ?? 'string';
+  const botoShape = boto ? scope.model.constraints?.shapes[boto] : undefined;
+  checkShape(scope, shape, type, value, path, declared, botoShape);
+  // Lengths, ranges and patterns only on a value of the right type (else the type error alone).
+  if (isWellTyped(type, value)) checkConstraints(scope, botoShape, type, value, path);
+};
+
+const isWellTyped = (type: string, value: unknown): boolean => {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+    case 'long':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'float':
+    case 'double':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'list':
+      return Array.isArray(value);
+    case 'map':
+      return isPlainObject(value);
+    default:
+      return false;
+  }
+};
+
+const checkShape = (
+  scope: Scope,
+  shape: ShapeRef,
+  type: string,
+  value: unknown,
+  path: string,
+  declared?: string,
+  boto?: BotoShape,
+): void => {
   switch (type) {
     case 'structure': {
       if (!isPlainObject(value)) {
@@ -89,7 +187,14 @@ const check = (
           fail(scope, join(path, camel(name)), value[name], 'Member is not defined in the API');
           continue;
         }
-        check(scope, member, value[name], join(path, camel(name)), declaredMembers?.get(name));
+        check(
+          scope,
+          member,
+          value[name],
+          join(path, camel(name)),
+          declaredMembers?.get(name),
+          boto?.members?.[name]?.shape,
+        );
       }
       if (shape.union && present.length !== 1) {
         fail(scope, path, value, 'Member must have exactly one member set (a union)');
@@ -103,7 +208,14 @@ const check = (
       }
       const inner = declaredInner(scope.model, declared, 'list');
       value.forEach((item, i) => {
-        check(scope, shape.member ?? {}, item, `${join(path, String(i + 1))}.member`, inner);
+        check(
+          scope,
+          shape.member ?? {},
+          item,
+          `${join(path, String(i + 1))}.member`,
+          inner,
+          boto?.member?.shape,
+        );
       });
       return;
     }
@@ -114,8 +226,8 @@ const check = (
       }
       const inner = declaredInner(scope.model, declared, 'map');
       for (const [k, v] of Object.entries(value)) {
-        check(scope, shape.key ?? {}, k, `${path}.key`);
-        check(scope, shape.value ?? {}, v, `${path}.${k}`, inner);
+        check(scope, shape.key ?? {}, k, `${path}.key`, undefined, boto?.key?.shape);
+        check(scope, shape.value ?? {}, v, `${path}.${k}`, inner, boto?.value?.shape);
       }
       return;
     }
@@ -179,15 +291,16 @@ export const requestViolations = (
     input ?? {},
     '',
     model.inputTypes.get(operation),
+    model.constraints?.inputs[operation],
   );
   return scope.violations;
 };
 
-/** The message AWS answers a rejected request with. */
-export const validationMessage = (violations: Violation[]): string =>
+/** The message AWS answers a rejected request with (and, given, the models it was checked against). */
+export const validationMessage = (violations: Violation[], sources?: string): string =>
   `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected: ${violations
     .map((v) => v.message)
-    .join('; ')}`;
+    .join('; ')}${sources ? ` [API models: ${sources}]` : ''}`;
 
 /** Throws what `toError` makes of the violations, if any. */
 export const enforceRequest = (
@@ -197,5 +310,7 @@ export const enforceRequest = (
   toError: (message: string, violations: Violation[]) => Error,
 ): void => {
   const violations = requestViolations(service, operation, input);
-  if (violations.length > 0) throw toError(validationMessage(violations), violations);
+  if (violations.length > 0) {
+    throw toError(validationMessage(violations, apiModel(service).sources), violations);
+  }
 };

@@ -42,6 +42,7 @@ export const templateNames = (
     'Variant5xxAlarmName',
     'VariantLatencyAlarmName',
     'SageMakerRoleArn',
+    'NotificationTopicArn',
   ]) {
     const local = localSubstitutions[key];
     const remote = deployed[key];

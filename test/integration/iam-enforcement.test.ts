@@ -7,11 +7,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
+import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
 import { createLocalS3Client, LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
+import {
+  authorizedNotify,
+  invokeEndpointAuthorizer,
+} from '../../local/iam/authorized-invocations.js';
 import { LOCAL_CALLERS, type LocalCaller, roleOf } from '../../local/iam/callers.js';
 import { type AccessRequest, LocalIam } from '../../local/iam/local-iam.js';
 import { type CfnTemplate, loadTemplate } from '../../local/iam/template.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
+import { DEFAULT_POLICY, localSubstitutions } from '../../local/retrain-service.js';
+import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
 import { API_KEY, type ServingRuntime, startServingRuntime } from './api-fixture.js';
 import { teardown } from './teardown.js';
 
@@ -127,12 +135,12 @@ describe('the local S3 with IAM enforced', () => {
 
 /** Services whose calls the twin authorises (logs, ECR, Glue's catalogue, … it does not run). */
 const ENFORCED = (action: string) =>
-  (action.startsWith('s3:') ||
-    action.startsWith('sagemaker:') ||
-    action.startsWith('events:') ||
-    action === 'iam:PassRole' ||
-    action === 'cloudwatch:DescribeAlarms') &&
-  action !== 'sagemaker:InvokeEndpoint';
+  action.startsWith('s3:') ||
+  action.startsWith('sagemaker:') ||
+  action.startsWith('events:') ||
+  action === 'iam:PassRole' ||
+  action === 'cloudwatch:DescribeAlarms' ||
+  action === 'sns:Publish';
 
 /**
  * Statements of a local caller's role that the twin cannot exercise, with why. Each is a call
@@ -148,6 +156,9 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   // A run that fails before prepare-deepar has no deepar/<run>/profile.json: record-run must
   // read it as missing (404), not be denied; this pipeline's runs all get that far.
   'RecordRunRole:s3:ListBucket': 'needed on failure paths this pipeline does not take',
+  // A round scores the variants only once 6 hours arrived after the challenger's data, which
+  // this pipeline's wall clock does not reach; 'InvokeEndpoint and SNS Publish' below denies it.
+  'ScoreABRole:sagemaker:InvokeEndpoint': 'an A/B round here has no new hours to score',
   'RetrainStateMachineRole:cloudwatch:DescribeAlarms':
     'the local SageMaker authorises DescribeAlarms as the execution role only',
 };
@@ -186,6 +197,9 @@ describe('every statement a local caller runs with is needed by a call the pipel
       terminationWaitSeconds: 0,
     });
     expect(update.outcome, `${update.cause ?? ''} ${update.reasons?.join('; ')}`).toBe('promoted');
+    // A failed training job: the run publishes its failure to the alarm topic.
+    const failed = await runtime.retrain({ maxModelAgeHours: 1e-9 }, { Epochs: 'many' });
+    expect(failed.states.slice(-2), failed.cause).toEqual(['NotifyFailure', 'RunFailed']);
     const ab = await runtime.retrain({
       strategy: 'ab',
       maxModelAgeHours: 1e-9,
@@ -234,5 +248,121 @@ describe('every statement a local caller runs with is needed by a call the pipel
       if (!shown && !excused) unexercised.push(`${actions.join(',')} on ${resources}`);
     }
     expect(unexercised).toEqual([]);
+  });
+});
+
+describe('InvokeEndpoint and SNS Publish with IAM enforced', () => {
+  const template = loadTemplate();
+  let dir = '';
+  let runs = 0;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'smogcast-iam-invoke-'));
+  });
+  afterAll(() => teardown([dir]));
+  const invokeGrant = (role: string) =>
+    statementsOf(template, role).find((s) =>
+      asArray(s.Action).includes('sagemaker:InvokeEndpoint'),
+    ) as Statement;
+
+  const invokeAs = async (iam: LocalIam, caller: LocalCaller) => {
+    const sagemaker = await LocalSageMaker.open({
+      store: new MemoryObjectStore('lake'),
+      workDir: path.join(dir, `sagemaker-${runs++}`),
+    });
+    const server = await sagemaker.startRuntimeServer({
+      authorize: invokeEndpointAuthorizer(iam, 'smogcast-local'),
+    });
+    try {
+      const endpoint = new SageMakerEndpoint({
+        region: 'us-east-1',
+        endpointName: 'smogcast-local',
+        url: server.url,
+        credentials: iam.credentialsOf(caller),
+      });
+      return await endpoint
+        .invoke({ instances: [{ start: '2026-11-20 00:00:00', target: [1, 2, 3] }] })
+        .then(
+          () => undefined,
+          (error: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) =>
+            error,
+        );
+    } finally {
+      await server.close();
+      await sagemaker.close();
+    }
+  };
+
+  it.each([
+    ['forecast', 'ForecastRole'],
+    ['check-drift', 'CheckDriftRole'],
+    ['score-ab', 'ScoreABRole'],
+  ] as const)(
+    '%s may invoke the endpoint as %s, and is denied with the role and action once its statement is gone',
+    async (caller, role) => {
+      // Act
+      const allowed = await invokeAs(new LocalIam(template), caller);
+      const denied = await invokeAs(
+        new LocalIam(withoutStatement(template, role, invokeGrant(role))),
+        caller,
+      );
+
+      // Assess: allowed, the call reaches the endpoint (none is deployed here).
+      expect(allowed?.name).toBe('EndpointNotDeployedError');
+      expect(denied?.name).toBe('AccessDeniedException');
+      expect(denied?.$metadata?.httpStatusCode).toBe(403);
+      expect(denied?.message).toMatch(
+        new RegExp(
+          `assumed-role/${role}/.* sagemaker:InvokeEndpoint on resource: "arn:aws:sagemaker:us-east-1:000000000000:endpoint/smogcast-dev"`,
+        ),
+      );
+    },
+  );
+
+  it("denies the state machine's SNS Publish once its statement is gone, naming the role and action", async () => {
+    // Prepare
+    const role = roleOf(template, 'retrain-state-machine');
+    const grant = statementsOf(template, role).find((s) =>
+      asArray(s.Action).includes('sns:Publish'),
+    ) as Statement;
+    const delivered: unknown[] = [];
+    const deliver = async (message: unknown) => {
+      delivered.push(message);
+    };
+    const substitutions = localSubstitutions(
+      {
+        bucket: 'lake',
+        endpointName: 'smogcast-local',
+        predictionLength: 24,
+        contextLength: 72,
+        historyDays: 30,
+      },
+      DEFAULT_POLICY,
+    );
+    const message = {
+      TopicArn: substitutions.NotificationTopicArn as string,
+      Subject: 'smogcast: retrain failed',
+      Message: 'run r1 failed',
+    };
+
+    // Act
+    await authorizedNotify(deliver, new LocalIam(template), substitutions)(message);
+    const denied = await authorizedNotify(
+      deliver,
+      new LocalIam(withoutStatement(template, role, grant)),
+      substitutions,
+    )(message).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+
+    // Assess
+    expect(delivered).toEqual([message]);
+    expect(denied?.name).toBe('AuthorizationErrorException');
+    expect(denied?.message).toMatch(
+      new RegExp(
+        `assumed-role/${role}/.* sns:Publish on resource: "arn:aws:sns:us-east-1:000000000000:`,
+      ),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SOURCE_DIRS = ['core', 'functions', 'forecasting', 'glue', 'local', 'device', 'dashboard'];
-const ALL_DIRS = [...SOURCE_DIRS, 'bench', 'test'];
+const ALL_DIRS = [...SOURCE_DIRS, 'deploy', 'bench', 'test'];
 
 const tsFiles = (dir: string): string[] =>
   readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
@@ -117,10 +117,15 @@ describe('the import graph', () => {
     expect(violations(graph, (f) => top(f) === 'functions', ok)).toEqual([]);
   });
 
-  it('imports the stand-ins only from local/, bench/ and test/', () => {
+  it('imports the stand-ins only from local/, deploy/, bench/ and test/', () => {
     const ok = (_f: string, t: string) => top(t) !== 'local';
-    const deployed = (f: string) => !['local', 'bench', 'test'].includes(top(f));
+    const deployed = (f: string) => !['local', 'deploy', 'bench', 'test'].includes(top(f));
     expect(violations(graph, deployed, ok)).toEqual([]);
+  });
+
+  it('imports the deploy tooling (deploy/) only from itself and test/', () => {
+    const ok = (f: string, t: string) => top(t) !== 'deploy' || ['deploy', 'test'].includes(top(f));
+    expect(violations(graph, () => true, ok)).toEqual([]);
   });
 
   it('imports test/ only from test/', () => {

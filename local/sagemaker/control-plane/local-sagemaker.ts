@@ -41,7 +41,11 @@ import { InjectedModelFault, injectsError } from './fault-injection.js';
 import { FleetMetrics, type InvocationOutcome, type VariantMetrics } from './fleet-metrics.js';
 import { fetchModel, type HostedModel } from './model-artifacts.js';
 import { pickVariant } from './routing.js';
-import { type RuntimeServer, startRuntimeServer } from './runtime-server.js';
+import {
+  type RuntimeServer,
+  type RuntimeServerOptions,
+  startRuntimeServer,
+} from './runtime-server.js';
 import { emptyState, readState, type SageMakerState, writeState } from './state-file.js';
 import { describeNewJob, runTrainingJob } from './training-job.js';
 
@@ -483,7 +487,7 @@ export class LocalSageMaker {
   }
 
   /** Serves InvokeEndpoint over HTTP (SageMaker Runtime's REST API) on 127.0.0.1 by default. */
-  async startRuntimeServer(options: { port?: number; host?: string } = {}): Promise<RuntimeServer> {
+  async startRuntimeServer(options: RuntimeServerOptions = {}): Promise<RuntimeServer> {
     const server = await startRuntimeServer(this, options);
     this.servers.add(server);
     return {

@@ -31,6 +31,19 @@ export interface EndpointInvoker {
   ): InvokeResult | Promise<InvokeResult>;
 }
 
+/**
+ * Authorises one InvokeEndpoint: the caller's access key id (from the request's SigV4
+ * Authorization header) and the endpoint; answers AWS's denial message, or undefined to allow.
+ */
+export type InvokeAuthorizer = (
+  accessKeyId: string | undefined,
+  endpointName: string,
+) => Promise<string | undefined>;
+
+/** The access key id of a SigV4-signed request, as the Authorization header's Credential names it. */
+export const signingKeyOf = (req: IncomingMessage): string | undefined =>
+  /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+
 /** Local-only response header naming the endpoint config (blue or green fleet) that answered. */
 export const ENDPOINT_CONFIG_HEADER = 'x-smogcast-endpoint-config';
 
@@ -54,6 +67,7 @@ const sendError = (
 
 const handle = async (
   invoker: EndpointInvoker,
+  authorize: InvokeAuthorizer | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> => {
@@ -72,6 +86,19 @@ const handle = async (
   }
   const endpointName = decodeURIComponent(match[1] ?? '');
   const target = req.headers['x-amzn-sagemaker-target-variant'];
+  let denied: string | undefined;
+  try {
+    denied = await authorize?.(signingKeyOf(req), endpointName);
+  } catch (error) {
+    req.resume();
+    sendError(res, 500, 'InternalFailure', { message: `authorisation failed: ${String(error)}` });
+    return;
+  }
+  if (denied !== undefined) {
+    req.resume();
+    sendError(res, 403, 'AccessDeniedException', { message: denied });
+    return;
+  }
   try {
     const body = parseJsonBody(await readBody(req));
     const result = await invoker.invokeEndpoint(
@@ -111,13 +138,20 @@ const handle = async (
   }
 };
 
+export interface RuntimeServerOptions {
+  port?: number;
+  host?: string;
+  /** IAM for InvokeEndpoint (absent: every caller may invoke). */
+  authorize?: InvokeAuthorizer;
+}
+
 export const startRuntimeServer = async (
   invoker: EndpointInvoker,
-  options: { port?: number; host?: string } = {},
+  options: RuntimeServerOptions = {},
 ): Promise<RuntimeServer> => {
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    void handle(invoker, req, res);
+    void handle(invoker, options.authorize, req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

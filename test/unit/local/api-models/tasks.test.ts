@@ -103,6 +103,34 @@ describe('checkedTask', () => {
     expect(calls.length).toBe(before);
   });
 
+  it("fails the Task on botocore's lengths and patterns too, naming the member and the models", async () => {
+    // Prepare
+    const task = checkedTask('Train', 'arn:aws:states:::sagemaker:createTrainingJob.sync', handler);
+    const before = calls.length;
+
+    // Act
+    const error = await task({
+      TrainingJobName: 'smogcast_run_1',
+      AlgorithmSpecification: { TrainingImage: 'i', TrainingInputMode: 'File' },
+      RoleArn: 'arn:aws:iam::000000000000:role/sm',
+      OutputDataConfig: { S3OutputPath: 's3://lake/models/' },
+      ResourceConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 },
+      StoppingCondition: { MaxRuntimeInSeconds: 0 },
+    }).catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).name).toBe('SageMaker.ValidationException');
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /^Train: 2 validation errors detected: Value 'smogcast_run_1' at 'trainingJobName'/,
+    );
+    expect(message).toContain(
+      "Value 0 at 'stoppingCondition.maxRuntimeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+    expect(message).toMatch(/\[API models: aws-sdk .* \+ botocore .* sagemaker\/2017-07-24\]$/);
+    expect(calls.length).toBe(before);
+  });
+
   it('names the service of the Resource in the error', async () => {
     // Prepare
     const task = checkedTask('Notify', 'arn:aws:states:::sns:publish', handler);
