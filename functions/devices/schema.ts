@@ -28,7 +28,13 @@ export const devicesQuerySchema = (maxHours: number) =>
         .string()
         .regex(/^\d{1,5}$/, 'limit must be an integer')
         .transform(Number)
-        .pipe(z.number().int().min(1).max(MAX_PAGE, `limit must be 1-${MAX_PAGE}`))
+        .pipe(
+          z
+            .number()
+            .int()
+            .min(1, `limit must be 1-${MAX_PAGE}`)
+            .max(MAX_PAGE, `limit must be 1-${MAX_PAGE}`),
+        )
         .optional(),
       cursor: z
         .string()
