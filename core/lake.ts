@@ -37,7 +37,33 @@ export const partitionDate = (epochMs: number): string =>
 
 export const curatedPartitionPrefix = (dt: string): string => `${CURATED_PREFIX}dt=${dt}/`;
 
-export const contextKey = (deviceId: string): string => `${CONTEXT_PREFIX}${deviceId}.json`;
+/** context/pages/<shard>/<YYYYMMDDHH>.json: one hour of one page shard (core/context-shards.ts). */
+export const contextPagePrefix = (shard: number): string =>
+  `${CONTEXT_PREFIX}pages/${pad(shard, 4)}/`;
+
+const hourStamp = (epochMs: number): string => {
+  const d = new Date(epochMs);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}`;
+};
+
+export const contextPageKey = (shard: number, hour: number): string =>
+  `${contextPagePrefix(shard)}${hourStamp(hour)}.json`;
+
+/** The hour (epoch ms) a page key names, or undefined for another key. */
+export const hourOfContextPageKey = (key: string): number | undefined => {
+  const match = /\/(\d{4})(\d{2})(\d{2})(\d{2})\.json$/.exec(key);
+  if (!match) return undefined;
+  const [, y, m, d, h] = match.map(Number);
+  return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1, h ?? 0);
+};
+
+/** context/history/<historyShard>.json: the folded complete hours of a few devices. */
+export const contextHistoryKey = (historyShard: number): string =>
+  `${CONTEXT_PREFIX}history/${pad(historyShard, 5)}.json`;
+
+/** context/summary/<shard>.json: the fleet view of one page shard's devices. */
+export const fleetSummaryKey = (shard: number): string =>
+  `${CONTEXT_PREFIX}summary/${pad(shard, 4)}.json`;
 
 /** Where one retrain run's DeepAR channels and side files live. */
 export const deeparRunPrefix = (runId: string): string => `${DEEPAR_PREFIX}${runId}/`;

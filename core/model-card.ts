@@ -129,3 +129,38 @@ export const RunSummary = z.object({
   error: z.object({ name: z.string(), cause: z.string() }).nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
+
+/**
+ * models/recent.json: the newest run summaries and registry entries (without their category
+ * maps and profiles), newest first — maintained by record-run, read by GET /status, so the
+ * status page reads one object instead of listing runs/ and models/registry/.
+ */
+export const RECENT_RECORDS_KEY = `${MODELS_PREFIX}recent.json`;
+export const RECENT_RECORDS_KEPT = 20;
+
+export type RecentRegistryEntry = Omit<RegistryEntry, 'categories' | 'profile'>;
+
+export interface RecentRecords {
+  v: 1;
+  runs: RunSummary[];
+  registry: RecentRegistryEntry[];
+}
+
+/** The index with `run` and `entries` put first (replacing older copies), cut to `kept`. */
+export const withRecentRecords = (
+  index: RecentRecords | undefined,
+  run: RunSummary,
+  entries: readonly RegistryEntry[],
+  kept = RECENT_RECORDS_KEPT,
+): RecentRecords => {
+  const lite = entries.map(({ categories: _c, profile: _p, ...rest }) => rest);
+  const versions = new Set(lite.map((e) => e.version));
+  const registry = [...lite, ...(index?.registry ?? []).filter((e) => !versions.has(e.version))]
+    // Versions are UTC timestamps (YYYYMMDD-HHMMSS): newest first, as the registry's keys sort.
+    .sort((a, b) => (a.version < b.version ? 1 : a.version > b.version ? -1 : 0))
+    .slice(0, kept);
+  const runs = [run, ...(index?.runs ?? []).filter((r) => r.runId !== run.runId)]
+    .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
+    .slice(0, kept);
+  return { v: 1, runs, registry };
+};

@@ -1,6 +1,6 @@
 // The local runtime's defaults, once: what `npm start`, the integration tests and the benchmarks
 // run with unless they say otherwise. They match serverless.yml's default stage where both exist
-// (bucket and endpoint names, prediction length, context window).
+// (bucket and endpoint names, prediction length, context window and its shards).
 import type { RuntimeSettings } from './runtime.js';
 
 export const RUNTIME_DEFAULTS = {
@@ -10,6 +10,8 @@ export const RUNTIME_DEFAULTS = {
   predictionLength: 24,
   contextLength: 72,
   contextHours: 336,
+  contextShards: 32,
+  contextHistoryShards: 1024,
   historyDays: 28,
 } as const satisfies Partial<RuntimeSettings>;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { buildDashboard } from '../dashboard/build.js';
 import { loadConfig } from '../functions/common/config.js';
+import { createContextReader } from '../functions/common/context-reader.js';
 import { createModelEndpoint, createObjectStore } from '../functions/common/deps.js';
 import { cachedModelCard } from '../functions/common/model-card-source.js';
 import { makeHandler as makeDevicesHandler } from '../functions/devices/handler.js';
@@ -40,6 +41,9 @@ export interface RuntimeSettings {
   predictionLength: number;
   contextLength: number;
   contextHours: number;
+  /** The hot path's page and history shards (serverless.yml's contextShards, contextHistoryShards). */
+  contextShards: number;
+  contextHistoryShards: number;
   historyDays: number;
   /** Retrain this often after the first run; 0 = only when asked. */
   retrainIntervalMs: number;
@@ -117,12 +121,15 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       ENDPOINT_NAME: settings.endpointName,
       PREDICTION_LENGTH: String(settings.predictionLength),
       CONTEXT_HOURS: String(settings.contextHours),
+      CONTEXT_SHARDS: String(settings.contextShards),
+      CONTEXT_HISTORY_SHARDS: String(settings.contextHistoryShards),
       CORS_ALLOW_ORIGINS: (settings.corsOrigins ?? []).join(','),
       S3_ENDPOINT: s3.url,
     };
     // The twin's own view of the lake (execution records, notifications, the SageMaker state),
     // and each caller's, signed as its role.
-    const store = createObjectStore(loadConfig(lambdaEnv));
+    const lambdaConfig = loadConfig(lambdaEnv);
+    const store = createObjectStore(lambdaConfig);
     const stores = new Map<LocalCaller, ReturnType<typeof createObjectStore>>();
     const storeOf = (caller: LocalCaller) => {
       let own = stores.get(caller);
@@ -141,7 +148,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         .run(() =>
           updateContext(
             { Records: raw },
-            { store: storeOf('update-context'), contextHours: settings.contextHours, now },
+            { store: storeOf('update-context'), layout: lambdaConfig.context, now },
           ),
         )
         .catch((error: unknown) => log(`update-context failed: ${String(error)}`));
@@ -206,7 +213,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     const { cors } = config;
     const forecastHandler = makeForecastHandler(
       {
-        store: storeOf('forecast'),
+        contexts: createContextReader(storeOf('forecast'), config.context, { now }),
         endpoint: modelEndpoint,
         predictionLength: settings.predictionLength,
         modelCard,
@@ -215,7 +222,12 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       { cors },
     );
     const devicesHandler = makeDevicesHandler(
-      { store: storeOf('devices'), contextHours: settings.contextHours, now, fleetTtlMs: 1_000 },
+      {
+        contexts: createContextReader(storeOf('devices'), config.context, { now, ttlMs: 1_000 }),
+        contextHours: settings.contextHours,
+        now,
+        fleetTtlMs: 1_000,
+      },
       { cors },
     );
     // EventBridge + Step Functions: the retrain state machine, one execution at a time.
@@ -248,6 +260,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     // API Gateway: GET /forecast, /devices, /status (the Lambda handlers); the dashboard at /.
     const statusHandler = makeStatusHandler({
       store: storeOf('status'),
+      contexts: createContextReader(storeOf('status'), config.context, { now, ttlMs: 1_000 }),
       counters,
       sagemaker,
       endpointName: settings.endpointName,

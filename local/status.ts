@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ObjectStore } from '../core/ports.js';
 import type { CorsPolicy } from '../functions/common/config.js';
+import type { ContextReader } from '../functions/common/context-reader.js';
 import { cors, httpErrors, jsonResponse } from '../functions/common/http.js';
 import { cachedStatus } from '../functions/status/handler.js';
 
@@ -21,6 +22,7 @@ export interface RuntimeCounters {
 
 export interface StatusDeps {
   store: ObjectStore;
+  contexts: ContextReader;
   counters: RuntimeCounters;
   sagemaker: { describeEndpoint(r: { EndpointName: string }): Promise<unknown> };
   endpointName: string;
@@ -63,7 +65,12 @@ const endpointState = async (deps: StatusDeps) => {
 
 export const makeStatusHandler = (deps: StatusDeps) => {
   const now = deps.now ?? Date.now;
-  const status = cachedStatus({ store: deps.store, now, ttlMs: deps.ttlMs ?? 1_000 });
+  const status = cachedStatus({
+    store: deps.store,
+    contexts: deps.contexts,
+    now,
+    ttlMs: deps.ttlMs ?? 1_000,
+  });
   const answer = async (): Promise<APIGatewayProxyResult> => {
     const [lake, endpoint] = await Promise.all([status(), endpointState(deps)]);
     const devices = [...new Set([...deps.counters.devices, ...lake.devices])].sort();

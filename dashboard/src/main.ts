@@ -100,11 +100,14 @@ const api = createApiClient(
 
 const state: {
   devices: DeviceSummary[];
+  /** Devices in the whole fleet: the list and map show the first page of GET /devices. */
+  total: number;
   deviceId: string | null;
   metric: string;
   timer: number | undefined;
 } = {
   devices: [],
+  total: 0,
   deviceId: params.get('device'),
   metric: params.get('metric') ?? 'pm25',
   timer: undefined,
@@ -148,7 +151,10 @@ const renderFleet = () => {
       return row;
     }),
   );
-  $<HTMLSpanElement>('#fleet-count').textContent = `${state.devices.length} devices`;
+  $<HTMLSpanElement>('#fleet-count').textContent =
+    state.total > state.devices.length
+      ? `${state.devices.length} of ${state.total} devices`
+      : `${state.devices.length} devices`;
 
   const map = $<SVGSVGElement>('#map');
   const width = 360;
@@ -426,10 +432,11 @@ const renderStatus = (s: StatusView) => {
 const refresh = async () => {
   try {
     const [fleet, status] = await Promise.all([
-      api.get<{ devices: DeviceSummary[] }>('/devices'),
+      api.get<{ devices: DeviceSummary[]; total?: number }>('/devices'),
       api.get<StatusView>('/status'),
     ]);
     state.devices = fleet.devices;
+    state.total = fleet.total ?? fleet.devices.length;
     if (!state.deviceId || !state.devices.some((d) => d.deviceId === state.deviceId)) {
       state.deviceId = state.devices[0]?.deviceId ?? null;
     }

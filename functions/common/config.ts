@@ -3,6 +3,7 @@
 // SMOGCAST_RUNTIME=aws for every function and the local runtime sets local, so a function that
 // was deployed or started without it stops at its first invocation instead of guessing.
 import { z } from 'zod';
+import type { ContextLayout } from '../../core/context-shards.js';
 import { ConfigError } from '../../core/errors.js';
 
 /** Which browser origins may call the API: '*', or an exact list. Empty = no CORS headers. */
@@ -55,6 +56,10 @@ const Env = z.object({
     .min(24)
     .max(24 * 90)
     .default(336),
+  /** Page shards of the hot path (objects update-context writes per delivery). */
+  CONTEXT_SHARDS: z.coerce.number().int().min(1).max(4096).default(32),
+  /** History shards: a multiple of CONTEXT_SHARDS, about one per 10-20 devices. */
+  CONTEXT_HISTORY_SHARDS: z.coerce.number().int().min(1).max(65_536).default(1024),
   CORS_ALLOW_ORIGINS: CorsOrigins,
 });
 
@@ -69,6 +74,8 @@ export interface Config {
   endpointName: string;
   predictionLength: number;
   contextHours: number;
+  /** The hot path's shard layout (core/context-shards.ts). */
+  context: ContextLayout;
   cors: CorsPolicy;
 }
 
@@ -79,6 +86,11 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     throw new ConfigError(`invalid configuration: ${detail}`);
   }
   const c = parsed.data;
+  if (c.CONTEXT_HISTORY_SHARDS % c.CONTEXT_SHARDS !== 0) {
+    throw new ConfigError(
+      `invalid configuration: CONTEXT_HISTORY_SHARDS (${c.CONTEXT_HISTORY_SHARDS}) must be a multiple of CONTEXT_SHARDS (${c.CONTEXT_SHARDS})`,
+    );
+  }
   return {
     runtime: c.SMOGCAST_RUNTIME,
     region: c.AWS_REGION,
@@ -88,6 +100,11 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     endpointName: c.ENDPOINT_NAME,
     predictionLength: c.PREDICTION_LENGTH,
     contextHours: c.CONTEXT_HOURS,
+    context: {
+      shards: c.CONTEXT_SHARDS,
+      historyShards: c.CONTEXT_HISTORY_SHARDS,
+      contextHours: c.CONTEXT_HOURS,
+    },
     cors: { origins: c.CORS_ALLOW_ORIGINS },
   };
 };

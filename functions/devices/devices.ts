@@ -3,6 +3,7 @@
 // history per metric (what the dashboard draws before the forecast).
 import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
 import { METRICS, type Metric } from '../../core/metrics.js';
+import type { FleetDevice } from '../common/context-reader.js';
 import { notFound } from '../common/http.js';
 
 export interface DeviceSummary {
@@ -28,45 +29,90 @@ export interface DeviceHistory {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
-export const summarize = (context: DeviceContext): DeviceSummary => {
+/** The client's view of one device, from its summary (last reading, position, latest means). */
+export const summarize = (device: FleetDevice): DeviceSummary => {
   const metrics: Metric[] = [];
   const latest: DeviceSummary['latest'] = {};
+  for (const metric of METRICS) {
+    const last = device.latest[metric];
+    if (!last) continue;
+    metrics.push(metric);
+    latest[metric] = { hour: iso(last.hour), value: last.value };
+  }
+  return {
+    deviceId: device.deviceId,
+    lat: device.lat ?? null,
+    lon: device.lon ?? null,
+    lastReadingAt: Number.isFinite(device.lastReadingAt) ? iso(device.lastReadingAt) : null,
+    metrics,
+    latest,
+  };
+};
+
+/** The same view from a device's full context (what /devices?deviceId= reads). */
+export const summarizeContext = (context: DeviceContext): DeviceSummary => {
+  const latest: FleetDevice['latest'] = {};
   for (const metric of METRICS) {
     const series = hourlyMeans(context, metric);
     if (!series) continue;
     for (let i = series.values.length - 1; i >= 0; i--) {
       const value = series.values[i];
       if (value !== null && value !== undefined) {
-        metrics.push(metric);
-        latest[metric] = { hour: iso(series.startHour + i * HOUR_MS), value };
+        latest[metric] = { hour: series.startHour + i * HOUR_MS, value };
         break;
       }
     }
   }
-  return {
+  return summarize({
     deviceId: context.deviceId,
     lat: context.lat ?? null,
     lon: context.lon ?? null,
-    lastReadingAt: context.lastReadingAt ? iso(context.lastReadingAt) : null,
-    metrics,
+    posAt: null,
+    lastReadingAt: context.lastReadingAt,
     latest,
-  };
+  });
 };
 
-export const listDevices = (fleet: DeviceContext[]) => ({
-  devices: fleet.map(summarize),
-});
+export interface DevicePageQuery {
+  limit: number;
+  /** The last device id of the previous page. */
+  after?: string | undefined;
+  /** Case-insensitive substring of the device id. */
+  q?: string | undefined;
+}
+
+/** One page of the fleet, sorted by device id, and the cursor of the next one. */
+export const listDevices = (fleet: readonly FleetDevice[], page: DevicePageQuery) => {
+  const needle = page.q?.toLowerCase();
+  const devices: DeviceSummary[] = [];
+  let total = 0;
+  let more = false;
+  for (const device of fleet) {
+    if (needle !== undefined && !device.deviceId.toLowerCase().includes(needle)) continue;
+    total += 1;
+    if (page.after !== undefined && device.deviceId <= page.after) continue;
+    if (devices.length === page.limit) {
+      more = true;
+      continue;
+    }
+    devices.push(summarize(device));
+  }
+  const last = devices[devices.length - 1];
+  return { devices, total, nextCursor: more && last ? encodeCursor(last.deviceId) : null };
+};
+
+export const encodeCursor = (deviceId: string): string =>
+  Buffer.from(deviceId, 'utf8').toString('base64url');
 
 /** The last `hours` hours of one device's history, ending with its newest hour. */
 export const deviceHistory = (
-  fleet: DeviceContext[],
+  context: DeviceContext | undefined,
   deviceId: string,
   hours: number,
   only?: Metric,
 ): DeviceHistory => {
-  const context = fleet.find((c) => c.deviceId === deviceId);
   if (!context) throw notFound(`unknown device ${deviceId}`);
-  const device = summarize(context);
+  const device = summarizeContext(context);
   if (only && !device.metrics.includes(only)) {
     throw notFound(`device ${deviceId} has no ${only} readings`);
   }

@@ -1,19 +1,20 @@
-// GET /devices — the fleet, or one device's recent history (?deviceId=&hours=&metric=).
-// The fleet is read from context/ once per few seconds per instance, whatever the request rate.
+// GET /devices — one page of the fleet (?limit=&cursor=&q=), or one device's recent history
+// (?deviceId=&hours=&metric=). The fleet comes from the shards' summaries and live pages (a
+// fixed number of objects, whatever the fleet size), reused for a few seconds per instance.
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { ObjectStore } from '../../core/ports.js';
 import { type CorsPolicy, loadConfig } from '../common/config.js';
+import type { ContextReader } from '../common/context-reader.js';
+import { createContextReader } from '../common/context-reader.js';
 import { createObjectStore } from '../common/deps.js';
-import { readFleet } from '../common/fleet.js';
 import { cors, httpErrors, jsonResponse, parseQuery } from '../common/http.js';
 import { onFirstInvocation } from '../common/lazy-handler.js';
 import { readThrough } from '../common/read-through.js';
 import { deviceHistory, listDevices } from './devices.js';
-import { DEFAULT_HISTORY_HOURS, devicesQuerySchema } from './schema.js';
+import { DEFAULT_HISTORY_HOURS, DEFAULT_PAGE, devicesQuerySchema } from './schema.js';
 
 export interface DevicesDeps {
-  store: ObjectStore;
+  contexts: ContextReader;
   /** The longest history a client may ask for (the context window). */
   contextHours: number;
   now: () => number;
@@ -23,7 +24,11 @@ export interface DevicesDeps {
 
 export const makeHandler = (deps: DevicesDeps, options: { cors?: CorsPolicy } = {}) => {
   const schema = devicesQuerySchema(deps.contextHours);
-  const fleet = readThrough(() => readFleet(deps.store), deps.fleetTtlMs ?? 5_000, deps.now);
+  const fleet = readThrough(
+    async () => ({ devices: await deps.contexts.fleet() }),
+    deps.fleetTtlMs ?? 5_000,
+    deps.now,
+  );
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(cors(options.cors ?? { origins: [] }))
@@ -33,10 +38,15 @@ export const makeHandler = (deps: DevicesDeps, options: { cors?: CorsPolicy } = 
       const generatedAt = new Date(deps.now()).toISOString();
       const headers = { 'Cache-Control': 'private, max-age=5' };
       if (query.deviceId === undefined) {
-        return jsonResponse(200, { ...listDevices(await fleet()), generatedAt }, headers);
+        const page = listDevices((await fleet()).devices, {
+          limit: query.limit ?? DEFAULT_PAGE,
+          after: query.cursor,
+          q: query.q,
+        });
+        return jsonResponse(200, { ...page, generatedAt }, headers);
       }
       const history = deviceHistory(
-        await fleet(),
+        await deps.contexts.deviceContext(query.deviceId),
         query.deviceId,
         query.hours ?? Math.min(DEFAULT_HISTORY_HOURS, deps.contextHours),
         query.metric,
@@ -47,8 +57,11 @@ export const makeHandler = (deps: DevicesDeps, options: { cors?: CorsPolicy } = 
 
 export const handler = onFirstInvocation(() => {
   const config = loadConfig(process.env);
+  const contexts = createContextReader(createObjectStore(config), config.context, {
+    now: Date.now,
+  });
   return makeHandler(
-    { store: createObjectStore(config), contextHours: config.contextHours, now: Date.now },
+    { contexts, contextHours: config.contextHours, now: Date.now },
     { cors: config.cors },
   );
 });

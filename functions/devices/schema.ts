@@ -1,7 +1,12 @@
-// GET /devices query contract: no parameters lists the fleet; deviceId (+ hours, metric) asks
-// for one device's recent hourly history.
+// GET /devices query contract: without deviceId, one page of the fleet (limit, cursor, q);
+// deviceId (+ hours, metric) asks for one device's recent hourly history.
 import { z } from 'zod';
 import { METRICS } from '../../core/metrics.js';
+
+const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Devices per page: the default, and the most a client may ask for. */
+export const DEFAULT_PAGE = 500;
+export const MAX_PAGE = 1000;
 
 export const devicesQuerySchema = (maxHours: number) =>
   z
@@ -19,9 +24,46 @@ export const devicesQuerySchema = (maxHours: number) =>
         .transform(Number)
         .pipe(z.number().int().min(1).max(maxHours, `hours must be at most ${maxHours}`))
         .optional(),
+      limit: z
+        .string()
+        .regex(/^\d{1,5}$/, 'limit must be an integer')
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .int()
+            .min(1, `limit must be 1-${MAX_PAGE}`)
+            .max(MAX_PAGE, `limit must be 1-${MAX_PAGE}`),
+        )
+        .optional(),
+      cursor: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,200}$/, 'cursor must be the nextCursor of a previous page')
+        .transform((raw, ctx) => {
+          const id = Buffer.from(raw, 'base64url').toString('utf8');
+          if (!DEVICE_ID.test(id)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'cursor must be the nextCursor of a previous page',
+            });
+            return z.NEVER;
+          }
+          return id;
+        })
+        .optional(),
+      q: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'q must be 1-128 of [A-Za-z0-9_.:-]')
+        .optional(),
     })
     .refine((q) => q.deviceId !== undefined || (q.metric === undefined && q.hours === undefined), {
       message: 'metric and hours need a deviceId',
-    });
+    })
+    .refine(
+      (q) =>
+        q.deviceId === undefined ||
+        (q.limit === undefined && q.cursor === undefined && q.q === undefined),
+      { message: 'limit, cursor and q list the fleet: not with a deviceId' },
+    );
 
 export const DEFAULT_HISTORY_HOURS = 72;

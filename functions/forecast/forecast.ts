@@ -1,17 +1,17 @@
-// The forecast core: device context + serving model card → DeepAR request → API response.
+// The forecast core: device context (hot path) + serving model card → DeepAR request → API response.
 import { formatStart } from '../../core/deepar.js';
 import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
 import { EndpointNotDeployedError } from '../../core/errors.js';
-import { contextKey } from '../../core/lake.js';
 import { metricIndex } from '../../core/metrics.js';
 import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
-import type { DeepArRequest, ModelEndpoint, ObjectStore } from '../../core/ports.js';
-import { decodeText } from '../../core/text.js';
+import type { DeepArRequest, ModelEndpoint } from '../../core/ports.js';
+import type { ContextReader } from '../common/context-reader.js';
 import { notFound, unavailable } from '../common/http.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
 
 export interface ForecastDeps {
-  store: ObjectStore;
+  /** The hot path: one history shard and the live pages of the device's shard. */
+  contexts: ContextReader;
   endpoint: ModelEndpoint;
   predictionLength: number;
   /** The serving model card, or undefined while no model is deployed. */
@@ -23,10 +23,10 @@ export interface ForecastDeps {
 export const RETRY_AFTER_SECONDS = 60;
 const NUM_SAMPLES = 100;
 
-const loadContext = async (store: ObjectStore, deviceId: string): Promise<DeviceContext> => {
-  const bytes = await store.get(contextKey(deviceId));
-  if (!bytes) throw notFound(`unknown device ${deviceId}`);
-  return JSON.parse(decodeText(bytes)) as DeviceContext;
+const loadContext = async (contexts: ContextReader, deviceId: string): Promise<DeviceContext> => {
+  const context = await contexts.deviceContext(deviceId);
+  if (!context) throw notFound(`unknown device ${deviceId}`);
+  return context;
 };
 
 export const quantileKey = (q: number): string => String(q);
@@ -82,7 +82,7 @@ export const forecast = async (
 
   const card = await deps.modelCard();
   if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
-  const context = await loadContext(deps.store, deviceId);
+  const context = await loadContext(deps.contexts, deviceId);
   const series = hourlyMeans(context, metric);
   if (!series || series.values.every((v) => v === null)) {
     throw notFound(`device ${deviceId} has no ${metric} readings`);

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { floorHour, HOUR_MS } from '../../core/device-context.js';
 import { type Config, type CorsPolicy, loadConfig } from '../common/config.js';
+import { createContextReader } from '../common/context-reader.js';
 import { createModelEndpoint, createObjectStore } from '../common/deps.js';
 import { cacheKey, forecastEtag, secondsLeftInHour } from '../common/forecast-cache.js';
 import {
@@ -147,7 +148,7 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
 export const createForecastDeps = (config: Config): ForecastDeps => {
   const store = createObjectStore(config);
   return {
-    store,
+    contexts: createContextReader(store, config.context, { now: Date.now }),
     endpoint: createModelEndpoint(config),
     predictionLength: config.predictionLength,
     modelCard: cachedModelCard(store),

@@ -1,6 +1,7 @@
 // Records what a retrain run decided, whatever the path: the run summary (runs/<runId>.json), the
 // registry entry of the version it trained (models/registry/<version>.json), and — only when
-// the challenger was promoted and the endpoint really serves it — the serving card.
+// the challenger was promoted and the endpoint really serves it — the serving card; last, the
+// recent-records index (models/recent.json) that GET /status reads instead of listing.
 
 import { SmogcastError } from '../../core/errors.js';
 import { deeparRunPrefix } from '../../core/lake.js';
@@ -8,11 +9,14 @@ import {
   ModelCard,
   type Outcome,
   PRIMARY_VARIANT,
+  RECENT_RECORDS_KEY,
+  type RecentRecords,
   RegistryEntry,
   type RunSummary,
   registryKey,
   runSummaryKey,
   SERVING_CARD_KEY,
+  withRecentRecords,
 } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
@@ -94,6 +98,7 @@ const recordABRound = async (
   reasons: string[],
   deps: RecordRunDeps,
   now: string,
+  written: RegistryEntry[],
 ): Promise<string | null> => {
   const card = await readCard(deps.store);
   const test = card?.abTest;
@@ -113,12 +118,14 @@ const recordABRound = async (
   const entryBytes = await deps.store.get(registryKey(challenger.version));
   if (entryBytes) {
     const entry = RegistryEntry.parse(JSON.parse(decodeText(entryBytes)));
-    await putJson(deps.store, registryKey(challenger.version), {
+    const decided: RegistryEntry = {
       ...entry,
       outcome,
       reason: `${entry.reason}; ${reasons.join('; ')}`,
       decidedAt: now,
-    } satisfies RegistryEntry);
+    };
+    await putJson(deps.store, registryKey(challenger.version), decided);
+    written.push(decided);
   }
   const endpointConfigName = state.endpoint?.endpointConfigName ?? card.endpointConfigName;
   const { abTest: _done, ...champion } = card;
@@ -137,6 +144,35 @@ const recordABRound = async (
   return challenger.version;
 };
 
+/** models/recent.json with this run first: by compare-and-swap where the store can. */
+const updateRecentRecords = async (
+  store: ObjectStore,
+  summary: RunSummary,
+  written: readonly RegistryEntry[],
+): Promise<void> => {
+  if (!store.getVersioned || !store.putIfMatch) {
+    const bytes = await store.get(RECENT_RECORDS_KEY);
+    const index = bytes ? (JSON.parse(decodeText(bytes)) as RecentRecords) : undefined;
+    await putJson(store, RECENT_RECORDS_KEY, withRecentRecords(index, summary, written));
+    return;
+  }
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const current = await store.getVersioned(RECENT_RECORDS_KEY);
+    const index = current ? (JSON.parse(decodeText(current.body)) as RecentRecords) : undefined;
+    const body = `${JSON.stringify(withRecentRecords(index, summary, written), null, 2)}\n`;
+    if (await store.putIfMatch(RECENT_RECORDS_KEY, body, current?.etag ?? null, 'application/json'))
+      return;
+  }
+  throw new RecentRecordsConflictError();
+};
+
+export class RecentRecordsConflictError extends SmogcastError {
+  constructor() {
+    super(`${RECENT_RECORDS_KEY} kept changing under 10 attempts`);
+    this.name = 'RecentRecordsConflictError';
+  }
+}
+
 export const recordRun = async (
   input: RecordRunInput,
   deps: RecordRunDeps,
@@ -145,9 +181,10 @@ export const recordRun = async (
   const now = new Date(deps.now()).toISOString();
   const reasons = reasonsFor(outcome, state);
   let version = state.training ? (state.prepare?.version ?? null) : null;
+  const written: RegistryEntry[] = [];
 
   if (state.ab?.active) {
-    version = await recordABRound(outcome, state, reasons, deps, now);
+    version = await recordABRound(outcome, state, reasons, deps, now, written);
   } else if (state.training && version) {
     const categories = (await readCategories(deps.store, state.runId)) ?? null;
     const entry: RegistryEntry = {
@@ -174,6 +211,7 @@ export const recordRun = async (
     };
     // Registry first: a serving card must never point at a version the registry lacks.
     await putJson(deps.store, registryKey(version), entry);
+    written.push(entry);
     if (outcome === 'promoted' || outcome === 'ab-testing') {
       if (!categories) throw new MissingCategoriesError(state.runId);
       const served = {
@@ -221,5 +259,6 @@ export const recordRun = async (
     error: state.failure ? { name: state.failure.Error, cause: state.failure.Cause ?? '' } : null,
   };
   await putJson(deps.store, runSummaryKey(state.runId), summary);
+  await updateRecentRecords(deps.store, summary, written);
   return { outcome, version, variant: outcome === 'promoted' ? PRIMARY_VARIANT : null, reasons };
 };

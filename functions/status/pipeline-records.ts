@@ -3,7 +3,7 @@
 // working while the retraining side grows new fields (drift scores, canary outcomes, …).
 import { z } from 'zod';
 import { RUNS_PREFIX } from '../../core/lake.js';
-import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
+import { ModelCard, RECENT_RECORDS_KEY, SERVING_CARD_KEY } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 
@@ -56,11 +56,35 @@ const newest = async <T>(
   });
 };
 
-export const recentRuns = (store: ObjectStore, count: number) =>
-  newest(store, RUNS_PREFIX, count, RunRecord);
+const parsedAll = <T>(values: unknown[], schema: z.ZodType<T>): T[] =>
+  values.flatMap((v) => {
+    const parsed = schema.safeParse(v);
+    return parsed.success ? [parsed.data] : [];
+  });
 
-export const recentRegistry = (store: ObjectStore, count: number) =>
-  newest(store, 'models/registry/', count, RegistryEntry);
+/**
+ * The newest runs and registry entries: from the index record-run maintains (one GET), or —
+ * for a lake written before the index existed — by listing runs/ and models/registry/.
+ */
+export const recentRecords = async (
+  store: ObjectStore,
+  count: number,
+): Promise<{ runs: RunRecord[]; registry: RegistryEntry[] }> => {
+  const index = (await readJson(store, RECENT_RECORDS_KEY)) as
+    | { runs?: unknown; registry?: unknown }
+    | undefined;
+  if (index && Array.isArray(index.runs) && Array.isArray(index.registry)) {
+    return {
+      runs: parsedAll(index.runs.slice(0, count), RunRecord),
+      registry: parsedAll(index.registry.slice(0, count), RegistryEntry),
+    };
+  }
+  const [runs, registry] = await Promise.all([
+    newest(store, RUNS_PREFIX, count, RunRecord),
+    newest(store, 'models/registry/', count, RegistryEntry),
+  ]);
+  return { runs, registry };
+};
 
 export const servingCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
   const parsed = ModelCard.safeParse(await readJson(store, SERVING_CARD_KEY));

@@ -1,13 +1,14 @@
 // GET /status core: pipeline health derived from the lake alone, so it answers the same on AWS
 // and locally — the fleet's last readings, recent runs, the champion model and its metrics, data
 // and model drift, and any canary rollout in flight.
-import type { DeviceContext } from '../../core/device-context.js';
 import type { ModelCard } from '../../core/model-card.js';
+import type { FleetDevice } from '../common/context-reader.js';
 import type { RegistryEntry, RunRecord } from './pipeline-records.js';
 
 export interface StatusInputs {
   now: number;
-  fleet: DeviceContext[];
+  /** The fleet's summaries, sorted by device id. */
+  fleet: FleetDevice[];
   champion: ModelCard | undefined;
   runs: RunRecord[];
   registry: RegistryEntry[];
@@ -118,19 +119,30 @@ export const canaryStatus = (runs: RunRecord[]): CanaryStatus => {
   return { state: 'none', version: null, runId: null, detail: null };
 };
 
+/** Bounds on what /status lists, so its size does not grow with the fleet. */
+export const LAST_READINGS_SHOWN = 100;
+export const DEVICE_IDS_SHOWN = 1000;
+
 export const buildStatus = (inputs: StatusInputs) => {
   const { now, fleet, champion, runs, registry } = inputs;
-  const lastReadings = fleet
+  const known = (at: number) => Number.isFinite(at) && at > 0;
+  // The most recent readers only: the whole fleet is GET /devices' job, page by page.
+  const lastReadings = [...fleet]
+    .sort((a, b) => b.lastReadingAt - a.lastReadingAt)
+    .slice(0, LAST_READINGS_SHOWN)
     .map((c) => ({
       deviceId: c.deviceId,
-      lastReadingAt: c.lastReadingAt ? new Date(c.lastReadingAt).toISOString() : null,
-      ageSeconds: c.lastReadingAt ? Math.max(0, Math.round((now - c.lastReadingAt) / 1000)) : null,
-    }))
-    .sort((a, b) => (b.lastReadingAt ?? '').localeCompare(a.lastReadingAt ?? ''));
+      lastReadingAt: known(c.lastReadingAt) ? new Date(c.lastReadingAt).toISOString() : null,
+      ageSeconds: known(c.lastReadingAt)
+        ? Math.max(0, Math.round((now - c.lastReadingAt) / 1000))
+        : null,
+    }));
   const championEntry = champion && registry.find((e) => e.version === champion.version);
   return {
     generatedAt: new Date(now).toISOString(),
-    devices: fleet.map((c) => c.deviceId),
+    deviceCount: fleet.length,
+    /** Device ids, sorted; the first DEVICE_IDS_SHOWN of a larger fleet. */
+    devices: fleet.slice(0, DEVICE_IDS_SHOWN).map((c) => c.deviceId),
     lastReadingAt: lastReadings[0]?.lastReadingAt ?? null,
     lastReadings,
     champion: champion

@@ -1,4 +1,4 @@
-// update-context — S3 ObjectCreated notifications for raw/ → context/ files.
+// update-context — S3 ObjectCreated notifications for raw/ → the hot path's context/ shards.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
@@ -21,7 +21,7 @@ export const handler = onFirstInvocation(() => {
   const config = loadConfig(process.env);
   return makeHandler({
     store: createObjectStore(config),
-    contextHours: config.contextHours,
+    layout: config.context,
     now: Date.now,
   });
 });

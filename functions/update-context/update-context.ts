@@ -1,18 +1,25 @@
-// Keeps context/<deviceId>.json, the rolling hourly history the forecast API sends to the model,
-// up to date as Firehose delivers raw objects. Per-hour sums and counts make merges commutative,
-// so deliveries may arrive in any order; the identities of the readings merged (within the
-// window) make them idempotent, so a redelivered object or reading is not counted twice.
-// Concurrent invocations for one device (two deliveries landing together) are reconciled by
-// compare-and-swap on the object's ETag: a writer that lost re-reads, re-merges and retries.
+// Keeps the hot path (core/context-shards.ts) up to date as Firehose delivers raw objects: the
+// readings of a delivery are merged into one page per (shard, hour) they fall in — a bounded
+// number of objects whatever the fleet size — each by compare-and-swap on its ETag (a writer that
+// lost re-reads, re-merges and retries). Pages hold the identities merged, so a redelivered
+// object or reading counts once, and sums and counts, so deliveries merge in any order.
+// Then shards whose pages need folding are rolled up (rollup.ts): late pages always, the hourly
+// advance within a per-invocation budget, so one invocation stays bounded at any fleet size.
 
+import {
+  type ContextLayout,
+  type ContextPage,
+  groupByShardAndHour,
+  mergeIntoPage,
+} from '../../core/context-shards.js';
 import { parseRawLine } from '../../core/curated/rows.js';
-import { type DeviceContext, floorHour, HOUR_MS } from '../../core/device-context.js';
+import { floorHour, HOUR_MS } from '../../core/device-context.js';
 import { SmogcastError } from '../../core/errors.js';
-import { contextKey, RAW_PREFIX } from '../../core/lake.js';
-import { METRICS, type Metric } from '../../core/metrics.js';
+import { contextPageKey, RAW_PREFIX } from '../../core/lake.js';
 import type { ObjectStore } from '../../core/ports.js';
 import type { Reading } from '../../core/telemetry.js';
 import { decodeText } from '../../core/text.js';
+import { readJson, rollupShard } from './rollup.js';
 
 /** The part of an S3 event notification this step reads (aws-lambda's S3Event fits). */
 export interface S3EventLike {
@@ -21,145 +28,31 @@ export interface S3EventLike {
 
 export interface UpdateContextDeps {
   store: ObjectStore;
-  contextHours: number;
+  layout: ContextLayout;
   now: () => number;
-  /** Compare-and-swap attempts per device before giving up (default 10). */
+  /** Compare-and-swap attempts per object before giving up (default 10). */
   maxAttempts?: number;
+  /** Shards rolled up per invocation only to advance the hour (late pages always are). */
+  rollupBudget?: number;
 }
 
 export class ContextConflictError extends SmogcastError {
-  constructor(deviceId: string, attempts: number) {
-    super(`context of ${deviceId} kept changing under ${attempts} attempts`);
+  constructor(key: string, attempts: number) {
+    super(`${key} kept changing under ${attempts} attempts`);
     this.name = 'ContextConflictError';
   }
 }
 
-/** What context/<deviceId>.json holds: the context plus the readings already merged. */
-export type StoredContext = DeviceContext & {
-  /** Identity ("s<seq>" or "t<ts>") → reading time, for readings inside the window. */
-  merged?: Record<string, number>;
-};
-
-const identity = (reading: Reading): string =>
-  reading.seq === null ? `t${reading.ts}` : `s${reading.seq}`;
-
 export interface UpdateContextResult {
   devices: string[];
   readings: number;
+  /** Page objects written, and shards rolled up. */
+  pages: number;
+  rollups: number;
 }
 
 /** S3 event keys are form-encoded: `+` is a space, the rest %XX. */
 export const decodeS3Key = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
-
-type HourTotals = Map<number, { sum: number; count: number }>;
-
-const addTo = (totals: HourTotals, hour: number, sum: number, count: number): void => {
-  const cell = totals.get(hour);
-  if (cell) {
-    cell.sum += sum;
-    cell.count += count;
-  } else {
-    totals.set(hour, { sum, count });
-  }
-};
-
-/** Position rule: the newest reading's position; a known one never yields to "unknown". */
-const mergePosition = (
-  base: { lat: number | null; lon: number | null; lastReadingAt: number },
-  reading: Reading,
-): { lat: number | null; lon: number | null } => {
-  const has = reading.lat !== null && reading.lon !== null;
-  if (!has) return base;
-  if (reading.ts > base.lastReadingAt || base.lat === null || base.lon === null) {
-    return { lat: reading.lat, lon: reading.lon };
-  }
-  return base;
-};
-
-/**
- * Merges readings of one device into its context, keeping the last `contextHours` hours
- * ending at the newest reading's hour.
- */
-export const mergeReadings = (
-  context: StoredContext | undefined,
-  incoming: readonly Reading[],
-  contextHours: number,
-  now: number,
-): StoredContext => {
-  const deviceId = context?.deviceId ?? incoming[0]?.deviceId;
-  if (deviceId === undefined) throw new RangeError('mergeReadings needs a context or readings');
-  // Readings merged before (a redelivery) or twice in this batch count once.
-  const merged: Record<string, number> = { ...(context?.merged ?? {}) };
-  const readings: Reading[] = [];
-  for (const reading of incoming) {
-    const id = identity(reading);
-    if (id in merged) continue;
-    merged[id] = reading.ts;
-    readings.push(reading);
-  }
-
-  let lastReadingAt = context?.lastReadingAt ?? Number.NEGATIVE_INFINITY;
-  let position = { lat: context?.lat ?? null, lon: context?.lon ?? null };
-  // Oldest first, so the newest reading decides the position whatever the batch order.
-  for (const reading of [...readings].sort((a, b) => a.ts - b.ts)) {
-    position = mergePosition({ ...position, lastReadingAt }, reading);
-    lastReadingAt = Math.max(lastReadingAt, reading.ts);
-  }
-
-  const totals = new Map<Metric, HourTotals>();
-  const totalsOf = (metric: Metric): HourTotals => {
-    let t = totals.get(metric);
-    if (!t) {
-      t = new Map();
-      totals.set(metric, t);
-    }
-    return t;
-  };
-  if (context) {
-    for (const metric of METRICS) {
-      const acc = context.metrics[metric];
-      if (!acc) continue;
-      acc.count.forEach((count, i) => {
-        if (count > 0)
-          addTo(totalsOf(metric), context.startHour + i * HOUR_MS, acc.sum[i] ?? 0, count);
-      });
-    }
-  }
-  for (const reading of readings) {
-    for (const metric of METRICS) {
-      const value = reading[metric];
-      if (value !== null) addTo(totalsOf(metric), floorHour(reading.ts), value, 1);
-    }
-  }
-
-  const newestHour = floorHour(lastReadingAt);
-  const windowStart = newestHour - (contextHours - 1) * HOUR_MS;
-  let startHour = newestHour;
-  for (const hourTotals of totals.values()) {
-    for (const hour of hourTotals.keys())
-      if (hour >= windowStart && hour < startHour) startHour = hour;
-  }
-  const length = (newestHour - startHour) / HOUR_MS + 1;
-  const metrics: DeviceContext['metrics'] = {};
-  for (const metric of METRICS) {
-    const hourTotals = totals.get(metric);
-    if (!hourTotals) continue;
-    const sum = new Array<number>(length).fill(0);
-    const count = new Array<number>(length).fill(0);
-    let any = false;
-    for (const [hour, cell] of hourTotals) {
-      if (hour < startHour || hour > newestHour) continue;
-      const i = (hour - startHour) / HOUR_MS;
-      sum[i] = cell.sum;
-      count[i] = cell.count;
-      any = true;
-    }
-    if (any) metrics[metric] = { sum, count };
-  }
-  // Identities older than the window can no longer change a kept hour: forget them.
-  for (const [id, ts] of Object.entries(merged)) if (ts < startHour) delete merged[id];
-  return { deviceId, ...position, lastReadingAt, updatedAt: now, startHour, metrics, merged };
-};
 
 /** Readings of one raw object, by device. Bad lines are skipped: the ETL quarantines them. */
 export const readingsOfObject = (text: string, now: number): Map<string, Reading[]> => {
@@ -176,47 +69,41 @@ export const readingsOfObject = (text: string, now: number): Map<string, Reading
   return byDevice;
 };
 
-const parseContext = (bytes: Uint8Array): StoredContext =>
-  JSON.parse(decodeText(bytes)) as StoredContext;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
 
 /**
- * Read, merge, write for one device. With compare-and-swap: retried from a fresh read while
- * another writer keeps winning. Without (a store that cannot), a plain read and write.
+ * Read, merge, write one page. With compare-and-swap: retried from a fresh read while another
+ * writer keeps winning; `created` tells whether this write created the page. Without (a store
+ * that cannot), a plain read and write.
  */
-const updateDevice = async (
-  deviceId: string,
+const updatePage = async (
+  key: string,
+  hour: number,
   readings: readonly Reading[],
   deps: UpdateContextDeps,
   now: number,
-): Promise<void> => {
+): Promise<{ created: boolean }> => {
   const { store } = deps;
-  const key = contextKey(deviceId);
   if (!store.getVersioned || !store.putIfMatch) {
-    const bytes = await store.get(key);
-    const merged = mergeReadings(
-      bytes ? parseContext(bytes) : undefined,
-      readings,
-      deps.contextHours,
-      now,
-    );
-    await store.put(key, JSON.stringify(merged), 'application/json');
-    return;
+    const current = await readJson<ContextPage>(store, key);
+    const { page } = mergeIntoPage(current, hour, readings, now);
+    await store.put(key, JSON.stringify(page), 'application/json');
+    return { created: current === undefined };
   }
   const attempts = deps.maxAttempts ?? 10;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const current = await store.getVersioned(key);
-    const merged = mergeReadings(
-      current ? parseContext(current.body) : undefined,
-      readings,
-      deps.contextHours,
-      now,
-    );
-    const body = JSON.stringify(merged);
-    if (await store.putIfMatch(key, body, current?.etag ?? null, 'application/json')) return;
-    // Lost the race: back off a little (jittered) so a hot device does not livelock.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    const old = current ? (JSON.parse(decodeText(current.body)) as ContextPage) : undefined;
+    const { page, accepted } = mergeIntoPage(old, hour, readings, now);
+    if (old && accepted === 0) return { created: false }; // a redelivery: nothing new
+    const body = JSON.stringify(page);
+    if (await store.putIfMatch(key, body, current?.etag ?? null, 'application/json')) {
+      return { created: current === undefined };
+    }
+    await backoff(attempt); // lost the race: jittered, so a hot shard does not livelock
   }
-  throw new ContextConflictError(deviceId, attempts);
+  throw new ContextConflictError(key, attempts);
 };
 
 export const updateContext = async (
@@ -231,15 +118,53 @@ export const updateContext = async (
     const bytes = await deps.store.get(key);
     if (!bytes) continue;
     for (const [deviceId, readings] of readingsOfObject(decodeText(bytes), now)) {
-      byDevice.set(deviceId, [...(byDevice.get(deviceId) ?? []), ...readings]);
+      const list = byDevice.get(deviceId);
+      if (list) list.push(...readings);
+      else byDevice.set(deviceId, readings);
     }
   }
   let count = 0;
-  const devices = [...byDevice.keys()].sort();
-  for (const deviceId of devices) {
-    const readings = byDevice.get(deviceId) ?? [];
-    count += readings.length;
-    await updateDevice(deviceId, readings, deps, now);
+  for (const readings of byDevice.values()) count += readings.length;
+
+  // Live pages: the current and the previous hour; older pages are folded into history.
+  const liveFrom = floorHour(now) - HOUR_MS;
+  const late = new Map<number, { hours: Set<number>; devices: Set<string> }>();
+  const advance: number[] = [];
+  let pages = 0;
+  const grouped = groupByShardAndHour([...byDevice.values()].flat(), deps.layout);
+  for (const shard of [...grouped.keys()].sort((a, b) => a - b)) {
+    const hours = grouped.get(shard) ?? new Map<number, Reading[]>();
+    let created = false;
+    for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
+      const result = await updatePage(
+        contextPageKey(shard, hour),
+        hour,
+        hours.get(hour) ?? [],
+        deps,
+        now,
+      );
+      pages += 1;
+      created ||= result.created;
+      // A page older than the live ones: the history that folded it must fold it again.
+      if (hour < liveFrom) {
+        const scope = late.get(shard) ?? { hours: new Set<number>(), devices: new Set<string>() };
+        scope.hours.add(hour);
+        for (const reading of hours.get(hour) ?? []) scope.devices.add(reading.deviceId);
+        late.set(shard, scope);
+      }
+    }
+    // The first page of a new hour: time to fold the hour that stopped being live.
+    if (created && !late.has(shard)) advance.push(shard);
   }
-  return { devices, readings: count };
+
+  let rollups = 0;
+  for (const [shard, scope] of late) {
+    await rollupShard(shard, { late: scope.hours, devices: scope.devices }, deps, now);
+    rollups += 1;
+  }
+  for (const shard of advance.slice(0, deps.rollupBudget ?? 4)) {
+    await rollupShard(shard, { late: new Set() }, deps, now);
+    rollups += 1;
+  }
+  return { devices: [...byDevice.keys()].sort(), readings: count, pages, rollups };
 };

@@ -135,7 +135,29 @@ describe('GET /devices', () => {
     expect(new Date(end).toISOString()).toBe(forecast.body.start);
   });
 
+  it('pages through the fleet with limit and cursor, and searches with q', async () => {
+    const first = await get('/devices?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(
+      serving.deviceIds.slice(0, 2),
+    );
+    expect(first.body.total).toBe(serving.deviceIds.length);
+    const rest = await get(`/devices?limit=2&cursor=${first.body.nextCursor}`);
+    expect(rest.body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(
+      serving.deviceIds.slice(2),
+    );
+    expect(rest.body.nextCursor).toBeNull();
+    const found = await get('/devices?q=SIM-002');
+    expect(found.body.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual(['sim-002']);
+  });
+
   it.each([
+    ['/devices?limit=0', 400],
+    ['/devices?limit=1001', 400],
+    ['/devices?limit=ten', 400],
+    ['/devices?cursor=%21%21', 400],
+    ['/devices?q=%3Cb%3E', 400],
+    ['/devices?deviceId=sim-001&limit=5', 400],
     ['/devices?deviceId=sim-404', 404],
     ['/devices?deviceId=sim-001&hours=0', 400],
     ['/devices?deviceId=sim-001&hours=100000', 400],

@@ -4,17 +4,20 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contextKey } from '../../core/lake.js';
+import type { ContextPage } from '../../core/context-shards.js';
+import { contextPageKey } from '../../core/lake.js';
 import { decodeText } from '../../core/text.js';
 import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { createContextReader } from '../../functions/common/context-reader.js';
 import { createLocalS3Client } from '../../functions/common/deps.js';
-import {
-  type StoredContext,
-  updateContext,
-} from '../../functions/update-context/update-context.js';
+import { updateContext } from '../../functions/update-context/update-context.js';
 import { type ObjectStoreServer, startObjectStoreServer } from '../../local/object-store-server.js';
 import { HOUR, putRawObject, rawLine, T0 } from '../fixtures/lake/raw-lines.js';
 import { teardown } from './teardown.js';
+
+// One page shard: every reading of the test lands in context/pages/0000/.
+const layout = { shards: 1, historyShards: 2, contextHours: 48 };
+const now = () => T0 + 2 * HOUR;
 
 describe('local object store: conditional PUT', () => {
   let dir: string;
@@ -55,16 +58,17 @@ describe('local object store: conditional PUT', () => {
       keys.map((key) =>
         updateContext(
           { Records: [{ s3: { object: { key } } }] },
-          { store, contextHours: 48, now: () => T0 + 2 * HOUR, maxAttempts: 50 },
+          { store, layout, now, maxAttempts: 50 },
         ),
       ),
     );
 
     // Assess
-    const context = JSON.parse(
-      decodeText((await store.get(contextKey('sim-001'))) as Uint8Array),
-    ) as StoredContext;
-    expect(context.metrics.o3?.count.reduce((a, b) => a + b, 0)).toBe(8);
-    expect(Object.keys(context.merged ?? {})).toHaveLength(8);
+    const context = await createContextReader(store, layout, { now }).deviceContext('sim-001');
+    expect(context?.metrics.o3?.count.reduce((a, b) => a + b, 0)).toBe(8);
+    const page = JSON.parse(
+      decodeText((await store.get(contextPageKey(0, T0))) as Uint8Array),
+    ) as ContextPage;
+    expect(page.devices['sim-001']?.seq).toEqual([0, 8]);
   });
 });

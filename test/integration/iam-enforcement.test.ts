@@ -159,6 +159,8 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   // A round scores the variants only once 6 hours arrived after the challenger's data, which
   // this pipeline's wall clock does not reach; 'InvokeEndpoint and SNS Publish' below denies it.
   'ScoreABRole:sagemaker:InvokeEndpoint': 'an A/B round here has no new hours to score',
+  // A rollup deletes pages contextHours (336) after their hour; this fleet has 4 days of data.
+  'UpdateContextRole:s3:DeleteObject': 'no page of a 4-day fleet is old enough to expire',
   'RetrainStateMachineRole:cloudwatch:DescribeAlarms':
     'the local SageMaker authorises DescribeAlarms as the execution role only',
 };

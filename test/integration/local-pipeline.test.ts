@@ -99,11 +99,12 @@ describe('local pipeline, end to end', () => {
     ]);
     const invalidJson = errorRecords.find((r) => r.errorCode === 'InvalidJson');
     expect(Buffer.from(invalidJson.rawData, 'base64').toString()).toBe('not json at all');
-    expect((await store.list('context/')).sort()).toEqual([
-      'context/sim-001.json',
-      'context/sim-002.json',
-      'context/sim-003.json',
-    ]);
+    // The hot path: shard pages, history folded from them, and each shard's fleet summary.
+    const contextKeys = await store.list('context/');
+    expect(contextKeys.some((k) => /^context\/pages\/\d{4}\/\d{10}\.json$/.test(k))).toBe(true);
+    expect(contextKeys.some((k) => /^context\/history\/\d{5}\.json$/.test(k))).toBe(true);
+    expect(contextKeys.some((k) => /^context\/summary\/\d{4}\.json$/.test(k))).toBe(true);
+    expect(contextKeys.every((k) => /^context\/(pages|history|summary)\//.test(k))).toBe(true);
   });
 
   it('runs the retrain state machine through every stage and deploys a model', async () => {

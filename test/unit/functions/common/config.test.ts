@@ -33,8 +33,15 @@ describe('loadConfig', () => {
       endpointName: 'smogcast',
       predictionLength: 24,
       contextHours: 336,
+      context: { shards: 32, historyShards: 1024, contextHours: 336 },
       cors: { origins: [] },
     });
+  });
+
+  it('refuses history shards that are not a multiple of the page shards', () => {
+    expect(() =>
+      loadConfig({ SMOGCAST_RUNTIME: 'aws', CONTEXT_SHARDS: '32', CONTEXT_HISTORY_SHARDS: '100' }),
+    ).toThrow(/CONTEXT_HISTORY_SHARDS \(100\) must be a multiple of CONTEXT_SHARDS \(32\)/);
   });
 
   it('parses CORS_ALLOW_ORIGINS: "*" or a trimmed list of origins', () => {

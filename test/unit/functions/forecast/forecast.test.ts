@@ -1,11 +1,13 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { type ContextHistory, historyShardOf } from '../../../../core/context-shards.js';
 import type { DeviceContext } from '../../../../core/device-context.js';
 import { EndpointNotDeployedError } from '../../../../core/errors.js';
-import { contextKey } from '../../../../core/lake.js';
+import { contextHistoryKey } from '../../../../core/lake.js';
 import { ModelCard } from '../../../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
+import { createContextReader } from '../../../../functions/common/context-reader.js';
 import type { ForecastDeps } from '../../../../functions/forecast/forecast.js';
 import { makeHandler } from '../../../../functions/forecast/handler.js';
 
@@ -57,14 +59,21 @@ class RecordingEndpoint implements ModelEndpoint {
 
 const setup = async (options: { deployed?: boolean; withCard?: boolean } = {}) => {
   const store = new MemoryObjectStore();
-  await store.put(contextKey('sim-002'), JSON.stringify(context));
+  const layout = { shards: 2, historyShards: 4, contextHours: 336 };
+  const history: ContextHistory = {
+    v: 1,
+    through: Date.parse('2026-11-25T11:00:00Z'),
+    devices: { 'sim-002': { ...context, posAt: context.lastReadingAt } },
+  };
+  await store.put(contextHistoryKey(historyShardOf('sim-002', layout)), JSON.stringify(history));
+  const now = () => Date.parse('2026-11-25T12:00:00Z');
   const endpoint = new RecordingEndpoint(options.deployed ?? true);
   const deps: ForecastDeps = {
-    store,
+    contexts: createContextReader(store, layout, { now }),
     endpoint,
     predictionLength: 24,
     modelCard: async () => (options.withCard === false ? undefined : card),
-    now: () => Date.parse('2026-11-25T12:00:00Z'),
+    now,
   };
   return { endpoint, handler: makeHandler(deps) };
 };

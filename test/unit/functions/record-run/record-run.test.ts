@@ -108,6 +108,31 @@ describe('record-run', () => {
     },
   );
 
+  it('keeps models/recent.json: newest runs first, registry entries without their maps', async () => {
+    // Prepare
+    const store = await setup();
+    const skipped: RunState = {
+      runId: 'run-2',
+      startedAt: '2026-11-26T11:00:00.000Z',
+      endpointName: 'smogcast',
+      hyperParameters: {},
+      drift: { ...drift, train: false },
+    };
+
+    // Act
+    await recordRun({ outcome: 'promoted', state: trained }, { store, now: () => NOW });
+    await recordRun({ outcome: 'skipped', state: skipped }, { store, now: () => NOW });
+    await recordRun({ outcome: 'skipped', state: skipped }, { store, now: () => NOW });
+
+    // Assess
+    const recent = await read(store, 'models/recent.json');
+    expect(recent.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-2', 'run-1']);
+    expect(recent.registry).toHaveLength(1);
+    expect(recent.registry[0]).toMatchObject({ version: '20261125-110000', outcome: 'promoted' });
+    expect(recent.registry[0].categories).toBeUndefined();
+    expect(recent.registry[0].profile).toBeUndefined();
+  });
+
   it("ends the champion's data window at the run's snapshot when the last hour was partial", async () => {
     const store = await setup();
     await store.put(
@@ -129,7 +154,8 @@ describe('record-run', () => {
       { store, now: () => NOW },
     );
     expect(result).toMatchObject({ outcome: 'skipped', version: null, reasons: ['no drift: …'] });
-    expect(await store.list('models/')).toEqual([]);
+    // Only the recent-records index: no registry entry, no serving card.
+    expect(await store.list('models/')).toEqual(['models/recent.json']);
   });
 
   it('records a failure before training with its error', async () => {

@@ -2,15 +2,12 @@
 // must not count twice. The store below makes every reader see the same version before anyone
 // writes: the worst interleaving, every time.
 import { describe, expect, it } from 'vitest';
+import type { HistoryEntry } from '../../../../core/context-shards.js';
 import { hourlyMeans } from '../../../../core/device-context.js';
-import { contextKey } from '../../../../core/lake.js';
 import type { VersionedObject } from '../../../../core/ports.js';
-import { decodeText } from '../../../../core/text.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
-import {
-  type StoredContext,
-  updateContext,
-} from '../../../../functions/update-context/update-context.js';
+import { createContextReader } from '../../../../functions/common/context-reader.js';
+import { updateContext } from '../../../../functions/update-context/update-context.js';
 import { HOUR, putRawObject, rawLine, T0 } from '../../../fixtures/lake/raw-lines.js';
 
 /** Reads wait until `readers` of them are in flight, so concurrent writers all read stale. */
@@ -61,13 +58,16 @@ const deliveries = async (store: MemoryObjectStore, count: number): Promise<stri
   return keys;
 };
 
-const storedContext = async (store: MemoryObjectStore): Promise<StoredContext> =>
-  JSON.parse(decodeText((await store.get(contextKey('sim-001'))) as Uint8Array)) as StoredContext;
+const layout = { shards: 4, historyShards: 8, contextHours: 48 };
+const now = () => T0 + 2 * HOUR;
+
+const storedContext = async (store: MemoryObjectStore): Promise<HistoryEntry> =>
+  (await createContextReader(store, layout, { now }).deviceContext('sim-001')) as HistoryEntry;
 
 const readingsCounted = async (store: MemoryObjectStore): Promise<number> =>
   (await storedContext(store)).metrics.o3?.count.reduce((a, b) => a + b, 0) ?? 0;
 
-const deps = (store: MemoryObjectStore) => ({ store, contextHours: 48, now: () => T0 + 2 * HOUR });
+const deps = (store: MemoryObjectStore) => ({ store, layout, now });
 
 /** The S3 event of one created object. */
 const objectCreated = (key: string) => ({ Records: [{ s3: { object: { key } } }] });

@@ -1,76 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type DeviceContext, hourlyMeans } from '../../../../core/device-context.js';
-import type { Reading } from '../../../../core/telemetry.js';
-import { decodeText } from '../../../../core/text.js';
+import { hourlyMeans } from '../../../../core/device-context.js';
+import { contextHistoryKey, fleetSummaryKey } from '../../../../core/lake.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
+import { createContextReader } from '../../../../functions/common/context-reader.js';
 import { makeHandler } from '../../../../functions/update-context/handler.js';
-import {
-  decodeS3Key,
-  mergeReadings,
-  updateContext,
-} from '../../../../functions/update-context/update-context.js';
+import { decodeS3Key, updateContext } from '../../../../functions/update-context/update-context.js';
 import { HOUR, putRawObject, rawLine, T0 } from '../../../fixtures/lake/raw-lines.js';
 
-const reading = (ts: number, o3: number | null, extra: Partial<Reading> = {}): Reading => ({
-  deviceId: 'sim-001',
-  ts,
-  seq: null,
-  lat: 50,
-  lon: 19,
-  o3,
-  pm25: null,
-  pm10: null,
-  co: null,
-  so2: null,
-  no2: null,
-  ...extra,
-});
+const layout = { shards: 2, historyShards: 4, contextHours: 48 };
 
 const s3Event = (...keys: string[]) => ({
   Records: keys.map((key) => ({ s3: { object: { key } } })),
-});
-
-describe('mergeReadings', () => {
-  it('gives the same context whichever batch is merged first', () => {
-    // Prepare
-    const a = [reading(T0 + 10, 2), reading(T0 + 2 * HOUR, 4, { lat: 1, lon: 1 })];
-    const b = [
-      reading(T0 + 20, 6),
-      reading(T0 + 5 * HOUR, 8, { lat: 2, lon: 2 }),
-      reading(T0 + 3 * HOUR, null),
-    ];
-
-    // Act
-    const ab = mergeReadings(mergeReadings(undefined, a, 24, 1), b, 24, 9);
-    const ba = mergeReadings(mergeReadings(undefined, b, 24, 1), a, 24, 9);
-
-    // Assess
-    expect(ab).toEqual(ba);
-    expect(ab).toMatchObject({
-      lat: 2,
-      lon: 2,
-      lastReadingAt: T0 + 5 * HOUR,
-      startHour: T0,
-      updatedAt: 9,
-    });
-    expect(hourlyMeans(ab, 'o3')?.values).toEqual([4, null, 4, null, null, 8]);
-    expect(ab.metrics.pm25).toBeUndefined();
-  });
-
-  it('keeps only the last contextHours hours ending at the newest reading hour', () => {
-    // Prepare
-    const old = mergeReadings(undefined, [reading(T0, 1), reading(T0 + HOUR, 2)], 3, 0);
-
-    // Act
-    const trimmed = mergeReadings(old, [reading(T0 + 3 * HOUR + 59_000, 5)], 3, 0);
-    const stale = mergeReadings(trimmed, [reading(T0 - 10 * HOUR, 100)], 3, 0);
-
-    // Assess
-    expect(trimmed.startHour).toBe(T0 + HOUR);
-    expect(hourlyMeans(trimmed, 'o3')?.values).toEqual([2, null, 5]);
-    expect(stale.metrics).toEqual(trimmed.metrics);
-    expect(stale.lastReadingAt).toBe(T0 + 3 * HOUR + 59_000);
-  });
 });
 
 describe('updateContext', () => {
@@ -84,17 +24,18 @@ describe('updateContext', () => {
       'garbage',
       rawLine({ ts: T0, values: { o3: -1 } }),
     ]);
-    const handler = makeHandler({ store, contextHours: 48, now: () => T0 + HOUR });
+    const now = () => T0 + HOUR;
+    const handler = makeHandler({ store, layout, now });
 
     // Act: S3 events carry form-encoded keys.
     const result = await handler(s3Event(key.replace(/:/g, '%3A')) as never, {} as never);
-    await updateContext(s3Event('errors/ignored'), { store, contextHours: 48, now: () => 0 });
+    const ignored = await updateContext(s3Event('errors/ignored'), { store, layout, now });
 
     // Assess
-    expect(result).toEqual({ devices: ['other', 'sim-001'], readings: 3 });
-    const context = JSON.parse(
-      decodeText((await store.get('context/sim-001.json')) as Uint8Array),
-    ) as DeviceContext;
+    expect(result).toMatchObject({ devices: ['other', 'sim-001'], readings: 3 });
+    expect(ignored).toEqual({ devices: [], readings: 0, pages: 0, rollups: 0 });
+    const context = await createContextReader(store, layout, { now }).deviceContext('sim-001');
+    if (!context) throw new Error('no context for sim-001');
     expect(context).toMatchObject({
       deviceId: 'sim-001',
       lat: 50.06,
@@ -107,5 +48,85 @@ describe('updateContext', () => {
   it('decodes S3 event keys', () => {
     // Act + Assess
     expect(decodeS3Key('raw/2026/a+b%2Bc%3A1')).toBe('raw/2026/a b+c:1');
+  });
+});
+
+describe('updateContext rollups', () => {
+  it('folds pages that stopped being live into history and the fleet summary', async () => {
+    // Prepare: readings over three hours, delivered two hours after the last one.
+    const store = new MemoryObjectStore('lake');
+    const key = await putRawObject(store, T0 + 4 * HOUR, [
+      rawLine({ ts: T0, seq: 1, values: { o3: 10 } }),
+      rawLine({ ts: T0 + HOUR, seq: 2, values: { o3: 20 } }),
+      rawLine({ ts: T0 + 2 * HOUR, seq: 3, values: { o3: 30 } }),
+    ]);
+    const now = () => T0 + 4 * HOUR;
+
+    // Act
+    const result = await updateContext(s3Event(key), { store, layout, now });
+
+    // Assess: every page was late, so the shard was rolled up once; history holds the hours.
+    expect(result).toMatchObject({ readings: 3, pages: 3, rollups: 1 });
+    const histories = await store.list('context/history/');
+    expect(histories.length).toBeGreaterThan(0);
+    const summaries = await store.list('context/summary/');
+    expect(summaries).toHaveLength(1);
+    const summary = JSON.parse(new TextDecoder().decode(await store.get(summaries[0] as string)));
+    expect(summary.through).toBe(T0 + 3 * HOUR);
+    expect(summary.devices['sim-001']).toMatchObject({
+      lastReadingAt: T0 + 2 * HOUR,
+      latest: { o3: { hour: T0 + 2 * HOUR, value: 30 } },
+    });
+    const reader = createContextReader(store, layout, { now });
+    expect(hourlyMeans((await reader.deviceContext('sim-001')) as never, 'o3')?.values).toEqual([
+      10, 20, 30,
+    ]);
+    expect(store.objects.has(contextHistoryKey(0)) || store.objects.has(contextHistoryKey(1))).toBe(
+      true,
+    );
+    expect(store.objects.has(fleetSummaryKey(0)) || store.objects.has(fleetSummaryKey(1))).toBe(
+      true,
+    );
+  });
+
+  it('refolds a late page that changed after its hour was folded', async () => {
+    // Prepare
+    const store = new MemoryObjectStore('lake');
+    const now = () => T0 + 4 * HOUR;
+    const first = await putRawObject(store, now(), [
+      rawLine({ ts: T0, seq: 1, values: { o3: 10 } }),
+    ]);
+    await updateContext(s3Event(first), { store, layout, now });
+    const late = await putRawObject(store, now(), [
+      rawLine({ ts: T0 + 60_000, seq: 2, values: { o3: 30 } }),
+    ]);
+
+    // Act
+    await updateContext(s3Event(late), { store, layout, now });
+
+    // Assess
+    const context = await createContextReader(store, layout, { now }).deviceContext('sim-001');
+    expect(hourlyMeans(context as never, 'o3')?.values).toEqual([20]);
+    expect(context?.metrics.o3?.count).toEqual([2]);
+  });
+
+  it('leaves the hourly advance of shards beyond the budget to later deliveries', async () => {
+    // Prepare: one reading per shard in the current hour, a budget of one rollup.
+    const store = new MemoryObjectStore('lake');
+    const now = () => T0 + 30 * 60_000;
+    const key = await putRawObject(store, now(), [
+      rawLine({ deviceId: 'sim-001', ts: T0, seq: 1 }),
+      rawLine({ deviceId: 'sim-002', ts: T0, seq: 1 }),
+      rawLine({ deviceId: 'sim-003', ts: T0, seq: 1 }),
+      rawLine({ deviceId: 'sim-004', ts: T0, seq: 1 }),
+    ]);
+
+    // Act
+    const result = await updateContext(s3Event(key), { store, layout, now, rollupBudget: 1 });
+
+    // Assess: both shards got a new page, one was rolled up; the fleet still sees everyone.
+    expect(result).toMatchObject({ pages: 2, rollups: 1 });
+    const fleet = await createContextReader(store, layout, { now }).fleet();
+    expect(fleet.map((d) => d.deviceId)).toEqual(['sim-001', 'sim-002', 'sim-003', 'sim-004']);
   });
 });
