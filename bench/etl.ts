@@ -10,17 +10,17 @@
 //   npm run bench:etl                       # N = 1,000,000 and 5,000,000
 //   npm run bench:etl -- --sizes 200000     # a quick look
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firehoseObjectKey } from '../core/lake.js';
 import { METRICS } from '../core/metrics.js';
-import type { ObjectStore } from '../core/ports.js';
 import { createRandom } from '../core/random.js';
 import { telemetryTopic } from '../core/telemetry.js';
 import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
 import { runEtl } from '../glue/twin/etl.js';
+import { FsObjectStore } from './fs-object-store.js';
 
 const DEVICES = 100;
 /** One reading a minute per device, spread wider when N is small so every run has the 48 hourly
@@ -33,59 +33,6 @@ const START = Date.UTC(2026, 0, 1);
 const MALFORMED_SHARE = 0.03;
 const DUPLICATE_SHARE = 0.01;
 const LATE_SHARE = 0.005;
-
-/** A file-system ObjectStore: the bench's lake, as DuckDB sees it too (no network in between). */
-class FsObjectStore implements ObjectStore {
-  constructor(
-    private readonly root: string,
-    readonly bucket = 'bench',
-  ) {}
-
-  async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return await readFile(join(this.root, key));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  }
-
-  async put(key: string, body: Uint8Array | string): Promise<void> {
-    const path = join(this.root, key);
-    await mkdir(dirname(path), { recursive: true });
-    // Write then rename, as S3 makes a PUT visible all at once.
-    await writeFile(`${path}.tmp`, body);
-    await rename(`${path}.tmp`, path);
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (!entry.name.endsWith('.tmp')) {
-          const key = relative(this.root, path).split(sep).join('/');
-          if (key.startsWith(prefix)) keys.push(key);
-        }
-      }
-    };
-    // Start at the deepest folder the prefix names.
-    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
-    await walk(join(this.root, folder));
-    return keys.sort();
-  }
-
-  async delete(key: string): Promise<void> {
-    await unlink(join(this.root, key)).catch(() => undefined);
-  }
-}
 
 const malformed = (line: string, kind: number): string => {
   switch (kind % 4) {

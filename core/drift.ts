@@ -68,6 +68,36 @@ export const psi = (expected: Histogram, actual: Histogram): number => {
   return sum;
 };
 
+/**
+ * A profile built one reading at a time, so a window of any length is profiled in the memory of
+ * its histograms: equal to `driftProfile` of the same values.
+ */
+export class DriftProfileBuilder {
+  private readonly histograms: DriftProfile = {};
+
+  add(metric: Metric, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const edges = BIN_EDGES[metric];
+    let h = this.histograms[metric];
+    if (!h) {
+      h = { counts: new Array<number>(edges.length + 1).fill(0), total: 0 };
+      this.histograms[metric] = h;
+    }
+    const bin = binOf(value, edges);
+    h.counts[bin] = (h.counts[bin] ?? 0) + 1;
+    h.total++;
+  }
+
+  profile(): DriftProfile {
+    const out: DriftProfile = {};
+    for (const metric of METRICS) {
+      const h = this.histograms[metric];
+      if (h) out[metric] = { counts: [...h.counts], total: h.total };
+    }
+    return out;
+  }
+}
+
 /** Profiles every metric's values (e.g. the hourly means of a DeepAR channel). */
 export const driftProfile = (valuesByMetric: Partial<Record<Metric, number[]>>): DriftProfile => {
   const profile: DriftProfile = {};

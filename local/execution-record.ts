@@ -14,6 +14,8 @@ export interface ExecutionRecord {
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   /** States entered, in order. */
   states: string[];
+  /** Seconds spent in each state (summed over repeated entries, e.g. the endpoint wait loop). */
+  stateSeconds?: Record<string, number>;
   /** What the run decided (from its run summary), once it has finished. */
   outcome?: Outcome;
   reasons?: string[];

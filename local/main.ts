@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Fleet, startFleet } from '../device/fleet.js';
+import { progressLine } from './progress-line.js';
 import { generateApiKey, type LocalRuntime, startLocalRuntime } from './runtime.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 
@@ -98,6 +99,9 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
 
 const log = (message: string) => console.log(`${new Date().toISOString()} ${message}`);
 
+/** Period of the progress lines. */
+const PROGRESS_MS = 5_000;
+
 const main = async () => {
   let options: ReturnType<typeof parse>;
   try {
@@ -137,13 +141,32 @@ const main = async () => {
 
   let fleet: Fleet | undefined;
   let stopping = false;
+  // Every few seconds, one line on what changed: ingestion, delivery, context, the retrain state.
+  let previous = runtime.progress();
+  let previousAt = Date.now();
+  const ticker = setInterval(() => {
+    const current = runtime.progress();
+    const at = Date.now();
+    const line = progressLine(previous, current, (at - previousAt) / 1000);
+    if (line) log(line);
+    previous = current;
+    previousAt = at;
+  }, PROGRESS_MS);
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log(`${signal} again: exiting now (the journal keeps what was not delivered)`);
+      process.exit(130);
+    }
     stopping = true;
-    log(`${signal}: stopping`);
+    const started = Date.now();
+    log(
+      `${signal}: stopping (journaled readings not yet delivered are replayed at the next start)`,
+    );
+    clearInterval(ticker);
+    // The simulator's unsent readings are its own (the device agent spools them with --spool-dir).
     await fleet?.stop().catch(() => undefined);
-    await runtime.close();
-    log('stopped');
+    await runtime.close({ prompt: true });
+    log(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     // aws-crt can hold the event loop open for a while after its clients close.
     process.exit(0);
   };
@@ -153,6 +176,8 @@ const main = async () => {
   if (options.devices > 0) {
     fleet = await startFleet({
       broker: { kind: 'local', url: runtime.mqttUrl },
+      // Ctrl-C must not wait on a long backfill queue.
+      drainTimeoutMs: 1_000,
       devices: options.devices,
       seed: options.seed,
       backfillHours: options.backfillDays * 24,
@@ -170,13 +195,16 @@ const main = async () => {
       );
     }
     const started = Date.now();
+    let lastAcked = 0;
     const progress = setInterval(() => {
       const s = fleet?.stats();
-      if (s)
-        log(
-          `simulator: ${s.acked} readings acknowledged, ${s.failed} failed, ${s.inFlight} in flight`,
-        );
-    }, 5_000);
+      if (!s || stopping) return;
+      const rate = (s.acked - lastAcked) / (PROGRESS_MS / 1000);
+      lastAcked = s.acked;
+      log(
+        `backfill: ${s.acked} readings acknowledged (${rate.toFixed(0)}/s), ${s.queued} queued, ${s.inFlight} in flight, ${s.failed} failed`,
+      );
+    }, PROGRESS_MS);
     await fleet.backfillDone;
     clearInterval(progress);
     const s = fleet.stats();

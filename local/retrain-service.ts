@@ -136,6 +136,8 @@ export interface RetrainService {
     substitutions?: Record<string, string>,
   ): Promise<ExecutionRecord>;
   idle(): Promise<void>;
+  /** The state the run in progress is in, and since when (epoch ms); undefined when idle. */
+  current(): { runId: string; state: string; since: number } | undefined;
 }
 
 const invoke = (fn: (event: unknown, context: never) => Promise<unknown>) => (payload: unknown) =>
@@ -189,6 +191,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     return bytes ? RunSummary.parse(JSON.parse(decodeText(bytes))) : undefined;
   };
 
+  let current: { runId: string; state: string; since: number } | undefined;
   const runOnce = async (
     overrides: Partial<RetrainPolicy> = {},
     extra: Record<string, string> = {},
@@ -204,6 +207,14 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     };
     await saveExecution(store, record);
     log(`retrain ${runId}: started`);
+    record.stateSeconds = {};
+    const leaveState = () => {
+      if (!current || !record.stateSeconds) return;
+      const seconds = (now() - current.since) / 1000;
+      record.stateSeconds[current.state] =
+        Math.round(((record.stateSeconds[current.state] ?? 0) + seconds) * 1000) / 1000;
+      current = undefined;
+    };
     try {
       const substitutions = { ...localSubstitutions(options, policy), ...extra };
       await runRetrain({
@@ -224,6 +235,8 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         retryIntervalMs: 100,
         onStateEvent: (event) => {
           if (event.type === 'StateEntered' && event.state) {
+            leaveState();
+            current = { runId, state: event.state, since: now() };
             record.states.push(event.state);
             log(`retrain ${runId}: ${event.state}`);
           }
@@ -236,6 +249,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       const failure = e.cause instanceof Error ? e.cause : e;
       Object.assign(record, { status: 'FAILED', error: failure.name, cause: failure.message });
     }
+    leaveState();
     // The decision (skipped/promoted/rejected/rolled back/failed) is the record step's to tell.
     const summary = await readSummary(runId).catch(() => undefined);
     if (summary)
@@ -257,5 +271,6 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
   return {
     run: (policy, substitutions) => queue.run(() => runOnce(policy, substitutions)),
     idle: () => queue.idle(),
+    current: () => current,
   };
 };

@@ -13,6 +13,7 @@ import { makeHandler as makeForecastHandler } from '../functions/forecast/handle
 import { updateContext } from '../functions/update-context/update-context.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { startBroker } from './broker.js';
+import { ContextBacklog } from './context-backlog.js';
 import type { ExecutionRecord } from './execution-record.js';
 import { invokeEndpointAuthorizer } from './iam/authorized-invocations.js';
 import type { LocalCaller } from './iam/callers.js';
@@ -27,7 +28,6 @@ import {
   type RetrainPolicy,
 } from './retrain-service.js';
 import { LocalSageMaker } from './sagemaker/control-plane/local-sagemaker.js';
-import { SerialQueue } from './serial-queue.js';
 import { makeStatusHandler, type RuntimeCounters } from './status.js';
 
 export interface RuntimeSettings {
@@ -82,7 +82,23 @@ export interface LocalRuntime {
   /** Starts the schedule: runs now, then every retrainIntervalMs. */
   startSchedule(): void;
   counters: RuntimeCounters;
-  close(): Promise<void>;
+  /** What the long phases are doing now, for progress lines. */
+  progress(): RuntimeProgress;
+  /**
+   * Stops everything. `prompt`: does not wait for a retrain in progress (it runs again at the
+   * next start) nor for queued context updates (saved, and processed at the next start); what
+   * the journal holds undelivered is replayed at the next start either way.
+   */
+  close(options?: { prompt?: boolean }): Promise<void>;
+}
+
+export interface RuntimeProgress {
+  received: number;
+  stored: number;
+  errors: number;
+  contextPending: number;
+  contextDone: number;
+  retrain?: { runId: string; state: string; seconds: number };
 }
 
 export const generateApiKey = (): string => randomBytes(24).toString('base64url');
@@ -97,8 +113,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
   const { log } = settings;
   const closers: Array<() => Promise<void>> = [];
   const counters: RuntimeCounters = { received: 0, stored: 0, errors: 0, devices: new Set() };
-  const contextQueue = new SerialQueue();
   const now = Date.now;
+  let prompt = false;
 
   try {
     // S3: the lake bucket, its object-created events feeding update-context.
@@ -112,7 +128,11 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       iam,
     });
     closers.push(() => s3.close());
-    closers.push(() => contextQueue.idle());
+    closers.push(async () => {
+      if (!prompt) return backlog.idle();
+      const saved = await backlog.suspend();
+      if (saved > 0) log(`update-context: ${saved} delivery event(s) saved for the next start`);
+    });
     // The functions' configuration, as their environment would carry it (the same validation).
     const lambdaEnv = {
       SMOGCAST_RUNTIME: 'local',
@@ -139,20 +159,24 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       }
       return own;
     };
+    const backlog = new ContextBacklog({
+      file: join(settings.dataDir, 'context-backlog.json'),
+      work: (records) =>
+        updateContext(
+          { Records: records },
+          { store: storeOf('update-context'), layout: lambdaConfig.context, now },
+        ),
+      onError: (error) => log(`update-context failed: ${String(error)}`),
+    });
     onRawCreated = (event) => {
       const raw = event.Records.filter((r) =>
         decodeURIComponent(r.s3.object.key).startsWith('raw/'),
       );
-      if (raw.length === 0) return;
-      void contextQueue
-        .run(() =>
-          updateContext(
-            { Records: raw },
-            { store: storeOf('update-context'), layout: lambdaConfig.context, now },
-          ),
-        )
-        .catch((error: unknown) => log(`update-context failed: ${String(error)}`));
+      if (raw.length > 0) backlog.add(raw);
     };
+    const replayedContext = backlog.replay();
+    if (replayedContext > 0)
+      log(`update-context: ${replayedContext} saved delivery event(s) to process`);
 
     // SageMaker: control plane + the runtime endpoint (InvokeEndpoint).
     const sagemaker = await LocalSageMaker.open({
@@ -254,7 +278,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
     const drain = async () => {
       await ingest.flush();
-      await contextQueue.idle();
+      await backlog.idle();
     };
 
     // API Gateway: GET /forecast, /devices, /status (the Lambda handlers); the dashboard at /.
@@ -292,7 +316,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
     let timer: NodeJS.Timeout | undefined;
     closers.push(async () => clearInterval(timer));
-    closers.push(() => retrainService.idle());
+    closers.push(() => (prompt ? Promise.resolve() : retrainService.idle()));
 
     return {
       apiUrl: api.url,
@@ -301,6 +325,25 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       s3Url: s3.url,
       apiKey: settings.apiKey,
       counters,
+      progress: () => {
+        const run = retrainService.current();
+        return {
+          received: counters.received,
+          stored: counters.stored,
+          errors: counters.errors,
+          contextPending: backlog.pending,
+          contextDone: backlog.done,
+          ...(run
+            ? {
+                retrain: {
+                  runId: run.runId,
+                  state: run.state,
+                  seconds: (now() - run.since) / 1000,
+                },
+              }
+            : {}),
+        };
+      },
       drain,
       retrain,
       startSchedule: () => {
@@ -309,7 +352,10 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
           timer = setInterval(() => void retrain(), settings.retrainIntervalMs);
         }
       },
-      close: () => closeAll(closers),
+      close: (options) => {
+        prompt = options?.prompt === true;
+        return closeAll(closers);
+      },
     };
   } catch (error) {
     await closeAll(closers);

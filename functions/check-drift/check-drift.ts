@@ -4,13 +4,13 @@
 // decision carries its numbers. Profiles are histograms of raw curated readings, so a shift in
 // the last few minutes is as visible as one over days.
 
-import { listCuratedFiles, readCuratedColumns } from '../../core/curated/reader.js';
+import { forEachCuratedGroup, listCuratedFiles } from '../../core/curated/reader.js';
 import { type Series, startTime } from '../../core/deepar.js';
-import { type DriftProfile, driftProfile, psiByMetric } from '../../core/drift.js';
+import { type DriftProfile, DriftProfileBuilder, psiByMetric } from '../../core/drift.js';
 import { EndpointNotDeployedError } from '../../core/errors.js';
 import { WQL_METRIC } from '../../core/forecast-scores.js';
 import { partitionDate } from '../../core/lake.js';
-import { METRICS, type Metric } from '../../core/metrics.js';
+import { METRICS } from '../../core/metrics.js';
 import type { DriftReport, ModelCard } from '../../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
@@ -30,7 +30,7 @@ export interface CheckDriftDeps {
  */
 export const MIN_READINGS_FOR_PSI = 200;
 
-interface ReadingsProfile {
+export interface ReadingsProfile {
   profile: DriftProfile;
   count: number;
   /** UTC hours of day present in the sample. */
@@ -40,9 +40,10 @@ interface ReadingsProfile {
 /**
  * Histograms of the curated readings stamped in [fromMs, toMs), optionally only those taken at
  * the given UTC hours of day (pollution has a strong daily cycle: a sample of a few hours must be
- * compared with the same hours of the baseline, not with whole days).
+ * compared with the same hours of the baseline, not with whole days). Streams one Parquet row
+ * group at a time into fixed-bin histograms: memory does not grow with the window.
  */
-const readingsProfile = async (
+export const readingsProfile = async (
   store: ObjectStore,
   fromMs: number,
   toMs = Number.POSITIVE_INFINITY,
@@ -51,28 +52,25 @@ const readingsProfile = async (
   const files = (
     await listCuratedFiles(store, { fromDt: partitionDate(Math.max(0, fromMs)) })
   ).filter((f) => !Number.isFinite(toMs) || f.dt <= partitionDate(toMs));
-  const columns = await readCuratedColumns(store, files, ['ts', ...METRICS]);
-  const ts = columns.ts ?? [];
-  const values: Partial<Record<Metric, number[]>> = {};
+  const builder = new DriftProfileBuilder();
   const seenHours = new Set<number>();
   let count = 0;
-  for (let i = 0; i < ts.length; i++) {
-    const t = Number(ts[i]);
-    if (!(t >= fromMs && t < toMs)) continue;
-    const hour = new Date(t).getUTCHours();
-    if (hours && !hours.has(hour)) continue;
-    seenHours.add(hour);
-    count++;
-    for (const metric of METRICS) {
-      const v = columns[metric]?.[i];
-      if (typeof v === 'number' && Number.isFinite(v)) {
-        const bucket = values[metric] ?? [];
-        bucket.push(v);
-        values[metric] = bucket;
+  await forEachCuratedGroup(store, files, ['ts', ...METRICS], (columns, rows) => {
+    const ts = columns.ts ?? [];
+    for (let i = 0; i < rows; i++) {
+      const t = Number(ts[i]);
+      if (!(t >= fromMs && t < toMs)) continue;
+      const hour = new Date(t).getUTCHours();
+      if (hours && !hours.has(hour)) continue;
+      seenHours.add(hour);
+      count++;
+      for (const metric of METRICS) {
+        const v = columns[metric]?.[i];
+        if (typeof v === 'number') builder.add(metric, v);
       }
     }
-  }
-  return { profile: driftProfile(values), count, hours: seenHours };
+  });
+  return { profile: builder.profile(), count, hours: seenHours };
 };
 
 const seriesStart = (series: Series[]): number =>

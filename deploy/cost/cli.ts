@@ -1,0 +1,165 @@
+// `npm run cost -- --devices N [--reading-minutes M] [--stage dev|prod] …`: the monthly AWS bill
+// of the deployed pipeline per service, for today's hot path and a sharded one, as a table and
+// as JSON. The stage's settings come from serverless.yml, prices from deploy/cost/prices.ts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type CostReport, DEFAULT_ASSUMPTIONS, type FleetInputs, monthlyCost } from './model.js';
+import { PRICES, PRICES_DATE, PRICES_REGION } from './prices.js';
+import { stageInputsFrom } from './template-inputs.js';
+
+const HELP = `Usage: npm run cost -- --devices <n> [options]
+
+  --devices <n>                 fleet size (required)
+  --reading-minutes <m>         minutes between a device's readings (default 15)
+  --stage dev|prod              serverless.yml params to read (default dev)
+  --readings-per-message <k>    readings batched in one MQTT message (default 1 = telemetry v1)
+  --basic-ingest                publish to $aws/rules/<rule>/… (no IoT messaging charge)
+  --shards <s>                  shards of the sharded hot-path variant (default 16)
+  --forecasts-per-device-day <n>  GET /forecast calls per device per day (default 24)
+  --dashboard-requests-day <n>  GET /status + /devices calls per day (default 1440)
+  --months-retained <n>         months of raw/curated data held in the lake (default 12)
+  --json                        JSON only
+`;
+
+// One telemetry v1 reading as a device sends it, and what the rule adds to it.
+const SAMPLE_DEVICE = 'sensor-00001';
+const SAMPLE_READING = {
+  deviceId: SAMPLE_DEVICE,
+  ts: '2026-12-02T07:45:00.000Z',
+  seq: 123456,
+  lat: 39.9289,
+  lon: 116.3883,
+  o3: 61.2,
+  pm25: 35.1,
+  pm10: 80.4,
+  co: 900.5,
+  so2: 8.2,
+  no2: 40.3,
+};
+const TOPIC = `smogcast/${SAMPLE_DEVICE}/telemetry`;
+const RULE_ADDED = `,"receivedAt":1764661500000,"topic":"${TOPIC}"`;
+
+const positive = (name: string, raw: string | undefined, fallback: number): number => {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`--${name} must be a number ≥ 0, got "${raw}"`);
+  return value;
+};
+
+const usd = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(4));
+
+const table = (report: CostReport): string => {
+  const rows = report.lines.map(
+    (l) =>
+      `  ${l.service.padEnd(16)} ${l.item.padEnd(62)} ${l.quantity.toExponential(3).padStart(10)} ${l.unit.padEnd(22)} $${usd(l.usd).padStart(9)}${l.fixed ? '  (fixed)' : ''}`,
+  );
+  const services = Object.entries(report.byService)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, v]) => `  ${s.padEnd(16)} $${usd(v)}`);
+  return [
+    `${report.devices} devices, a reading every ${report.readingMinutes} min, stage ${report.stage}, hot path ${report.hotPath}`,
+    ...rows,
+    'by service:',
+    ...services,
+    `total $${usd(report.totalUsd)} / month; fixed (endpoint) $${usd(report.fixedUsd)}; per device-month excluding the endpoint $${report.perDeviceMonthUsd.toFixed(4)}, marginal $${report.marginalPerDeviceMonthUsd.toFixed(4)}`,
+  ].join('\n');
+};
+
+const main = () => {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      devices: { type: 'string' },
+      'reading-minutes': { type: 'string' },
+      stage: { type: 'string' },
+      'readings-per-message': { type: 'string' },
+      'basic-ingest': { type: 'boolean' },
+      shards: { type: 'string' },
+      'forecasts-per-device-day': { type: 'string' },
+      'dashboard-requests-day': { type: 'string' },
+      'months-retained': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (values.devices === undefined) throw new Error('--devices is required');
+  const stage = values.stage ?? 'dev';
+  if (stage !== 'dev' && stage !== 'prod')
+    throw new Error(`--stage must be dev or prod, got "${stage}"`);
+  const readingMinutes = positive('reading-minutes', values['reading-minutes'], 15);
+  if (readingMinutes <= 0) throw new Error('--reading-minutes must be > 0');
+  const readingsPerMessage = Math.max(
+    1,
+    Math.floor(positive('readings-per-message', values['readings-per-message'], 1)),
+  );
+  const shards = Math.max(1, Math.floor(positive('shards', values.shards, 16)));
+  const yamlText = readFileSync(
+    path.join(import.meta.dirname, '..', '..', 'serverless.yml'),
+    'utf8',
+  );
+  const stageInputs = stageInputsFrom(yamlText, stage);
+  const fleet: FleetInputs = {
+    devices: Math.floor(positive('devices', values.devices, 0)),
+    readingMinutes,
+    readingBytes: Buffer.byteLength(JSON.stringify(SAMPLE_READING)),
+    ruleAddedBytes: Buffer.byteLength(RULE_ADDED),
+    topicBytes: Buffer.byteLength(TOPIC),
+    readingsPerMessage,
+    basicIngest: values['basic-ingest'] === true,
+    connectedShare: 1,
+    hotPath: { kind: 'per-device', requestsPerDevice: 2 },
+    forecastsPerDevicePerDay: positive(
+      'forecasts-per-device-day',
+      values['forecasts-per-device-day'],
+      24,
+    ),
+    dashboardRequestsPerDay: positive(
+      'dashboard-requests-day',
+      values['dashboard-requests-day'],
+      1440,
+    ),
+    monthsRetained: positive('months-retained', values['months-retained'], 12),
+  };
+  const current = monthlyCost(fleet, stageInputs, PRICES);
+  const sharded = monthlyCost(
+    { ...fleet, hotPath: { kind: 'sharded', shards } },
+    stageInputs,
+    PRICES,
+  );
+  const unverified = Object.entries(PRICES)
+    .filter(([, p]) => !p.found)
+    .map(([name, p]) => `${name} ($${p.usd} per ${p.unit})`);
+  const result = {
+    prices: { date: PRICES_DATE, region: PRICES_REGION, unverified },
+    inputs: { fleet, stage: stageInputs, assumptions: DEFAULT_ASSUMPTIONS },
+    current,
+    sharded,
+  };
+  if (!values.json) {
+    console.log(table(current));
+    console.log('');
+    console.log(table(sharded));
+    console.log('');
+    console.log(
+      `prices: ${PRICES_REGION}, on-demand, first tier, read ${PRICES_DATE} (deploy/cost/prices.ts)`,
+    );
+    if (unverified.length > 0)
+      console.log(`not found in the stored pages, unverified: ${unverified.join('; ')}`);
+    console.log('');
+  }
+  console.log(JSON.stringify(result, null, values.json ? 2 : undefined));
+};
+
+try {
+  main();
+} catch (error) {
+  console.error(`error: ${(error as Error).message}\n\n${HELP}`);
+  process.exit(2);
+}

@@ -1,0 +1,209 @@
+// The cost model's arithmetic, on hand-computed examples (1,000 devices, a reading every 15 min).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_ASSUMPTIONS,
+  ENDPOINT_POLL,
+  type FleetInputs,
+  monthlyCost,
+  PROMOTED_RUN_PATH_AFTER_WAIT,
+  PROMOTED_RUN_PATH_BEFORE_WAIT,
+  promotedRunTransitions,
+  SKIPPED_RUN_PATH,
+  type StageInputs,
+} from '../../../../deploy/cost/model.js';
+import { PRICES } from '../../../../deploy/cost/prices.js';
+
+const STAGE: StageInputs = {
+  stage: 'test',
+  firehoseBufferSeconds: 60,
+  firehoseBufferMiB: 1,
+  glueDpus: 2,
+  retrainRunsPerMonth: 30,
+  crawlerRunsPerMonth: 30,
+  maxModelAgeHours: 146, // 730 / 146 = 5 training runs a month
+  historyDays: 30,
+  trainingInstanceType: 'ml.m5.large',
+  endpointInstanceType: 'ml.m5.large',
+  endpointInstanceCount: 2,
+  bakeSeconds: 600,
+  terminationWaitSeconds: 300,
+  rawInfrequentAccessDays: 30,
+  lambdaMemoryMb: {
+    'update-context': 512,
+    'prepare-deepar': 2048,
+    'check-drift': 1024,
+    'score-ab': 1024,
+    evaluate: 512,
+    'record-run': 512,
+    forecast: 512,
+    status: 512,
+  },
+};
+
+const FLEET: FleetInputs = {
+  devices: 1000,
+  readingMinutes: 15,
+  readingBytes: 200,
+  ruleAddedBytes: 70,
+  topicBytes: 30,
+  readingsPerMessage: 1,
+  basicIngest: false,
+  connectedShare: 1,
+  hotPath: { kind: 'per-device', requestsPerDevice: 2 },
+  forecastsPerDevicePerDay: 24,
+  dashboardRequestsPerDay: 1440,
+  monthsRetained: 12,
+};
+
+const line = (report: ReturnType<typeof monthlyCost>, item: string) => {
+  const found = report.lines.find((l) => l.item.startsWith(item));
+  if (!found) throw new Error(`no line ${item}`);
+  return found;
+};
+
+describe('monthlyCost', () => {
+  const report = monthlyCost(FLEET, STAGE, PRICES);
+
+  it('bills one 5 KB IoT message per reading: 1,000 × 43,800 / 15 = 2.92M messages = $2.92', () => {
+    expect(report.counts.messages).toBe(2_920_000);
+    expect(line(report, 'messaging').usd).toBeCloseTo(2.92, 10);
+  });
+
+  it('bills connectivity for every minute a device is connected: 43.8M minutes × $0.08/M', () => {
+    expect(line(report, 'connectivity').quantity).toBe(43_800_000);
+    expect(line(report, 'connectivity').usd).toBeCloseTo(3.504, 10);
+  });
+
+  it('counts both rules on the telemetry topic as triggered, one Firehose action per message', () => {
+    expect(line(report, 'rules triggered').usd).toBeCloseTo(5.84 * 0.15, 10);
+    expect(line(report, 'actions').usd).toBeCloseTo(2.92 * 0.15, 10);
+  });
+
+  it('rounds every Firehose record up to 5 KB: 2.92M × 5,120 B = 13.92 GB × $0.029', () => {
+    const gb = (2_920_000 * 5120) / 1024 ** 3;
+    expect(line(report, 'ingestion (5 KB').quantity).toBeCloseTo(gb, 10);
+    expect(line(report, 'ingestion (5 KB').usd).toBeCloseTo(gb * 0.029, 10);
+  });
+
+  it('writes one raw object per 60 s buffer (18 KB each, far below 1 MiB): 43,800 PUTs', () => {
+    expect(report.counts.rawObjects).toBe(43_800);
+    expect(line(report, 'Firehose PUTs').usd).toBeCloseTo(0.219, 10);
+  });
+
+  it('costs today a GET + PUT per device per object: 2.92M of each', () => {
+    expect(report.counts.devicesPerObject).toBeCloseTo(1000 / 15, 10);
+    expect(line(report, 'hot path GETs').quantity).toBe(2_920_000);
+    expect(line(report, 'hot path GETs').usd).toBeCloseTo(1.168, 10);
+    expect(line(report, 'hot path PUTs').usd).toBeCloseTo(14.6, 10);
+  });
+
+  it('costs a sharded hot path a GET + PUT per shard per object: 43,800 × 16 of each', () => {
+    const sharded = monthlyCost(
+      { ...FLEET, hotPath: { kind: 'sharded', shards: 16 } },
+      STAGE,
+      PRICES,
+    );
+    expect(line(sharded, 'hot path PUTs').quantity).toBe(700_800);
+    expect(line(sharded, 'hot path PUTs').usd).toBeCloseTo(3.504, 10);
+    expect(line(sharded, 'hot path GETs').usd).toBeCloseTo(0.28032, 10);
+  });
+
+  it('counts state transitions by outcome: 25 skipped × 9 + 5 promoted × (17 + 35 polls × 4 + 3)', () => {
+    // (2 × 600 s bake + 300 s termination wait + 10 min provisioning) / 60 s = 35 polls.
+    expect(promotedRunTransitions(STAGE, DEFAULT_ASSUMPTIONS)).toBe(160);
+    expect(line(report, 'state transitions').quantity).toBe(25 * 9 + 5 * 160);
+    expect(line(report, 'state transitions').usd).toBeCloseTo(1.025 * 0.025, 10);
+  });
+
+  it('bills the endpoint as fixed: 2 instances × 730 h × $0.115', () => {
+    expect(line(report, 'endpoint').usd).toBeCloseTo(167.9, 10);
+    expect(report.fixedUsd).toBeCloseTo(167.9, 10);
+  });
+
+  it('bills Glue DPU-hours per run: 30 runs × 2 DPU × 1.5 min (startup, 0.02 GB input)', () => {
+    const rawGbPerRun = (2_920_000 * 271) / 1024 ** 3 / 30;
+    const minutes = 1.5 + 2 * rawGbPerRun;
+    expect(line(report, 'ETL job').quantity).toBeCloseTo((30 * 2 * minutes) / 60, 10);
+  });
+
+  it('bills Lambda GB-seconds from the function memory: update-context 43,800 × 0.5 GB × (150 + 4 × 66.7) ms', () => {
+    const seconds = (150 + (4 * 1000) / 15) / 1000;
+    expect(line(report, 'update-context duration').quantity).toBeCloseTo(43_800 * 0.5 * seconds, 8);
+  });
+
+  it('reports the per-device-month cost without the endpoint, and totals by service', () => {
+    const sum = report.lines.reduce((s, l) => s + l.usd, 0);
+    expect(report.totalUsd).toBeCloseTo(sum, 10);
+    expect(report.perDeviceMonthUsd).toBeCloseTo((sum - 167.9) / 1000, 10);
+    expect(Object.values(report.byService).reduce((s, v) => s + v, 0)).toBeCloseTo(sum, 10);
+  });
+
+  it('reports the marginal device-month: the bill less the bill of an empty fleet, per device', () => {
+    const empty = monthlyCost({ ...FLEET, devices: 0 }, STAGE, PRICES);
+    expect(empty.counts.rawObjects).toBe(0);
+    expect(report.marginalPerDeviceMonthUsd).toBeCloseTo(
+      (report.totalUsd - empty.totalUsd) / 1000,
+      10,
+    );
+  });
+
+  it('bills no IoT messaging with Basic Ingest, rules still', () => {
+    const basic = monthlyCost({ ...FLEET, basicIngest: true }, STAGE, PRICES);
+    expect(line(basic, 'messaging').usd).toBe(0);
+    expect(line(basic, 'rules triggered').usd).toBeCloseTo(line(report, 'rules triggered').usd, 10);
+  });
+
+  it('divides messages by the batch, and meters a message past 5 KB as two', () => {
+    const batched = monthlyCost({ ...FLEET, readingsPerMessage: 10 }, STAGE, PRICES);
+    expect(line(batched, 'messaging').usd).toBeCloseTo(0.292, 10); // 2,030 B: one unit each
+    expect(line(batched, 'hot path PUTs').quantity).toBe(292_000); // a device in 292 objects
+    const big = monthlyCost({ ...FLEET, readingBytes: 6000 }, STAGE, PRICES);
+    expect(line(big, 'messaging').usd).toBeCloseTo(2 * 2.92, 10);
+  });
+
+  it('refuses a bad fleet with a clear error', () => {
+    expect(() => monthlyCost({ ...FLEET, readingMinutes: 0 }, STAGE, PRICES)).toThrow(
+      /readingMinutes/,
+    );
+    expect(() => monthlyCost(FLEET, { ...STAGE, lambdaMemoryMb: {} }, PRICES)).toThrow(
+      /memorySize/,
+    );
+  });
+});
+
+describe('the modelled execution paths', () => {
+  const asl = JSON.parse(
+    readFileSync(
+      path.resolve(import.meta.dirname, '../../../../state-machines/retrain.asl.json'),
+      'utf8',
+    ),
+  ) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+  const successors = (name: string): string[] => {
+    const state = asl.States[name];
+    if (!state) throw new Error(`no state ${name}`);
+    const choices = (state.Choices as Array<{ Next: string }> | undefined) ?? [];
+    return [state.Next, state.Default, ...choices.map((c) => c.Next)].filter(
+      (n): n is string => typeof n === 'string',
+    );
+  };
+  const assertPath = (states: string[]) => {
+    for (let i = 1; i < states.length; i++) {
+      expect(successors(states[i - 1] as string), `${states[i - 1]} → ${states[i]}`).toContain(
+        states[i],
+      );
+    }
+  };
+
+  it('follow edges of state-machines/retrain.asl.json from its start', () => {
+    expect(SKIPPED_RUN_PATH[0]).toBe(asl.StartAt);
+    assertPath(SKIPPED_RUN_PATH);
+    assertPath([
+      ...PROMOTED_RUN_PATH_BEFORE_WAIT,
+      ...ENDPOINT_POLL,
+      ...ENDPOINT_POLL,
+      ...PROMOTED_RUN_PATH_AFTER_WAIT,
+    ]);
+  });
+});
