@@ -85,9 +85,10 @@ const closeAll = async (closers: Array<() => Promise<void>>) => {
 export const startLocalRuntime = async (settings: RuntimeSettings): Promise<LocalRuntime> => {
   const { log } = settings;
   const closers: Array<() => Promise<void>> = [];
-  const counters: RuntimeCounters = { received: 0, stored: 0, errors: 0, devices: new Set() };
   const contextQueue = new SerialQueue();
   const now = Date.now;
+  const devices = new Set<string>();
+  let counters: RuntimeCounters;
 
   try {
     // S3: the lake bucket, its object-created events feeding update-context.
@@ -166,14 +167,22 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       now,
       onDeliveryError: (error) => log(`firehose delivery failed, will retry: ${String(error)}`),
       onOutcome: (_topic, outcome) => {
-        counters.received += 1;
-        if (outcome.kind === 'record') counters.devices.add(outcome.deviceId);
-      },
-      onStored: (stream, records) => {
-        if (stream === 'raw') counters.stored += records;
-        else counters.errors += records;
+        if (outcome.kind === 'record') devices.add(outcome.deviceId);
       },
     });
+    // The record counters live with the journal: durable, and true across restarts and replays.
+    counters = {
+      get received() {
+        return ingest.counts().received;
+      },
+      get stored() {
+        return ingest.counts().stored;
+      },
+      get errors() {
+        return ingest.counts().errors;
+      },
+      devices,
+    };
     if (ingest.replayed > 0) log(`journal: replaying ${ingest.replayed} undelivered record(s)`);
     closers.push(() => ingest.close());
 
