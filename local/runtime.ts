@@ -232,6 +232,10 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       endpointPollMs: 250,
       log,
     });
+    // What a previous process left half-done (a run, a deployment) is settled before any run.
+    void retrainService
+      .recover()
+      .catch((error: unknown) => log(`recovery after restart failed: ${String(error)}`));
     const retrain = (policy?: Partial<RetrainPolicy>) => retrainService.run(policy);
 
     const drain = async () => {
