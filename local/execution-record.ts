@@ -11,7 +11,8 @@ export interface ExecutionRecord {
   runId: string;
   startedAt: string;
   finishedAt?: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  /** INTERRUPTED: the runtime stopped (or was killed) while the run was under way. */
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'INTERRUPTED';
   /** States entered, in order. */
   states: string[];
   /** Seconds spent in each state (summed over repeated entries, e.g. the endpoint wait loop). */

@@ -2,10 +2,11 @@
 // and written as one newline-delimited object when the buffer reaches its size or interval hint,
 // under Firehose's key layout `<prefix>YYYY/MM/DD/HH/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`.
 import { randomUUID } from 'node:crypto';
+import { SmogcastError } from '../core/errors.js';
 import { firehoseObjectKey } from '../core/lake.js';
 import type { ObjectStore } from '../core/ports.js';
 
-export interface FirehoseOptions {
+export interface FirehoseOptions<T = number> {
   store: ObjectStore;
   streamName: string;
   prefix: string;
@@ -16,46 +17,62 @@ export interface FirehoseOptions {
   now?: () => number;
   /** First delay between delivery retries (doubles each attempt). Default 200 ms. */
   retryBaseMs?: number;
+  /**
+   * Awaited before each PUT of a batch, with its key and body (the journal records the intent
+   * durably); a rejection counts as a failed attempt.
+   */
+  beforeDeliver?: (key: string, body: string, tags: readonly T[]) => Promise<void>;
   /** Called once a batch is stored, with the tags given to put() for its records. */
-  onDelivered?: (key: string, records: number, tags: readonly number[]) => void;
+  onDelivered?: (key: string, records: number, tags: readonly T[]) => void;
+  /** Called when the PUTs of `key` are given up; its records go back into the buffer. */
+  onAbandoned?: (key: string) => void;
   onError?: (error: unknown) => void;
 }
 
-export class LocalFirehose {
+export class FirehoseStoppedError extends SmogcastError {
+  override readonly name = 'FirehoseStoppedError';
+
+  constructor() {
+    super('the delivery stream is closed');
+  }
+}
+
+export class LocalFirehose<T = number> {
   private buffer: string[] = [];
-  private tags: number[] = [];
+  private tags: T[] = [];
   private bytes = 0;
   private firstArrival = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  private stopped = false;
   private readonly now: () => number;
   delivered = 0;
   objects = 0;
 
-  constructor(private readonly options: FirehoseOptions) {
+  constructor(private readonly options: FirehoseOptions<T>) {
     this.now = options.now ?? Date.now;
   }
 
   /**
    * Buffers one record (a JSON line without its newline). `tag` comes back in onDelivered once
-   * the record is stored (the journal segment it must be released from).
+   * the record is stored (the journal entry it stands for).
    */
-  put(line: string, tag = 0): void {
-    if (this.buffer.length === 0) {
+  put(line: string, tag?: T): void {
+    if (this.buffer.length === 0 && !this.stopped) {
       this.firstArrival = this.now();
       this.timer = setTimeout(() => void this.flush(), this.options.bufferIntervalMs);
     }
     this.buffer.push(line);
-    this.tags.push(tag);
+    this.tags.push(tag as T);
     this.bytes += Buffer.byteLength(line) + 1;
-    if (this.bytes >= this.options.bufferBytes) void this.flush();
+    if (this.bytes >= this.options.bufferBytes && !this.stopped) void this.flush();
   }
 
   /** Writes whatever is buffered; resolves when every earlier batch is stored. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length > 0) {
+    if (this.buffer.length > 0 && !this.stopped) {
       const lines = this.buffer;
       const tags = this.tags;
       const arrival = this.firstArrival;
@@ -67,19 +84,30 @@ export class LocalFirehose {
     return this.inFlight;
   }
 
-  private async deliver(lines: string[], tags: number[], arrival: number): Promise<void> {
+  /** No more deliveries or timers: what is still buffered stays in the journal. */
+  close(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async deliver(lines: string[], tags: T[], arrival: number): Promise<void> {
     const { store, prefix, streamName } = this.options;
     const key = firehoseObjectKey(prefix, streamName, arrival, randomUUID());
+    const body = `${lines.join('\n')}\n`;
     // Firehose retries S3 delivery; so do we, a bounded number of times.
     for (let attempt = 1; ; attempt++) {
       try {
-        await store.put(key, `${lines.join('\n')}\n`, 'application/x-ndjson');
+        if (this.stopped) throw new FirehoseStoppedError();
+        await this.options.beforeDeliver?.(key, body, tags);
+        await store.put(key, body, 'application/x-ndjson');
         break;
       } catch (error) {
-        if (attempt >= 5) {
-          // Never drop: put the batch back in front of the buffer for the next flush.
-          this.options.onError?.(error);
-          for (let i = 0; i < lines.length; i++) this.put(lines[i] as string, tags[i]);
+        if (attempt >= 5 || this.stopped) {
+          // Never drop: put the batch back in the buffer for the next flush.
+          this.options.onAbandoned?.(key);
+          if (!(error instanceof FirehoseStoppedError)) this.options.onError?.(error);
+          for (let i = 0; i < lines.length; i++) this.put(lines[i] as string, tags[i] as T);
           return;
         }
         await new Promise((resolve) =>

@@ -2,10 +2,13 @@
 // (raw/ for valid readings, errors/iot/ for everything the rule rejects) → the object store.
 // `accept` resolves once the rule's output is journaled; the broker sends PUBACK only then, so
 // an acknowledged reading survives a crash of the runtime (replayed from the journal on start).
+// Each Firehose batch tells the journal which entries it carries before its PUT and after it, so
+// a restart replays only entries no stored object holds.
 import type { ObjectStore } from '../core/ports.js';
 import { LocalFirehose } from './firehose.js';
 import { applyTelemetryRule, type RuleOutcome } from './iot-rule.js';
-import { type Durability, Journal } from './journal.js';
+import { bodyDigest, type Durability, type EntryId, Journal } from './journal.js';
+import type { IngestCounts } from './journal-counters.js';
 
 export interface JournalIngestOptions {
   store: ObjectStore;
@@ -14,6 +17,8 @@ export interface JournalIngestOptions {
   /** Firehose buffering hints. */
   bufferBytes: number;
   bufferIntervalMs: number;
+  /** How long close() keeps delivering what is journaled before it gives up. Default 4 s. */
+  closeTimeoutMs?: number;
   now?: () => number;
   /** Called for every message the rule selected (after it is journaled). */
   onOutcome?: (topic: string, outcome: Exclude<RuleOutcome, { kind: 'ignored' }>) => void;
@@ -30,6 +35,12 @@ export interface JournalIngest {
   flush(): Promise<void>;
   /** Records journaled but not yet stored. */
   undelivered(): number;
+  /** Received and stored totals over every run on this journal (durable with it). */
+  counts(): IngestCounts;
+  /**
+   * Stops accepting, delivers everything journaled (bounded by closeTimeoutMs), then closes;
+   * what could not be stored stays in the journal for the next start.
+   */
   close(): Promise<void>;
 }
 
@@ -37,31 +48,34 @@ export const RAW_STREAM = 'smogcast-raw';
 export const ERRORS_STREAM = 'smogcast-errors';
 export const ERRORS_IOT_PREFIX = 'errors/iot/';
 
+const sleep = (ms: number) =>
+  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+
 export const openJournalIngest = async (options: JournalIngestOptions): Promise<JournalIngest> => {
   const now = options.now ?? Date.now;
+  const { store } = options;
   const { journal, replay } = await Journal.open({
     dir: options.journalDir,
     ...(options.durability === undefined ? {} : { durability: options.durability }),
+    // A batch whose PUT a crash interrupted counts as stored only if the object is there, whole.
+    confirm: async (intent) => {
+      const bytes = await store.get(intent.key);
+      return bytes !== undefined && bodyDigest(bytes) === intent.digest;
+    },
   });
   const firehose = (stream: 'raw' | 'errors', streamName: string, prefix: string) =>
-    new LocalFirehose({
-      store: options.store,
+    new LocalFirehose<EntryId>({
+      store,
       streamName,
       prefix,
       bufferBytes: options.bufferBytes,
       bufferIntervalMs: options.bufferIntervalMs,
       now,
       ...(options.onDeliveryError ? { onError: options.onDeliveryError } : {}),
-      onDelivered: (_key, records, segments) => {
-        // Released only once stored: a crash before this point replays the batch.
-        let run = 0;
-        for (let i = 0; i < segments.length; i++) {
-          run++;
-          if (segments[i] !== segments[i + 1]) {
-            journal.release(segments[i] as number, run);
-            run = 0;
-          }
-        }
+      beforeDeliver: (key, body, ids) => journal.intend(key, body, ids),
+      onAbandoned: (key) => journal.abandon(key),
+      onDelivered: (key, records, ids) => {
+        journal.delivered(key, stream, ids);
         options.onStored?.(stream, records);
       },
     });
@@ -69,25 +83,42 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
     raw: firehose('raw', RAW_STREAM, 'raw/'),
     errors: firehose('errors', ERRORS_STREAM, ERRORS_IOT_PREFIX),
   };
-  for (const entry of replay) streams[entry.stream].put(entry.line, entry.segment);
+  for (const entry of replay) streams[entry.stream].put(entry.line, entry.id);
+
+  const accepting = new Set<Promise<void>>();
+  const flush = async () => {
+    await Promise.all([streams.raw.flush(), streams.errors.flush()]);
+  };
+  const deliverAll = async () => {
+    await Promise.allSettled([...accepting]);
+    // A batch the store refused goes back into the buffer: flush again until nothing is left.
+    while (journal.undelivered > 0) {
+      await flush();
+      if (streams.raw.buffered + streams.errors.buffered === 0) break;
+    }
+  };
 
   return {
     replayed: replay.length,
-    accept: async (topic, payload) => {
+    accept: (topic, payload) => {
       const outcome = applyTelemetryRule(topic, payload, now());
-      if (outcome.kind === 'ignored') return;
+      if (outcome.kind === 'ignored') return Promise.resolve();
       const stream = outcome.kind === 'record' ? 'raw' : 'errors';
-      const segment = await journal.append({ stream, line: outcome.line });
-      streams[stream].put(outcome.line, segment);
-      options.onOutcome?.(topic, outcome);
+      const work = journal.append({ stream, line: outcome.line }).then((id) => {
+        streams[stream].put(outcome.line, id);
+        options.onOutcome?.(topic, outcome);
+      });
+      accepting.add(work);
+      void work.finally(() => accepting.delete(work)).catch(() => undefined);
+      return work;
     },
-    flush: async () => {
-      await Promise.all([streams.raw.flush(), streams.errors.flush()]);
-    },
+    flush,
     undelivered: () => journal.undelivered,
+    counts: () => journal.counts,
     close: async () => {
-      await Promise.all([streams.raw.flush(), streams.errors.flush()]);
-      // What could not be stored stays in the journal for the next start.
+      await Promise.race([deliverAll(), sleep(options.closeTimeoutMs ?? 4_000)]);
+      streams.raw.close();
+      streams.errors.close();
       await journal.close().catch(() => undefined);
     },
   };

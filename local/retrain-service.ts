@@ -11,6 +11,7 @@ import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handle
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
+import { servingCard } from '../functions/status/pipeline-records.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
 import { authorizedNotify, type Notification } from './iam/authorized-invocations.js';
@@ -18,6 +19,14 @@ import { authorizedControlPlane } from './iam/authorized-sagemaker.js';
 import type { LocalCaller } from './iam/callers.js';
 import type { LocalIam } from './iam/local-iam.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
+import {
+  type EndpointRepair,
+  type InterruptedRun,
+  reconcileEndpoint,
+  recordInterruptedRuns,
+  recordRunEnd,
+  recordRunStart,
+} from './run-recovery.js';
 import { SerialQueue } from './serial-queue.js';
 import { loadStageParams, RetrainParams, type StageParams } from './stage-params.js';
 
@@ -135,9 +144,19 @@ export interface RetrainService {
     policy?: Partial<RetrainPolicy>,
     substitutions?: Record<string, string>,
   ): Promise<ExecutionRecord>;
+  /**
+   * After a restart, before any run: records runs the previous process left RUNNING as
+   * INTERRUPTED and rolls the endpoint back to the serving card's config if it serves another.
+   */
+  recover(): Promise<RecoveryReport>;
   idle(): Promise<void>;
   /** The state the run in progress is in, and since when (epoch ms); undefined when idle. */
   current(): { runId: string; state: string; since: number } | undefined;
+}
+
+export interface RecoveryReport {
+  interrupted: InterruptedRun[];
+  endpoint: EndpointRepair;
 }
 
 const invoke = (fn: (event: unknown, context: never) => Promise<unknown>) => (payload: unknown) =>
@@ -186,6 +205,36 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     );
   };
 
+  const controlPlane = (substitutions: Record<string, string>) =>
+    options.iam
+      ? authorizedControlPlane(options.sagemaker, options.iam, substitutions)
+      : options.sagemaker;
+
+  const recoverOnce = async (): Promise<RecoveryReport> => {
+    const interrupted = await recordInterruptedRuns(store, now);
+    for (const run of interrupted) {
+      log(`retrain ${run.runId}: recorded as interrupted (reached ${run.reached ?? 'no state'})`);
+    }
+    const endpoint = await reconcileEndpoint({
+      // As the state machine's role: the same IAM-checked calls its deploy states make.
+      sagemaker: controlPlane(localSubstitutions(options, options.policy)),
+      endpointName: options.endpointName,
+      card: await servingCard(store),
+      pollMs: options.endpointPollMs,
+    });
+    if (endpoint.kind === 'rollback') {
+      log(
+        `endpoint ${options.endpointName}: rolled back from ${endpoint.from}, which no serving card names, to ${endpoint.to}`,
+      );
+      options.modelCard.invalidate();
+    } else if (endpoint.kind === 'unregistered') {
+      log(
+        `endpoint ${options.endpointName}: serves ${endpoint.config} and no model is registered as serving; the next promotion replaces it`,
+      );
+    }
+    return { interrupted, endpoint };
+  };
+
   const readSummary = async (runId: string): Promise<RunSummary | undefined> => {
     const bytes = await store.get(runSummaryKey(runId));
     return bytes ? RunSummary.parse(JSON.parse(decodeText(bytes))) : undefined;
@@ -206,6 +255,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       states: [],
     };
     await saveExecution(store, record);
+    await recordRunStart(store, record);
     log(`retrain ${runId}: started`);
     record.stateSeconds = {};
     const leaveState = () => {
@@ -215,6 +265,8 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         Math.round(((record.stateSeconds[current.state] ?? 0) + seconds) * 1000) / 1000;
       current = undefined;
     };
+    // Each state entered is saved as it happens: a run killed mid-way says where it stopped.
+    let progress: Promise<void> = Promise.resolve();
     try {
       const substitutions = { ...localSubstitutions(options, policy), ...extra };
       await runRetrain({
@@ -224,9 +276,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
           runEtl: ({ runId: id }) =>
             runEtl({ runId: id }, { store: storeOf('glue-etl'), now, log }),
           lambdas,
-          sagemaker: options.iam
-            ? authorizedControlPlane(options.sagemaker, options.iam, substitutions)
-            : options.sagemaker,
+          sagemaker: controlPlane(substitutions),
           notify: options.iam
             ? authorizedNotify(notify(runId), options.iam, substitutions)
             : notify(runId),
@@ -238,6 +288,10 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
             leaveState();
             current = { runId, state: event.state, since: now() };
             record.states.push(event.state);
+            const snapshot = { ...record, states: [...record.states] };
+            progress = progress
+              .then(() => saveExecution(store, snapshot))
+              .catch((error: unknown) => log(`retrain ${runId}: progress not saved: ${error}`));
             log(`retrain ${runId}: ${event.state}`);
           }
         },
@@ -250,6 +304,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       Object.assign(record, { status: 'FAILED', error: failure.name, cause: failure.message });
     }
     leaveState();
+    await progress;
     // The decision (skipped/promoted/rejected/rolled back/failed) is the record step's to tell.
     const summary = await readSummary(runId).catch(() => undefined);
     if (summary)
@@ -258,6 +313,16 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         reasons: summary.reasons,
         version: summary.version,
       });
+    else {
+      // No record step ran (an uncaught error): runs/ must not keep saying RUNNING.
+      const reason = record.cause ?? 'the run ended without recording its outcome';
+      Object.assign(record, {
+        outcome: 'failed',
+        reasons: [reason],
+        finishedAt: new Date(now()).toISOString(),
+      });
+      await recordRunEnd(store, record, reason);
+    }
     // Any decision may have changed the serving card (promotion, A/B start, round or end).
     options.modelCard.invalidate();
     record.finishedAt = new Date(now()).toISOString();
@@ -270,6 +335,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
 
   return {
     run: (policy, substitutions) => queue.run(() => runOnce(policy, substitutions)),
+    recover: () => queue.run(recoverOnce),
     idle: () => queue.idle(),
     current: () => current,
   };

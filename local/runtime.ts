@@ -112,9 +112,10 @@ const closeAll = async (closers: Array<() => Promise<void>>) => {
 export const startLocalRuntime = async (settings: RuntimeSettings): Promise<LocalRuntime> => {
   const { log } = settings;
   const closers: Array<() => Promise<void>> = [];
-  const counters: RuntimeCounters = { received: 0, stored: 0, errors: 0, devices: new Set() };
   const now = Date.now;
   let prompt = false;
+  const devices = new Set<string>();
+  let counters: RuntimeCounters;
 
   try {
     // S3: the lake bucket, its object-created events feeding update-context.
@@ -208,14 +209,22 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       now,
       onDeliveryError: (error) => log(`firehose delivery failed, will retry: ${String(error)}`),
       onOutcome: (_topic, outcome) => {
-        counters.received += 1;
-        if (outcome.kind === 'record') counters.devices.add(outcome.deviceId);
-      },
-      onStored: (stream, records) => {
-        if (stream === 'raw') counters.stored += records;
-        else counters.errors += records;
+        if (outcome.kind === 'record') devices.add(outcome.deviceId);
       },
     });
+    // The record counters live with the journal: durable, and true across restarts and replays.
+    counters = {
+      get received() {
+        return ingest.counts().received;
+      },
+      get stored() {
+        return ingest.counts().stored;
+      },
+      get errors() {
+        return ingest.counts().errors;
+      },
+      devices,
+    };
     if (ingest.replayed > 0) log(`journal: replaying ${ingest.replayed} undelivered record(s)`);
     closers.push(() => ingest.close());
 
@@ -273,6 +282,10 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       endpointPollMs: 250,
       log,
     });
+    // What a previous process left half-done (a run, a deployment) is settled before any run.
+    void retrainService
+      .recover()
+      .catch((error: unknown) => log(`recovery after restart failed: ${String(error)}`));
     const retrain = (policy?: Partial<RetrainPolicy>, substitutions?: Record<string, string>) =>
       retrainService.run(policy, substitutions);
 

@@ -554,4 +554,67 @@ describe('retrain state machine paths', () => {
     expect(record.states).toContain('EndpointWaitTimedOut');
     expect(await servingVersion()).toBe(champion);
   });
+
+  it('a run killed after its deployment, before recording it, is recorded as interrupted and the endpoint returns to the champion', async () => {
+    // Prepare: a champion; then a run deploys a challenger, and the process "dies" before the
+    // record step: the lake is put back as it was then (card, registry), the run still RUNNING.
+    await promoteFirstChampion();
+    const championCard = (await world.store.get(SERVING_CARD_KEY)) as Uint8Array;
+    const championConfig = await endpointConfig();
+    await publishDrift();
+    const killed = await run({ promotionMargin: -1 });
+    expect(killed.outcome, killed.cause).toBe('promoted');
+    const reached = killed.states.slice(0, killed.states.indexOf('RecordPromoted'));
+    await world.store.put(SERVING_CARD_KEY, championCard);
+    await world.store.delete(`models/registry/${killed.version}.json`);
+    await world.store.put(
+      `runs/${killed.runId}.json`,
+      JSON.stringify({
+        runId: killed.runId,
+        status: 'RUNNING',
+        startedAt: killed.startedAt,
+        states: [],
+      }),
+    );
+    await world.store.put(
+      `executions/${killed.runId}.json`,
+      JSON.stringify({ ...killed, status: 'RUNNING', states: reached, outcome: undefined }),
+    );
+    expect(await endpointConfig()).not.toBe(championConfig);
+    // Act: the next start's recovery
+    const report = await retrainService(world).recover();
+    // Assess
+    expect(report.interrupted).toEqual([{ runId: killed.runId, reached: reached.at(-1) }]);
+    expect(report.endpoint).toMatchObject({ kind: 'rollback', to: championConfig });
+    expect(await endpointConfig()).toBe(championConfig);
+    const recorded = JSON.parse(
+      decodeText((await world.store.get(`runs/${killed.runId}.json`)) as Uint8Array),
+    );
+    expect(recorded).toMatchObject({ status: 'INTERRUPTED', outcome: 'failed', states: reached });
+    expect(recorded.reasons[0]).toContain(`in state ${reached.at(-1)}`);
+    // and a second start finds nothing left to do
+    expect(await retrainService(world).recover()).toEqual({
+      interrupted: [],
+      endpoint: { kind: 'none' },
+    });
+  });
+
+  it('every run is in runs/ from its start: RUNNING while under way, then its outcome', async () => {
+    let seen: unknown;
+    world.tamperDescribe = async (real) => {
+      seen ??= JSON.parse(
+        decodeText(
+          (await world.store.get((await world.store.list('runs/'))[0] as string)) as Uint8Array,
+        ),
+      );
+      return real();
+    };
+    await promoteFirstChampion();
+    expect(seen).toMatchObject({ status: 'RUNNING', states: [] });
+    const keys = await world.store.list('runs/');
+    expect(keys).toHaveLength(1);
+    expect(
+      JSON.parse(decodeText((await world.store.get(keys[0] as string)) as Uint8Array)),
+    ).toMatchObject({ outcome: 'promoted' });
+  });
 });
