@@ -126,8 +126,13 @@ describe('GET /forecast handler', () => {
     [{ metric: 'pm25' }, 'deviceId'],
     [{ deviceId: 'sim-002', metric: 'smoke' }, 'metric must be one of'],
     [{ deviceId: 'sim-002', metric: 'pm25', horizon: '0' }, 'horizon'],
-    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '25' }, 'horizon must be at most 24'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '25' }, 'horizon must be between 1 and 24'],
     [{ deviceId: 'sim-002', metric: 'pm25', horizon: '1e3' }, 'horizon must be an integer'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '-1' }, 'horizon must be between 1 and 24'],
+    [
+      { deviceId: 'sim-002', metric: 'pm25', horizon: '100000' },
+      'horizon must be between 1 and 24',
+    ],
     [
       { deviceId: 'sim-002', metric: 'pm25', quantiles: '0.1,1.5' },
       'quantile "1.5" is not in (0, 1)',
