@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { DeviceContext } from '../../../../core/device-context.js';
-import { EndpointNotDeployedError } from '../../../../core/errors.js';
+import { EndpointNotDeployedError, ModelInputRejectedError } from '../../../../core/errors.js';
 import { contextKey } from '../../../../core/lake.js';
 import { ModelCard } from '../../../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
@@ -35,10 +35,15 @@ const context: DeviceContext = {
 /** Records requests and answers like a DeepAR endpoint would (constant forecasts). */
 class RecordingEndpoint implements ModelEndpoint {
   requests: DeepArRequest[] = [];
-  constructor(private readonly deployed = true) {}
+  constructor(
+    private readonly deployed = true,
+    private readonly rejects = false,
+  ) {}
   async invoke(request: DeepArRequest) {
     this.requests.push(request);
     if (!this.deployed) throw new EndpointNotDeployedError('smogcast');
+    if (this.rejects)
+      throw new ModelInputRejectedError('instances[0].target[1] must be within ±1e15');
     const q = request.configuration?.quantiles ?? [];
     const series = (v: number) => Array.from({ length: 24 }, () => v);
     return {
@@ -55,10 +60,12 @@ class RecordingEndpoint implements ModelEndpoint {
   }
 }
 
-const setup = async (options: { deployed?: boolean; withCard?: boolean } = {}) => {
+const setup = async (
+  options: { deployed?: boolean; withCard?: boolean; rejects?: boolean } = {},
+) => {
   const store = new MemoryObjectStore();
   await store.put(contextKey('sim-002'), JSON.stringify(context));
-  const endpoint = new RecordingEndpoint(options.deployed ?? true);
+  const endpoint = new RecordingEndpoint(options.deployed ?? true, options.rejects ?? false);
   const deps: ForecastDeps = {
     store,
     endpoint,
@@ -174,6 +181,19 @@ describe('GET /forecast handler', () => {
       expect(res.headers['Retry-After']).toBe('60');
       expect(typeof res.body.error).toBe('string');
     }
+  });
+});
+
+describe('GET /forecast when the model refuses the input', () => {
+  it('answers 422 naming the field the endpoint named, not a 500', async () => {
+    // Prepare: an endpoint answering a 4xx, as the model server does for impossible values
+    const { handler, endpoint } = await setup({ rejects: true });
+    // Act
+    const res = await call(handler, { deviceId: 'sim-002', metric: 'pm25' });
+    // Assess
+    expect(endpoint.requests).toHaveLength(1);
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatch(/cannot forecast this series: instances\[0\]\.target\[1\]/);
   });
 });
 
