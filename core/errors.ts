@@ -27,3 +27,8 @@ export class EndpointNotDeployedError extends SmogcastError {
     super(`endpoint ${endpointName} is not deployed`, options);
   }
 }
+
+/** The model endpoint refused the request as invalid input (a 4xx naming the field). */
+export class ModelInputRejectedError extends SmogcastError {
+  override readonly name = 'ModelInputRejectedError';
+}

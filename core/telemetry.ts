@@ -26,8 +26,15 @@ export const deviceIdFromTopic = (topic: string): string | undefined => {
 
 /** Concentrations above this (µg/m³) are physically impossible for an ambient sensor. */
 export const MAX_CONCENTRATION = 100_000;
-/** Readings stamped further than this into the future are rejected. */
-export const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
+/**
+ * Readings stamped further than this ahead of their arrival (receivedAt) are rejected: a device
+ * clock a little fast is tolerated, a reading from tomorrow is not (it would move the training
+ * window's end, see prepare-deepar).
+ */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** Readings stamped before this instant are rejected (year 0000, 1677, 1900, the epoch …). */
+export const EARLIEST_READING_MS = Date.UTC(2000, 0, 1);
+export const EARLIEST_READING_ISO = '2000-01-01T00:00:00Z';
 
 /** A telemetry v1 message as a device sends it (the validator checks every field). */
 export interface TelemetryV1 {
@@ -272,10 +279,20 @@ export const checkRecord = (
     };
   }
   if (epoch === undefined || epoch === null) return { reason: 'ts: not a valid date' };
-  if (epoch > context.now + MAX_CLOCK_SKEW_MS) {
-    return { reason: `ts: ${ts as string} is too far in the future` };
-  }
+  const bounds = checkReadingTime(epoch, context.now);
+  if (bounds !== undefined) return { reason: `ts: ${ts as string} ${bounds}` };
   return epoch;
+};
+
+/**
+ * The one bound on a reading's time, for the rule, the ETL twin and (mirrored) etl_job.py:
+ * not before EARLIEST_READING_MS, not more than MAX_CLOCK_SKEW_MS after it arrived.
+ * Undefined when the time is acceptable, else the end of the reason ("ts: <ts> " + this).
+ */
+export const checkReadingTime = (epoch: number, arrivedAt: number): string | undefined => {
+  if (epoch < EARLIEST_READING_MS) return `is before ${EARLIEST_READING_ISO}`;
+  if (epoch > arrivedAt + MAX_CLOCK_SKEW_MS) return 'is too far in the future';
+  return undefined;
 };
 
 /** The record mapped to v1 when it is a legacy payload (device id from the topic). */

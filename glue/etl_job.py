@@ -24,6 +24,7 @@ Arguments: --JOB_NAME, --lake_bucket, and optionally --run_id (a manual run with
 generated one, see run_id_of).
 """
 
+import base64
 import json
 import math
 import re
@@ -31,7 +32,12 @@ import re
 METRICS = ("o3", "pm25", "pm10", "co", "so2", "no2")
 TOPIC_PREFIX = "smogcast"
 MAX_CONCENTRATION = 100_000
-MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000
+MAX_CLOCK_SKEW_MS = 15 * 60 * 1000
+# Readings stamped before 2000-01-01T00:00:00Z are rejected (core/telemetry.ts EARLIEST_READING_MS).
+EARLIEST_READING_MS = 946_684_800_000
+EARLIEST_READING_ISO = "2000-01-01T00:00:00Z"
+# core/json-depth.ts: deeper lines are quarantined before json.loads (which recurses) sees them.
+MAX_JSON_DEPTH = 32
 CHECKPOINT_KEY = "curated/_checkpoint.json"
 LATE_ARRIVAL_HOURS = 48
 RAW_PREFIX = "raw/"
@@ -60,6 +66,46 @@ class InvalidJson(ValueError):
 def _reject_constant(name):
     # JSON.parse rejects NaN/Infinity; Python's json would accept them.
     raise InvalidJson(name)
+
+
+def nests_deeper_than(text, limit=MAX_JSON_DEPTH):
+    """Mirror of nestsDeeperThan (core/json-depth.ts): one loop, no recursion, brackets in
+    strings not counted, malformed text measured the same way."""
+    if text.count("{") + text.count("[") <= limit:
+        return False  # the common case, in C: cannot nest deeper than it opens
+    depth = 0
+    in_string = False
+    escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c == "{" or c == "[":
+            depth += 1
+            if depth > limit:
+                return True
+        elif c == "}" or c == "]":
+            depth -= 1
+    return False
+
+
+def too_deep_reason(what, limit=MAX_JSON_DEPTH):
+    return f"{what} nests objects/arrays deeper than {limit} levels"
+
+
+def check_reading_time(epoch_ms, arrived_at_ms):
+    """Mirror of checkReadingTime (core/telemetry.ts): None, or the end of the reason."""
+    if epoch_ms < EARLIEST_READING_MS:
+        return f"is before {EARLIEST_READING_ISO}"
+    if epoch_ms > arrived_at_ms + MAX_CLOCK_SKEW_MS:
+        return "is too far in the future"
+    return None
 
 
 def device_id_from_topic(topic):
@@ -263,8 +309,9 @@ def parse_telemetry(message, topic_device_id, now_ms):
     ts = parse_iso_utc(record["ts"])
     if ts is None:
         return None, "ts: not a valid date"
-    if ts > now_ms + MAX_CLOCK_SKEW_MS:
-        return None, f"ts: {record['ts']} is too far in the future"
+    bounds = check_reading_time(ts, now_ms)
+    if bounds is not None:
+        return None, f"ts: {record['ts']} {bounds}"
 
     def value(name):
         v = record.get(name)
@@ -284,7 +331,12 @@ def parse_telemetry(message, topic_device_id, now_ms):
 
 
 def parse_raw_line(line, fallback_now_ms):
-    """Mirror of parseRawLine (core/curated/rows.ts): (row, None) or (None, reason)."""
+    """Mirror of parseRawLine (core/curated/rows.ts): (row, None) or (None, reason).
+    A line given as bytes is one keyed_lines could not decode as UTF-8."""
+    if isinstance(line, (bytes, bytearray)):
+        return None, INVALID_UTF8_REASON
+    if nests_deeper_than(line):
+        return None, too_deep_reason("line")
     try:
         message = json.loads(line, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
@@ -464,17 +516,38 @@ def pending_raw_keys(checkpoint, listed_keys):
     )
 
 
+INVALID_UTF8_REASON = "line is not valid UTF-8"
+
+
 def keyed_lines(key, body):
     """The non-blank lines of the raw object `key`, each paired with that key: the source key of a
-    line is the key the object was listed and read under, never a path Spark reports."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, (bytes, bytearray)) else body
+    line is the key the object was listed and read under, never a path Spark reports. A line that
+    is not valid UTF-8 stays bytes (parse_raw_line quarantines it, quarantine_record keeps them)."""
+    data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     pairs = []
-    for line in text.split("\n"):
-        if line.endswith("\r"):
-            line = line[:-1]
+    for raw in data.split(b"\n"):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pairs.append((key, raw))
+            continue
         if line.strip() != "":
             pairs.append((key, line))
     return pairs
+
+
+def quarantine_record(source_key, line, reason):
+    """One quarantine line: the reason, the source key and the line; for a line that is not
+    UTF-8, the line with U+FFFD for display and its original bytes in base64."""
+    record = {"reason": reason, "sourceKey": source_key}
+    if isinstance(line, (bytes, bytearray)):
+        record["line"] = bytes(line).decode("utf-8", errors="replace")
+        record["bytes"] = base64.b64encode(bytes(line)).decode("ascii")
+    else:
+        record["line"] = line
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- Spark wiring
@@ -542,14 +615,7 @@ def main():
     lines = sc.parallelize(sources, max(1, min(len(sources), 200))).flatMap(read_object)
     parsed = lines.map(lambda kv: (kv[0], kv[1], parse_raw_line(kv[1], now_ms))).cache()
     bad = parsed.filter(lambda t: t[2][0] is None).map(
-        lambda t: (
-            t[0],
-            json.dumps(
-                {"reason": t[2][1], "sourceKey": t[0], "line": t[1]},
-                separators=(",", ":"),
-                ensure_ascii=False,
-            ),
-        )
+        lambda t: (t[0], quarantine_record(t[0], t[1], t[2][1]))
     )
     good = parsed.filter(lambda t: t[2][0] is not None).map(lambda t: t[2][0])
 

@@ -4,6 +4,7 @@
 Run with plain `python3 glue/test_etl_rows.py` (stdlib only; no Spark needed).
 """
 
+import base64
 import json
 import os
 import sys
@@ -40,6 +41,29 @@ class GoldenLinesTest(unittest.TestCase):
                 self.assertEqual(duplicates, case["duplicates"])
                 # Order-independent: the same result from the lines reversed.
                 self.assertEqual(etl_job.dedupe_rows(list(reversed(rows)))[0], case["rows"])
+
+    def test_objects_split_decode_and_quarantine_like_the_twin(self):
+        for case in GOLDEN["objects"]:
+            with self.subTest(case["name"]):
+                body = base64.b64decode(case["base64"])
+                pairs = etl_job.keyed_lines("raw/k", body)
+                parsed = [(line, etl_job.parse_raw_line(line, GOLDEN["now"])) for _, line in pairs]
+                bad = [
+                    json.loads(etl_job.quarantine_record("raw/k", line, reason))
+                    for line, (row, reason) in parsed
+                    if row is None
+                ]
+                self.assertEqual(len(pairs), case["lines"])
+                self.assertEqual(sum(1 for _, (row, _r) in parsed if row is not None), case["rows"])
+                expected = [dict(b, sourceKey="raw/k") for b in case["bad"]]
+                self.assertEqual(
+                    sorted(bad, key=json.dumps), sorted(expected, key=json.dumps)
+                )
+
+    def test_depth_scan_ignores_brackets_in_strings_and_escapes(self):
+        self.assertFalse(etl_job.nests_deeper_than('{"a":"[[[[\\"[[["}', 2))
+        self.assertTrue(etl_job.nests_deeper_than('[[[', 2))
+        self.assertFalse(etl_job.nests_deeper_than('[[]][[]]', 2))
 
     def test_quarantine_keys(self):
         for raw_key, expected in GOLDEN["quarantineKeys"]:

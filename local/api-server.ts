@@ -204,7 +204,12 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
   const contexts = new Map<string, Context>();
   const expectedKey = Buffer.from(options.apiKey);
   const cors = gatewayCors(options.cors ?? { origins: [] });
-  const server = createServer((req, res) => {
+  // requireHostHeader off: node would answer a Host-less HTTP/1.1 request with an empty 400.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (req.httpVersionMinor >= 1 && req.headers.host === undefined) {
+      send(req, res, cors.decorate(req, json(400, { error: 'missing Host header' })));
+      return;
+    }
     if (req.method === 'OPTIONS') {
       const preflight = cors.preflight(req);
       res.writeHead(preflight.statusCode, { ...preflight.headers, 'Content-Length': 0 });
@@ -243,6 +248,12 @@ export const startApiServer = async (options: ApiServerOptions): Promise<ApiServ
     }
   });
   server.on('clientError', answerClientError);
+  // An Expect other than 100-continue: node's own answer is a 417 without a body.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('Connection', 'close');
+    const expectation = String(req.headers.expect).slice(0, 100);
+    send(req, res, json(417, { error: `Expect: ${expectation} is not supported` }));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

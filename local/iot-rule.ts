@@ -6,6 +6,11 @@
 // (the original fields + receivedAt + topic, the shape the ETL reads) or an error record for
 // errors/ in Firehose's error-record shape, with the original payload base64-encoded and a reason.
 // The same validator as the ETL: one rule set (dates included) from the edge to the lake.
+//
+// Never throws, whatever the bytes: a message too deep to print or parse safely, invalid UTF-8
+// and anything unforeseen become error records too (the broker acknowledges them: they are
+// stored, in errors/), so a poison message cannot make a device resend it forever.
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepReason } from '../core/json-depth.js';
 import { deviceIdFromTopic, parseTelemetry } from '../core/telemetry.js';
 
 export interface RuleErrorRecord {
@@ -21,7 +26,25 @@ export type RuleOutcome =
   | { kind: 'error'; line: string; reason: string; code: RuleErrorCode }
   | { kind: 'ignored' };
 
-export type RuleErrorCode = 'PayloadTooLarge' | 'InvalidJson' | 'NotAnObject' | 'InvalidTelemetry';
+export type RuleErrorCode =
+  | 'PayloadTooLarge'
+  | 'InvalidUtf8'
+  | 'NestedTooDeep'
+  | 'InvalidJson'
+  | 'NotAnObject'
+  | 'InvalidTelemetry'
+  | 'RuleFailure';
+
+/** Every code an error record of the rule can carry. */
+export const RULE_ERROR_CODES: readonly RuleErrorCode[] = [
+  'PayloadTooLarge',
+  'InvalidUtf8',
+  'NestedTooDeep',
+  'InvalidJson',
+  'NotAnObject',
+  'InvalidTelemetry',
+  'RuleFailure',
+];
 
 /** Payloads above IoT Core's message size limit (128 KiB) are rejected, as IoT Core does. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
@@ -43,6 +66,8 @@ const errorOutcome = (
   return { kind: 'error', line: JSON.stringify(record), reason, code };
 };
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export const applyTelemetryRule = (
   topic: string,
   payload: Uint8Array,
@@ -50,6 +75,20 @@ export const applyTelemetryRule = (
 ): RuleOutcome => {
   const topicDeviceId = deviceIdFromTopic(topic);
   if (topicDeviceId === undefined) return { kind: 'ignored' };
+  try {
+    return checkedOutcome(topic, topicDeviceId, payload, now);
+  } catch (error) {
+    // A defect of the rule must not cost the message: it is kept with the reason.
+    return errorOutcome(topic, payload, now, 'RuleFailure', `rule failed: ${String(error)}`);
+  }
+};
+
+const checkedOutcome = (
+  topic: string,
+  topicDeviceId: string,
+  payload: Uint8Array,
+  now: number,
+): RuleOutcome => {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return errorOutcome(
       topic,
@@ -59,11 +98,19 @@ export const applyTelemetryRule = (
       `payload of ${payload.byteLength} bytes exceeds ${MAX_PAYLOAD_BYTES} bytes`,
     );
   }
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    // Replacing the bad bytes with U+FFFD would store a reading the device never sent.
+    return errorOutcome(topic, payload, now, 'InvalidUtf8', 'payload is not valid UTF-8');
+  }
+  if (nestsDeeperThan(payload, MAX_JSON_DEPTH)) {
+    return errorOutcome(topic, payload, now, 'NestedTooDeep', tooDeepReason('payload'));
+  }
   let message: unknown;
   try {
-    message = JSON.parse(
-      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
-    );
+    message = JSON.parse(text);
   } catch {
     return errorOutcome(topic, payload, now, 'InvalidJson', 'payload is not valid JSON');
   }

@@ -1,5 +1,6 @@
 // Row logic of the ETL, free of I/O (mirrored by glue/etl_job.py, pinned by
 // test/fixtures/lake/golden.json): one raw Firehose line → a curated row or a quarantine reason.
+import { nestsDeeperThan, tooDeepReason } from '../json-depth.js';
 import { checkRecord, readingOf, TOPIC_PREFIX, toV1Record } from '../telemetry.js';
 import type { CuratedRow } from './schema.js';
 
@@ -43,6 +44,8 @@ const intern = (id: string): string => {
  * clock, so re-processing the same object always gives the same answer.
  */
 export const parseRawLine = (line: string, fallbackNow: number): RawLineResult => {
+  // Before parsing: the Glue job's json.loads recurses and would fail on deep nesting.
+  if (nestsDeeperThan(line)) return { ok: false, reason: tooDeepReason('line') };
   let message: unknown;
   try {
     message = JSON.parse(line);

@@ -10,6 +10,27 @@ export const DEFAULT_QUANTILES = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7
 export const DEFAULT_NUM_SAMPLES = 100;
 const MAX_NUM_SAMPLES = 10_000;
 const OUTPUT_TYPES = ['mean', 'quantiles', 'samples'] as const;
+/**
+ * Target values beyond this magnitude are refused: the engine's sums and squares of 1e308
+ * overflow to Infinity, and JSON has no Infinity (the answer would hold nulls).
+ */
+export const MAX_TARGET_MAGNITUDE = 1e15;
+
+/** DeepAR's contract beyond the codec: something to forecast from, and finite arithmetic. */
+const targetProblem = (target: ReadonlyArray<number | null>): string | undefined => {
+  if (target.length === 0) return 'target must not be empty';
+  let observed = 0;
+  for (const [i, v] of target.entries()) {
+    if (v === null) continue;
+    if (Math.abs(v) > MAX_TARGET_MAGNITUDE) {
+      return `target[${i}] must be within ±${MAX_TARGET_MAGNITUDE}, got ${v}`;
+    }
+    observed++;
+  }
+  return observed === 0
+    ? 'target must hold at least one observed value (not all "NaN")'
+    : undefined;
+};
 
 export interface InferenceRequest {
   instances: Series[];
@@ -65,6 +86,8 @@ export const parseInferenceRequest = (body: unknown): InferenceRequest => {
   const instances = record.instances.map((instance, i) => {
     const decoded = decodeSeries(instance);
     if (typeof decoded === 'string') throw new ModelRequestError(`instances[${i}]: ${decoded}`);
+    const problem = targetProblem(decoded.target);
+    if (problem) throw new ModelRequestError(`instances[${i}].${problem}`);
     return decoded;
   });
   return { instances, config: parseConfiguration(record.configuration) };

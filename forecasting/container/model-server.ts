@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { DeepArRequest, DeepArResponse } from '../../core/ports.js';
+import type { DeepArPrediction, DeepArRequest, DeepArResponse } from '../../core/ports.js';
 import { hashString } from '../../core/random.js';
 import { ModelLoadError, ModelRequestError } from '../errors.js';
 import { forecasterFor } from '../model/registry.js';
-import type { Forecaster, ModelJson } from '../model/types.js';
+import type { Forecaster, ModelJson, Series } from '../model/types.js';
 import { parseInferenceRequest } from './inference-request.js';
 import { MODEL_FILE } from './run-training.js';
 
@@ -35,17 +35,59 @@ export const loadModel = async (modelDir: string): Promise<LoadedModel> => {
   return forecasterFor(json);
 };
 
+/**
+ * DeepAR's rule for categories: a model trained with them needs a `cat` of the same length
+ * in each instance, each index one the model was trained with.
+ */
+const checkCategories = (model: ModelJson, instances: readonly Series[]): void => {
+  const { cardinality } = model as { cardinality?: unknown };
+  if (!Array.isArray(cardinality)) return;
+  instances.forEach((instance, i) => {
+    if (instance.cat?.length !== cardinality.length) {
+      throw new ModelRequestError(
+        `instances[${i}].cat must have ${cardinality.length} entries: the model was trained with categories`,
+      );
+    }
+    instance.cat.forEach((v, j) => {
+      if (v >= (cardinality[j] as number)) {
+        throw new ModelRequestError(
+          `instances[${i}].cat[${j}] must be below ${cardinality[j]} (the categories trained with), got ${v}`,
+        );
+      }
+    });
+  });
+};
+
+/** A prediction with a non-finite number would reach the client as null: refuse it instead. */
+const checkFinite = (prediction: DeepArPrediction, i: number): DeepArPrediction => {
+  const values = [
+    ...(prediction.mean ?? []),
+    ...Object.values(prediction.quantiles ?? {}).flat(),
+    ...(prediction.samples ?? []).flat(),
+  ];
+  if (!values.every(Number.isFinite)) {
+    throw new ModelRequestError(
+      `instances[${i}].target: its values are too large to forecast (the result is not finite)`,
+    );
+  }
+  return prediction;
+};
+
 /** Answers one DeepAR request; throws ModelRequestError for malformed input. */
 export const predict = (loaded: LoadedModel, request: DeepArRequest | unknown): DeepArResponse => {
   const { instances, config } = parseInferenceRequest(request);
+  checkCategories(loaded.model, instances);
   const baseSeed = Number((loaded.model as { seed?: unknown }).seed ?? 0) >>> 0;
   return {
-    predictions: instances.map((instance) =>
-      loaded.forecaster.predict(loaded.model, instance, {
-        ...config,
-        // Same instance, same samples: a retried call returns the identical forecast.
-        seed: (baseSeed ^ hashString(JSON.stringify(instance))) >>> 0,
-      }),
+    predictions: instances.map((instance, i) =>
+      checkFinite(
+        loaded.forecaster.predict(loaded.model, instance, {
+          ...config,
+          // Same instance, same samples: a retried call returns the identical forecast.
+          seed: (baseSeed ^ hashString(JSON.stringify(instance))) >>> 0,
+        }),
+        i,
+      ),
     ),
   };
 };

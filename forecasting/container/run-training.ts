@@ -14,6 +14,18 @@ import type { Forecaster } from '../model/types.js';
 
 export const MODEL_FILE = 'model.json';
 
+/** Per `cat` position, one more than the largest index trained with; undefined without cats. */
+export const cardinalityOf = (series: ReadonlyArray<{ cat?: number[] }>): number[] | undefined => {
+  const cardinality: number[] = [];
+  for (const { cat } of series) {
+    if (!cat) return undefined;
+    cat.forEach((v, i) => {
+      cardinality[i] = Math.max(cardinality[i] ?? 0, v + 1);
+    });
+  }
+  return cardinality.length > 0 ? cardinality : undefined;
+};
+
 export interface TrainingOptions {
   /** The container's /opt/ml. */
   root: string;
@@ -89,7 +101,12 @@ const train = async (options: TrainingOptions): Promise<TrainingResult> => {
 
   await rm(paths.model, { recursive: true, force: true });
   await mkdir(paths.model, { recursive: true });
-  await writeFile(join(paths.model, MODEL_FILE), JSON.stringify(model));
+  // The categories trained with: the model server refuses a `cat` outside them (DeepAR does).
+  const cardinality = cardinalityOf(trainChannel.series);
+  await writeFile(
+    join(paths.model, MODEL_FILE),
+    JSON.stringify(cardinality ? { ...model, cardinality } : model),
+  );
   await mkdir(paths.output, { recursive: true });
   await writeFile(join(paths.output, 'metrics.json'), JSON.stringify(metrics, null, 2));
   return { modelDir: paths.model, metrics };

@@ -20,9 +20,15 @@ export const devicesQuerySchema = (maxHours: number) =>
         .optional(),
       hours: z
         .string()
-        .regex(/^\d{1,5}$/, 'hours must be an integer')
+        .regex(/^-?\d{1,16}$/, `hours must be an integer between 1 and ${maxHours}`)
         .transform(Number)
-        .pipe(z.number().int().min(1).max(maxHours, `hours must be at most ${maxHours}`))
+        .pipe(
+          z
+            .number()
+            .int()
+            .min(1, `hours must be between 1 and ${maxHours}`)
+            .max(maxHours, `hours must be between 1 and ${maxHours}`),
+        )
         .optional(),
       limit: z
         .string()

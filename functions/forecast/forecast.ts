@@ -1,12 +1,12 @@
 // The forecast core: device context (hot path) + serving model card → DeepAR request → API response.
 import { formatStart } from '../../core/deepar.js';
 import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
-import { EndpointNotDeployedError } from '../../core/errors.js';
+import { EndpointNotDeployedError, ModelInputRejectedError } from '../../core/errors.js';
 import { metricIndex } from '../../core/metrics.js';
 import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../core/ports.js';
 import type { ContextReader } from '../common/context-reader.js';
-import { notFound, unavailable } from '../common/http.js';
+import { HttpError, notFound, unavailable } from '../common/http.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
 
 export interface ForecastDeps {
@@ -107,6 +107,10 @@ export const forecast = async (
   } catch (error) {
     if (error instanceof EndpointNotDeployedError) {
       throw unavailable('the model endpoint is not deployed yet', RETRY_AFTER_SECONDS);
+    }
+    if (error instanceof ModelInputRejectedError) {
+      // The device's history is what the model refused (e.g. no observed value): not a 500.
+      throw new HttpError(422, `the model cannot forecast this series: ${error.message}`);
     }
     throw error;
   }

@@ -35,16 +35,17 @@ export const forecastQuerySchema = (predictionLength: number) =>
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'deviceId must be 1-128 of [A-Za-z0-9_.:-]'),
     metric: z.enum(METRICS, { message: `metric must be one of ${METRICS.join(', ')}` }),
+    // One message for every out-of-range or non-integer value: it names the real range.
     horizon: z
       .string()
-      .regex(/^\d{1,4}$/, 'horizon must be an integer')
+      .regex(/^-?\d{1,16}$/, `horizon must be an integer between 1 and ${predictionLength}`)
       .transform(Number)
       .pipe(
         z
           .number()
           .int()
-          .min(1)
-          .max(predictionLength, `horizon must be at most ${predictionLength}`),
+          .min(1, `horizon must be between 1 and ${predictionLength}`)
+          .max(predictionLength, `horizon must be between 1 and ${predictionLength}`),
       )
       .optional(),
     quantiles: quantileList.optional(),

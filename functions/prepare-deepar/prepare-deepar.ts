@@ -134,18 +134,26 @@ export const profileValues = (values: ReadonlyArray<number | null>): MetricProfi
   };
 };
 
-/** The newest reading time, from the newest partition that holds any row. */
+/**
+ * The newest reading time not after `notAfter` (the run's clock), from the newest partition
+ * that holds such a row. Capped so one device with a fast clock cannot move the window's end
+ * for the whole fleet: its readings past the run's start are left out of this run.
+ */
 const newestReading = async (
   store: ObjectStore,
   files: readonly CuratedFile[],
+  notAfter: number,
 ): Promise<number> => {
   const byDt = new Map<string, CuratedFile[]>();
-  for (const file of files) byDt.set(file.dt, [...(byDt.get(file.dt) ?? []), file]);
+  const lastDt = partitionDate(notAfter);
+  for (const file of files) {
+    if (file.dt <= lastDt) byDt.set(file.dt, [...(byDt.get(file.dt) ?? []), file]);
+  }
   for (const dt of [...byDt.keys()].sort().reverse()) {
     let newest = Number.NEGATIVE_INFINITY;
     await forEachCuratedGroup(store, byDt.get(dt) ?? [], ['ts'], (columns) => {
       for (const value of columns.ts ?? [])
-        if (typeof value === 'number' && value > newest) newest = value;
+        if (typeof value === 'number' && value > newest && value <= notAfter) newest = value;
     });
     if (Number.isFinite(newest)) return newest;
   }
@@ -240,7 +248,7 @@ export const prepareDeepAr = async (
   const { store } = deps;
   const log = deps.log ?? (() => {});
   const allFiles = await listCuratedFiles(store);
-  const newest = await newestReading(store, allFiles);
+  const newest = await newestReading(store, allFiles, Date.parse(input.startedAt));
   const windowEnd = floorHour(newest) + HOUR_MS;
   // The window never reaches before the oldest partition: grids are sized by real history.
   const oldest = Date.parse(`${allFiles[0]?.dt ?? partitionDate(newest)}T00:00:00Z`);

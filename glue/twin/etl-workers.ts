@@ -4,12 +4,11 @@
 import { Worker } from 'node:worker_threads';
 import type { CuratedBatch } from '../../core/curated/batch.js';
 import { SmogcastError } from '../../core/errors.js';
-import { decodeText } from '../../core/text.js';
 import { type MergedPartition, mergePartition } from './merge-partition.js';
 import {
   fromTransferable,
   type ParsedObject,
-  parseRawObject,
+  parseRawBytes,
   type TransferableParsed,
 } from './parse-object.js';
 
@@ -34,7 +33,7 @@ export type EtlWorkerReply =
   | { id: number; error: string };
 
 const inline = (): EtlWorkers => ({
-  parse: async (bytes, now) => parseRawObject(decodeText(bytes), now),
+  parse: async (bytes, now) => parseRawBytes(bytes, now),
   merge: (existing, incoming) => mergePartition(existing, incoming),
   close: async () => {},
 });

@@ -198,7 +198,13 @@ export const runEtl = async (input: EtlInput, deps: EtlDeps): Promise<EtlResult>
       if (parsed.bad.length > 0) {
         result.quarantined += parsed.bad.length;
         const body = parsed.bad
-          .map(({ reason, line }) => JSON.stringify({ reason, sourceKey, line }))
+          .map(({ reason, line, bytes }) =>
+            JSON.stringify(
+              bytes === undefined
+                ? { reason, sourceKey, line }
+                : { reason, sourceKey, line, bytes },
+            ),
+          )
           .join('\n');
         background.add(store.put(quarantineKey(sourceKey), `${body}\n`, 'application/x-ndjson'));
       }

@@ -1,5 +1,7 @@
 // One raw Firehose object → its valid rows, column-wise per partition date, and its invalid
 // lines with their reasons. Pure; runs inline or in a parse worker (parse-worker.ts).
+// A line that is not valid UTF-8 is quarantined with its original bytes (base64), never decoded
+// with U+FFFD into a reading the device did not send (glue/etl_job.py keyed_lines does the same).
 
 import { CuratedBatch, type TransferableBatch } from '../../core/curated/batch.js';
 import { parseRawLine } from '../../core/curated/rows.js';
@@ -9,8 +11,52 @@ export interface ParsedObject {
   lines: number;
   /** Valid rows by partition date (YYYY-MM-DD). */
   partitions: Map<string, CuratedBatch>;
-  bad: Array<{ reason: string; line: string }>;
+  /** `bytes`: the original line in base64, when it is not valid UTF-8 (`line` shows U+FFFD). */
+  bad: Array<{ reason: string; line: string; bytes?: string }>;
 }
+
+export const INVALID_UTF8_REASON = 'line is not valid UTF-8';
+
+// ignoreBOM: a BOM stays in the text, as Python's utf-8 codec keeps it.
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+
+const decodeStrict = (bytes: Uint8Array): string | undefined => {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * parseRawObject of a raw object's bytes. Valid UTF-8 (the rule writes nothing else) is decoded
+ * once; otherwise the object is split on newlines and each line decoded on its own.
+ */
+export const parseRawBytes = (bytes: Uint8Array, now: number): ParsedObject => {
+  const text = decodeStrict(bytes);
+  if (text !== undefined) return parseRawObject(text, now);
+  const decoded: string[] = [];
+  const invalid: ParsedObject['bad'] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const line = bytes.subarray(start, bytes[end - 1] === 0x0d ? end - 1 : end);
+    start = end + 1;
+    const lineText = decodeStrict(line);
+    if (lineText !== undefined) decoded.push(lineText);
+    else {
+      invalid.push({
+        reason: INVALID_UTF8_REASON,
+        line: lenient.decode(line),
+        bytes: Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('base64'),
+      });
+    }
+  }
+  const parsed = parseRawObject(decoded.join('\n'), now);
+  return { ...parsed, lines: parsed.lines + invalid.length, bad: [...parsed.bad, ...invalid] };
+};
 
 const DAY_MS = 86_400_000;
 

@@ -96,7 +96,7 @@ describe('GET /forecast', () => {
   it.each([
     ['/forecast?metric=pm25', 400, 'deviceId'],
     ['/forecast?deviceId=sim-001&metric=smoke', 400, 'metric must be one of'],
-    ['/forecast?deviceId=sim-001&metric=pm25&horizon=25', 400, 'horizon must be at most 24'],
+    ['/forecast?deviceId=sim-001&metric=pm25&horizon=25', 400, 'horizon must be between 1 and 24'],
     ['/forecast?deviceId=sim-001&metric=pm25&quantiles=0,1', 400, 'quantile'],
     ['/forecast?deviceId=sim-001&deviceId=sim-002&metric=pm25', 400, 'more than once'],
     ['/forecast?deviceId=sim-404&metric=pm25', 404, 'unknown device'],

@@ -5,7 +5,7 @@ import {
   SageMakerRuntimeClient,
   type SageMakerRuntimeClientConfig,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { EndpointNotDeployedError } from '../../../core/errors.js';
+import { EndpointNotDeployedError, ModelInputRejectedError } from '../../../core/errors.js';
 import type { DeepArRequest, DeepArResponse, ModelEndpoint } from '../../../core/ports.js';
 import { decodeText } from '../../../core/text.js';
 
@@ -22,6 +22,11 @@ const isEndpointMissing = (error: unknown): boolean =>
   error instanceof Error &&
   (error.name === 'ValidationError' || error.name === 'ValidationException') &&
   /not found|could not find/i.test(error.message);
+
+/** Any other ValidationError: the model (its container) refused the request body, a 4xx. */
+const isInputRejected = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'ValidationError' || error.name === 'ValidationException');
 
 export class SageMakerEndpoint implements ModelEndpoint {
   private readonly client: SageMakerRuntimeClient;
@@ -52,6 +57,9 @@ export class SageMakerEndpoint implements ModelEndpoint {
     } catch (error) {
       if (isEndpointMissing(error)) {
         throw new EndpointNotDeployedError(this.options.endpointName, { cause: error });
+      }
+      if (isInputRejected(error)) {
+        throw new ModelInputRejectedError((error as Error).message, { cause: error });
       }
       throw error;
     }

@@ -7,11 +7,19 @@ import { parseRawLine } from '../../../core/curated/rows.js';
 import { type EtlCheckpoint, quarantineKey } from '../../../core/curated/schema.js';
 import { partitionDate } from '../../../core/lake.js';
 import { advanceCheckpoint } from '../../../glue/twin/checkpoint.js';
+import { parseRawBytes } from '../../../glue/twin/parse-object.js';
 
 interface Golden {
   now: number;
   lines: Array<{ name: string; line: string; row?: object; dt?: string; reason?: string }>;
   dedupe: Array<{ name: string; lines: string[]; rows: object[]; duplicates: number }>;
+  objects: Array<{
+    name: string;
+    base64: string;
+    lines: number;
+    rows: number;
+    bad: Array<{ reason: string; line: string; bytes?: string }>;
+  }>;
   quarantineKeys: Array<[string, string]>;
   checkpoints: Array<{
     name: string;
@@ -64,6 +72,21 @@ describe('golden vectors: TypeScript engine', () => {
     expect(backward.toRows(b.order)).toEqual(c.rows);
   });
 
+  it.each(golden.objects.map((c) => [c.name, c] as const))('object: %s', (_name, c) => {
+    // Act
+    const parsed = parseRawBytes(Buffer.from(c.base64, 'base64'), golden.now);
+
+    // Assess
+    expect(parsed.lines).toBe(c.lines);
+    expect([...parsed.partitions.values()].reduce((n, b) => n + b.length, 0)).toBe(c.rows);
+    expect(parsed.bad).toEqual(c.bad);
+    // The quarantine keeps the very bytes of each undecodable line.
+    const object = Buffer.from(c.base64, 'base64');
+    for (const bad of parsed.bad.filter((b) => b.bytes !== undefined)) {
+      expect(object.includes(Buffer.from(bad.bytes as string, 'base64'))).toBe(true);
+    }
+  });
+
   it('names quarantine objects after their raw object', () => {
     for (const [raw, expected] of golden.quarantineKeys) expect(quarantineKey(raw)).toBe(expected);
   });
@@ -89,6 +112,8 @@ describe('golden vectors: TypeScript engine', () => {
       'Too small',
       'not a valid date',
       'too far in the future',
+      'is before 2000-01-01',
+      'deeper than 32 levels',
     ]) {
       expect(reasons.some((r) => r.includes(family))).toBe(true);
     }

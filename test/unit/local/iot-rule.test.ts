@@ -67,6 +67,24 @@ describe('local IoT topic rule', () => {
       /pm25/,
     ],
     [
+      'a reading with one extra field nested 10,000 deep',
+      `{"deviceId":"sim-001","ts":"2025-11-24T15:45:00Z","x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`,
+      'NestedTooDeep',
+      /deeper than 32 levels/,
+    ],
+    [
+      'a reading from 1900',
+      '{"deviceId":"sim-001","ts":"1900-01-01T00:00:00Z"}',
+      'InvalidTelemetry',
+      /is before 2000-01-01/,
+    ],
+    [
+      'a reading 23 hours ahead',
+      '{"deviceId":"sim-001","ts":"2025-11-25T15:00:00Z"}',
+      'InvalidTelemetry',
+      /too far in the future/,
+    ],
+    [
       'a huge number',
       '{"deviceId":"sim-001","ts":"2025-11-24T15:45:00Z","co":1e400}',
       'InvalidTelemetry',
@@ -89,6 +107,28 @@ describe('local IoT topic rule', () => {
     const payload = new Uint8Array([0xff, 0xfe, 0x00, 0x41]);
     const record = errorRecord(applyTelemetryRule(TOPIC, payload, NOW));
     expect([...Buffer.from(record.rawData, 'base64')]).toEqual([...payload]);
+  });
+
+  it('quarantines a valid reading with an invalid byte in a string rather than store U+FFFD', () => {
+    // Prepare: a note field holding 0xff
+    const payload = Buffer.concat([
+      Buffer.from('{"deviceId":"sim-001","ts":"2025-11-24T15:45:00Z","note":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
+    // Act
+    const record = errorRecord(applyTelemetryRule(TOPIC, payload, NOW));
+    // Assess
+    expect(record).toMatchObject({ errorCode: 'InvalidUtf8', errorMessage: /not valid UTF-8/ });
+    expect(Buffer.from(record.rawData, 'base64').equals(payload)).toBe(true);
+  });
+
+  it('accepts an extra field nested to the limit and prints it back whole', () => {
+    const extra = `${'['.repeat(31)}${']'.repeat(31)}`;
+    const payload = `{"deviceId":"sim-001","ts":"2025-11-24T15:45:00Z","x":${extra}}`;
+    const outcome = applyTelemetryRule(TOPIC, bytes(payload), NOW);
+    expect(outcome.kind).toBe('record');
+    expect(outcome.kind === 'record' && outcome.line).toContain(`"x":${extra}`);
   });
 
   it('ignores topics the rule does not select', () => {

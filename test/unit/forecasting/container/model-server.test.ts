@@ -10,6 +10,8 @@ const history = () => {
   return line;
 };
 
+type Hist = { start: string; target: unknown[]; cat?: number[] };
+
 describe('model server predict', () => {
   const loaded = useLoadedModel();
 
@@ -33,6 +35,46 @@ describe('model server predict', () => {
       '0.9',
     ]);
     expect(prediction?.samples).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'an empty target',
+      (h: Hist) => ({ ...h, target: [] }),
+      /instances\[0\]\.target must not be empty/,
+    ],
+    [
+      'an all-NaN target',
+      (h: Hist) => ({ ...h, target: h.target.map(() => 'NaN') }),
+      /instances\[0\]\.target must hold at least one observed value/,
+    ],
+    [
+      'target values of 1e308',
+      (h: Hist) => ({ ...h, target: h.target.map(() => 1e308) }),
+      /instances\[0\]\.target\[0\] must be within/,
+    ],
+    [
+      'a negative cat',
+      (h: Hist) => ({ ...h, cat: [-1, 1] }),
+      /instances\[0\]: cat\[0\] must be a non-negative/,
+    ],
+    [
+      'an unknown device cat',
+      (h: Hist) => ({ ...h, cat: [999, 1] }),
+      /instances\[0\]\.cat\[0\] must be below/,
+    ],
+    [
+      'an unknown metric cat',
+      (h: Hist) => ({ ...h, cat: [0, 6] }),
+      /instances\[0\]\.cat\[1\] must be below/,
+    ],
+    [
+      'no cat for a model trained with them',
+      (h: Hist) => ({ start: h.start, target: h.target }),
+      /instances\[0\]\.cat must have 2 entries/,
+    ],
+  ])('refuses %s with a message naming the field', (_name, change, message) => {
+    expect(() => predict(loaded(), { instances: [change(history() as Hist)] })).toThrow(message);
   });
 
   it('returns ordered, non-negative quantiles under the requested keys', () => {
@@ -72,20 +114,19 @@ describe('model server predict', () => {
     expect(second).toEqual(first);
   });
 
-  it('forecasts through "NaN" and null gaps, even an all-missing history', () => {
+  it('forecasts through "NaN" and null gaps (an all-missing history is refused, see below)', () => {
     // Prepare
     const gappy = {
       ...history(),
       target: history().target.map((v, i) => (i % 3 === 0 ? 'NaN' : v)),
     };
     const withNulls = { start: '2024-01-01 00:00:00', target: [null, 12, null], cat: [0, 1] };
-    const empty = { start: '2024-01-01 00:00:00', target: ['NaN', 'NaN'], cat: [0, 0] };
 
     // Act
-    const response = predict(loaded(), { instances: [gappy, withNulls, empty] });
+    const response = predict(loaded(), { instances: [gappy, withNulls] });
 
     // Assess
-    expect(response.predictions).toHaveLength(3);
+    expect(response.predictions).toHaveLength(2);
     for (const prediction of response.predictions) {
       expect(prediction.mean).toHaveLength(24);
       expect(prediction.mean?.every(Number.isFinite)).toBe(true);

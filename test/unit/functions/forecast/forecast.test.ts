@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type ContextHistory, historyShardOf } from '../../../../core/context-shards.js';
 import type { DeviceContext } from '../../../../core/device-context.js';
-import { EndpointNotDeployedError } from '../../../../core/errors.js';
+import { EndpointNotDeployedError, ModelInputRejectedError } from '../../../../core/errors.js';
 import { contextHistoryKey } from '../../../../core/lake.js';
 import { ModelCard } from '../../../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
@@ -37,10 +37,15 @@ const context: DeviceContext = {
 /** Records requests and answers like a DeepAR endpoint would (constant forecasts). */
 class RecordingEndpoint implements ModelEndpoint {
   requests: DeepArRequest[] = [];
-  constructor(private readonly deployed = true) {}
+  constructor(
+    private readonly deployed = true,
+    private readonly rejects = false,
+  ) {}
   async invoke(request: DeepArRequest) {
     this.requests.push(request);
     if (!this.deployed) throw new EndpointNotDeployedError('smogcast');
+    if (this.rejects)
+      throw new ModelInputRejectedError('instances[0].target[1] must be within ±1e15');
     const q = request.configuration?.quantiles ?? [];
     const series = (v: number) => Array.from({ length: 24 }, () => v);
     return {
@@ -57,7 +62,9 @@ class RecordingEndpoint implements ModelEndpoint {
   }
 }
 
-const setup = async (options: { deployed?: boolean; withCard?: boolean } = {}) => {
+const setup = async (
+  options: { deployed?: boolean; withCard?: boolean; rejects?: boolean } = {},
+) => {
   const store = new MemoryObjectStore();
   const layout = { shards: 2, historyShards: 4, contextHours: 336 };
   const history: ContextHistory = {
@@ -67,7 +74,7 @@ const setup = async (options: { deployed?: boolean; withCard?: boolean } = {}) =
   };
   await store.put(contextHistoryKey(historyShardOf('sim-002', layout)), JSON.stringify(history));
   const now = () => Date.parse('2026-11-25T12:00:00Z');
-  const endpoint = new RecordingEndpoint(options.deployed ?? true);
+  const endpoint = new RecordingEndpoint(options.deployed ?? true, options.rejects ?? false);
   const deps: ForecastDeps = {
     contexts: createContextReader(store, layout, { now }),
     endpoint,
@@ -135,8 +142,13 @@ describe('GET /forecast handler', () => {
     [{ metric: 'pm25' }, 'deviceId'],
     [{ deviceId: 'sim-002', metric: 'smoke' }, 'metric must be one of'],
     [{ deviceId: 'sim-002', metric: 'pm25', horizon: '0' }, 'horizon'],
-    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '25' }, 'horizon must be at most 24'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '25' }, 'horizon must be between 1 and 24'],
     [{ deviceId: 'sim-002', metric: 'pm25', horizon: '1e3' }, 'horizon must be an integer'],
+    [{ deviceId: 'sim-002', metric: 'pm25', horizon: '-1' }, 'horizon must be between 1 and 24'],
+    [
+      { deviceId: 'sim-002', metric: 'pm25', horizon: '100000' },
+      'horizon must be between 1 and 24',
+    ],
     [
       { deviceId: 'sim-002', metric: 'pm25', quantiles: '0.1,1.5' },
       'quantile "1.5" is not in (0, 1)',
@@ -178,6 +190,19 @@ describe('GET /forecast handler', () => {
       expect(res.headers['Retry-After']).toBe('60');
       expect(typeof res.body.error).toBe('string');
     }
+  });
+});
+
+describe('GET /forecast when the model refuses the input', () => {
+  it('answers 422 naming the field the endpoint named, not a 500', async () => {
+    // Prepare: an endpoint answering a 4xx, as the model server does for impossible values
+    const { handler, endpoint } = await setup({ rejects: true });
+    // Act
+    const res = await call(handler, { deviceId: 'sim-002', metric: 'pm25' });
+    // Assess
+    expect(endpoint.requests).toHaveLength(1);
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatch(/cannot forecast this series: instances\[0\]\.target\[1\]/);
   });
 });
 

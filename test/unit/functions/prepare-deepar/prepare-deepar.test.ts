@@ -162,6 +162,29 @@ describe('prepareDeepAr', () => {
     );
   });
 
+  it('ends the window at the run clock, however far ahead one device stamps a reading', async () => {
+    // Prepare: two devices with 10 hours each up to the run; device b also has one reading
+    // stamped 23 h after the run started (its clock is wrong).
+    const store = new MemoryObjectStore('lake');
+    const startedAt = T0 + 10 * HOUR + 30 * 60_000;
+    const rows: CuratedRow[] = [];
+    for (let h = 0; h < 10; h++) rows.push(row('a', T0 + h * HOUR, h), row('b', T0 + h * HOUR, h));
+    rows.push(row('b', startedAt + 23 * HOUR, 99));
+    await seed(store, rows);
+
+    // Act
+    await prepareDeepAr(input({ startedAt: new Date(startedAt).toISOString() }), { store });
+
+    // Assess: the window ends with hour 9 for both devices, not 23 hours of gaps later
+    const profile = JSON.parse(
+      decodeText((await store.get('deepar/run-1/profile.json')) as Uint8Array),
+    );
+    expect(profile.windowEnd).toBe(T0 + 10 * HOUR);
+    const series = (await lines(store, 'deepar/run-1/test/data.json')).map(parseSeriesLine);
+    expect(series.map((s) => s.target.length)).toEqual([10, 10]);
+    expect(series.flatMap((s) => s.target)).not.toContain(99);
+  });
+
   it('handler parses the state machine payload, coercing historyDays from a string', async () => {
     // Prepare
     const store = new MemoryObjectStore('lake');
