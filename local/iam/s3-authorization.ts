@@ -1,26 +1,18 @@
-// S3's authorisation in front of the local object store (s3rver): every request signed with a
-// role's access key id is mapped to the IAM action S3 authorises it as (the S3 API reference's
+// S3's authorisation in front of the local object store: every request signed with a role's
+// access key id is mapped to the IAM action S3 authorises it as (the S3 API reference's
 // "Permissions" of each operation), with its resource ARN and condition keys, and answered as S3
 // answers a denial — 403 with an XML <Code>AccessDenied</Code> — when the role does not allow it.
-import { createRequire } from 'node:module';
-import type S3rver from 's3rver';
+
+import { S3Error } from '../object-store/s3-error.js';
+import type { S3Request } from '../object-store/s3-request.js';
+import type { RequestAuthorizer } from '../object-store-server.js';
 import type { LocalIam } from './local-iam.js';
 
-/** s3rver's account registry (the keys it accepts); it ships no typings. */
-const AWSAccount = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
-  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
-};
-
-interface KoaContext {
+interface RequestLine {
   method: string;
   path: string;
   query: Record<string, string | string[] | undefined>;
-  status: number;
-  type: string;
-  body: unknown;
-  get(header: string): string;
 }
-type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 
 export interface S3Permission {
   action: string;
@@ -36,7 +28,7 @@ const first = (value: string | string[] | undefined): string | undefined =>
  * bucket name the policies use. Undefined for requests the twin's callers never make.
  */
 export const s3Permissions = (
-  request: Pick<KoaContext, 'method' | 'path' | 'query'> & { copySource?: string },
+  request: RequestLine & { copySource?: string },
   bucketArnName: (bucket: string) => string,
 ): S3Permission[] | undefined => {
   const [bucket = '', ...rest] = request.path.slice(1).split('/');
@@ -113,76 +105,62 @@ export const missingObjectListing = (objectArn: string): S3Permission => {
   };
 };
 
-const accessKeyOf = (ctx: KoaContext): string | undefined => {
-  const header = /Credential=([^/,\s]+)\//.exec(ctx.get('authorization'));
+const accessKeyOf = (request: S3Request): string | undefined => {
+  const header = /Credential=([^/,\s]+)\//.exec(request.header('authorization') ?? '');
   if (header?.[1]) return header[1];
-  return first(ctx.query['X-Amz-Credential'])?.split('/')[0];
+  return request.query['X-Amz-Credential']?.split('/')[0];
 };
 
-const xmlError = (ctx: KoaContext, status: number, code: string, message: string): void => {
-  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
-  ctx.status = status;
-  ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escaped}</Message></Error>`;
-};
-
-interface S3rverInternals {
-  middleware: Middleware[];
-}
+const accessDenied = (message: string) => new S3Error(403, 'AccessDenied', message);
 
 /**
- * Installs the authorisation in front of everything else (call after any other middleware is
- * installed and before `server.run()`). `lakeBucket` is the local name of the template's
- * LakeBucket: requests to it are authorised as requests to the template's bucket.
+ * The authorisation for the local object store. `lakeBucket` is the local name of the
+ * template's LakeBucket: requests to it are authorised as requests to the template's bucket.
+ * Requests signed with a key that is not a role's (the twin's own) are not checked.
  */
-export const enforceIam = (server: S3rver, iam: LocalIam, lakeBucket: string): void => {
+export const enforceIam = (iam: LocalIam, lakeBucket: string): RequestAuthorizer => {
   const templateLake = iam.physicalName('LakeBucket');
   const bucketArnName = (bucket: string) => (bucket === lakeBucket ? templateLake : bucket);
-  // s3rver accepts only keys it knows (it does not check V4 signatures): register the roles'.
-  for (const id of Object.keys(iam.template.Resources)) {
-    if (iam.knows(id)) AWSAccount.DUMMY_ACCOUNT.createKeyPair(id, id);
-  }
-  const middleware: Middleware = async (ctx, next) => {
-    const accessKeyId = accessKeyOf(ctx);
-    if (accessKeyId === undefined || !iam.knows(accessKeyId)) return next();
-    const permissions = s3Permissions(
+  const permissionsOf = (request: S3Request) =>
+    s3Permissions(
       {
-        method: ctx.method,
-        path: ctx.path,
-        query: ctx.query,
-        copySource: ctx.get('x-amz-copy-source'),
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        copySource: request.header('x-amz-copy-source'),
       },
       bucketArnName,
     );
-    if (!permissions) {
-      return xmlError(
-        ctx,
-        501,
-        'NotImplemented',
-        `the local S3 does not authorise ${ctx.method} ${ctx.path}`,
-      );
-    }
-    for (const permission of permissions) {
-      const decision = await iam.authorize({ accessKeyId, ...permission });
-      if (!decision.allowed) return xmlError(ctx, 403, 'AccessDenied', decision.message);
-    }
+  return {
+    authorize: async (request) => {
+      const accessKeyId = accessKeyOf(request);
+      if (accessKeyId === undefined || !iam.knows(accessKeyId)) return undefined;
+      const permissions = permissionsOf(request);
+      if (!permissions) {
+        return new S3Error(
+          501,
+          'NotImplemented',
+          `the local S3 does not authorise ${request.method} ${request.path}`,
+        );
+      }
+      for (const permission of permissions) {
+        const decision = await iam.authorize({ accessKeyId, ...permission });
+        if (!decision.allowed) return accessDenied(decision.message);
+      }
+      return undefined;
+    },
     // A missing object is 404 only to a caller that may list the bucket; to others, 403.
-    const read = permissions.length === 1 && permissions[0]?.action === 's3:GetObject';
-    const hidden = async (): Promise<boolean> => {
-      if (!read || !permissions[0]) return false;
-      const listing = missingObjectListing(permissions[0].resource);
-      const decision = await iam.authorize({ accessKeyId, ...listing });
-      if (!decision.allowed) xmlError(ctx, 403, 'AccessDenied', decision.message);
-      return !decision.allowed;
-    };
-    try {
-      await next();
-    } catch (error) {
-      // s3rver throws its S3Error (NoSuchKey: status 404); Koa renders it.
-      if ((error as { status?: number }).status === 404 && (await hidden())) return;
-      throw error;
-    }
-    if (ctx.status === 404) await hidden();
+    whenMissing: async (request) => {
+      const accessKeyId = accessKeyOf(request);
+      if (accessKeyId === undefined || !iam.knows(accessKeyId)) return undefined;
+      const permissions = permissionsOf(request);
+      const read = permissions?.length === 1 && permissions[0]?.action === 's3:GetObject';
+      if (!read || !permissions?.[0]) return undefined;
+      const decision = await iam.authorize({
+        accessKeyId,
+        ...missingObjectListing(permissions[0].resource),
+      });
+      return decision.allowed ? undefined : accessDenied(decision.message);
+    },
   };
-  (server as unknown as S3rverInternals).middleware.unshift(middleware);
 };

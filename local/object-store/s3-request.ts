@@ -1,0 +1,44 @@
+// A path-style S3 request (/<bucket>/<key>) as the handlers see it, and the answer they return.
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+
+export interface S3Request {
+  method: string;
+  /** The path as sent (still percent-encoded). */
+  path: string;
+  bucket: string;
+  /** The object key, decoded; '' for a request on the bucket (or the service). */
+  key: string;
+  /** Query parameters (the first value of each); a bare `?uploads` is ''. */
+  query: Record<string, string>;
+  header(name: string): string | undefined;
+  raw: IncomingMessage;
+}
+
+export interface S3Response {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer | Readable;
+}
+
+export const parseRequest = (raw: IncomingMessage): S3Request => {
+  const url = new URL(raw.url ?? '/', 'http://local');
+  const [bucket = '', ...rest] = url.pathname.slice(1).split('/');
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) if (!(name in query)) query[name] = value;
+  return {
+    method: raw.method ?? 'GET',
+    path: url.pathname,
+    bucket: decodeURIComponent(bucket),
+    key: decodeURIComponent(rest.join('/')),
+    query,
+    header: (name) => {
+      const value = raw.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(',') : value;
+    },
+    raw,
+  };
+};
+
+/** The HTTP date S3 sends in Last-Modified. */
+export const httpDate = (iso: string): string => new Date(iso).toUTCString();
