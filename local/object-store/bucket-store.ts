@@ -66,6 +66,8 @@ export class BucketStore {
   readonly keys = new SortedKeys();
   private readonly records = new Map<string, ObjectRecord>();
   private readonly locks = new Map<string, Promise<void>>();
+  /** Shard folders known to exist (a write creates its shard once, not on every commit). */
+  private readonly folders = new Set<string>();
 
   private constructor(
     readonly name: string,
@@ -129,7 +131,7 @@ export class BucketStore {
       }
       const id = randomUUID();
       const dataFile = join('objects', shard(id), id);
-      await mkdir(join(this.directory, 'objects', shard(id)), { recursive: true });
+      await this.folder(join(this.directory, 'objects', shard(id)));
       await rename(staged, join(this.directory, dataFile));
       const record: ObjectRecord = { ...object, lastModified: new Date().toISOString(), dataFile };
       await this.writeRecord(record);
@@ -177,6 +179,12 @@ export class BucketStore {
     throw new Error(`object ${key} kept changing while it was being read`);
   }
 
+  private async folder(path: string): Promise<void> {
+    if (this.folders.has(path)) return;
+    await mkdir(path, { recursive: true });
+    this.folders.add(path);
+  }
+
   private recordPath(key: string): string {
     const hash = keyHash(key);
     return join(this.directory, 'index', shard(hash), `${hash}.json`);
@@ -184,7 +192,7 @@ export class BucketStore {
 
   private async writeRecord(record: ObjectRecord): Promise<void> {
     const target = this.recordPath(record.key);
-    await mkdir(join(target, '..'), { recursive: true });
+    await this.folder(join(target, '..'));
     const staged = this.stagingPath();
     await writeFile(staged, JSON.stringify(record));
     await rename(staged, target);

@@ -119,6 +119,7 @@ export class MultipartUploads {
     checkCondition(upload.key, condition, this.store.get(upload.key));
     const stored = new Map((await this.parts(upload)).map((p) => [p.partNumber, p]));
     const chosen: Part[] = [];
+    // The order first, as S3 checks it before it looks at the parts.
     for (const [index, item] of listed.entries()) {
       const previous = listed[index - 1];
       if (previous && item.partNumber <= previous.partNumber) {
@@ -128,6 +129,8 @@ export class MultipartUploads {
           'The list of parts was not in ascending order. Parts must be ordered by part number.',
         );
       }
+    }
+    for (const [index, item] of listed.entries()) {
       const part = stored.get(item.partNumber);
       if (!part || part.etag !== normaliseEtag(item.etag)) {
         throw new S3Error(
