@@ -36,7 +36,12 @@ import {
   uploadPart,
 } from './object-store/object-requests.js';
 import { noSuchBucket, notImplemented, S3Error } from './object-store/s3-error.js';
-import { parseRequest, type S3Request, type S3Response } from './object-store/s3-request.js';
+import {
+  parseRequest,
+  type RequestAuthorizer,
+  type S3Request,
+  type S3Response,
+} from './object-store/s3-request.js';
 import { element, errorXml, xmlDocument } from './object-store/s3-xml.js';
 
 export interface ObjectStoreServerOptions {
@@ -56,14 +61,6 @@ export interface ObjectStoreServerOptions {
 export interface ObjectStoreServer {
   url: string;
   close(): Promise<void>;
-}
-
-/** What authorises a request before the store sees it (see iam/s3-authorization.ts). */
-export interface RequestAuthorizer {
-  /** The error to answer instead of serving the request (403 AccessDenied), if any. */
-  authorize(request: S3Request): Promise<S3Error | undefined>;
-  /** For a request that found no such key: the error to answer instead of the 404, if any. */
-  whenMissing(request: S3Request): Promise<S3Error | undefined>;
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

@@ -4,8 +4,7 @@
 // answers a denial — 403 with an XML <Code>AccessDenied</Code> — when the role does not allow it.
 
 import { S3Error } from '../object-store/s3-error.js';
-import type { S3Request } from '../object-store/s3-request.js';
-import type { RequestAuthorizer } from '../object-store-server.js';
+import type { RequestAuthorizer, S3Request } from '../object-store/s3-request.js';
 import type { LocalIam } from './local-iam.js';
 
 interface RequestLine {

@@ -1,6 +1,7 @@
 // A path-style S3 request (/<bucket>/<key>) as the handlers see it, and the answer they return.
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { S3Error } from './s3-error.js';
 
 export interface S3Request {
   method: string;
@@ -42,3 +43,11 @@ export const parseRequest = (raw: IncomingMessage): S3Request => {
 
 /** The HTTP date S3 sends in Last-Modified. */
 export const httpDate = (iso: string): string => new Date(iso).toUTCString();
+
+/** What authorises a request before the store sees it (see iam/s3-authorization.ts). */
+export interface RequestAuthorizer {
+  /** The error to answer instead of serving the request (403 AccessDenied), if any. */
+  authorize(request: S3Request): Promise<S3Error | undefined>;
+  /** For a request that found no such key: the error to answer instead of the 404, if any. */
+  whenMissing(request: S3Request): Promise<S3Error | undefined>;
+}
