@@ -44,6 +44,8 @@ export interface RuntimeSettings {
   retrainIntervalMs: number;
   /** Retraining policy and deployment strategy; defaults to DEFAULT_POLICY. */
   policy?: Partial<RetrainPolicy>;
+  /** The broker's message size limit (default IoT Core's 128 KiB). */
+  maxMessageBytes?: number;
   /** Firehose buffering hints. */
   bufferBytes: number;
   bufferIntervalMs: number;
@@ -85,7 +87,14 @@ const closeAll = async (closers: Array<() => Promise<void>>) => {
 export const startLocalRuntime = async (settings: RuntimeSettings): Promise<LocalRuntime> => {
   const { log } = settings;
   const closers: Array<() => Promise<void>> = [];
-  const counters: RuntimeCounters = { received: 0, stored: 0, errors: 0, devices: new Set() };
+  const counters: RuntimeCounters = {
+    received: 0,
+    stored: 0,
+    errors: 0,
+    refused: 0,
+    unmatched: 0,
+    devices: new Set(),
+  };
   const contextQueue = new SerialQueue();
   const now = Date.now;
 
@@ -173,16 +182,37 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         if (stream === 'raw') counters.stored += records;
         else counters.errors += records;
       },
+      onNotice: (notice) => {
+        counters[notice.kind] += 1;
+        if (notice.kind === 'refused') {
+          log(`mqtt: refused ${notice.clientId ?? '(no client id)'}: ${notice.reason}`);
+        }
+      },
     });
     if (ingest.replayed > 0) log(`journal: replaying ${ingest.replayed} undelivered record(s)`);
     closers.push(() => ingest.close());
 
+    // Refusal samples being journaled (the refused client gets no acknowledgement to wait on).
+    const pendingNotices = new Set<Promise<void>>();
     // IoT Core: the broker and its topic rule (PUBACK once the rule's output is journaled).
     const broker = await startBroker({
       host: settings.host,
       port: settings.mqttPort,
       onPublish: ingest.accept,
       onHookError: (error) => log(`journal append failed, publish not acknowledged: ${error}`),
+      ...(settings.maxMessageBytes === undefined
+        ? {}
+        : { maxMessageBytes: settings.maxMessageBytes }),
+      // Disconnected as IoT Core does; counted, and sampled into errors/.
+      onRefused: (refusal) => {
+        const pending: Promise<void> = ingest
+          .notice({ kind: 'refused', ...refusal })
+          .catch((error: unknown) =>
+            log(`journal append of a refusal sample failed: ${String(error)}`),
+          )
+          .finally(() => pendingNotices.delete(pending));
+        pendingNotices.add(pending);
+      },
     });
     closers.push(() => broker.close());
 
@@ -226,6 +256,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     const retrain = (policy?: Partial<RetrainPolicy>) => retrainService.run(policy);
 
     const drain = async () => {
+      await Promise.all(pendingNotices);
       await ingest.flush();
       await contextQueue.idle();
     };
