@@ -1,8 +1,15 @@
 // Local stand-in for AWS IoT Core: an embedded MQTT 3.1.1 broker (aedes) on 127.0.0.1 whose
 // rule hook runs every client publish through the topic rule before the PUBACK is sent.
 // (aedes speaks MQTT 3.1/3.1.1 only; MQTT 5 devices are tested against Mosquitto.)
+// Publishes above the message size limit are refused at the protocol (mqtt-packet-gate.ts).
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  gateMqttSocket,
+  type PacketGate,
+  type RefusedPacket,
+} from './mqtt-packet-gate.js';
 
 export interface BrokerOptions {
   host?: string;
@@ -12,8 +19,12 @@ export interface BrokerOptions {
    * only after the returned promise resolves; if it rejects, the client is disconnected without
    * an acknowledgement, so a QoS 1 device sends the message again.
    */
-  onPublish: (topic: string, payload: Uint8Array) => void | Promise<void>;
+  onPublish: (topic: string, payload: Uint8Array, clientId: string) => void | Promise<void>;
   onHookError?: (error: unknown) => void;
+  /** IoT Core's message size limit by default (128 KiB); a larger publish disconnects. */
+  maxMessageBytes?: number;
+  /** Each packet refused at the protocol level (the client is disconnected). */
+  onRefused?: (refusal: RefusedPacket) => void;
 }
 
 export interface LocalBroker {
@@ -27,10 +38,10 @@ export const startBroker = async (options: BrokerOptions): Promise<LocalBroker> 
   const broker = await Aedes.createBroker({
     // aedes sends a QoS 1 PUBACK *before* its `published` hook runs; authorizePublish runs
     // before the acknowledgement, so the hook's durability is what the PUBACK promises.
-    authorizePublish: (_client, packet, done) => {
+    authorizePublish: (client, packet, done) => {
       let pending: void | Promise<void>;
       try {
-        pending = options.onPublish(packet.topic, packet.payload as Uint8Array);
+        pending = options.onPublish(packet.topic, packet.payload as Uint8Array, client?.id ?? '');
       } catch (error) {
         options.onHookError?.(error);
         done(error as Error);
@@ -49,11 +60,17 @@ export const startBroker = async (options: BrokerOptions): Promise<LocalBroker> 
       );
     },
   });
+  // The gate learns its client's id once aedes has accepted the CONNECT.
+  broker.on('client', (client) => {
+    (client.conn as unknown as PacketGate).clientId = client.id;
+  });
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const onRefused = options.onRefused ?? (() => undefined);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    broker.handle(socket);
+    broker.handle(gateMqttSocket(socket, maxMessageBytes, onRefused));
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

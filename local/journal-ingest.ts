@@ -9,6 +9,7 @@ import { LocalFirehose } from './firehose.js';
 import { applyTelemetryRule, type RuleOutcome } from './iot-rule.js';
 import { bodyDigest, type Durability, type EntryId, Journal } from './journal.js';
 import type { IngestCounts } from './journal-counters.js';
+import { NoticeSampler, noticeRecord, type ProtocolNotice } from './protocol-notices.js';
 
 export interface JournalIngestOptions {
   store: ObjectStore;
@@ -23,12 +24,16 @@ export interface JournalIngestOptions {
   /** Called for every message the rule selected (after it is journaled). */
   onOutcome?: (topic: string, outcome: Exclude<RuleOutcome, { kind: 'ignored' }>) => void;
   onStored?: (stream: 'raw' | 'errors', records: number) => void;
+  /** Called for every protocol notice (refused packet, unmatched topic), sampled or not. */
+  onNotice?: (notice: ProtocolNotice) => void;
   onDeliveryError?: (error: unknown) => void;
 }
 
 export interface JournalIngest {
   /** Rule + journal; resolves when the outcome is durable. Never rejects for bad input. */
-  accept(topic: string, payload: Uint8Array): Promise<void>;
+  accept(topic: string, payload: Uint8Array, clientId?: string): Promise<void>;
+  /** Counts a notice and journals its sample to errors/ when the sampler allows. */
+  notice(notice: ProtocolNotice): Promise<void>;
   /** Entries replayed from a previous run at open. */
   readonly replayed: number;
   /** Delivers everything buffered (including replayed entries). */
@@ -98,11 +103,32 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
     }
   };
 
+  const sampler = new NoticeSampler();
+  const notice = async (n: ProtocolNotice) => {
+    options.onNotice?.(n);
+    const at = now();
+    if (!sampler.allow(n.kind, at)) return;
+    const line = noticeRecord(n, at);
+    const id = await journal.append({ stream: 'errors', line });
+    streams.errors.put(line, id);
+  };
+
   return {
     replayed: replay.length,
-    accept: (topic, payload) => {
+    notice,
+    accept: (topic, payload, clientId) => {
       const outcome = applyTelemetryRule(topic, payload, now());
-      if (outcome.kind === 'ignored') return Promise.resolve();
+      if (outcome.kind === 'ignored') {
+        // IoT Core drops it (no rule selects the topic); here it is counted and sampled.
+        return notice({
+          kind: 'unmatched',
+          clientId,
+          topic,
+          size: payload.byteLength,
+          head: payload.subarray(0, 64),
+          reason: `no rule selects topic ${topic}`,
+        });
+      }
       const stream = outcome.kind === 'record' ? 'raw' : 'errors';
       const work = journal.append({ stream, line: outcome.line }).then((id) => {
         streams[stream].put(outcome.line, id);

@@ -49,6 +49,8 @@ export interface RuntimeSettings {
   retrainIntervalMs: number;
   /** Retraining policy and deployment strategy; defaults to DEFAULT_POLICY. */
   policy?: Partial<RetrainPolicy>;
+  /** The broker's message size limit (default IoT Core's 128 KiB). */
+  maxMessageBytes?: number;
   /** Firehose buffering hints. */
   bufferBytes: number;
   bufferIntervalMs: number;
@@ -115,6 +117,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
   const now = Date.now;
   let prompt = false;
   const devices = new Set<string>();
+  // Refusals at the protocol and publishes no rule selects: counted per process (sampled to errors/).
+  const notices = { refused: 0, unmatched: 0 };
   let counters: RuntimeCounters;
 
   try {
@@ -211,6 +215,12 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       onOutcome: (_topic, outcome) => {
         if (outcome.kind === 'record') devices.add(outcome.deviceId);
       },
+      onNotice: (notice) => {
+        notices[notice.kind] += 1;
+        if (notice.kind === 'refused') {
+          log(`mqtt: refused ${notice.clientId ?? '(no client id)'}: ${notice.reason}`);
+        }
+      },
     });
     // The record counters live with the journal: durable, and true across restarts and replays.
     counters = {
@@ -223,17 +233,38 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       get errors() {
         return ingest.counts().errors;
       },
+      get refused() {
+        return notices.refused;
+      },
+      get unmatched() {
+        return notices.unmatched;
+      },
       devices,
     };
     if (ingest.replayed > 0) log(`journal: replaying ${ingest.replayed} undelivered record(s)`);
     closers.push(() => ingest.close());
 
+    // Refusal samples being journaled (the refused client gets no acknowledgement to wait on).
+    const pendingNotices = new Set<Promise<void>>();
     // IoT Core: the broker and its topic rule (PUBACK once the rule's output is journaled).
     const broker = await startBroker({
       host: settings.host,
       port: settings.mqttPort,
       onPublish: ingest.accept,
       onHookError: (error) => log(`journal append failed, publish not acknowledged: ${error}`),
+      ...(settings.maxMessageBytes === undefined
+        ? {}
+        : { maxMessageBytes: settings.maxMessageBytes }),
+      // Disconnected as IoT Core does; counted, and sampled into errors/.
+      onRefused: (refusal) => {
+        const pending: Promise<void> = ingest
+          .notice({ kind: 'refused', ...refusal })
+          .catch((error: unknown) =>
+            log(`journal append of a refusal sample failed: ${String(error)}`),
+          )
+          .finally(() => pendingNotices.delete(pending));
+        pendingNotices.add(pending);
+      },
     });
     closers.push(() => broker.close());
 
@@ -290,6 +321,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       retrainService.run(policy, substitutions);
 
     const drain = async () => {
+      await Promise.all(pendingNotices);
       await ingest.flush();
       await backlog.idle();
     };

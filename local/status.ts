@@ -17,6 +17,10 @@ export interface RuntimeCounters {
   stored: number;
   /** Records delivered to errors/ by the rule's error action. */
   errors: number;
+  /** Publishes refused at the protocol (over the message size limit). */
+  refused: number;
+  /** Publishes to a topic no rule selects (acknowledged and forwarded, not stored). */
+  unmatched: number;
   devices: Set<string>;
 }
 
@@ -87,6 +91,8 @@ export const makeStatusHandler = (deps: StatusDeps) => {
         received: deps.counters.received,
         stored: deps.counters.stored,
         errors: deps.counters.errors,
+        refused: deps.counters.refused,
+        unmatched: deps.counters.unmatched,
       },
       endpoint,
       generatedAt: new Date(now()).toISOString(),

@@ -8,6 +8,7 @@ import { S3ObjectStore } from '../../../functions/common/adapters/s3-object-stor
 import { createLocalS3Client } from '../../../functions/common/deps.js';
 import { type LocalBroker, startBroker } from '../../../local/broker.js';
 import { type JournalIngest, openJournalIngest } from '../../../local/journal-ingest.js';
+import type { RefusedPacket } from '../../../local/mqtt-packet-gate.js';
 import { startObjectStoreServer } from '../../../local/object-store-server.js';
 import { teardown } from '../teardown.js';
 
@@ -35,7 +36,14 @@ export interface IngestHarness {
   close(): Promise<void>;
 }
 
-export const startIngestHarness = async (): Promise<IngestHarness> => {
+export interface IngestHarnessOptions {
+  /** The broker's message size limit (default IoT Core's 128 KiB). */
+  maxMessageBytes?: number;
+}
+
+export const startIngestHarness = async (
+  options: IngestHarnessOptions = {},
+): Promise<IngestHarness> => {
   const dir = await mkdtemp(join(tmpdir(), 'smogcast-ingest-'));
   let s3: Awaited<ReturnType<typeof startObjectStoreServer>> | undefined;
   let ingest: JournalIngest | undefined;
@@ -49,16 +57,24 @@ export const startIngestHarness = async (): Promise<IngestHarness> => {
       bufferIntervalMs: 200,
     });
     const opened = { s3, ingest };
+    const brokerOptions = {
+      onPublish: ingest.accept,
+      onRefused: (refusal: RefusedPacket) =>
+        void opened.ingest.notice({ kind: 'refused', ...refusal }),
+      ...(options.maxMessageBytes === undefined
+        ? {}
+        : { maxMessageBytes: options.maxMessageBytes }),
+    };
     const harness: IngestHarness = {
       dir,
       store,
       ingest,
-      broker: await startBroker({ onPublish: ingest.accept }),
+      broker: await startBroker(brokerOptions),
       restartBroker: async (downMs) => {
         const { port } = harness.broker;
         await harness.broker.close();
         await new Promise((resolve) => setTimeout(resolve, downMs));
-        harness.broker = await startBroker({ port, onPublish: opened.ingest.accept });
+        harness.broker = await startBroker({ ...brokerOptions, port });
       },
       close: () =>
         teardown(
