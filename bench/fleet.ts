@@ -1,0 +1,251 @@
+// `npm run bench:fleet -- --devices N --days D`: the whole local path at fleet scale. A
+// simulated fleet (the device agent's publisher, MQTT QoS 1) backfills D days of 15-minute
+// readings for N devices into the local runtime, started in-process as `npm start` starts it
+// (broker → topic rule → journal → Firehose → lake → context), then one retrain runs and the
+// API is measured. In the same run, the same fleet publishes to the same broker with a rule that
+// does nothing: the floor the full path is compared with. Progress on stderr; the last stdout
+// line is JSON:
+//   readingsPerSec (end to end: published until delivered to raw/), floorReadingsPerSec,
+//   secondsToFirstForecast (from the last backfilled reading acknowledged), peakRssMiB,
+//   statusP99Ms, devicesP99Ms, forecastP99Ms, etlSeconds, trainingSeconds, lost.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeText, splitLines } from '../core/text.js';
+import { startFleet } from '../device/fleet.js';
+import { S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../functions/common/deps.js';
+import { startBroker } from '../local/broker.js';
+import { generateApiKey, type LocalRuntime, startLocalRuntime } from '../local/runtime.js';
+import { RUNTIME_DEFAULTS } from '../local/runtime-defaults.js';
+
+const HELP = `Usage: npm run bench:fleet -- [--devices 50] [--days 2] [--step-minutes 15]
+  [--connections 50] [--requests 200] [--keep]   (--keep leaves the data dir for inspection)`;
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '50' },
+    days: { type: 'string', default: '2' },
+    'step-minutes': { type: 'string', default: '15' },
+    connections: { type: 'string', default: '50' },
+    requests: { type: 'string', default: '200' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const whole = (name: string, raw: string, min: number, max: number): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be a whole number in ${min}..${max}, got "${raw}"\n${HELP}`);
+    process.exit(2);
+  }
+  return n;
+};
+const DEVICES = whole('devices', values.devices, 1, 100_000);
+// Training needs 48 hourly points per series: fewer than 2 days of history cannot train.
+const DAYS = whole('days', values.days, 2, 365);
+const STEP_MINUTES = whole('step-minutes', values['step-minutes'], 1, 1440);
+const CONNECTIONS = Math.min(DEVICES, whole('connections', values.connections, 1, 10_000));
+const REQUESTS = whole('requests', values.requests, 1, 100_000);
+const EXPECTED = DEVICES * Math.floor((DAYS * 24 * 60) / STEP_MINUTES);
+
+const progress = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+const seconds = (fromMs: number, toMs = performance.now()) => Math.round(toMs - fromMs) / 1000;
+
+/** The fleet's backfill, publishing to `url` until every reading is acknowledged. */
+const backfill = async (url: string, label: string) => {
+  const fleet = await startFleet({
+    broker: { kind: 'local', url },
+    devices: DEVICES,
+    connections: CONNECTIONS,
+    maxInFlightPerConnection: 500,
+    seed: 42,
+    backfillHours: DAYS * 24,
+    stepMinutes: STEP_MINUTES,
+    realtime: false,
+  });
+  const started = performance.now();
+  const ticker = setInterval(() => {
+    const s = fleet.stats();
+    progress(
+      `[${label}] ${s.acked} / ${EXPECTED} acknowledged, ${s.inFlight} in flight, ${s.failed} failed`,
+    );
+  }, 5_000);
+  await fleet.backfillDone;
+  const ackedAt = performance.now();
+  clearInterval(ticker);
+  await fleet.stop();
+  return { stats: fleet.stats(), started, ackedAt };
+};
+
+/** The floor: the same broker, the rule hook doing nothing (acknowledged at once, nothing kept). */
+const floor = async () => {
+  const broker = await startBroker({ port: 0, onPublish: () => undefined });
+  try {
+    const { stats, started, ackedAt } = await backfill(broker.url, 'floor');
+    return stats.acked / ((ackedAt - started) / 1000);
+  } finally {
+    await broker.close();
+  }
+};
+
+const percentile = (samples: number[], p: number): number => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
+};
+
+/** p50 / p99 (ms) of `REQUESTS` sequential GETs of the paths `pathOf(i)` gives. */
+const latency = async (runtime: LocalRuntime, label: string, pathOf: (i: number) => string) => {
+  const samples: number[] = [];
+  let failures = 0;
+  for (let i = 0; i < REQUESTS; i++) {
+    const t = performance.now();
+    const res = await fetch(`${runtime.apiUrl}${pathOf(i)}`, {
+      headers: { 'x-api-key': runtime.apiKey },
+    });
+    await res.arrayBuffer();
+    samples.push(performance.now() - t);
+    if (res.status !== 200) failures++;
+  }
+  const out = {
+    p50: Math.round(percentile(samples, 50) * 10) / 10,
+    p99: Math.round(percentile(samples, 99) * 10) / 10,
+    non200: failures,
+  };
+  progress(`${label}: p50 ${out.p50} ms, p99 ${out.p99} ms, ${failures} not 200`);
+  return out;
+};
+
+/** Unique (deviceId, seq) readings under raw/. */
+const storedReadings = async (runtime: LocalRuntime): Promise<number> => {
+  const store = new S3ObjectStore(createLocalS3Client(runtime.s3Url), RUNTIME_DEFAULTS.bucket);
+  const unique = new Set<string>();
+  for (const key of await store.list('raw/')) {
+    const bytes = await store.get(key);
+    if (!bytes) continue;
+    for (const line of splitLines(decodeText(bytes))) {
+      const record = JSON.parse(line) as { deviceId: string; seq: number };
+      unique.add(`${record.deviceId}/${record.seq}`);
+    }
+  }
+  return unique.size;
+};
+
+const deviceId = (i: number) => `sim-${String((i % DEVICES) + 1).padStart(3, '0')}`;
+
+const main = async () => {
+  progress(
+    `bench:fleet — ${DEVICES} devices × ${DAYS} days every ${STEP_MINUTES} min = ${EXPECTED} readings over ${CONNECTIONS} connections`,
+  );
+  const floorRate = await floor();
+  progress(`floor: ${floorRate.toFixed(0)} readings/s (broker, rule doing nothing)`);
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'smogcast-bench-fleet-'));
+  const runtime = await startLocalRuntime({
+    ...RUNTIME_DEFAULTS,
+    port: 0,
+    mqttPort: 0,
+    dataDir,
+    apiKey: generateApiKey(),
+    retrainIntervalMs: 0,
+    // As npm start runs it.
+    bufferBytes: 1024 * 1024,
+    bufferIntervalMs: 5_000,
+    log: (line) => {
+      if (
+        /: (RunEtl|Train|Evaluate|PrepareDeepAr)$|promoted|failed|training job .*: (started|Completed)/.test(
+          line,
+        )
+      )
+        progress(line);
+    },
+  });
+  try {
+    const ingest = setInterval(() => {
+      const p = runtime.progress();
+      progress(
+        `runtime: ${p.received} received, ${p.stored} in raw/, context ${p.contextDone} applied / ${p.contextPending} waiting`,
+      );
+    }, 5_000);
+    const { stats, started, ackedAt } = await backfill(runtime.mqttUrl, 'full');
+    await runtime.drain();
+    const deliveredAt = performance.now();
+    clearInterval(ingest);
+    const endToEnd = stats.acked / ((deliveredAt - started) / 1000);
+    progress(
+      `full path: ${stats.acked} readings acknowledged in ${seconds(started, ackedAt)} s, delivered and in context/ after ${seconds(started, deliveredAt)} s`,
+    );
+
+    const record = await runtime.retrain();
+    if (record.status !== 'SUCCEEDED')
+      throw new Error(`retrain ${record.status}: ${record.error} ${record.cause}`);
+    let firstForecastAt = Number.NaN;
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const res = await fetch(`${runtime.apiUrl}/forecast?deviceId=${deviceId(0)}&metric=pm25`, {
+        headers: { 'x-api-key': runtime.apiKey },
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) {
+        firstForecastAt = performance.now();
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    progress(
+      `first forecast ${seconds(ackedAt, firstForecastAt)} s after the last backfilled reading (${record.outcome})`,
+    );
+
+    const status = await latency(runtime, 'GET /status', () => '/status');
+    const devices = await latency(runtime, 'GET /devices', () => '/devices');
+    const forecast = await latency(
+      runtime,
+      'GET /forecast',
+      (i) => `/forecast?deviceId=${deviceId(i * 7)}&metric=pm25`,
+    );
+    const stored = await storedReadings(runtime);
+    const result = {
+      bench: 'fleet',
+      devices: DEVICES,
+      days: DAYS,
+      stepMinutes: STEP_MINUTES,
+      published: stats.acked,
+      stored,
+      lost: stats.acked - stored + stats.failed,
+      readingsPerSec: Math.round(endToEnd),
+      floorReadingsPerSec: Math.round(floorRate),
+      ratio: Math.round((endToEnd / floorRate) * 1000) / 1000,
+      secondsToFirstForecast: seconds(ackedAt, firstForecastAt),
+      etlSeconds: record.stateSeconds?.RunEtl ?? null,
+      trainingSeconds: record.stateSeconds?.Train ?? null,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      statusP99Ms: status.p99,
+      devicesP99Ms: devices.p99,
+      forecastP99Ms: forecast.p99,
+      non200: status.non200 + devices.non200 + forecast.non200,
+      requests: REQUESTS,
+    };
+    console.log(JSON.stringify(result));
+    return result.lost === 0 && result.non200 === 0;
+  } finally {
+    await runtime.close({ prompt: true });
+    if (!values.keep) await rm(dataDir, { recursive: true, force: true });
+    else progress(`data kept in ${dataDir}`);
+  }
+};
+
+main().then(
+  // aws-crt can keep the event loop alive after its clients close.
+  (ok) => process.exit(ok ? 0 : 1),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
