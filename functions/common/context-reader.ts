@@ -23,6 +23,7 @@ import {
   fleetSummaryKey,
   hourOfContextPageKey,
 } from '../../core/lake.js';
+import { mapLimit } from '../../core/map-limit.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 
@@ -46,19 +47,6 @@ export interface ContextReaderOptions {
 /** Gaps longer than this between a history and now are found by listing, not by GETs. */
 const MAX_PROBED_HOURS = 3;
 const CONCURRENCY = 16;
-
-const mapLimit = async <T, R>(items: readonly T[], fn: (item: T) => Promise<R>) => {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return results;
-};
 
 export const createContextReader = (
   store: ObjectStore,
@@ -101,7 +89,9 @@ export const createContextReader = (
         .map(hourOfContextPageKey)
         .filter((h): h is number => h !== undefined && h >= through);
     }
-    const pages = await mapLimit(hours, (h) => read<ContextPage>(contextPageKey(shard, h)));
+    const pages = await mapLimit(hours, CONCURRENCY, (h) =>
+      read<ContextPage>(contextPageKey(shard, h)),
+    );
     return pages.filter((p): p is ContextPage => p !== undefined);
   };
 
@@ -116,7 +106,7 @@ export const createContextReader = (
 
     async fleet() {
       const shards = Array.from({ length: layout.shards }, (_, i) => i);
-      const views = await mapLimit(shards, async (shard) => {
+      const views = await mapLimit(shards, CONCURRENCY, async (shard) => {
         const summary = await read<FleetSummaryShard>(fleetSummaryKey(shard));
         // No summary yet: a shard whose first rollup has not run; its live pages still count.
         const through = summary?.through ?? floorHour(now()) - HOUR_MS;

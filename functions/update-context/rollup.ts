@@ -24,6 +24,7 @@ import {
   fleetSummaryKey,
   hourOfContextPageKey,
 } from '../../core/lake.js';
+import { mapLimit } from '../../core/map-limit.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 
@@ -43,24 +44,6 @@ export class HistoryConflictError extends SmogcastError {
 export const readJson = async <T>(store: ObjectStore, key: string): Promise<T | undefined> => {
   const bytes = await store.get(key);
   return bytes ? (JSON.parse(decodeText(bytes)) as T) : undefined;
-};
-
-/** Parallel, bounded: a shard's objects must not open hundreds of sockets at once. */
-export const mapLimit = async <T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> => {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 };
 
 const CONCURRENCY = 8;
