@@ -16,7 +16,13 @@ export interface CfnTemplate {
 
 /** One broken rule: which rule, on which resource (and property path), and why. */
 export interface Finding {
-  rule: 'spec' | 'crawler-policy' | 'canary-size' | 'variant-alarms';
+  rule:
+    | 'spec'
+    | 'crawler-policy'
+    | 'canary-size'
+    | 'variant-alarms'
+    | 'queue-visibility'
+    | 'queue-batch-window';
   resource: string;
   message: string;
 }
@@ -381,11 +387,54 @@ export const checkVariantAlarms = (template: CfnTemplate): Finding[] => {
   return findings;
 };
 
+const getAttTarget = (value: unknown): string | undefined => {
+  const att = isObject(value) ? value['Fn::GetAtt'] : undefined;
+  return Array.isArray(att) && typeof att[0] === 'string' ? att[0] : undefined;
+};
+
+/**
+ * Lambda's SQS event sources: the queue's visibility timeout (SQS's default 30 s) must be at
+ * least the function's timeout (Lambda's default 3 s), and a batch above 10 messages needs a
+ * batching window of at least one second — CreateEventSourceMapping refuses either otherwise.
+ */
+export const checkQueueEventSources = (template: CfnTemplate): Finding[] => {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const props = resource.Properties ?? {};
+    const queueId = getAttTarget(props.EventSourceArn);
+    const queue = queueId ? template.Resources[queueId] : undefined;
+    if (queue?.Type !== 'AWS::SQS::Queue') continue;
+    const functionId = getAttTarget(props.FunctionName);
+    const fn = functionId ? template.Resources[functionId] : undefined;
+    const visibility = Number(queue.Properties?.VisibilityTimeout ?? 30);
+    const timeout = Number(fn?.Properties?.Timeout ?? 3);
+    if (visibility < timeout) {
+      findings.push({
+        rule: 'queue-visibility',
+        resource: id,
+        message: `${queueId} VisibilityTimeout ${visibility} s is less than ${functionId}'s Timeout ${timeout} s`,
+      });
+    }
+    const batch = Number(props.BatchSize ?? 10);
+    const windowSeconds = Number(props.MaximumBatchingWindowInSeconds ?? 0);
+    if (batch > 10 && windowSeconds < 1) {
+      findings.push({
+        rule: 'queue-batch-window',
+        resource: id,
+        message: `BatchSize ${batch} needs MaximumBatchingWindowInSeconds of at least 1 (is ${windowSeconds})`,
+      });
+    }
+  }
+  return findings;
+};
+
 /** The cross-field rules (no specification needed). */
 export const checkCrossFieldRules = (template: CfnTemplate): Finding[] => [
   ...checkCrawlerPolicies(template),
   ...checkCanarySize(template),
   ...checkVariantAlarms(template),
+  ...checkQueueEventSources(template),
 ];
 
 /** Everything: the resource specification and the cross-field rules. */

@@ -1,27 +1,34 @@
-// The local stand-in for S3's asynchronous invocation queue of update-context: raw/
-// object-created events wait here, one job at a time. On a prompt stop the events not yet
-// processed are saved to a file and processed at the next start, as Lambda would retry them,
+// The local stand-in for update-context's queue (SQS on AWS, fed by raw/ object-created
+// events): events wait here and one invocation at a time takes up to `batchSize` of the oldest,
+// as the queue's event source hands Lambda a batch. On a prompt stop the events not yet
+// processed are saved to a file and processed at the next start, as the queue would keep them,
 // so stopping never loses a context update and never waits for a long backlog.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { S3EventRecord } from 'aws-lambda';
-import { SerialQueue } from './serial-queue.js';
 
 export interface ContextBacklogOptions {
   /** Where the unprocessed events are kept across a stop. */
   file: string;
-  /** update-context on one event's records. */
+  /** update-context on the records of one batch of events. */
   work: (records: S3EventRecord[]) => Promise<unknown>;
   onError: (error: unknown) => void;
+  /**
+   * Events handed to one invocation at most, oldest first (the queue's batch size on AWS): a
+   * backlog is folded into the context once per batch instead of once per delivery.
+   */
+  batchSize?: number;
 }
 
 export class ContextBacklog {
-  private readonly queue = new SerialQueue();
-  /** Events queued and not yet processed, oldest first. */
+  /** Events queued and not yet processed, oldest first; the batch in progress is at the head. */
   private readonly waiting: S3EventRecord[][] = [];
+  private running: Promise<void> | undefined;
   private suspended = false;
   /** A saved backlog is on disk: kept until its events are processed (at least once). */
   private saved = false;
+  /** Events processed, and invocations that processed them. */
   done = 0;
+  batches = 0;
 
   constructor(private readonly options: ContextBacklogOptions) {}
 
@@ -32,18 +39,29 @@ export class ContextBacklog {
       this.save();
       return;
     }
-    void this.queue
-      .run(async () => {
-        if (this.suspended) return;
-        await this.options.work(records);
-        this.settle(records);
-        this.done++;
-      })
-      .catch((error: unknown) => {
+    this.running ??= this.drain();
+  }
+
+  /** One invocation at a time, each on up to `batchSize` of the oldest events. */
+  private async drain(): Promise<void> {
+    const size = Math.max(1, this.options.batchSize ?? 1);
+    while (!this.suspended && this.waiting.length > 0) {
+      const batch = this.waiting.slice(0, size);
+      try {
+        await this.options.work(batch.flat());
+        this.done += batch.length;
+      } catch (error) {
         // update-context failed: reported, and not retried (as before the backlog existed).
-        this.settle(records);
         this.options.onError(error);
-      });
+      }
+      this.batches += 1;
+      this.waiting.splice(0, batch.length);
+      if (this.saved && this.waiting.length === 0) {
+        rmSync(this.options.file, { force: true });
+        this.saved = false;
+      }
+    }
+    this.running = undefined;
   }
 
   /** Events waiting (the one in progress included). */
@@ -52,8 +70,8 @@ export class ContextBacklog {
   }
 
   /** Resolves when every queued event is processed. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   /**
@@ -62,7 +80,7 @@ export class ContextBacklog {
    */
   async suspend(): Promise<number> {
     this.suspended = true;
-    await this.queue.idle();
+    await this.running;
     this.save();
     return this.waiting.length;
   }
@@ -79,15 +97,6 @@ export class ContextBacklog {
     this.saved = true;
     for (const records of saved) this.add(records);
     return saved.length;
-  }
-
-  private settle(records: S3EventRecord[]): void {
-    const i = this.waiting.indexOf(records);
-    if (i >= 0) this.waiting.splice(i, 1);
-    if (this.saved && this.waiting.length === 0) {
-      rmSync(this.options.file, { force: true });
-      this.saved = false;
-    }
   }
 
   private save(): void {

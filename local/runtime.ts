@@ -28,6 +28,7 @@ import {
   type RetrainPolicy,
 } from './retrain-service.js';
 import { LocalSageMaker } from './sagemaker/control-plane/local-sagemaker.js';
+import { contextQueueParams } from './stage-params.js';
 import { makeStatusHandler, type RuntimeCounters } from './status.js';
 
 export interface RuntimeSettings {
@@ -172,6 +173,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
           { store: storeOf('update-context'), layout: lambdaConfig.context, now },
         ),
       onError: (error) => log(`update-context failed: ${String(error)}`),
+      // As the SQS event source hands update-context up to this many deliveries at once.
+      batchSize: contextQueueParams().contextBatchSize,
     });
     onRawCreated = (event) => {
       const raw = event.Records.filter((r) =>

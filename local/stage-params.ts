@@ -45,3 +45,14 @@ export const RetrainParams = z.object({
   promotionMargin: ratio,
 });
 export type RetrainParams = z.infer<typeof RetrainParams>;
+
+/** The hot path's delivery queue (update-context's SQS event source), typed. */
+export const ContextQueueParams = z.object({
+  contextBatchSize: count.min(1).max(10_000),
+  contextBatchWindowSeconds: count.max(300),
+});
+export type ContextQueueParams = z.infer<typeof ContextQueueParams>;
+
+/** The default stage's context queue settings: what the local backlog batches with. */
+export const contextQueueParams = (stage?: string): ContextQueueParams =>
+  ContextQueueParams.parse(loadStageParams(stage));

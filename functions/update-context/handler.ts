@@ -1,11 +1,13 @@
-// update-context — S3 ObjectCreated notifications for raw/ → the hot path's context/ shards.
+// update-context — raw/ object-created notifications (through the context queue on AWS) → the
+// hot path's context/ shards. A failed batch throws and is retried whole: merges are idempotent.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
 import { onFirstInvocation } from '../common/lazy-handler.js';
 import { logger } from '../common/logger.js';
+import { unwrapQueueBatch } from './queue-event.js';
 import {
   type UpdateContextDeps,
   type UpdateContextResult,
@@ -13,9 +15,13 @@ import {
 } from './update-context.js';
 
 export const makeHandler = (deps: UpdateContextDeps) =>
-  middy<S3Event, UpdateContextResult>()
+  middy<SQSEvent | S3Event, UpdateContextResult>()
     .use(injectLambdaContext(logger))
-    .handler((event) => updateContext(event, deps));
+    .handler((event) => {
+      const { event: s3, skipped } = unwrapQueueBatch(event);
+      for (const message of skipped) logger.warn('message skipped', message);
+      return updateContext(s3, deps);
+    });
 
 export const handler = onFirstInvocation(() => {
   const config = loadConfig(process.env);

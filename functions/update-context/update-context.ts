@@ -106,32 +106,24 @@ const updatePage = async (
   throw new ContextConflictError(key, attempts);
 };
 
-export const updateContext = async (
-  event: S3EventLike,
-  deps: UpdateContextDeps,
-): Promise<UpdateContextResult> => {
-  const now = deps.now();
-  const byDevice = new Map<string, Reading[]>();
-  for (const record of event.Records) {
-    const key = decodeS3Key(record.s3.object.key);
-    if (!key.startsWith(RAW_PREFIX)) continue;
-    const bytes = await deps.store.get(key);
-    if (!bytes) continue;
-    for (const [deviceId, readings] of readingsOfObject(decodeText(bytes), now)) {
-      const list = byDevice.get(deviceId);
-      if (list) list.push(...readings);
-      else byDevice.set(deviceId, readings);
-    }
-  }
-  let count = 0;
-  for (const readings of byDevice.values()) count += readings.length;
+/** Late hours per shard, and the devices they changed: folded once per invocation. */
+type LateScopes = Map<number, { hours: Set<number>; devices: Set<string> }>;
 
+/** Merges one raw object's readings into its pages; notes late pages and new hours. */
+const applyObject = async (
+  text: string,
+  deps: UpdateContextDeps,
+  now: number,
+  late: LateScopes,
+  advance: Set<number>,
+  devices: Set<string>,
+): Promise<{ readings: number; pages: number }> => {
   // Live pages: the current and the previous hour; older pages are folded into history.
   const liveFrom = floorHour(now) - HOUR_MS;
-  const late = new Map<number, { hours: Set<number>; devices: Set<string> }>();
-  const advance: number[] = [];
+  const readings = [...readingsOfObject(text, now).values()].flat();
+  for (const reading of readings) devices.add(reading.deviceId);
   let pages = 0;
-  const grouped = groupByShardAndHour([...byDevice.values()].flat(), deps.layout);
+  const grouped = groupByShardAndHour(readings, deps.layout);
   for (const shard of [...grouped.keys()].sort((a, b) => a - b)) {
     const hours = grouped.get(shard) ?? new Map<number, Reading[]>();
     let created = false;
@@ -154,17 +146,45 @@ export const updateContext = async (
       }
     }
     // The first page of a new hour: time to fold the hour that stopped being live.
-    if (created && !late.has(shard)) advance.push(shard);
+    if (created) advance.add(shard);
+  }
+  return { readings: readings.length, pages };
+};
+
+/**
+ * The records of one invocation (one S3 event, or a queue's batch of them). Objects are read and
+ * merged into their pages one at a time (memory is one object's); the rollups the batch needs run
+ * once at the end, so a backlog of N deliveries folds history once, not N times.
+ */
+export const updateContext = async (
+  event: S3EventLike,
+  deps: UpdateContextDeps,
+): Promise<UpdateContextResult> => {
+  const now = deps.now();
+  const late: LateScopes = new Map();
+  const advance = new Set<number>();
+  const devices = new Set<string>();
+  let readings = 0;
+  let pages = 0;
+  for (const record of event.Records) {
+    const key = decodeS3Key(record.s3.object.key);
+    if (!key.startsWith(RAW_PREFIX)) continue;
+    const bytes = await deps.store.get(key);
+    if (!bytes) continue;
+    const applied = await applyObject(decodeText(bytes), deps, now, late, advance, devices);
+    readings += applied.readings;
+    pages += applied.pages;
   }
 
   let rollups = 0;
-  for (const [shard, scope] of late) {
+  for (const [shard, scope] of [...late].sort(([a], [b]) => a - b)) {
     await rollupShard(shard, { late: scope.hours, devices: scope.devices }, deps, now);
     rollups += 1;
   }
-  for (const shard of advance.slice(0, deps.rollupBudget ?? 4)) {
+  const toAdvance = [...advance].filter((shard) => !late.has(shard)).sort((a, b) => a - b);
+  for (const shard of toAdvance.slice(0, deps.rollupBudget ?? 4)) {
     await rollupShard(shard, { late: new Set() }, deps, now);
     rollups += 1;
   }
-  return { devices: [...byDevice.keys()].sort(), readings: count, pages, rollups };
+  return { devices: [...devices].sort(), readings, pages, rollups };
 };

@@ -8,6 +8,7 @@ import {
   checkAgainstSpecification,
   checkCanarySize,
   checkCrawlerPolicies,
+  checkQueueEventSources,
   checkVariantAlarms,
 } from '../../../deploy/template-rules.js';
 import { dollarBrace } from '../../fixtures/dollar-brace.js';
@@ -324,5 +325,44 @@ describe('checkAgainstSpecification', () => {
       },
     });
     expect(findings).toEqual([]);
+  });
+});
+
+describe('checkQueueEventSources', () => {
+  const withQueue = (
+    queue: Record<string, unknown>,
+    mapping: Record<string, unknown>,
+  ): CfnTemplate => ({
+    Resources: {
+      Queue: { Type: 'AWS::SQS::Queue', Properties: queue },
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { Timeout: 120 } },
+      Mapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+          FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+          ...mapping,
+        },
+      },
+    },
+  });
+
+  it('accepts a visibility timeout over the function timeout and a window for big batches', () => {
+    expect(
+      checkQueueEventSources(
+        withQueue(
+          { VisibilityTimeout: 720 },
+          { BatchSize: 20, MaximumBatchingWindowInSeconds: 10 },
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('names a queue that would hide messages for less than the function runs, and a batch without a window', () => {
+    const findings = checkQueueEventSources(withQueue({}, { BatchSize: 20 }));
+    expect(findings.map((f) => f.message)).toEqual([
+      "Queue VisibilityTimeout 30 s is less than Fn's Timeout 120 s",
+      'BatchSize 20 needs MaximumBatchingWindowInSeconds of at least 1 (is 0)',
+    ]);
   });
 });

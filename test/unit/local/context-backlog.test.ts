@@ -96,6 +96,36 @@ describe('ContextBacklog', () => {
     expect(backlog.pending).toBe(0);
   });
 
+  it('hands the events waiting behind an invocation to the next one, up to the batch size', async () => {
+    // Prepare: the first invocation blocks while five more events arrive.
+    const batches: string[][] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const backlog = new ContextBacklog({
+      file: join(dir, 'backlog.json'),
+      batchSize: 3,
+      work: async (records) => {
+        if (keyOf(records) === 'raw/a') await gate;
+        batches.push(records.map((r) => r.s3.object.key));
+      },
+      onError: () => undefined,
+    });
+    for (const key of ['raw/a', 'raw/b', 'raw/c', 'raw/d', 'raw/e', 'raw/f'])
+      backlog.add(event(key));
+
+    // Act
+    release();
+    await backlog.idle();
+
+    // Assess
+    expect(batches).toEqual([['raw/a'], ['raw/b', 'raw/c', 'raw/d'], ['raw/e', 'raw/f']]);
+    expect(backlog.done).toBe(6);
+    expect(backlog.batches).toBe(3);
+    expect(backlog.pending).toBe(0);
+  });
+
   it('refuses an unreadable saved backlog with a message naming the file', () => {
     const file = join(dir, 'backlog.json');
     writeFileSync(file, 'not json');

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
+import { createContextReader } from '../../../../functions/common/context-reader.js';
+import { makeHandler } from '../../../../functions/update-context/handler.js';
+import { unwrapQueueBatch } from '../../../../functions/update-context/queue-event.js';
+import { updateContext } from '../../../../functions/update-context/update-context.js';
+import { HOUR, putRawObject, rawLine, T0 } from '../../../fixtures/lake/raw-lines.js';
+
+const layout = { shards: 2, historyShards: 4, contextHours: 48 };
+
+const s3Body = (...keys: string[]) =>
+  JSON.stringify({ Records: keys.map((key) => ({ s3: { object: { key } } })) });
+
+const queueEvent = (...bodies: string[]) => ({
+  Records: bodies.map((body, i) => ({ messageId: `m${i}`, body, eventSource: 'aws:sqs' })),
+});
+
+describe('unwrapQueueBatch', () => {
+  it('takes the S3 records of every message in order and names the messages that hold none', () => {
+    // Act
+    const { event, skipped } = unwrapQueueBatch(
+      queueEvent(
+        s3Body('raw/a', 'raw/b'),
+        JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }),
+        'not json',
+        JSON.stringify({ hello: 1 }),
+        s3Body('raw/c'),
+      ),
+    );
+
+    // Assess
+    expect(event.Records.map((r) => r.s3.object.key)).toEqual(['raw/a', 'raw/b', 'raw/c']);
+    expect(skipped).toEqual([
+      { messageId: 'm1', reason: 's3:TestEvent' },
+      { messageId: 'm2', reason: 'body is not JSON' },
+      { messageId: 'm3', reason: 'body is not an S3 event notification' },
+    ]);
+  });
+
+  it('passes a plain S3 event through', () => {
+    const plain = { Records: [{ s3: { object: { key: 'raw/x' } } }] };
+    expect(unwrapQueueBatch(plain)).toEqual({ event: plain, skipped: [] });
+  });
+});
+
+describe('update-context on a batch of deliveries', () => {
+  it('merges every delivery of a queue batch and folds each late shard once', async () => {
+    // Prepare: a backfill — three deliveries, each with hours long past the live window.
+    const store = new MemoryObjectStore('lake');
+    const keys: string[] = [];
+    for (let d = 0; d < 3; d++) {
+      keys.push(
+        await putRawObject(store, T0 + 10 * HOUR + d, [
+          rawLine({ ts: T0 + d * HOUR, seq: 2 * d + 1, values: { o3: 10 * (d + 1) } }),
+          rawLine({ deviceId: 'sim-002', ts: T0 + d * HOUR, seq: 2 * d + 2, values: { o3: d } }),
+        ]),
+      );
+    }
+    const now = () => T0 + 10 * HOUR;
+    const handler = makeHandler({ store, layout, now });
+
+    // Act: one invocation with the three messages, as the SQS event source batches them.
+    const batched = await handler(queueEvent(...keys.map((k) => s3Body(k))) as never, {} as never);
+
+    // Assess: the same context as three separate invocations, with fewer rollups.
+    const separate = new MemoryObjectStore('lake');
+    let separateRollups = 0;
+    for (const key of keys) {
+      const bytes = await store.get(key);
+      if (!bytes) throw new Error(`missing ${key}`);
+      await separate.put(key, bytes);
+      separateRollups += (
+        await updateContext(
+          { Records: [{ s3: { object: { key } } }] },
+          {
+            store: separate,
+            layout,
+            now,
+          },
+        )
+      ).rollups;
+    }
+    expect(batched.readings).toBe(6);
+    expect(batched.devices).toEqual(['sim-001', 'sim-002']);
+    const shardsTouched = new Set((await store.list('context/summary/')).map((k) => k)).size;
+    expect(batched.rollups).toBe(shardsTouched);
+    expect(separateRollups).toBeGreaterThan(batched.rollups);
+    for (const id of ['sim-001', 'sim-002']) {
+      const one = await createContextReader(store, layout, { now }).deviceContext(id);
+      const many = await createContextReader(separate, layout, { now }).deviceContext(id);
+      expect(one).toEqual(many);
+    }
+  });
+});
