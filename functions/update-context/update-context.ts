@@ -34,6 +34,8 @@ export interface UpdateContextDeps {
   maxAttempts?: number;
   /** Shards rolled up per invocation only to advance the hour (late pages always are). */
   rollupBudget?: number;
+  /** Raw bytes of a batch merged into pages at once (default 16 MiB). */
+  mergeBudgetBytes?: number;
 }
 
 export class ContextConflictError extends SmogcastError {
@@ -109,19 +111,16 @@ const updatePage = async (
 /** Late hours per shard, and the devices they changed: folded once per invocation. */
 type LateScopes = Map<number, { hours: Set<number>; devices: Set<string> }>;
 
-/** Merges one raw object's readings into its pages; notes late pages and new hours. */
-const applyObject = async (
-  text: string,
+/** Merges readings into their pages; notes late pages and shards that started an hour. */
+const applyReadings = async (
+  readings: readonly Reading[],
   deps: UpdateContextDeps,
   now: number,
   late: LateScopes,
   advance: Set<number>,
-  devices: Set<string>,
-): Promise<{ readings: number; pages: number }> => {
+): Promise<number> => {
   // Live pages: the current and the previous hour; older pages are folded into history.
   const liveFrom = floorHour(now) - HOUR_MS;
-  const readings = [...readingsOfObject(text, now).values()].flat();
-  for (const reading of readings) devices.add(reading.deviceId);
   let pages = 0;
   const grouped = groupByShardAndHour(readings, deps.layout);
   for (const shard of [...grouped.keys()].sort((a, b) => a - b)) {
@@ -148,13 +147,18 @@ const applyObject = async (
     // The first page of a new hour: time to fold the hour that stopped being live.
     if (created) advance.add(shard);
   }
-  return { readings: readings.length, pages };
+  return pages;
 };
 
+/** Raw bytes of a batch merged into pages at once (default 16 MiB): bounds memory. */
+const MERGE_BUDGET_BYTES = 16 * 1024 * 1024;
+
 /**
- * The records of one invocation (one S3 event, or a queue's batch of them). Objects are read and
- * merged into their pages one at a time (memory is one object's); the rollups the batch needs run
- * once at the end, so a backlog of N deliveries folds history once, not N times.
+ * The records of one invocation (one S3 event, or a queue's batch of them). The batch's readings
+ * are merged into their pages together, a page written once per invocation however many of the
+ * batch's objects touch it (objects are read one at a time and merged whenever `mergeBudgetBytes`
+ * of them are pending, so memory stays bounded); the rollups the batch needs run once at the
+ * end, so a backlog of N deliveries folds history once, not N times.
  */
 export const updateContext = async (
   event: S3EventLike,
@@ -164,17 +168,32 @@ export const updateContext = async (
   const late: LateScopes = new Map();
   const advance = new Set<number>();
   const devices = new Set<string>();
+  const budget = deps.mergeBudgetBytes ?? MERGE_BUDGET_BYTES;
+  let pending: Reading[] = [];
+  let pendingBytes = 0;
   let readings = 0;
   let pages = 0;
+  const merge = async () => {
+    pages += await applyReadings(pending, deps, now, late, advance);
+    pending = [];
+    pendingBytes = 0;
+  };
   for (const record of event.Records) {
     const key = decodeS3Key(record.s3.object.key);
     if (!key.startsWith(RAW_PREFIX)) continue;
     const bytes = await deps.store.get(key);
     if (!bytes) continue;
-    const applied = await applyObject(decodeText(bytes), deps, now, late, advance, devices);
-    readings += applied.readings;
-    pages += applied.pages;
+    for (const list of readingsOfObject(decodeText(bytes), now).values()) {
+      for (const reading of list) {
+        devices.add(reading.deviceId);
+        pending.push(reading);
+      }
+      readings += list.length;
+    }
+    pendingBytes += bytes.byteLength;
+    if (pendingBytes >= budget) await merge();
   }
+  if (pending.length > 0) await merge();
 
   let rollups = 0;
   for (const [shard, scope] of [...late].sort(([a], [b]) => a - b)) {

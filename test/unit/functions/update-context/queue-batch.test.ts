@@ -91,4 +91,33 @@ describe('update-context on a batch of deliveries', () => {
       expect(one).toEqual(many);
     }
   });
+
+  it('writes a page once per batch however many objects touch it, or per budget of raw bytes', async () => {
+    // Prepare: two deliveries of the same device and hour.
+    const store = new MemoryObjectStore('lake');
+    const keys = [
+      await putRawObject(store, T0 + 10 * HOUR, [rawLine({ ts: T0, seq: 1, values: { o3: 10 } })]),
+      await putRawObject(store, T0 + 10 * HOUR, [
+        rawLine({ ts: T0 + 60_000, seq: 2, values: { o3: 30 } }),
+      ]),
+    ];
+    const now = () => T0 + 10 * HOUR;
+    const event = { Records: keys.map((key) => ({ s3: { object: { key } } })) };
+
+    const copy = new MemoryObjectStore('lake');
+    for (const key of keys) await copy.put(key, (await store.get(key)) ?? '');
+
+    // Act
+    const together = await updateContext(event, { store, layout, now });
+    const apart = await updateContext(event, { store: copy, layout, now, mergeBudgetBytes: 1 });
+
+    // Assess: one page write for the batch, one per object past the budget; same context.
+    expect(together).toMatchObject({ readings: 2, pages: 1 });
+    expect(apart).toMatchObject({ readings: 2, pages: 2 });
+    expect(await createContextReader(copy, layout, { now }).deviceContext('sim-001')).toEqual(
+      await createContextReader(store, layout, { now }).deviceContext('sim-001'),
+    );
+    const context = await createContextReader(store, layout, { now }).deviceContext('sim-001');
+    expect(context?.lastReadingAt).toBe(T0 + 60_000);
+  });
 });
