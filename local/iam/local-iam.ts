@@ -3,6 +3,7 @@
 // role's policies — and the resource's own policy, where the template gives it one — with
 // @cloud-copilot/iam-simulate, AWS's evaluation logic and its action/resource/condition data.
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { LRUCache } from 'lru-cache';
 import { type LocalCaller, roleOf } from './callers.js';
 import {
   type CfnTemplate,
@@ -37,6 +38,7 @@ export interface AccessDecision {
 export class LocalIam {
   private readonly policies = new Map<string, Array<{ name: string; policy: PolicyDocument }>>();
   private readonly resourcePolicies: Array<{ arnPrefix: string; policy: PolicyDocument }> = [];
+  private readonly decisions = new LRUCache<string, AccessDecision>({ max: 100_000 });
 
   constructor(
     readonly template: CfnTemplate,
@@ -84,7 +86,20 @@ export class LocalIam {
   }
 
   async authorize(request: AccessRequest): Promise<AccessDecision> {
-    const decision = await this.decide(request);
+    // The template never changes under an instance, so a decision is a pure function of the
+    // request: cached, as a fleet's hot path asks about the same few thousand keys again and
+    // again (the simulation is most of the twin's CPU otherwise).
+    const key = JSON.stringify([
+      request.accessKeyId,
+      request.action,
+      request.resource,
+      request.context ?? null,
+    ]);
+    let decision = this.decisions.get(key);
+    if (!decision) {
+      decision = await this.decide(request);
+      this.decisions.set(key, decision);
+    }
     this.onDecision?.(request, decision);
     return decision;
   }
