@@ -16,6 +16,7 @@ import { parseRawLine } from '../../core/curated/rows.js';
 import { floorHour, HOUR_MS } from '../../core/device-context.js';
 import { SmogcastError } from '../../core/errors.js';
 import { contextPageKey, RAW_PREFIX } from '../../core/lake.js';
+import { mapLimit } from '../../core/map-limit.js';
 import type { ObjectStore } from '../../core/ports.js';
 import type { Reading } from '../../core/telemetry.js';
 import { decodeText } from '../../core/text.js';
@@ -111,6 +112,9 @@ const updatePage = async (
 /** Late hours per shard, and the devices they changed: folded once per invocation. */
 type LateScopes = Map<number, { hours: Set<number>; devices: Set<string> }>;
 
+/** Page shards written at once. */
+const PAGE_CONCURRENCY = 8;
+
 /** Merges readings into their pages; notes late pages and shards that started an hour. */
 const applyReadings = async (
   readings: readonly Reading[],
@@ -121,9 +125,10 @@ const applyReadings = async (
 ): Promise<number> => {
   // Live pages: the current and the previous hour; older pages are folded into history.
   const liveFrom = floorHour(now) - HOUR_MS;
-  let pages = 0;
   const grouped = groupByShardAndHour(readings, deps.layout);
-  for (const shard of [...grouped.keys()].sort((a, b) => a - b)) {
+  const shards = [...grouped.keys()].sort((a, b) => a - b);
+  // Shards are independent objects: written in parallel (bounded), each shard's hours in order.
+  const written = await mapLimit(shards, PAGE_CONCURRENCY, async (shard) => {
     const hours = grouped.get(shard) ?? new Map<number, Reading[]>();
     let created = false;
     for (const hour of [...hours.keys()].sort((a, b) => a - b)) {
@@ -134,7 +139,6 @@ const applyReadings = async (
         deps,
         now,
       );
-      pages += 1;
       created ||= result.created;
       // A page older than the live ones: the history that folded it must fold it again.
       if (hour < liveFrom) {
@@ -146,7 +150,9 @@ const applyReadings = async (
     }
     // The first page of a new hour: time to fold the hour that stopped being live.
     if (created) advance.add(shard);
-  }
+    return hours.size;
+  });
+  const pages = written.reduce((sum, n) => sum + n, 0);
   return pages;
 };
 
