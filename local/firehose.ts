@@ -27,6 +27,11 @@ export interface FirehoseOptions<T = number> {
   /** Called when the PUTs of `key` are given up; its records go back into the buffer. */
   onAbandoned?: (key: string) => void;
   onError?: (error: unknown) => void;
+  /**
+   * Bytes of flushed batches not yet stored above which room() waits (default 8 buffers): the
+   * ingest in front of the stream slows down instead of holding a backlog in memory.
+   */
+  maxPendingBytes?: number;
 }
 
 export class FirehoseStoppedError extends SmogcastError {
@@ -45,6 +50,9 @@ export class LocalFirehose<T = number> {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Bytes of batches flushed and not yet stored (or given back to the buffer). */
+  private pendingBytes = 0;
+  private waiting: Array<() => void> = [];
   private readonly now: () => number;
   delivered = 0;
   objects = 0;
@@ -76,12 +84,22 @@ export class LocalFirehose<T = number> {
       const lines = this.buffer;
       const tags = this.tags;
       const arrival = this.firstArrival;
+      const bytes = this.bytes;
       this.buffer = [];
       this.tags = [];
       this.bytes = 0;
-      this.inFlight = this.inFlight.then(() => this.deliver(lines, tags, arrival));
+      this.pendingBytes += bytes;
+      this.inFlight = this.inFlight
+        .then(() => this.deliver(lines, tags, arrival))
+        .finally(() => this.settle(bytes));
     }
     return this.inFlight;
+  }
+
+  /** Resolves once the batches waiting to be stored are within maxPendingBytes (or closed). */
+  room(): Promise<void> {
+    if (this.pendingBytes <= this.maxPending() || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /** No more deliveries or timers: what is still buffered stays in the journal. */
@@ -89,6 +107,22 @@ export class LocalFirehose<T = number> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.wake();
+  }
+
+  private maxPending(): number {
+    return this.options.maxPendingBytes ?? 8 * this.options.bufferBytes;
+  }
+
+  private settle(bytes: number): void {
+    this.pendingBytes -= bytes;
+    if (this.pendingBytes <= this.maxPending()) this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   private async deliver(lines: string[], tags: T[], arrival: number): Promise<void> {

@@ -133,6 +133,9 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
       const work = journal.append({ stream, line: outcome.line }).then((id) => {
         streams[stream].put(outcome.line, id);
         options.onOutcome?.(topic, outcome);
+        // Flow control: while the store is behind, the acknowledgement waits (it is durable
+        // already), so publishers slow down instead of the backlog growing in memory.
+        return streams[stream].room();
       });
       accepting.add(work);
       void work.finally(() => accepting.delete(work)).catch(() => undefined);

@@ -72,4 +72,37 @@ describe('local Firehose delivery', () => {
     expect(keys).toHaveLength(1);
     expect(await bodyOf(store, keys[0])).toBe('{"keep":"me"}\n');
   });
+
+  it('makes room() wait while flushed batches beyond maxPendingBytes are not stored yet', async () => {
+    // Prepare: a store whose PUTs wait for a gate.
+    const store = new MemoryObjectStore();
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const slow: FirehoseOptions['store'] = Object.assign(Object.create(store), {
+      put: async (key: string, body: string) => {
+        await gate;
+        await store.put(key, body);
+      },
+    });
+    const firehose = firehoseInto(slow, { bufferBytes: 10, maxPendingBytes: 20 });
+    let roomy = false;
+
+    // Act: three full buffers are flushed while the first PUT waits.
+    for (let i = 0; i < 3; i++) firehose.put(`{"n":${i}, "pad":"x"}`);
+    const room = firehose.room().then(() => {
+      roomy = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = roomy;
+    open();
+    await room;
+    await firehose.flush();
+
+    // Assess
+    expect(before).toBe(false);
+    expect(roomy).toBe(true);
+    expect(await store.list('raw/')).toHaveLength(3);
+  });
 });
