@@ -8,12 +8,14 @@
 //   readingsPerSec (end to end: published until delivered to raw/), floorReadingsPerSec,
 //   secondsToFirstForecast (from the last backfilled reading acknowledged), peakRssMiB,
 //   statusP99Ms, devicesP99Ms, forecastP99Ms, etlSeconds, trainingSeconds, lost.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { decodeText, splitLines } from '../core/text.js';
-import { startFleet } from '../device/fleet.js';
 import { S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
 import { createLocalS3Client } from '../functions/common/deps.js';
 import { startBroker } from '../local/broker.js';
@@ -58,30 +60,55 @@ const EXPECTED = DEVICES * Math.floor((DAYS * 24 * 60) / STEP_MINUTES);
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 const seconds = (fromMs: number, toMs = performance.now()) => Math.round(toMs - fromMs) / 1000;
 
-/** The fleet's backfill, publishing to `url` until every reading is acknowledged. */
+export interface PublisherStats {
+  acked: number;
+  inFlight: number;
+  failed: number;
+  done?: boolean;
+}
+
+/**
+ * The fleet's backfill, publishing to `url` from a process of its own (bench/fleet-publisher.ts:
+ * the fleet does not share the runtime's event loop or its memory), until every reading is
+ * acknowledged.
+ */
 const backfill = async (url: string, label: string) => {
-  const fleet = await startFleet({
-    broker: { kind: 'local', url },
-    devices: DEVICES,
-    connections: CONNECTIONS,
-    maxInFlightPerConnection: 500,
-    seed: 42,
-    backfillHours: DAYS * 24,
-    stepMinutes: STEP_MINUTES,
-    realtime: false,
-  });
   const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      join(import.meta.dirname, 'fleet-publisher.ts'),
+      '--url',
+      url,
+      '--devices',
+      String(DEVICES),
+      '--days',
+      String(DAYS),
+      '--step-minutes',
+      String(STEP_MINUTES),
+      '--connections',
+      String(CONNECTIONS),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let last: PublisherStats = { acked: 0, inFlight: 0, failed: 0 };
+  let ackedAt = Number.NaN;
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    last = JSON.parse(line) as PublisherStats;
+    if (last.done) ackedAt = performance.now();
+  });
   const ticker = setInterval(() => {
-    const s = fleet.stats();
     progress(
-      `[${label}] ${s.acked} / ${EXPECTED} acknowledged, ${s.inFlight} in flight, ${s.failed} failed`,
+      `[${label}] ${last.acked} / ${EXPECTED} acknowledged, ${last.inFlight} in flight, ${last.failed} failed`,
     );
   }, 5_000);
-  await fleet.backfillDone;
-  const ackedAt = performance.now();
+  const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(ticker);
-  await fleet.stop();
-  return { stats: fleet.stats(), started, ackedAt };
+  if (code !== 0 || Number.isNaN(ackedAt))
+    throw new Error(`[${label}] fleet publisher exited with ${code}`);
+  return { stats: last, started, ackedAt };
 };
 
 /** The floor: the same broker, the rule hook doing nothing (acknowledged at once, nothing kept). */

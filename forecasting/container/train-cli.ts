@@ -42,7 +42,7 @@ export const main = async (argv: string[]): Promise<number> => {
   return runOrFail('training failed', async () => {
     const result = await runTraining({ root, seed, log: console.log });
     console.log(
-      `model written to ${result.modelDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `model written to ${result.modelDir} in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
   });
 };

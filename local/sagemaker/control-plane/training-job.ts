@@ -1,13 +1,14 @@
 // One SageMaker training job, run locally: stage the S3 channels and hyperparameters into the
-// container layout, run the trainer, ship model/ as model.tar.gz to the output path.
+// container layout, run the trainer in a process of its own, ship model/ as model.tar.gz to the output path.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '../../../core/ports.js';
-import { runTraining, trainingPaths } from '../../../forecasting/container/run-training.js';
+import { trainingPaths } from '../../../forecasting/container/run-training.js';
 import type { CreateTrainingJobRequest, TrainingJobDescription } from './api-shapes.js';
 import { arn } from './api-shapes.js';
 import { packModelDir } from './model-artifacts.js';
 import { downloadPrefix, keyInStore } from './s3-objects.js';
+import { runTrainingContainer } from './training-container.js';
 
 export interface TrainingJobDeps {
   store: ObjectStore;
@@ -84,7 +85,11 @@ export const runTrainingJob = async (
   try {
     keyInStore(deps.store, request.OutputDataConfig.S3OutputPath);
     await stage(request, deps);
-    const result = await runTraining({ root: deps.jobDir, seed: deps.seed, log: deps.log });
+    const result = await runTrainingContainer({
+      root: deps.jobDir,
+      seed: deps.seed,
+      log: deps.log,
+    });
     const artifact = modelArtifactUri(
       request.OutputDataConfig.S3OutputPath,
       request.TrainingJobName,
