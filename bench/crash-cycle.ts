@@ -124,6 +124,8 @@ export interface StreamOptions {
   killAfterAcked: number;
   /** The next seq to publish (seqs are unique over the whole run). */
   firstSeq: number;
+  /** How the runtime is stopped: SIGKILL (a crash, the default) or SIGINT (Ctrl-C). */
+  signal?: NodeJS.Signals;
 }
 
 export interface StreamResult {
@@ -143,7 +145,8 @@ const reading = (seq: number, deviceId: string, baseMs: number) =>
 
 /**
  * mqtt.js clients (MQTT 3.1.1, clean session, no reconnect) publish QoS 1 readings until
- * `killAfterAcked` are acknowledged; then the runtime is SIGKILLed with publishes in flight.
+ * `killAfterAcked` are acknowledged; then the runtime is sent `signal` (SIGKILL unless told)
+ * with publishes in flight.
  */
 export const streamThenKill = async (
   runtime: RuntimeProcess,
@@ -153,6 +156,16 @@ export const streamThenKill = async (
   let nextSeq = options.firstSeq;
   const baseMs = Date.now() - 3 * 24 * 3_600_000;
   let killing: Promise<void> | undefined;
+  const signal = options.signal ?? 'SIGKILL';
+  // Resolved once the runtime is gone: a publish it never answered may never settle.
+  let markGone = (): void => undefined;
+  const gone = new Promise<void>((resolve) => {
+    markGone = resolve;
+  });
+  const kill = () => {
+    killing ??= stopRuntimeProcess(runtime, signal).then(markGone);
+    return killing;
+  };
   const clients = await Promise.all(
     Array.from({ length: options.clients }, (_, c) =>
       mqtt.connectAsync(runtime.mqttUrl, {
@@ -174,25 +187,22 @@ export const streamThenKill = async (
       const work = client.publishAsync(topic, reading(seq, deviceId, baseMs), { qos: 1 }).then(
         () => {
           acked.add(seq);
-          if (!killing && acked.size >= options.killAfterAcked) {
-            killing = stopRuntimeProcess(runtime, 'SIGKILL');
-          }
+          if (acked.size >= options.killAfterAcked) void kill();
         },
         () => undefined,
       );
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));
-      if (inFlight.size >= options.window) await Promise.race(inFlight);
+      if (inFlight.size >= options.window) await Promise.race([...inFlight, gone]);
     }
-    await Promise.allSettled(inFlight);
+    await Promise.race([Promise.allSettled(inFlight), gone]);
   };
   const loops = clients.map((client, c) => publishLoop(client, c));
   // A client whose connection the kill closed leaves its loop; the rest see `killing`.
   await Promise.race([Promise.all(loops), new Promise((resolve) => setTimeout(resolve, 120_000))]);
-  killing ??= stopRuntimeProcess(runtime, 'SIGKILL');
-  await killing;
+  await kill();
   for (const client of clients) client.end(true);
-  await Promise.allSettled(loops);
+  await Promise.all(loops);
   return { acked, nextSeq };
 };
 
@@ -204,7 +214,7 @@ export interface CycleFigures {
   duplicateRatio: number;
 }
 
-export interface CrashCycleOptions extends Omit<StreamOptions, 'firstSeq'> {
+export interface CrashCycleOptions extends Omit<StreamOptions, 'firstSeq' | 'signal'> {
   dataDir: string;
   repetitions: number;
   progress?: (line: string) => void;
@@ -216,6 +226,8 @@ export interface CrashCycleResult {
   runtime: RuntimeProcess;
   /** Every seq acknowledged over all repetitions. */
   acked: Set<number>;
+  /** The first seq not published yet. */
+  nextSeq: number;
 }
 
 /**
@@ -238,7 +250,8 @@ export const runCrashCycles = async (options: CrashCycleOptions): Promise<CrashC
       progress(`repetition ${rep}: ${stream.acked.size} acknowledged, killed`);
       runtime = await startRuntimeProcess(options.dataDir);
       const replayed = replayedCount(runtime.output());
-      if (!(await waitDelivered(runtime))) throw new Error('the restart never delivered its journal');
+      if (!(await waitDelivered(runtime)))
+        throw new Error('the restart never delivered its journal');
       const seqs = await rawSeqs(runtime);
       const unique = new Set(seqs);
       const lost = [...everAcked].filter((seq) => !unique.has(seq)).length;
@@ -259,5 +272,5 @@ export const runCrashCycles = async (options: CrashCycleOptions): Promise<CrashC
     await stopRuntimeProcess(runtime, 'SIGKILL');
     throw error;
   }
-  return { repetitions: figures, runtime, acked: everAcked };
+  return { repetitions: figures, runtime, acked: everAcked, nextSeq };
 };
