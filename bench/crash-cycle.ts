@@ -209,6 +209,10 @@ export const streamThenKill = async (
 export interface CycleFigures {
   acked: number;
   lost: number;
+  /** Records journaled during the stream (acknowledged or not when the kill came). */
+  journaled: number;
+  /** Of those, stored before the kill, so not replayed. */
+  deliveredBeforeKill: number;
   replayed: number;
   duplicates: number;
   duplicateRatio: number;
@@ -244,6 +248,7 @@ export const runCrashCycles = async (options: CrashCycleOptions): Promise<CrashC
   let duplicatesBefore = 0;
   try {
     for (let rep = 1; rep <= options.repetitions; rep++) {
+      const receivedBefore = (await statusRecords(runtime)).received;
       const stream = await streamThenKill(runtime, { ...options, firstSeq: nextSeq });
       nextSeq = stream.nextSeq;
       for (const seq of stream.acked) everAcked.add(seq);
@@ -252,6 +257,7 @@ export const runCrashCycles = async (options: CrashCycleOptions): Promise<CrashC
       const replayed = replayedCount(runtime.output());
       if (!(await waitDelivered(runtime)))
         throw new Error('the restart never delivered its journal');
+      const journaled = (await statusRecords(runtime)).received - receivedBefore;
       const seqs = await rawSeqs(runtime);
       const unique = new Set(seqs);
       const lost = [...everAcked].filter((seq) => !unique.has(seq)).length;
@@ -261,6 +267,8 @@ export const runCrashCycles = async (options: CrashCycleOptions): Promise<CrashC
       const cycle = {
         acked: stream.acked.size,
         lost,
+        journaled,
+        deliveredBeforeKill: journaled - replayed,
         replayed,
         duplicates,
         duplicateRatio: replayed === 0 ? 0 : duplicates / replayed,
