@@ -2,7 +2,8 @@
 // (counters.json). A segment's counts move here just before its file is deleted, and `through`
 // names the last segment folded in: a crash between the two steps leaves a segment the next open
 // deletes without counting it again. The live segments' counts come from the segments themselves,
-// so the totals are as durable as the journal and never count a replayed record twice.
+// so the totals are as durable as the journal and never count a replayed record twice. The
+// protocol notices (refused packets, unmatched topics) are journaled and counted the same way.
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -15,15 +16,34 @@ export interface IngestCounts {
   stored: number;
   /** Records stored in errors/. */
   errors: number;
+  /** Publishes refused at the protocol (over the message size limit). */
+  refused: number;
+  /** Publishes to a topic no rule selects. */
+  unmatched: number;
 }
 
 const Count = z.number().int().nonnegative();
-const Checkpoint = z.object({ through: Count, received: Count, stored: Count, errors: Count });
+const Checkpoint = z.object({
+  through: Count,
+  received: Count,
+  stored: Count,
+  errors: Count,
+  // Absent from checkpoints written before the notices were counted.
+  refused: Count.default(0),
+  unmatched: Count.default(0),
+});
 export type CountsCheckpoint = z.infer<typeof Checkpoint>;
 
 export const COUNTERS_FILE = 'counters.json';
 
-export const EMPTY_CHECKPOINT: CountsCheckpoint = { through: 0, received: 0, stored: 0, errors: 0 };
+export const EMPTY_CHECKPOINT: CountsCheckpoint = {
+  through: 0,
+  received: 0,
+  stored: 0,
+  errors: 0,
+  refused: 0,
+  unmatched: 0,
+};
 
 export class CountersFileError extends SmogcastError {
   override readonly name = 'CountersFileError';

@@ -32,7 +32,10 @@ export interface JournalIngestOptions {
 export interface JournalIngest {
   /** Rule + journal; resolves when the outcome is durable. Never rejects for bad input. */
   accept(topic: string, payload: Uint8Array, clientId?: string): Promise<void>;
-  /** Counts a notice and journals its sample to errors/ when the sampler allows. */
+  /**
+   * Counts a notice durably (in the journal) and journals its sample to errors/ when the sampler
+   * allows; resolves once both are durable.
+   */
   notice(notice: ProtocolNotice): Promise<void>;
   /** Entries replayed from a previous run at open. */
   readonly replayed: number;
@@ -40,7 +43,7 @@ export interface JournalIngest {
   flush(): Promise<void>;
   /** Records journaled but not yet stored. */
   undelivered(): number;
-  /** Received and stored totals over every run on this journal (durable with it). */
+  /** Received, stored, refused and unmatched totals over every run on this journal. */
   counts(): IngestCounts;
   /**
    * Stops accepting, delivers everything journaled (bounded by closeTimeoutMs), then closes;
@@ -106,10 +109,11 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
   const sampler = new NoticeSampler();
   const notice = async (n: ProtocolNotice) => {
     options.onNotice?.(n);
+    const counted = journal.count(n.kind);
     const at = now();
-    if (!sampler.allow(n.kind, at)) return;
+    if (!sampler.allow(n.kind, at)) return counted;
     const line = noticeRecord(n, at);
-    const id = await journal.append({ stream: 'errors', line });
+    const [, id] = await Promise.all([counted, journal.append({ stream: 'errors', line })]);
     streams.errors.put(line, id);
   };
 

@@ -5,7 +5,8 @@
 // object holds — not whole segments — and the ingest counters (journal-counters.ts) are as
 // durable as the journal itself.
 //
-// Layout: <dir>/segment-<n>.log, one entry per line, `r<json>` (raw/) or `e<json>` (errors/);
+// Layout: <dir>/segment-<n>.log, one entry per line, `r<json>` (raw/) or `e<json>` (errors/),
+// or a counted protocol notice `nrefused` / `nunmatched` (nothing to deliver);
 // <dir>/deliveries.log; <dir>/counters.json. An entry is named by its segment and line number.
 // Appends are group-committed: every entry arriving while a write is in progress goes into the
 // next single write (+ fdatasync), which is what keeps QoS 1 throughput high.
@@ -32,6 +33,10 @@ export interface JournalEntry {
   /** One JSON record without its newline (JSON.stringify never emits a raw newline). */
   line: string;
 }
+
+/** A protocol event only counted (durably) by the journal: nothing is delivered for it. */
+export type JournalNotice = 'refused' | 'unmatched';
+const NOTICES: readonly JournalNotice[] = ['refused', 'unmatched'];
 
 export interface ReplayedEntry extends JournalEntry {
   id: EntryId;
@@ -88,6 +93,19 @@ export const parseSegment = (text: string, segment: number): ReplayedEntry[] => 
   return entries;
 };
 
+/** How many complete notice lines one segment's text holds, per kind. */
+export const countSegmentNotices = (text: string): Record<JournalNotice, number> => {
+  const counts = { refused: 0, unmatched: 0 };
+  const end = text.lastIndexOf('\n');
+  if (end < 0) return counts;
+  for (const line of text.slice(0, end).split('\n')) {
+    if (line[0] !== 'n') continue;
+    const kind = line.slice(1) as JournalNotice;
+    if (NOTICES.includes(kind)) counts[kind] += 1;
+  }
+  return counts;
+};
+
 /** sha256 of a batch's body as it is PUT (text) or read back (bytes): the same for the same bytes. */
 export const bodyDigest = (body: string | Uint8Array): string =>
   createHash('sha256').update(body).digest('hex');
@@ -102,6 +120,8 @@ interface SegmentState {
   delivered: Set<number>;
   stored: number;
   errors: number;
+  refused: number;
+  unmatched: number;
 }
 
 const emptySegment = (): SegmentState => ({
@@ -111,10 +131,14 @@ const emptySegment = (): SegmentState => ({
   delivered: new Set(),
   stored: 0,
   errors: 0,
+  refused: 0,
+  unmatched: 0,
 });
 
 interface Pending {
   text: string;
+  /** Set for a notice: counted, not delivered. */
+  notice?: JournalNotice;
   resolve: (id: EntryId) => void;
   reject: (error: unknown) => void;
 }
@@ -180,12 +204,14 @@ export class Journal {
         await unlink(path);
         continue;
       }
-      const entries = parseSegment(await readFile(path, 'utf8'), n);
-      if (entries.length === 0) {
+      const text = await readFile(path, 'utf8');
+      const entries = parseSegment(text, n);
+      const notices = countSegmentNotices(text);
+      if (entries.length === 0 && notices.refused + notices.unmatched === 0) {
         await unlink(path);
         continue;
       }
-      const state = emptySegment();
+      const state = { ...emptySegment(), ...notices };
       for (const entry of entries) {
         state.received += 1;
         if (delivered.has(idKey(entry.id))) {
@@ -210,6 +236,15 @@ export class Journal {
     if (this.closed) return Promise.reject(new JournalClosedError());
     return new Promise((resolve, reject) => {
       this.queue.push({ text: `${STREAM_TAG[entry.stream]}${entry.line}\n`, resolve, reject });
+      this.writing ??= this.writeLoop();
+    });
+  }
+
+  /** Counts one protocol notice; resolves once the count is durable (per `durability`). */
+  count(notice: JournalNotice): Promise<void> {
+    if (this.closed) return Promise.reject(new JournalClosedError());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text: `n${notice}\n`, notice, resolve: () => resolve(), reject });
       this.writing ??= this.writeLoop();
     });
   }
@@ -265,11 +300,15 @@ export class Journal {
       received: this.checkpoint.received,
       stored: this.checkpoint.stored,
       errors: this.checkpoint.errors,
+      refused: this.checkpoint.refused,
+      unmatched: this.checkpoint.unmatched,
     };
     for (const state of this.live.values()) {
       counts.received += state.received;
       counts.stored += state.stored;
       counts.errors += state.errors;
+      counts.refused += state.refused;
+      counts.unmatched += state.unmatched;
     }
     return counts;
   }
@@ -320,6 +359,8 @@ export class Journal {
         received: this.checkpoint.received + state.received,
         stored: this.checkpoint.stored + state.stored,
         errors: this.checkpoint.errors + state.errors,
+        refused: this.checkpoint.refused + state.refused,
+        unmatched: this.checkpoint.unmatched + state.unmatched,
       };
       this.live.delete(lowest);
       await writeCheckpoint(this.dir, this.checkpoint);
@@ -376,10 +417,16 @@ export class Journal {
           throw error;
         }
         this.segmentSize += bytes.byteLength;
-        state.received += batch.length;
-        state.pending += batch.length;
         const segment = this.segment;
-        for (const pending of batch) pending.resolve({ segment, index: state.next++ });
+        for (const pending of batch) {
+          // A notice takes a line (ids are line numbers) but is only counted.
+          if (pending.notice) state[pending.notice] += 1;
+          else {
+            state.received += 1;
+            state.pending += 1;
+          }
+          pending.resolve({ segment, index: state.next++ });
+        }
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }

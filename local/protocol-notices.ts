@@ -1,8 +1,9 @@
 // What IoT Core drops without a trace, made visible: publishes refused at the protocol (over the
-// message size limit) and publishes to topics no rule selects. Each is counted; a bounded
-// sample (per kind, at most SAMPLES_PER_MINUTE a minute, the first HEAD_BYTES of the payload)
-// goes to errors/ in Firehose's error-record shape with the client id, topic and size, so a
-// flood of them costs a few small records, not the lake.
+// message size limit) and publishes to topics no rule selects. Each is counted durably (a
+// journal line, see journal.ts, so the counts survive restarts); a bounded sample (per kind, at
+// most SAMPLES_PER_MINUTE a minute, the first HEAD_BYTES of the payload) goes to errors/ in
+// Firehose's error-record shape with the client id, topic and size, so a flood of them costs a
+// few small records, not the lake.
 export type NoticeKind = 'refused' | 'unmatched';
 
 export interface ProtocolNotice {

@@ -119,7 +119,6 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
   let prompt = false;
   const devices = new Set<string>();
   // Refusals at the protocol and publishes no rule selects: counted per process (sampled to errors/).
-  const notices = { refused: 0, unmatched: 0 };
   let counters: RuntimeCounters;
 
   try {
@@ -219,7 +218,6 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         if (outcome.kind === 'record') devices.add(outcome.deviceId);
       },
       onNotice: (notice) => {
-        notices[notice.kind] += 1;
         if (notice.kind === 'refused') {
           log(`mqtt: refused ${notice.clientId ?? '(no client id)'}: ${notice.reason}`);
         }
@@ -237,10 +235,10 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         return ingest.counts().errors;
       },
       get refused() {
-        return notices.refused;
+        return ingest.counts().refused;
       },
       get unmatched() {
-        return notices.unmatched;
+        return ingest.counts().unmatched;
       },
       devices,
     };

@@ -1,7 +1,8 @@
 // GET /status for the local runtime: the Lambda's status (derived from the lake, identical on
 // AWS) plus what only the local runtime knows live — the broker's record counters and the
 // endpoint as the local SageMaker control plane describes it (variants, weights, a pending
-// blue/green deployment, i.e. a canary in flight).
+// blue/green deployment, i.e. a canary in flight). The record counters come from the journal
+// (journal-counters.ts): durable, and true across restarts and replays.
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ObjectStore } from '../core/ports.js';

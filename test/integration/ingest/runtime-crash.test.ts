@@ -1,69 +1,21 @@
 // The local runtime (`npm start`, as a child process) is SIGKILLed while a batch of acknowledged
 // readings is still buffered for Firehose delivery. After a restart on the same data dir the
 // write-ahead journal is replayed: every acknowledged reading ends up in raw/.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type RuntimeProcess,
+  startRuntimeProcess as startRuntime,
+  stopRuntimeProcess as stop,
+} from '../../../bench/crash-cycle.js';
 import { createMqttClient, openConnection } from '../../../device/connection.js';
 import { teardown } from '../teardown.js';
 import { readLines, s3Store } from './lake.js';
 
 const READINGS = 2_000;
 const DEVICE = 'crash-001';
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-
-interface Runtime {
-  child: ChildProcess;
-  mqttUrl: string;
-  s3Url: string;
-  output: () => string;
-}
-
-/** Starts `local/main.ts` with no simulated devices; resolves once it prints its URLs. */
-const startRuntime = (dataDir: string): Promise<Runtime> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'local/main.ts', '--devices', '0', '--port', '0', '--mqtt-port', '0'],
-      {
-        cwd: ROOT,
-        // TMPDIR: whatever the child writes to the temp folder (tsx's cache) goes with dataDir.
-        env: {
-          ...process.env,
-          SMOGCAST_DATA_DIR: dataDir,
-          SMOGCAST_API_KEY: 'crash-test-key',
-          TMPDIR: dataDir,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`runtime did not start:\n${text}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const mqtt = /MQTT\s+(mqtt:\/\/\S+)/.exec(text);
-      const s3 = /S3\s+(http:\/\/\S+)/.exec(text);
-      if (mqtt?.[1] && s3?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, mqttUrl: mqtt[1], s3Url: s3[1], output: () => text });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`runtime exited with ${code}:\n${text}`));
-    });
-  });
-
-const stop = async (runtime: Runtime | undefined, signal: NodeJS.Signals) => {
-  if (!runtime || runtime.child.exitCode !== null || runtime.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => runtime.child.once('exit', resolve));
-  runtime.child.kill(signal);
-  await exited;
-};
 
 const reading = (n: number) =>
   JSON.stringify({
@@ -74,7 +26,7 @@ const reading = (n: number) =>
   });
 
 let dataDir: string;
-let runtime: Runtime | undefined;
+let runtime: RuntimeProcess | undefined;
 
 afterEach(() => teardown([dataDir], () => stop(runtime, 'SIGKILL')));
 

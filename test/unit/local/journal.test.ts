@@ -43,7 +43,13 @@ describe('Journal', () => {
     // Assess
     expect(reopened.replay.map((e) => e.line)).toEqual(['{"n":1}', '{"n":3}']);
     expect(reopened.journal.undelivered).toBe(2);
-    expect(reopened.journal.counts).toEqual({ received: 5, stored: 3, errors: 0 });
+    expect(reopened.journal.counts).toEqual({
+      received: 5,
+      stored: 3,
+      errors: 0,
+      refused: 0,
+      unmatched: 0,
+    });
     await reopened.journal.close();
   });
 
@@ -71,7 +77,13 @@ describe('Journal', () => {
     // Assess
     expect(asked.sort()).toEqual(['errors/cut-short', 'raw/stored']);
     expect(reopened.replay.map((e) => e.line)).toEqual(['{"b":1}']);
-    expect(reopened.journal.counts).toEqual({ received: 2, stored: 1, errors: 0 });
+    expect(reopened.journal.counts).toEqual({
+      received: 2,
+      stored: 1,
+      errors: 0,
+      refused: 0,
+      unmatched: 0,
+    });
     await reopened.journal.close();
   });
 
@@ -104,15 +116,83 @@ describe('Journal', () => {
     }
     await settle();
     // Assess: 5 received per round; nothing counted twice though every round replayed
-    expect(opened.journal.counts).toEqual({ received: 15, stored: 12, errors: 3 });
+    expect(opened.journal.counts).toEqual({
+      received: 15,
+      stored: 12,
+      errors: 3,
+      refused: 0,
+      unmatched: 0,
+    });
     expect(opened.journal.undelivered).toBe(0);
     await opened.journal.close();
     const final = await Journal.open({ dir: dir() });
     expect(final.replay).toEqual([]);
-    expect(final.journal.counts).toEqual({ received: 15, stored: 12, errors: 3 });
+    expect(final.journal.counts).toEqual({
+      received: 15,
+      stored: 12,
+      errors: 3,
+      refused: 0,
+      unmatched: 0,
+    });
     await final.journal.close();
     expect((await readdir(dir())).sort()).toEqual(['counters.json', 'deliveries.log']);
     expect(await readFile(join(dir(), 'deliveries.log'), 'utf8')).toBe('');
+  });
+
+  it('counts protocol notices durably: across a crash, and once folded with their segment', async () => {
+    // Prepare: notices between entries, so entry ids (line numbers) must skip their lines
+    let opened = await Journal.open({ dir: dir(), segmentBytes: 40 });
+    const first = await opened.journal.append({ stream: 'raw', line: '{"n":1}' });
+    await Promise.all([opened.journal.count('refused'), opened.journal.count('unmatched')]);
+    await opened.journal.count('unmatched');
+    const second = await opened.journal.append({ stream: 'raw', line: '{"n":2}' });
+    await deliver(opened.journal, 'raw/0', [first]);
+    await settle();
+    // Act: crash (no close) and restart
+    opened = await Journal.open({ dir: dir(), segmentBytes: 40 });
+    // Assess: the undelivered entry replayed under its own id, the notices counted, not replayed
+    expect(opened.replay.map((e) => [e.line, e.id])).toEqual([['{"n":2}', second]]);
+    expect(opened.journal.counts).toEqual({
+      received: 2,
+      stored: 1,
+      errors: 0,
+      refused: 1,
+      unmatched: 2,
+    });
+    // … and once everything is delivered, segments fold into counters.json with the notices
+    await deliver(opened.journal, 'raw/1', [second]);
+    await opened.journal.count('refused');
+    await opened.journal.close();
+    const final = await Journal.open({ dir: dir() });
+    expect(final.replay).toEqual([]);
+    expect(final.journal.counts).toEqual({
+      received: 2,
+      stored: 2,
+      errors: 0,
+      refused: 2,
+      unmatched: 2,
+    });
+    await final.journal.close();
+    expect((await readdir(dir())).sort()).toEqual(['counters.json', 'deliveries.log']);
+    expect(JSON.parse(await readFile(join(dir(), 'counters.json'), 'utf8'))).toMatchObject({
+      refused: 2,
+      unmatched: 2,
+    });
+  });
+
+  it('keeps a segment holding only notices, and reads a checkpoint written before notices were counted', async () => {
+    // Prepare: an old-format checkpoint and a segment of notices a crash left
+    await writeFile(
+      join(dir(), 'counters.json'),
+      '{"through":2,"received":7,"stored":6,"errors":1}\n',
+    );
+    await writeFile(join(dir(), 'segment-0000000003.log'), 'nrefused\nnunmatched\nnunm');
+    // Act
+    const { journal, replay } = await Journal.open({ dir: dir() });
+    // Assess: the torn last line was never acknowledged, so it is not counted
+    expect(replay).toEqual([]);
+    expect(journal.counts).toEqual({ received: 7, stored: 6, errors: 1, refused: 1, unmatched: 1 });
+    await journal.close();
   });
 
   it('does not count again a segment already folded into the counters when a crash kept its file', async () => {
@@ -126,7 +206,7 @@ describe('Journal', () => {
     const { journal, replay } = await Journal.open({ dir: dir() });
     // Assess: nothing replayed, the counts as checkpointed, new segments numbered after 3
     expect(replay).toEqual([]);
-    expect(journal.counts).toEqual({ received: 7, stored: 6, errors: 1 });
+    expect(journal.counts).toEqual({ received: 7, stored: 6, errors: 1, refused: 0, unmatched: 0 });
     expect((await journal.append({ stream: 'raw', line: '{}' })).segment).toBe(4);
     expect(journal.counts.received).toBe(8);
     await journal.close();
