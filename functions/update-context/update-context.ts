@@ -12,7 +12,7 @@ import {
   groupByShardAndHour,
   mergeIntoPage,
 } from '../../core/context-shards.js';
-import { parseRawLine } from '../../core/curated/rows.js';
+import { parseRawMessage, type RawLineResult } from '../../core/curated/rows.js';
 import { floorHour, HOUR_MS } from '../../core/device-context.js';
 import { SmogcastError } from '../../core/errors.js';
 import { contextPageKey, RAW_PREFIX } from '../../core/lake.js';
@@ -60,11 +60,15 @@ export const readingsOfObject = (text: string, now: number): Map<string, Reading
   for (const line of text.split('\n')) {
     if (line.trim().length === 0) continue;
     // The ETL's own row logic: the context sees exactly the readings the lake will hold.
-    const parsed = parseRawLine(line, now);
-    if (!parsed.ok) continue;
-    const list = byDevice.get(parsed.row.deviceId) ?? [];
-    list.push(parsed.row);
-    byDevice.set(parsed.row.deviceId, list);
+    const parsed = parseRawMessage(line, now);
+    // A batch line holds many readings: each counts (or is skipped) on its own.
+    const results: readonly RawLineResult[] = Array.isArray(parsed) ? parsed : [parsed];
+    for (const result of results) {
+      if (!result.ok) continue;
+      const list = byDevice.get(result.row.deviceId) ?? [];
+      list.push(result.row);
+      byDevice.set(result.row.deviceId, list);
+    }
   }
   return byDevice;
 };
