@@ -16,6 +16,23 @@ export const TOPIC_PREFIX = 'smogcast';
 export const telemetryTopic = (deviceId: string): string => `${TOPIC_PREFIX}/${deviceId}/telemetry`;
 export const TELEMETRY_TOPIC_FILTER = `${TOPIC_PREFIX}/+/telemetry`;
 
+/** The IoT rule that writes telemetry to Firehose (serverless.yml TelemetryTopicRule). */
+export const telemetryRuleName = (stage: string): string => `smogcast_telemetry_${stage}`;
+/**
+ * Basic Ingest: a device publishes straight to the telemetry rule, skipping the broker (and its
+ * messaging charge). The rule's topic() sees the topic without the `$aws/rules/<rule>/` prefix.
+ */
+export const basicIngestTopic = (rule: string, deviceId: string): string =>
+  `$aws/rules/${rule}/${telemetryTopic(deviceId)}`;
+
+const BASIC_INGEST = /^\$aws\/rules\/([^/]+)\/(.*)$/;
+
+/** A topic as its rule sees it: Basic Ingest's prefix removed, and the rule it names. */
+export const ruleTopicOf = (topic: string): { topic: string; rule?: string } => {
+  const m = BASIC_INGEST.exec(topic);
+  return m ? { topic: m[2] as string, rule: m[1] as string } : { topic };
+};
+
 /** The device id in a telemetry topic, or undefined when the topic is not one. */
 export const deviceIdFromTopic = (topic: string): string | undefined => {
   const parts = topic.split('/');
