@@ -201,7 +201,7 @@ describe('serverless package (offline, no credentials)', () => {
       `topic/$aws/rules/smogcast_telemetry_dev/smogcast/${thingName}/telemetry"`,
     );
     const publish = (
-      onlyOfType(template, 'AWS::IoT::Policy').Properties?.PolicyDocument as {
+      (onlyOfType(template, 'AWS::IoT::Policy').Properties ?? {}).PolicyDocument as {
         Statement: Array<{ Action: string; Resource: unknown }>;
       }
     ).Statement.filter((s) => s.Action === 'iot:Publish');
