@@ -200,11 +200,10 @@ describe('serverless package (offline, no credentials)', () => {
     expect(policy).toContain(
       `topic/$aws/rules/smogcast_telemetry_dev/smogcast/${thingName}/telemetry"`,
     );
-    const publish = (
-      (onlyOfType(template, 'AWS::IoT::Policy').Properties ?? {}).PolicyDocument as {
-        Statement: Array<{ Action: string; Resource: unknown }>;
-      }
-    ).Statement.filter((s) => s.Action === 'iot:Publish');
+    const { PolicyDocument } = onlyOfType(template, 'AWS::IoT::Policy').Properties as {
+      PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> };
+    };
+    const publish = PolicyDocument.Statement.filter((s) => s.Action === 'iot:Publish');
     for (const resource of publish.flatMap((s) => [s.Resource].flat())) {
       expect(JSON.stringify(resource)).toContain(`/smogcast/${thingName}/telemetry`);
     }
