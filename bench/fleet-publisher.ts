@@ -12,6 +12,7 @@ const { values } = parseArgs({
     days: { type: 'string', default: '2' },
     'step-minutes': { type: 'string', default: '15' },
     connections: { type: 'string', default: '50' },
+    'readings-per-message': { type: 'string', default: '1' },
   },
   strict: true,
 });
@@ -32,6 +33,7 @@ const main = async () => {
     backfillHours: Number(values.days) * 24,
     stepMinutes: Number(values['step-minutes']),
     realtime: false,
+    readingsPerMessage: Number(values['readings-per-message']),
   });
   const report = (extra: Record<string, unknown> = {}) =>
     process.stdout.write(`${JSON.stringify({ ...fleet.stats(), devices: undefined, ...extra })}\n`);

@@ -23,7 +23,8 @@ import { generateApiKey, type LocalRuntime, startLocalRuntime } from '../local/r
 import { RUNTIME_DEFAULTS } from '../local/runtime-defaults.js';
 
 const HELP = `Usage: npm run bench:fleet -- [--devices 50] [--days 2] [--step-minutes 15]
-  [--connections 50] [--requests 200] [--keep]   (--keep leaves the data dir for inspection)`;
+  [--connections 50] [--requests 200] [--readings-per-message 1] [--keep]
+  (--keep leaves the data dir for inspection; --readings-per-message n sends v1 batches)`;
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'step-minutes': { type: 'string', default: '15' },
     connections: { type: 'string', default: '50' },
     requests: { type: 'string', default: '200' },
+    'readings-per-message': { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
@@ -55,6 +57,7 @@ const DAYS = whole('days', values.days, 2, 365);
 const STEP_MINUTES = whole('step-minutes', values['step-minutes'], 1, 1440);
 const CONNECTIONS = Math.min(DEVICES, whole('connections', values.connections, 1, 10_000));
 const REQUESTS = whole('requests', values.requests, 1, 100_000);
+const READINGS_PER_MESSAGE = whole('readings-per-message', values['readings-per-message'], 1, 500);
 const EXPECTED = DEVICES * Math.floor((DAYS * 24 * 60) / STEP_MINUTES);
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -89,6 +92,8 @@ const backfill = async (url: string, label: string) => {
       String(STEP_MINUTES),
       '--connections',
       String(CONNECTIONS),
+      '--readings-per-message',
+      String(READINGS_PER_MESSAGE),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -159,8 +164,14 @@ const storedReadings = async (runtime: LocalRuntime): Promise<number> => {
     const bytes = await store.get(key);
     if (!bytes) continue;
     for (const line of splitLines(decodeText(bytes))) {
-      const record = JSON.parse(line) as { deviceId: string; seq: number };
-      unique.add(`${record.deviceId}/${record.seq}`);
+      const record = JSON.parse(line) as {
+        deviceId: string;
+        seq: number;
+        readings?: Array<{ seq: number }>;
+      };
+      for (const reading of record.readings ?? [record]) {
+        unique.add(`${record.deviceId}/${reading.seq}`);
+      }
     }
   }
   return unique.size;

@@ -2,7 +2,8 @@
 // QoS 1) publishing through the full local ingest path — broker → topic rule → write-ahead
 // journal → Firehose twin → S3-compatible store — against the same run's floor: the broker
 // alone (publish → in-process subscriber, nothing stored). Counts stored unique readings.
-// Last line: {"sent","stored","lost","msgsPerSec","floorMsgsPerSec","ratio"}.
+// --readings-per-message n sends telemetry v1 batches (rates are then readings/s).
+// Last line: {"sent","stored","lost","msgsPerSec","floorMsgsPerSec","ratio","readingsPerMessage"}.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,8 +28,10 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '500' },
     rounds: { type: 'string', default: '2' },
     durability: { type: 'string', default: 'machine' },
+    'readings-per-message': { type: 'string', default: '1' },
   },
 });
+const READINGS_PER_MESSAGE = Number(values['readings-per-message']);
 const DEVICES = Number(values.devices);
 const CONNECTIONS = Number(values.connections);
 const HOURS = Number(values.hours);
@@ -59,6 +62,7 @@ const runFleet = async (url: string, label: string) => {
     backfillHours: HOURS,
     stepMinutes: STEP_MINUTES,
     realtime: false,
+    readingsPerMessage: READINGS_PER_MESSAGE,
     now: () => NOW,
   });
   const progress = setInterval(() => {
@@ -77,8 +81,12 @@ const floorRun = async (): Promise<RunResult> => {
   let received = 0;
   broker.subscribe(
     TELEMETRY_TOPIC_FILTER,
-    (_packet, callback) => {
-      received++;
+    (packet, callback) => {
+      received +=
+        READINGS_PER_MESSAGE === 1
+          ? 1
+          : ((JSON.parse(packet.payload.toString()) as { readings?: unknown[] }).readings?.length ??
+            1);
       callback();
     },
     () => undefined,
@@ -103,8 +111,14 @@ const countStored = async (store: S3ObjectStore): Promise<number> => {
     const bytes = await store.get(key);
     if (!bytes) continue;
     for (const line of splitLines(decodeText(bytes))) {
-      const record = JSON.parse(line) as { deviceId: string; seq: number };
-      unique.add(`${record.deviceId}/${record.seq}`);
+      const record = JSON.parse(line) as {
+        deviceId: string;
+        seq: number;
+        readings?: Array<{ seq: number }>;
+      };
+      for (const reading of record.readings ?? [record]) {
+        unique.add(`${record.deviceId}/${reading.seq}`);
+      }
     }
   }
   return unique.size;
@@ -142,7 +156,7 @@ const main = async () => {
   const perRun = DEVICES * HOURS * (60 / STEP_MINUTES);
   log(
     `bench:ingest — ${DEVICES} devices over ${CONNECTIONS} connections, ${perRun} QoS 1 messages per run, ` +
-      `${ROUNDS} round(s), journal durability=${DURABILITY}`,
+      `${ROUNDS} round(s), journal durability=${DURABILITY}, ${READINGS_PER_MESSAGE} reading(s) per message`,
   );
   let floorBest = 0;
   let fullBest = 0;
@@ -180,6 +194,7 @@ const main = async () => {
       msgsPerSec: Math.round(fullBest),
       floorMsgsPerSec: Math.round(floorBest),
       ratio: Math.round(ratio * 1000) / 1000,
+      readingsPerMessage: READINGS_PER_MESSAGE,
     }),
   );
   // The CRT can keep the event loop alive after its clients close.

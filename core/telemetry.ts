@@ -16,6 +16,23 @@ export const TOPIC_PREFIX = 'smogcast';
 export const telemetryTopic = (deviceId: string): string => `${TOPIC_PREFIX}/${deviceId}/telemetry`;
 export const TELEMETRY_TOPIC_FILTER = `${TOPIC_PREFIX}/+/telemetry`;
 
+/** The IoT rule that writes telemetry to Firehose (serverless.yml TelemetryTopicRule). */
+export const telemetryRuleName = (stage: string): string => `smogcast_telemetry_${stage}`;
+/**
+ * Basic Ingest: a device publishes straight to the telemetry rule, skipping the broker (and its
+ * messaging charge). The rule's topic() sees the topic without the `$aws/rules/<rule>/` prefix.
+ */
+export const basicIngestTopic = (rule: string, deviceId: string): string =>
+  `$aws/rules/${rule}/${telemetryTopic(deviceId)}`;
+
+const BASIC_INGEST = /^\$aws\/rules\/([^/]+)\/(.*)$/;
+
+/** A topic as its rule sees it: Basic Ingest's prefix removed, and the rule it names. */
+export const ruleTopicOf = (topic: string): { topic: string; rule?: string } => {
+  const m = BASIC_INGEST.exec(topic);
+  return m ? { topic: m[2] as string, rule: m[1] as string } : { topic };
+};
+
 /** The device id in a telemetry topic, or undefined when the topic is not one. */
 export const deviceIdFromTopic = (topic: string): string | undefined => {
   const parts = topic.split('/');
@@ -301,6 +318,46 @@ export const toV1Record = (
   topicDeviceId: string | undefined,
 ): Record<string, unknown> =>
   isLegacyPayload(message) ? fromLegacy(message, topicDeviceId) : message;
+
+// ---------------------------------------------------------------- telemetry v1 batches
+//
+// A device may send several readings in one message (docs/ingestion.md "Telemetry v1 batch"):
+//   {"deviceId":"d","readings":[{"ts":"…","seq":1,"pm25":35.1,…},{"ts":"…","seq":2,…}]}
+// Each reading is a v1 message without (or with the same) deviceId; it inherits the batch's.
+// One message, one Firehose record, one 5 KB metering unit for many readings: what makes a fleet
+// reading every minute affordable. Both forms are accepted forever.
+
+/**
+ * Readings one message may hold. IoT Core refuses payloads above 128 KiB; a reading is about
+ * 170 bytes in JSON, so 500 (≈ 85 KB) leaves room for wide readings and the rule's fields.
+ */
+export const MAX_READINGS_PER_MESSAGE = 500;
+
+/** A batch is an object with a `readings` field (a single reading never has one). */
+export const isBatchMessage = (message: Record<string, unknown>): boolean => 'readings' in message;
+
+/**
+ * The readings of a batch as v1 records (the batch's deviceId filled in where a reading has
+ * none), a reading that is not an object as the reason text, or the envelope's reason.
+ */
+export const batchRecords = (
+  message: Record<string, unknown>,
+): Array<Record<string, unknown> | string> | { reason: string } => {
+  const { readings } = message;
+  if (!Array.isArray(readings)) return { reason: `readings: ${expected('array', readings)}` };
+  if (readings.length === 0 || readings.length > MAX_READINGS_PER_MESSAGE) {
+    return { reason: `readings: must hold 1-${MAX_READINGS_PER_MESSAGE} readings` };
+  }
+  return readings.map((reading: unknown) => {
+    if (typeof reading !== 'object' || reading === null || Array.isArray(reading)) {
+      return 'message is not a JSON object';
+    }
+    const record = reading as Record<string, unknown>;
+    return 'deviceId' in record || !('deviceId' in message)
+      ? record
+      : { deviceId: message.deviceId, ...record };
+  });
+};
 
 /** The normalised reading of a checked v1 record (absent metrics and position become null). */
 export const readingOf = (

@@ -1,6 +1,7 @@
 // Command-line flags of the device agent → fleet options. Pure (argv and env are parameters),
 // so every validation message is unit-tested.
 import { parseArgs } from 'node:util';
+import { MAX_READINGS_PER_MESSAGE } from '../core/telemetry.js';
 import { type BrokerTarget, MQTT_PROTOCOLS, type MqttProtocol } from './connection.js';
 import { AgentUsageError } from './errors.js';
 import { DEFAULT_STEP_MINUTES, MAX_DEVICES } from './fleet-plan.js';
@@ -42,6 +43,11 @@ Fleet:
   --interval-ms <ms>      real-time publish interval (default: step-minutes)
   --no-realtime           exit after the backfill
   --legacy-payload        publish the original blog post's payload shape
+  --readings-per-message <n>  send n readings per MQTT message (telemetry v1 batch, 1-500;
+                          default 1 = one reading per message). Fewer 5 KB IoT messages, rule
+                          evaluations and Firehose records: what a fleet reading every minute needs
+  --basic-ingest <rule>   publish to $aws/rules/<rule>/smogcast/<id>/telemetry (Basic Ingest:
+                          no IoT messaging charge), e.g. smogcast_telemetry_dev
   --help                  show this help
 `;
 
@@ -57,6 +63,8 @@ export type AgentCommand =
       intervalMs?: number;
       realtime: boolean;
       legacyPayload: boolean;
+      readingsPerMessage: number;
+      basicIngestRule?: string;
       protocol: MqttProtocol;
       replayFiles: string[];
       speed: number;
@@ -81,6 +89,8 @@ const OPTIONS = {
   'interval-ms': { type: 'string' },
   'no-realtime': { type: 'boolean' },
   'legacy-payload': { type: 'boolean' },
+  'readings-per-message': { type: 'string' },
+  'basic-ingest': { type: 'string' },
   protocol: { type: 'string' },
   replay: { type: 'string', multiple: true },
   speed: { type: 'string' },
@@ -224,6 +234,20 @@ export const parseAgentArgs = (argv: string[], env: Env = {}): AgentCommand => {
     );
   }
   const spoolDir = str('spool-dir');
+  const readingsPerMessage = parseNumber('readings-per-message', str('readings-per-message'), 1, {
+    min: 1,
+    max: MAX_READINGS_PER_MESSAGE,
+    integer: true,
+  });
+  if (readingsPerMessage !== 1 && values['legacy-payload']) {
+    throw new AgentUsageError('--legacy-payload has no batch form: drop --readings-per-message');
+  }
+  const basicIngestRule = str('basic-ingest');
+  if (basicIngestRule !== undefined && !/^[A-Za-z0-9_]+$/.test(basicIngestRule)) {
+    throw new AgentUsageError(
+      `--basic-ingest names an IoT rule ([A-Za-z0-9_]+), got ${JSON.stringify(basicIngestRule)}`,
+    );
+  }
   return {
     kind: 'run',
     broker,
@@ -251,6 +275,8 @@ export const parseAgentArgs = (argv: string[], env: Env = {}): AgentCommand => {
         }),
     realtime: values['no-realtime'] !== true,
     legacyPayload: values['legacy-payload'] === true,
+    readingsPerMessage,
+    ...(basicIngestRule === undefined ? {} : { basicIngestRule }),
     protocol: protocol as MqttProtocol,
     replayFiles,
     speed:

@@ -6,8 +6,9 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { telemetryTopic } from '../core/telemetry.js';
+import { basicIngestTopic, telemetryTopic } from '../core/telemetry.js';
 import type { BackoffPolicy } from './backoff.js';
+import { createBatcher } from './batcher.js';
 import {
   type BrokerTarget,
   createMqttClient,
@@ -69,6 +70,14 @@ export interface FleetOptions {
   intervalMs?: number;
   /** Publish the original blog post's payload instead of telemetry v1. */
   legacyPayload?: boolean;
+  /**
+   * Readings per MQTT message (telemetry v1 batch). Default 1: one reading per message. A batch
+   * is sent when a device has this many readings, and what is held is sent at the end of the
+   * backfill and at stop. Not with legacyPayload.
+   */
+  readingsPerMessage?: number;
+  /** Publish through Basic Ingest to this IoT rule ($aws/rules/<rule>/…): no messaging charge. */
+  basicIngestRule?: string;
   /** Max MQTT connections (local broker only). Default: one per device. */
   connections?: number;
   /** Max publishes awaiting PUBACK per connection. Default 100. */
@@ -174,19 +183,20 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       ...(options.spoolDir
         ? { spoolPath: join(options.spoolDir, `${planned.clientId}.ndjson`) }
         : {}),
-      onSent: () => {
-        counters.sent++;
+      // Counters count readings: a batch message counts as the readings it carries.
+      onSent: (message) => {
+        counters.sent += message.readings ?? 1;
       },
-      onAcked: () => {
-        counters.acked++;
+      onAcked: (message) => {
+        counters.acked += message.readings ?? 1;
         options.onProgress?.(stats());
       },
       onRetry: (error, message) => {
         counters.retried++;
         options.onPublishError?.(error, message.deviceId);
       },
-      onDropped: () => {
-        counters.failed++;
+      onDropped: (message) => {
+        counters.failed += message.readings ?? 1;
         options.onProgress?.(stats());
       },
     });
@@ -197,14 +207,30 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   const abort = new AbortController();
   const payloadOf = (reading: DeviceReading): string =>
     JSON.stringify(options.legacyPayload ? legacyPayload(reading) : reading);
-  const enqueue = (reading: DeviceReading) => {
-    const outbox = outboxOf.get(reading.deviceId) as Outbox;
+  const readingsPerMessage = options.readingsPerMessage ?? 1;
+  if (options.legacyPayload && readingsPerMessage !== 1) {
+    throw new RangeError('the legacy payload has no batch form: readingsPerMessage must be 1');
+  }
+  const batcher = createBatcher(readingsPerMessage, payloadOf);
+  const rule = options.basicIngestRule;
+  const topicOf = (deviceId: string) =>
+    rule === undefined ? telemetryTopic(deviceId) : basicIngestTopic(rule, deviceId);
+  const send = (message: { deviceId: string; payload: string; readings: number }) => {
+    const outbox = outboxOf.get(message.deviceId) as Outbox;
     outbox.enqueue({
-      deviceId: reading.deviceId,
-      topic: telemetryTopic(reading.deviceId),
-      payload: payloadOf(reading),
+      deviceId: message.deviceId,
+      topic: topicOf(message.deviceId),
+      payload: message.payload,
+      ...(message.readings === 1 ? {} : { readings: message.readings }),
     });
     return outbox;
+  };
+  const enqueue = (reading: DeviceReading): Outbox => {
+    const message = batcher.add(reading);
+    return message ? send(message) : (outboxOf.get(reading.deviceId) as Outbox);
+  };
+  const flushHeld = () => {
+    for (const message of batcher.flush()) send(message);
   };
   const allIdle = () => Promise.all(outboxes.map((outbox) => outbox.idle()));
 
@@ -214,6 +240,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       // Backpressure: generate only as fast as the broker acknowledges.
       await enqueue(reading).waitForRoom();
     }
+    flushHeld();
     await allIdle();
   };
   const runLive = async () => {
@@ -221,6 +248,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     for await (const batch of source.live(abort.signal)) {
       for (const reading of batch) enqueue(reading);
     }
+    flushHeld();
     await allIdle();
   };
 
@@ -234,6 +262,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   const stop = () => {
     stopped ??= (async () => {
       abort.abort();
+      flushHeld(); // held readings are sent (or spooled) like any other
       const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

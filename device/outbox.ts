@@ -12,6 +12,8 @@ export interface OutboxMessage {
   deviceId: string;
   topic: string;
   payload: string;
+  /** Readings the message carries (a telemetry batch); 1 when absent. */
+  readings?: number;
 }
 
 export interface OutboxOptions {
@@ -120,15 +122,17 @@ export class Outbox {
       kept += left.length;
       this.spooled = kept;
     } else {
-      lost += left.length;
+      for (const message of left) lost += message.readings ?? 1;
     }
     for (const resolve of this.waiters.splice(0)) resolve();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     return { kept, lost };
   }
 
-  private strip({ deviceId, topic, payload }: Entry): OutboxMessage {
-    return { deviceId, topic, payload };
+  private strip({ deviceId, topic, payload, readings }: Entry): OutboxMessage {
+    return readings === undefined
+      ? { deviceId, topic, payload }
+      : { deviceId, topic, payload, readings };
   }
 
   private refillFromSpool(): void {

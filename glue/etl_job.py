@@ -330,9 +330,12 @@ def parse_telemetry(message, topic_device_id, now_ms):
     return reading, None
 
 
-def parse_raw_line(line, fallback_now_ms):
-    """Mirror of parseRawLine (core/curated/rows.ts): (row, None) or (None, reason).
-    A line given as bytes is one keyed_lines could not decode as UTF-8."""
+MAX_READINGS_PER_MESSAGE = 500
+
+
+def _envelope_of(line, fallback_now_ms):
+    """The JSON object of a raw line, when it arrived and its topic's device, or a reason:
+    ((message, arrived_at, topic_device_id), None) or (None, reason)."""
     if isinstance(line, (bytes, bytearray)):
         return None, INVALID_UTF8_REASON
     if nests_deeper_than(line):
@@ -357,11 +360,65 @@ def parse_raw_line(line, fallback_now_ms):
         if topic_device_id is None:
             return None, f"topic: {topic} is not a telemetry topic"
     arrived_at = fallback_now_ms if received_at is _MISSING else int(received_at)
-    reading, reason = parse_telemetry(message, topic_device_id, arrived_at)
+    return (message, arrived_at, topic_device_id), None
+
+
+def _row_of_record(record, arrived_at, topic_device_id):
+    reading, reason = parse_telemetry(record, topic_device_id, arrived_at)
     if reading is None:
         return None, reason
     reading["receivedAt"] = arrived_at
     return reading, None
+
+
+def parse_raw_line(line, fallback_now_ms):
+    """Mirror of parseRawLine (core/curated/rows.ts): (row, None) or (None, reason).
+    A line given as bytes is one keyed_lines could not decode as UTF-8."""
+    envelope, reason = _envelope_of(line, fallback_now_ms)
+    if envelope is None:
+        return None, reason
+    return _row_of_record(*envelope)
+
+
+def batch_records(message):
+    """Mirror of batchRecords (core/telemetry.ts): (records, None) or (None, reason); a reading
+    that is not an object is its reason text."""
+    readings = message.get("readings", _MISSING)
+    if not isinstance(readings, list):
+        return None, f"readings: {_expected('array', readings)}"
+    if len(readings) == 0 or len(readings) > MAX_READINGS_PER_MESSAGE:
+        return None, f"readings: must hold 1-{MAX_READINGS_PER_MESSAGE} readings"
+    records = []
+    for reading in readings:
+        if not isinstance(reading, dict):
+            records.append("message is not a JSON object")
+        elif "deviceId" in reading or "deviceId" not in message:
+            records.append(reading)
+        else:
+            records.append(dict(reading, deviceId=message["deviceId"]))
+    return records, None
+
+
+def parse_raw_message(line, fallback_now_ms):
+    """Mirror of parseRawMessage (core/curated/rows.ts): a list of (row, None) or (None, reason),
+    one per reading of a batch line (each validated on its own), one for any other line."""
+    envelope, reason = _envelope_of(line, fallback_now_ms)
+    if envelope is None:
+        return [(None, reason)]
+    message, arrived_at, topic_device_id = envelope
+    if "readings" not in message:
+        return [_row_of_record(message, arrived_at, topic_device_id)]
+    records, reason = batch_records(message)
+    if records is None:
+        return [(None, reason)]
+    results = []
+    for i, record in enumerate(records):
+        if isinstance(record, str):
+            results.append((None, f"readings[{i}]: {record}"))
+            continue
+        row, reason = _row_of_record(record, arrived_at, topic_device_id)
+        results.append((row, None) if row is not None else (None, f"readings[{i}]: {reason}"))
+    return results
 
 
 def partition_date(epoch_ms):
@@ -613,7 +670,10 @@ def main():
         return keyed_lines(key, body)
 
     lines = sc.parallelize(sources, max(1, min(len(sources), 200))).flatMap(read_object)
-    parsed = lines.map(lambda kv: (kv[0], kv[1], parse_raw_line(kv[1], now_ms))).cache()
+    # A batch line explodes into one result per reading, each curated or quarantined on its own.
+    parsed = lines.flatMap(
+        lambda kv: [(kv[0], kv[1], result) for result in parse_raw_message(kv[1], now_ms)]
+    ).cache()
     bad = parsed.filter(lambda t: t[2][0] is None).map(
         lambda t: (t[0], quarantine_record(t[0], t[1], t[2][1]))
     )

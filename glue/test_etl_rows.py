@@ -32,6 +32,26 @@ class GoldenLinesTest(unittest.TestCase):
                     self.assertEqual(row, case["row"])
                     self.assertEqual(etl_job.partition_date(row["ts"]), case["dt"])
 
+    def test_each_batch_explodes_into_the_expected_rows_and_reasons(self):
+        for case in GOLDEN["batches"]:
+            with self.subTest(case["name"]):
+                got = etl_job.parse_raw_message(case["line"], GOLDEN["now"])
+                expected = [
+                    (None, r["reason"]) if "reason" in r else (r["row"], None) for r in case["results"]
+                ]
+                self.assertEqual(got, expected)
+                for (row, _), r in zip(got, case["results"]):
+                    if row is not None:
+                        self.assertEqual(etl_job.partition_date(row["ts"]), r["dt"])
+
+    def test_a_single_reading_line_is_one_result(self):
+        for case in GOLDEN["lines"]:
+            with self.subTest(case["name"]):
+                self.assertEqual(
+                    etl_job.parse_raw_message(case["line"], GOLDEN["now"]),
+                    [etl_job.parse_raw_line(case["line"], GOLDEN["now"])],
+                )
+
     def test_dedupe_keeps_the_expected_rows_in_order(self):
         for case in GOLDEN["dedupe"]:
             with self.subTest(case["name"]):
@@ -47,7 +67,11 @@ class GoldenLinesTest(unittest.TestCase):
             with self.subTest(case["name"]):
                 body = base64.b64decode(case["base64"])
                 pairs = etl_job.keyed_lines("raw/k", body)
-                parsed = [(line, etl_job.parse_raw_line(line, GOLDEN["now"])) for _, line in pairs]
+                parsed = [
+                    (line, result)
+                    for _, line in pairs
+                    for result in etl_job.parse_raw_message(line, GOLDEN["now"])
+                ]
                 bad = [
                     json.loads(etl_job.quarantine_record("raw/k", line, reason))
                     for line, (row, reason) in parsed

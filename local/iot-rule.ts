@@ -1,5 +1,6 @@
 // Local twin of the IoT topic rule
 //   SELECT *, timestamp() AS receivedAt, topic() AS topic FROM 'smogcast/+/telemetry'
+// (also reached by Basic Ingest, $aws/rules/smogcast_telemetry_<stage>/smogcast/<id>/telemetry)
 // plus the validation the rule's reject path does on AWS: every message is checked against the
 // telemetry contract (v1 or the legacy shape) before it reaches raw/, so the lake only holds
 // readings the ETL can use. Pure: a message becomes either the record Firehose delivers to raw/
@@ -11,7 +12,14 @@
 // and anything unforeseen become error records too (the broker acknowledges them: they are
 // stored, in errors/), so a poison message cannot make a device resend it forever.
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepReason } from '../core/json-depth.js';
-import { deviceIdFromTopic, parseTelemetry } from '../core/telemetry.js';
+import {
+  batchRecords,
+  deviceIdFromTopic,
+  isBatchMessage,
+  parseTelemetry,
+  ruleTopicOf,
+  telemetryRuleName,
+} from '../core/telemetry.js';
 
 export interface RuleErrorRecord {
   errorCode: string;
@@ -66,13 +74,20 @@ const errorOutcome = (
   return { kind: 'error', line: JSON.stringify(record), reason, code };
 };
 
+/** The telemetry rule of any stage (smogcast_telemetry_<stage>), not the reject rule. */
+const LOCAL_RULE = new RegExp(`^${telemetryRuleName('(?!rejects_)[A-Za-z0-9_]+')}$`);
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export const applyTelemetryRule = (
-  topic: string,
+  publishedTopic: string,
   payload: Uint8Array,
   now: number,
 ): RuleOutcome => {
+  // Basic Ingest ($aws/rules/<rule>/smogcast/<id>/telemetry) invokes the telemetry rule only,
+  // which sees (and stamps) the topic without the prefix, as topic() does on AWS.
+  const { topic, rule } = ruleTopicOf(publishedTopic);
+  if (rule !== undefined && !LOCAL_RULE.test(rule)) return { kind: 'ignored' };
   const topicDeviceId = deviceIdFromTopic(topic);
   if (topicDeviceId === undefined) return { kind: 'ignored' };
   try {
@@ -119,8 +134,22 @@ const checkedOutcome = (
   }
   // The same check the ETL repeats, against the same clock (receivedAt): a record that passes
   // here can never be quarantined later, and a spoofed device id never reaches raw/.
-  const parsed = parseTelemetry(message, { topicDeviceId, now });
-  if (!parsed.ok) return errorOutcome(topic, payload, now, 'InvalidTelemetry', parsed.reason);
+  if (isBatchMessage(message as Record<string, unknown>)) {
+    // A batch: the envelope is checked here (as the AWS rule's WHERE can), each reading by the
+    // ETL, which curates the good ones and quarantines a bad one with its reason.
+    const records = batchRecords(message as Record<string, unknown>);
+    if ('reason' in records) {
+      return errorOutcome(topic, payload, now, 'InvalidTelemetry', records.reason);
+    }
+    const { deviceId } = message as { deviceId?: unknown };
+    if (deviceId !== undefined && deviceId !== topicDeviceId) {
+      const reason = `deviceId ${String(deviceId)} does not match topic device ${topicDeviceId}`;
+      return errorOutcome(topic, payload, now, 'InvalidTelemetry', reason);
+    }
+  } else {
+    const parsed = parseTelemetry(message, { topicDeviceId, now });
+    if (!parsed.ok) return errorOutcome(topic, payload, now, 'InvalidTelemetry', parsed.reason);
+  }
   // receivedAt/topic from the device are overwritten, as the AWS rule's AS aliases do.
   return {
     kind: 'record',

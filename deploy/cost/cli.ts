@@ -1,9 +1,14 @@
 // `npm run cost -- --devices N [--reading-minutes M] [--stage dev|prod] …`: the monthly AWS bill
-// of the deployed pipeline per service, for today's hot path and a sharded one, as a table and
-// as JSON. The stage's settings come from serverless.yml, prices from deploy/cost/prices.ts.
+// of the deployed pipeline per service, as a table and as JSON. The stage's settings (Firehose
+// buffer, hot-path shards, schedules, memory) come from serverless.yml, prices from
+// deploy/cost/prices.ts, and the message shape from the device agent's own payload code
+// (device/batcher.ts), with the agent's flags: --readings-per-message, --basic-ingest.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_READINGS_PER_MESSAGE } from '../../core/telemetry.js';
+import { batchPayload } from '../../device/batcher.js';
+import type { DeviceReading } from '../../device/sources.js';
 import { type CostReport, DEFAULT_ASSUMPTIONS, type FleetInputs, monthlyCost } from './model.js';
 import { PRICES, PRICES_DATE, PRICES_REGION } from './prices.js';
 import { stageInputsFrom } from './template-inputs.js';
@@ -13,9 +18,10 @@ const HELP = `Usage: npm run cost -- --devices <n> [options]
   --devices <n>                 fleet size (required)
   --reading-minutes <m>         minutes between a device's readings (default 15)
   --stage dev|prod              serverless.yml params to read (default dev)
-  --readings-per-message <k>    readings batched in one MQTT message (default 1 = telemetry v1)
-  --basic-ingest                publish to $aws/rules/<rule>/… (no IoT messaging charge)
-  --shards <s>                  shards of the sharded hot-path variant (default 16)
+  --readings-per-message <k>    readings per MQTT message, as the agent's flag (default 1;
+                                a telemetry v1 batch when > 1, at most 500)
+  --basic-ingest                devices publish to $aws/rules/<rule>/… (the agent's
+                                --basic-ingest <rule>): no IoT messaging charge
   --forecasts-per-device-day <n>  GET /forecast calls per device per day (default 24)
   --dashboard-requests-day <n>  GET /status + /devices calls per day (default 1440)
   --months-retained <n>         months of raw/curated data held in the lake (default 12)
@@ -24,7 +30,7 @@ const HELP = `Usage: npm run cost -- --devices <n> [options]
 
 // One telemetry v1 reading as a device sends it, and what the rule adds to it.
 const SAMPLE_DEVICE = 'sensor-00001';
-const SAMPLE_READING = {
+const SAMPLE_READING: DeviceReading = {
   deviceId: SAMPLE_DEVICE,
   ts: '2026-12-02T07:45:00.000Z',
   seq: 123456,
@@ -63,7 +69,7 @@ const table = (report: CostReport): string => {
     ...rows,
     'by service:',
     ...services,
-    `total $${usd(report.totalUsd)} / month; fixed (endpoint) $${usd(report.fixedUsd)}; per device-month excluding the endpoint $${report.perDeviceMonthUsd.toFixed(4)}, marginal $${report.marginalPerDeviceMonthUsd.toFixed(4)}`,
+    `total $${usd(report.totalUsd)} / month; fixed (endpoint) $${usd(report.fixedUsd)}; per device-month excluding the endpoint $${report.perDeviceMonthUsd.toFixed(4)}, marginal $${report.marginalPerDeviceMonthUsd.toFixed(4)} = pipeline $${report.marginalPipelinePerDeviceMonthUsd.toFixed(4)} + serving $${report.servingPerDeviceMonthUsd.toFixed(4)} (API at ${report.counts.forecastsPerDevicePerDay} forecasts per device-day)`,
   ].join('\n');
 };
 
@@ -76,7 +82,6 @@ const main = () => {
       stage: { type: 'string' },
       'readings-per-message': { type: 'string' },
       'basic-ingest': { type: 'boolean' },
-      shards: { type: 'string' },
       'forecasts-per-device-day': { type: 'string' },
       'dashboard-requests-day': { type: 'string' },
       'months-retained': { type: 'string' },
@@ -99,7 +104,15 @@ const main = () => {
     1,
     Math.floor(positive('readings-per-message', values['readings-per-message'], 1)),
   );
-  const shards = Math.max(1, Math.floor(positive('shards', values.shards, 16)));
+  if (readingsPerMessage > MAX_READINGS_PER_MESSAGE)
+    throw new Error(`--readings-per-message must be at most ${MAX_READINGS_PER_MESSAGE}`);
+  // Bytes per reading as the agent sends them: the v1 reading, or its share of a batch.
+  const readingBytes =
+    readingsPerMessage === 1
+      ? Buffer.byteLength(JSON.stringify(SAMPLE_READING))
+      : Buffer.byteLength(
+          batchPayload(SAMPLE_DEVICE, new Array(readingsPerMessage).fill(SAMPLE_READING)),
+        ) / readingsPerMessage;
   const yamlText = readFileSync(
     path.join(import.meta.dirname, '..', '..', 'serverless.yml'),
     'utf8',
@@ -108,13 +121,12 @@ const main = () => {
   const fleet: FleetInputs = {
     devices: Math.floor(positive('devices', values.devices, 0)),
     readingMinutes,
-    readingBytes: Buffer.byteLength(JSON.stringify(SAMPLE_READING)),
+    readingBytes,
     ruleAddedBytes: Buffer.byteLength(RULE_ADDED),
     topicBytes: Buffer.byteLength(TOPIC),
     readingsPerMessage,
     basicIngest: values['basic-ingest'] === true,
     connectedShare: 1,
-    hotPath: { kind: 'per-device', requestsPerDevice: 2 },
     forecastsPerDevicePerDay: positive(
       'forecasts-per-device-day',
       values['forecasts-per-device-day'],
@@ -127,25 +139,17 @@ const main = () => {
     ),
     monthsRetained: positive('months-retained', values['months-retained'], 12),
   };
-  const current = monthlyCost(fleet, stageInputs, PRICES);
-  const sharded = monthlyCost(
-    { ...fleet, hotPath: { kind: 'sharded', shards } },
-    stageInputs,
-    PRICES,
-  );
+  const report = monthlyCost(fleet, stageInputs, PRICES);
   const unverified = Object.entries(PRICES)
     .filter(([, p]) => !p.found)
     .map(([name, p]) => `${name} ($${p.usd} per ${p.unit})`);
   const result = {
     prices: { date: PRICES_DATE, region: PRICES_REGION, unverified },
     inputs: { fleet, stage: stageInputs, assumptions: DEFAULT_ASSUMPTIONS },
-    current,
-    sharded,
+    report,
   };
   if (!values.json) {
-    console.log(table(current));
-    console.log('');
-    console.log(table(sharded));
+    console.log(table(report));
     console.log('');
     console.log(
       `prices: ${PRICES_REGION}, on-demand, first tier, read ${PRICES_DATE} (deploy/cost/prices.ts)`,

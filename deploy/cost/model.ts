@@ -29,16 +29,70 @@ export interface StageInputs {
   bakeSeconds: number;
   terminationWaitSeconds: number;
   rawInfrequentAccessDays: number;
+  /** The hot path's page shards and history shards (params contextShards, contextHistoryShards). */
+  contextShards: number;
+  contextHistoryShards: number;
   /** Memory (MB) of each Lambda function, by its serverless.yml key. */
   lambdaMemoryMb: Record<string, number>;
 }
 
-/** The hot path for recent history: requests per raw object delivered. */
-export type HotPath =
-  /** Today: a GET and a PUT of context/<deviceId>.json per device in the object. */
-  | { kind: 'per-device'; requestsPerDevice: number }
-  /** Sharded: a GET and a PUT per shard the object touches (at most `shards`). */
-  | { kind: 'sharded'; shards: number };
+/**
+ * S3 requests of the hot path (functions/update-context, core/context-shards.ts), as the code
+ * makes them; test/unit/deploy/cost/hot-path.test.ts runs the real update-context and rollup
+ * against a counting store and checks these figures, so the model cannot drift from the code.
+ * bench:context measured the same at 10k devices, 1-minute deliveries, 32/1024 shards:
+ * 33 GET + 32 PUT per delivery.
+ */
+export interface HotPathRequests {
+  /** One delivery: the raw object's GET, then a GET and a compare-and-swap PUT per page shard. */
+  perDelivery: { get: number; put: number };
+  /**
+   * One shard's hourly rollup: its summary (read twice), its history shards, the LIST of its
+   * pages, the page that stopped being live; a PUT per history shard and one for the summary.
+   */
+  perShardHour: { get: number; put: number; list: number };
+  /**
+   * Once per shard per hour and warm instance: update-context reads the summary of a shard it
+   * touched but did not start the hour of, to advance any shard an earlier budget left behind.
+   */
+  perShardHourCheck: { get: number };
+  /**
+   * A forecast: the device's history shard and its shard's live hours, probed from the
+   * history's end to the next hour (3 pages in steady state).
+   */
+  perForecast: { get: number };
+  /** GET /status or /devices: every shard's fleet summary and its live hours. */
+  perDashboard: { get: number };
+}
+
+/** Hours the context reader probes past a history: the previous, current and next hour. */
+const LIVE_HOURS_PROBED = 3;
+/** History shards rollup.ts folds at once (its CONCURRENCY). */
+const ROLLUP_CONCURRENCY = 8;
+
+/** Expected page shards a delivery touches when it holds `devices` devices (hash-spread). */
+export const shardsTouched = (shards: number, devices: number): number =>
+  devices <= 0 ? 0 : shards * (1 - (1 - 1 / shards) ** devices);
+
+export const hotPathRequests = (
+  layout: { shards: number; historyShards: number },
+  devicesPerDelivery: number,
+): HotPathRequests => {
+  const touched = shardsTouched(layout.shards, devicesPerDelivery);
+  const historyPerShard = layout.historyShards / layout.shards;
+  return {
+    perDelivery: { get: 1 + touched, put: touched },
+    // The folded page is read by each concurrent fold that misses rollup.ts's page cache.
+    perShardHour: {
+      get: 2 + historyPerShard + Math.min(historyPerShard, ROLLUP_CONCURRENCY),
+      put: 1 + historyPerShard,
+      list: 1,
+    },
+    perShardHourCheck: { get: 1 },
+    perForecast: { get: 1 + LIVE_HOURS_PROBED },
+    perDashboard: { get: layout.shards * (1 + LIVE_HOURS_PROBED) },
+  };
+};
 
 export interface FleetInputs {
   devices: number;
@@ -51,11 +105,13 @@ export interface FleetInputs {
   topicBytes: number;
   /** Readings per MQTT message (1 = the telemetry contract today; more changes it). */
   readingsPerMessage: number;
-  /** Publish to $aws/rules/<rule>/… (Basic Ingest): no messaging charge, rules still billed. */
+  /**
+   * Publish to $aws/rules/<rule>/… (Basic Ingest): no messaging charge; only the telemetry rule
+   * is invoked (not the reject rule), and it is still billed.
+   */
   basicIngest: boolean;
   /** Share of the month a device is connected. */
   connectedShare: number;
-  hotPath: HotPath;
   /** GET /forecast calls per device per day (each reads the device's context). */
   forecastsPerDevicePerDay: number;
   /** GET /status and GET /devices calls per day (dashboards). */
@@ -67,7 +123,10 @@ export interface FleetInputs {
 /** Figures the template does not hold, each an explicit, printed assumption. */
 export interface Assumptions {
   updateContextBaseMs: number;
-  updateContextMsPerDevice: number;
+  /** Per page shard written (a GET, a merge, a PUT). */
+  updateContextMsPerShard: number;
+  /** Per shard rolled up, in the invocations that do it. */
+  rollupMsPerShard: number;
   apiLambdaMs: number;
   stepLambdaSeconds: Record<
     'prepare-deepar' | 'check-drift' | 'evaluate' | 'record-run' | 'score-ab',
@@ -91,7 +150,8 @@ export interface Assumptions {
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   updateContextBaseMs: 150,
-  updateContextMsPerDevice: 4,
+  updateContextMsPerShard: 25,
+  rollupMsPerShard: 400,
   apiLambdaMs: 60,
   stepLambdaSeconds: {
     'prepare-deepar': 60,
@@ -160,6 +220,8 @@ export interface Line {
   usd: number;
   /** Billed whatever the fleet size (the endpoint). */
   fixed?: boolean;
+  /** Serving the API (forecasts, dashboards): grows with calls, not with readings. */
+  serving?: boolean;
 }
 
 export interface CostReport {
@@ -175,9 +237,15 @@ export interface CostReport {
   perDeviceMonthUsd: number;
   /** (total − total with no devices) / devices: what one more device adds per month. */
   marginalPerDeviceMonthUsd: number;
+  /** The marginal device-month without serving: ingest, lake, hot path, retraining. */
+  marginalPipelinePerDeviceMonthUsd: number;
+  /** Serving's share per device-month, at forecastsPerDevicePerDay. */
+  servingPerDeviceMonthUsd: number;
   counts: Record<string, number>;
 }
 
+const servingUsd = (lines: readonly Line[]) =>
+  lines.filter((l) => l.serving).reduce((sum, l) => sum + l.usd, 0);
 const perMillion = (n: number, usd: number) => (n / 1e6) * usd;
 const perThousand = (n: number, usd: number) => (n / 1e3) * usd;
 const units5kb = (bytes: number) => Math.max(1, Math.ceil(bytes / KB5));
@@ -252,11 +320,14 @@ export const monthlyCost = (
     usd: perMillion(connectionMinutes, prices.iotConnectivity.usd),
   });
   // Two rules select from the telemetry topic (telemetry → Firehose, rejects → errors/iot/):
-  // both are triggered by every message; only the telemetry rule's action runs for a good one.
-  const rulesTriggered = messages * 2 * units5kb(messageBytes);
+  // both are triggered by every broker message; Basic Ingest invokes the telemetry rule alone.
+  const rulesPerMessage = fleet.basicIngest ? 1 : 2;
+  const rulesTriggered = messages * rulesPerMessage * units5kb(messageBytes);
   add({
     service: 'IoT Core',
-    item: 'rules triggered (telemetry + reject rule)',
+    item: fleet.basicIngest
+      ? 'rules triggered (telemetry rule)'
+      : 'rules triggered (telemetry + reject rule)',
     quantity: rulesTriggered,
     unit: '5 KB rule evaluations',
     usd: perMillion(rulesTriggered, prices.iotRulesTriggered.usd),
@@ -297,34 +368,41 @@ export const monthlyCost = (
     usd: perThousand(rawObjects, prices.s3PutRequests.usd),
   });
 
-  // ---- hot path (update-context): one invocation per raw object
-  const hotRequests =
-    fleet.hotPath.kind === 'per-device'
-      ? appearances * fleet.hotPath.requestsPerDevice
-      : rawObjects * 2 * Math.min(fleet.hotPath.shards, Math.max(1, devicesPerObject));
+  // ---- hot path (update-context): one invocation per raw object, one rollup per shard-hour
+  const hot = hotPathRequests(
+    { shards: stage.contextShards, historyShards: stage.contextHistoryShards },
+    devicesPerObject,
+  );
+  const shardHours = N === 0 ? 0 : stage.contextShards * HOURS_PER_MONTH;
+  const hotGets =
+    rawObjects * hot.perDelivery.get +
+    shardHours * (hot.perShardHour.get + hot.perShardHourCheck.get);
+  const hotPuts =
+    rawObjects * hot.perDelivery.put + shardHours * (hot.perShardHour.put + hot.perShardHour.list);
   add({
     service: 'S3',
-    item: 'hot path GETs',
-    quantity: hotRequests / 2,
+    item: `hot path GETs (${stage.contextShards} page shards, hourly rollup)`,
+    quantity: hotGets,
     unit: 'GET',
-    usd: perThousand(hotRequests / 2, prices.s3GetRequests.usd),
+    usd: perThousand(hotGets, prices.s3GetRequests.usd),
   });
   add({
     service: 'S3',
-    item: 'hot path PUTs',
-    quantity: hotRequests / 2,
-    unit: 'PUT',
-    usd: perThousand(hotRequests / 2, prices.s3PutRequests.usd),
+    item: 'hot path PUTs and LISTs',
+    quantity: hotPuts,
+    unit: 'PUT/LIST',
+    usd: perThousand(hotPuts, prices.s3PutRequests.usd),
   });
+  const hotRequests = hotGets + hotPuts;
   const contextInvocations = lambda(
     'update-context',
     rawObjects,
-    (a.updateContextBaseMs +
-      a.updateContextMsPerDevice *
-        (fleet.hotPath.kind === 'per-device'
-          ? devicesPerObject
-          : Math.min(fleet.hotPath.shards, devicesPerObject))) /
-      1000,
+    rawObjects === 0
+      ? 0
+      : (a.updateContextBaseMs +
+          a.updateContextMsPerShard * hot.perDelivery.put +
+          (a.rollupMsPerShard * shardHours) / rawObjects) /
+          1000,
   );
 
   // ---- retraining: ETL (Glue), the steps (Lambda), Step Functions, SageMaker
@@ -427,17 +505,21 @@ export const monthlyCost = (
     quantity: apiRequests,
     unit: 'requests',
     usd: perMillion(apiRequests, prices.apiGatewayRestRequests.usd),
+    serving: true,
   });
+  const servingFrom = lines.length;
   const apiInvocations = lambda('forecast', forecasts, a.apiLambdaMs / 1000);
   const dashboardInvocations = lambda('status', dashboards, a.apiLambdaMs / 1000);
+  for (const l of lines.slice(servingFrom)) l.serving = true;
+  const apiGets =
+    forecasts * hot.perForecast.get + (N === 0 ? 0 : dashboards * hot.perDashboard.get);
   add({
     service: 'S3',
-    item: 'API reads (context GET per forecast, fleet LIST per dashboard call)',
-    quantity: forecasts + dashboards * Math.max(1, Math.ceil(N / 1000)),
-    unit: 'GET/LIST',
-    usd:
-      perThousand(forecasts, prices.s3GetRequests.usd) +
-      perThousand(dashboards * Math.max(1, Math.ceil(N / 1000)), prices.s3PutRequests.usd),
+    item: 'API reads (history + live pages per forecast, shard summaries per dashboard call)',
+    quantity: apiGets,
+    unit: 'GET',
+    usd: perThousand(apiGets, prices.s3GetRequests.usd),
+    serving: true,
   });
 
   // ---- storage: raw (Standard, then IA after the lifecycle transition) and curated Parquet
@@ -481,15 +563,21 @@ export const monthlyCost = (
     stage: stage.stage,
     devices: N,
     readingMinutes: fleet.readingMinutes,
-    hotPath:
-      fleet.hotPath.kind === 'per-device'
-        ? `per device (${fleet.hotPath.requestsPerDevice} requests per device per delivery)`
-        : `sharded (${fleet.hotPath.shards} shards)`,
+    hotPath: `sharded (${stage.contextShards} page shards, ${stage.contextHistoryShards} history shards)`,
     lines,
     byService,
     totalUsd,
     fixedUsd,
     perDeviceMonthUsd: N === 0 ? 0 : (totalUsd - fixedUsd) / N,
+    servingPerDeviceMonthUsd: N === 0 ? 0 : servingUsd(lines) / N,
+    marginalPipelinePerDeviceMonthUsd:
+      N === 0
+        ? 0
+        : (totalUsd -
+            servingUsd(lines) -
+            (monthlyCost({ ...fleet, devices: 0 }, stage, prices, a).totalUsd -
+              servingUsd(monthlyCost({ ...fleet, devices: 0 }, stage, prices, a).lines))) /
+          N,
     marginalPerDeviceMonthUsd:
       N === 0
         ? 0
@@ -503,6 +591,7 @@ export const monthlyCost = (
       retrainRuns: runs,
       trainRuns,
       apiRequests,
+      forecastsPerDevicePerDay: fleet.forecastsPerDevicePerDay,
     },
   };
 };

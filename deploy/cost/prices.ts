@@ -22,7 +22,7 @@ export const PRICES = {
     unit: 'million messages (5 KB each)',
     source: 'AWS IoT Core pricing (pricing example: "$1.00/1,000,000 messages", first billion)',
     found: true,
-    note: 'metered in 5 KB increments (AWS IoT Core additional metering details)',
+    note: 'metered in 5 KB increments, payload and topic (AWS IoT Core additional metering details); Basic Ingest ($aws/rules/…) is not charged for messaging (AWS IoT developer guide, "Reducing messaging costs with Basic Ingest")',
   },
   iotConnectivity: {
     usd: 0.08,
@@ -73,10 +73,10 @@ export const PRICES = {
   },
   s3GetRequests: {
     usd: 0.0004,
-    unit: '1,000 GET requests',
-    source: 'Amazon S3 pricing',
-    found: false,
-    note: 'not shown by the stored pages',
+    unit: '1,000 GET, HEAD or SELECT requests, S3 Standard',
+    source:
+      'S3 request fees explained (c3x.dev: "GET is $0.0004/1K"); S3 Cost Calculator Guide (usage.ai, US East, June 2026)',
+    found: true,
   },
   lambdaArmGbSecond: {
     usd: 0.0000133334,

@@ -89,6 +89,8 @@ export const stageInputsFrom = (yamlText: string, stage: string): StageInputs =>
     bakeSeconds: num(params, 'bakeSeconds'),
     terminationWaitSeconds: num(params, 'terminationWaitSeconds'),
     rawInfrequentAccessDays: num(params, 'rawInfrequentAccessDays'),
+    contextShards: num(params, 'contextShards'),
+    contextHistoryShards: num(params, 'contextHistoryShards'),
     lambdaMemoryMb,
   };
 };

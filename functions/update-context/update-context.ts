@@ -9,13 +9,14 @@
 import {
   type ContextLayout,
   type ContextPage,
+  type FleetSummaryShard,
   groupByShardAndHour,
   mergeIntoPage,
 } from '../../core/context-shards.js';
-import { parseRawLine } from '../../core/curated/rows.js';
+import { parseRawMessage, type RawLineResult } from '../../core/curated/rows.js';
 import { floorHour, HOUR_MS } from '../../core/device-context.js';
 import { SmogcastError } from '../../core/errors.js';
-import { contextPageKey, RAW_PREFIX } from '../../core/lake.js';
+import { contextPageKey, fleetSummaryKey, RAW_PREFIX } from '../../core/lake.js';
 import { mapLimit } from '../../core/map-limit.js';
 import type { ObjectStore } from '../../core/ports.js';
 import type { Reading } from '../../core/telemetry.js';
@@ -63,11 +64,15 @@ export const readingsOfObject = (text: string, now: number): Map<string, Reading
   for (const line of text.split('\n')) {
     if (line.trim().length === 0) continue;
     // The ETL's own row logic: the context sees exactly the readings the lake will hold.
-    const parsed = parseRawLine(line, now);
-    if (!parsed.ok) continue;
-    const list = byDevice.get(parsed.row.deviceId) ?? [];
-    list.push(parsed.row);
-    byDevice.set(parsed.row.deviceId, list);
+    const parsed = parseRawMessage(line, now);
+    // A batch line holds many readings: each counts (or is skipped) on its own.
+    const results: readonly RawLineResult[] = Array.isArray(parsed) ? parsed : [parsed];
+    for (const result of results) {
+      if (!result.ok) continue;
+      const list = byDevice.get(result.row.deviceId) ?? [];
+      list.push(result.row);
+      byDevice.set(result.row.deviceId, list);
+    }
   }
   return byDevice;
 };
@@ -122,11 +127,13 @@ const applyReadings = async (
   now: number,
   late: LateScopes,
   advance: Set<number>,
+  touched: Set<number>,
 ): Promise<number> => {
   // Live pages: the current and the previous hour; older pages are folded into history.
   const liveFrom = floorHour(now) - HOUR_MS;
   const grouped = groupByShardAndHour(readings, deps.layout);
   const shards = [...grouped.keys()].sort((a, b) => a - b);
+  for (const shard of shards) touched.add(shard);
   // Shards are independent objects: written in parallel (bounded), each shard's hours in order.
   const written = await mapLimit(shards, PAGE_CONCURRENCY, async (shard) => {
     const hours = grouped.get(shard) ?? new Map<number, Reading[]>();
@@ -159,6 +166,46 @@ const applyReadings = async (
 /** Raw bytes of a batch merged into pages at once (default 16 MiB): bounds memory. */
 const MERGE_BUDGET_BYTES = 16 * 1024 * 1024;
 
+/** Per store: the hour each page shard's summary is known to have reached (warm instances). */
+const knownCurrent = new WeakMap<ObjectStore, Map<number, number>>();
+
+const markCurrent = (store: ObjectStore, shard: number, now: number): void => {
+  const known = knownCurrent.get(store) ?? new Map<number, number>();
+  known.set(shard, floorHour(now) - HOUR_MS);
+  knownCurrent.set(store, known);
+};
+
+/**
+ * The shards whose hour should advance now, in order: the ones that started an hour in this
+ * invocation, then any other shard it touched whose summary is behind — one an earlier
+ * invocation's budget left out, which would otherwise never advance (its new-hour page exists
+ * already). A summary seen current is remembered for the rest of the hour.
+ */
+const shardsToAdvance = async (
+  store: ObjectStore,
+  now: number,
+  late: LateScopes,
+  advance: ReadonlySet<number>,
+  touched: ReadonlySet<number>,
+): Promise<number[]> => {
+  const through = floorHour(now) - HOUR_MS;
+  const known = knownCurrent.get(store);
+  const started = [...advance].filter((shard) => !late.has(shard)).sort((a, b) => a - b);
+  const others = [...touched]
+    .filter((shard) => !late.has(shard) && !advance.has(shard))
+    .filter((shard) => (known?.get(shard) ?? Number.NEGATIVE_INFINITY) < through)
+    .sort((a, b) => a - b);
+  const behind = await mapLimit(others, PAGE_CONCURRENCY, async (shard) => {
+    const summary = await readJson<FleetSummaryShard>(store, fleetSummaryKey(shard));
+    if (summary && summary.through >= through) {
+      markCurrent(store, shard, now);
+      return undefined;
+    }
+    return shard;
+  });
+  return [...started, ...behind.filter((shard): shard is number => shard !== undefined)];
+};
+
 /**
  * The records of one invocation (one S3 event, or a queue's batch of them). The batch's readings
  * are merged into their pages together, a page written once per invocation however many of the
@@ -173,6 +220,7 @@ export const updateContext = async (
   const now = deps.now();
   const late: LateScopes = new Map();
   const advance = new Set<number>();
+  const touched = new Set<number>();
   const devices = new Set<string>();
   const budget = deps.mergeBudgetBytes ?? MERGE_BUDGET_BYTES;
   let pending: Reading[] = [];
@@ -180,7 +228,7 @@ export const updateContext = async (
   let readings = 0;
   let pages = 0;
   const merge = async () => {
-    pages += await applyReadings(pending, deps, now, late, advance);
+    pages += await applyReadings(pending, deps, now, late, advance, touched);
     pending = [];
     pendingBytes = 0;
   };
@@ -206,9 +254,10 @@ export const updateContext = async (
     await rollupShard(shard, { late: scope.hours, devices: scope.devices }, deps, now);
     rollups += 1;
   }
-  const toAdvance = [...advance].filter((shard) => !late.has(shard)).sort((a, b) => a - b);
+  const toAdvance = await shardsToAdvance(deps.store, now, late, advance, touched);
   for (const shard of toAdvance.slice(0, deps.rollupBudget ?? 4)) {
     await rollupShard(shard, { late: new Set() }, deps, now);
+    markCurrent(deps.store, shard, now);
     rollups += 1;
   }
   return { devices: [...devices].sort(), readings, pages, rollups };

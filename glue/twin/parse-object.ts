@@ -1,10 +1,10 @@
 // One raw Firehose object → its valid rows, column-wise per partition date, and its invalid
-// lines with their reasons. Pure; runs inline or in a parse worker (parse-worker.ts).
+// lines (or batch readings, each with the batch's line) with their reasons. Pure; runs inline or in a parse worker (parse-worker.ts).
 // A line that is not valid UTF-8 is quarantined with its original bytes (base64), never decoded
 // with U+FFFD into a reading the device did not send (glue/etl_job.py keyed_lines does the same).
 
 import { CuratedBatch, type TransferableBatch } from '../../core/curated/batch.js';
-import { parseRawLine } from '../../core/curated/rows.js';
+import { parseRawMessage, type RawLineResult } from '../../core/curated/rows.js';
 import { partitionDate } from '../../core/lake.js';
 
 export interface ParsedObject {
@@ -78,23 +78,27 @@ export const parseRawObject = (text: string, now: number): ParsedObject => {
     start = end + 1;
     if (line.trim().length === 0) continue;
     lines++;
-    const result = parseRawLine(line, now);
-    if (!result.ok) {
-      bad.push({ reason: result.reason, line });
-      continue;
-    }
-    const ts = result.row.ts;
-    if (batch === undefined || ts < dayStart || ts >= dayEnd) {
-      dayStart = Math.floor(ts / DAY_MS) * DAY_MS;
-      dayEnd = dayStart + DAY_MS;
-      const dt = partitionDate(ts);
-      batch = partitions.get(dt);
-      if (!batch) {
-        batch = new CuratedBatch(256);
-        partitions.set(dt, batch);
+    const parsed = parseRawMessage(line, now);
+    // A batch line gives one result per reading: each is curated or quarantined on its own.
+    const results: readonly RawLineResult[] = Array.isArray(parsed) ? parsed : [parsed];
+    for (const result of results) {
+      if (!result.ok) {
+        bad.push({ reason: result.reason, line });
+        continue;
       }
+      const ts = result.row.ts;
+      if (batch === undefined || ts < dayStart || ts >= dayEnd) {
+        dayStart = Math.floor(ts / DAY_MS) * DAY_MS;
+        dayEnd = dayStart + DAY_MS;
+        const dt = partitionDate(ts);
+        batch = partitions.get(dt);
+        if (!batch) {
+          batch = new CuratedBatch(256);
+          partitions.set(dt, batch);
+        }
+      }
+      batch.push(result.row);
     }
-    batch.push(result.row);
   }
   return { lines, partitions, bad };
 };

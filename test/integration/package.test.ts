@@ -196,6 +196,17 @@ describe('serverless package (offline, no credentials)', () => {
     const thingName = dollarBrace('!iot:Connection.Thing.ThingName');
     expect(policy).toContain(`client/${thingName}"`);
     expect(policy).toContain(`topic/smogcast/${thingName}/telemetry"`);
+    // Basic Ingest: straight to the telemetry rule, still only on the thing's own topic.
+    expect(policy).toContain(
+      `topic/$aws/rules/smogcast_telemetry_dev/smogcast/${thingName}/telemetry"`,
+    );
+    const { PolicyDocument } = onlyOfType(template, 'AWS::IoT::Policy').Properties as {
+      PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown }> };
+    };
+    const publish = PolicyDocument.Statement.filter((s) => s.Action === 'iot:Publish');
+    for (const resource of publish.flatMap((s) => [s.Resource].flat())) {
+      expect(JSON.stringify(resource)).toContain(`/smogcast/${thingName}/telemetry`);
+    }
 
     type RulePayload = {
       AwsIotSqlVersion: string;

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRawMessage } from '../../../core/curated/rows.js';
+import { applyTelemetryRule } from '../../../local/iot-rule.js';
 import { startTestBroker, type TestBroker } from './test-broker.js';
 
 interface Exit {
@@ -56,6 +58,50 @@ describe('device agent CLI', () => {
       new Set(['smogcast/sim-001/telemetry', 'smogcast/sim-002/telemetry']),
     );
     expect(exit.stderr).toMatch(/sent=8 acked=8 queued=0 inFlight=0 failed=0/);
+  });
+
+  it('batches readings per message over Basic Ingest, every reading reaching the rule', async () => {
+    // Act: 2 devices × 4 readings (1 h at 15 min), 3 per message → a batch of 3 and one of 1.
+    const exit = await runAgent(
+      [
+        '--broker',
+        broker.url,
+        '--devices',
+        '2',
+        '--backfill-hours',
+        '1',
+        '--no-realtime',
+        '--readings-per-message',
+        '3',
+        '--basic-ingest',
+        'smogcast_telemetry_dev',
+      ],
+      45_000,
+    );
+
+    // Assess
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stderr).toMatch(/sent=8 acked=8 queued=0 inFlight=0 failed=0/);
+    expect(broker.received).toHaveLength(4);
+    const rows = broker.received.flatMap((message) => {
+      expect(message.topic).toMatch(
+        /^\$aws\/rules\/smogcast_telemetry_dev\/smogcast\/sim-00[12]\/telemetry$/,
+      );
+      const payload = new TextEncoder().encode(message.payload);
+      const outcome = applyTelemetryRule(message.topic, payload, Date.now());
+      if (outcome.kind !== 'record') throw new Error(`rule refused ${message.topic}`);
+      const parsed = parseRawMessage(outcome.line, Date.now());
+      return (Array.isArray(parsed) ? parsed : [parsed]).map((r) => {
+        if (!r.ok) throw new Error(r.reason);
+        return `${r.row.deviceId}:${r.row.seq}`;
+      });
+    });
+    expect(new Set(rows).size).toBe(8);
+    expect(
+      broker.received
+        .map((m) => (JSON.parse(m.payload) as { readings: unknown[] }).readings.length)
+        .sort(),
+    ).toEqual([1, 1, 3, 3]);
   });
 
   it('replays Beijing CSV files (gzip or not), one station per device, in backfill mode', async () => {

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRawMessage } from '../../../core/curated/rows.js';
 import { createMqttClient, openConnection } from '../../../device/connection.js';
 import { runBackfill } from '../device/local-fleet.js';
 import { type IngestHarness, readLines, startIngestHarness } from './lake.js';
@@ -118,6 +119,41 @@ describe('devices against Mosquitto', () => {
       expect((await storedReadings(prefix, 72)).size).toBe(72);
     },
   );
+
+  it('carries telemetry v1 batches over MQTT 5: one raw record per message, every reading curated', async () => {
+    // Prepare
+    const prefix = 'mb-';
+    // Act: 2 devices × 36 readings, 8 per message → 5 messages per device (the last one of 4).
+    const fleet = await runBackfill(mosquittoUrl, {
+      protocol: '5',
+      devices: 2,
+      deviceIds: [`${prefix}001`, `${prefix}002`],
+      seed: 6,
+      backfillHours: 6,
+      stepMinutes: 10,
+      readingsPerMessage: 8,
+      now: () => NOW,
+    });
+    // Assess
+    expect(fleet.stats()).toMatchObject({ sent: 72, acked: 72, failed: 0 });
+    let records: Array<{ deviceId: string; readings?: unknown[] }> = [];
+    for (let i = 0; i < 100 && records.length < 10; i++) {
+      await harness.ingest.flush();
+      records = (await readLines(harness.store, 'raw/')).filter((r) =>
+        String(r.deviceId).startsWith(prefix),
+      );
+      if (records.length < 10) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(records).toHaveLength(10);
+    const rows = records.flatMap((record) => {
+      const parsed = parseRawMessage(JSON.stringify(record), NOW);
+      return (Array.isArray(parsed) ? parsed : [parsed]).map((r) =>
+        r.ok ? `${r.row.deviceId}/${r.row.seq}` : r.reason,
+      );
+    });
+    expect(new Set(rows).size).toBe(72);
+    expect(rows.every((r) => r.startsWith(prefix))).toBe(true);
+  });
 
   it('quarantines a spoofed device id sent over MQTT 5', async () => {
     // Prepare

@@ -19,6 +19,7 @@ describe('parseAgentArgs', () => {
       stepMinutes: 15,
       realtime: true,
       legacyPayload: false,
+      readingsPerMessage: 1,
       protocol: '3.1.1',
       replayFiles: [],
       speed: Number.POSITIVE_INFINITY,
@@ -68,6 +69,7 @@ describe('parseAgentArgs', () => {
       intervalMs: 250,
       realtime: false,
       legacyPayload: true,
+      readingsPerMessage: 1,
       protocol: '5',
       replayFiles: [],
       speed: Number.POSITIVE_INFINITY,
@@ -179,5 +181,16 @@ describe('parseAgentArgs', () => {
     expect(() => parseAgentArgs(['--client-id', 'thing', '--devices', '2'], awsEnv)).toThrow(
       /use it with --devices 1/,
     );
+  });
+
+  it('reads the batch and Basic Ingest flags, and refuses what cannot be sent', () => {
+    expect(
+      parseAgentArgs(['--readings-per-message', '15', '--basic-ingest', 'smogcast_telemetry_dev']),
+    ).toMatchObject({ readingsPerMessage: 15, basicIngestRule: 'smogcast_telemetry_dev' });
+    expect(() => parseAgentArgs(['--readings-per-message', '501'])).toThrow(/between 1 and 500/);
+    expect(() => parseAgentArgs(['--readings-per-message', '2', '--legacy-payload'])).toThrow(
+      /no batch form/,
+    );
+    expect(() => parseAgentArgs(['--basic-ingest', 'a/b'])).toThrow(/names an IoT rule/);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CuratedBatch } from '../../../core/curated/batch.js';
-import { parseRawLine } from '../../../core/curated/rows.js';
+import { parseRawLine, parseRawMessage } from '../../../core/curated/rows.js';
 import { type EtlCheckpoint, quarantineKey } from '../../../core/curated/schema.js';
 import { partitionDate } from '../../../core/lake.js';
 import { advanceCheckpoint } from '../../../glue/twin/checkpoint.js';
@@ -19,6 +19,11 @@ interface Golden {
     lines: number;
     rows: number;
     bad: Array<{ reason: string; line: string; bytes?: string }>;
+  }>;
+  batches: Array<{
+    name: string;
+    line: string;
+    results: Array<{ row: object; dt: string } | { reason: string }>;
   }>;
   quarantineKeys: Array<[string, string]>;
   checkpoints: Array<{
@@ -51,6 +56,29 @@ describe('golden vectors: TypeScript engine', () => {
     } else {
       expect(result).toEqual({ ok: true, row: c.row });
       if (result.ok) expect(partitionDate(result.row.ts)).toBe(c.dt);
+    }
+  });
+
+  it.each(golden.batches.map((c) => [c.name, c] as const))('batch: %s', (_name, c) => {
+    // Act
+    const parsed = parseRawMessage(c.line, golden.now);
+
+    // Assess
+    const results = Array.isArray(parsed) ? parsed : [parsed];
+    expect(results).toEqual(
+      c.results.map((r) =>
+        'reason' in r ? { ok: false, reason: r.reason } : { ok: true, row: r.row },
+      ),
+    );
+    results.forEach((result, i) => {
+      const want = c.results[i];
+      if (result.ok && want && 'dt' in want) expect(partitionDate(result.row.ts)).toBe(want.dt);
+    });
+  });
+
+  it('reads a single-reading line as one result, the same parseRawLine gives', () => {
+    for (const c of golden.lines) {
+      expect(parseRawMessage(c.line, golden.now)).toEqual(parseRawLine(c.line, golden.now));
     }
   });
 

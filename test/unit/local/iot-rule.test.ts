@@ -136,4 +136,55 @@ describe('local IoT topic rule', () => {
       kind: 'ignored',
     });
   });
+
+  it('passes a batch whose envelope is sound to raw/, its readings left to the ETL', () => {
+    // Prepare: the second reading is bad; the ETL quarantines it, the rule keeps the batch.
+    const batch = {
+      deviceId: 'sim-001',
+      readings: [
+        { ts: '2025-11-24T15:44:00Z', seq: 1, pm25: 3 },
+        { ts: '2025-11-24T15:45:00Z', seq: 2, pm25: -3 },
+      ],
+    };
+    // Act
+    const outcome = applyTelemetryRule(TOPIC, bytes(JSON.stringify(batch)), NOW);
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'record', deviceId: 'sim-001' });
+    expect(JSON.parse(outcome.kind === 'record' ? outcome.line : '{}')).toEqual({
+      ...batch,
+      receivedAt: NOW,
+      topic: TOPIC,
+    });
+  });
+
+  it('rejects a batch with a bad envelope or another device id', () => {
+    const spoofed = { deviceId: 'sim-002', readings: [{ ts: '2025-11-24T15:44:00Z' }] };
+    expect(
+      errorRecord(applyTelemetryRule(TOPIC, bytes(JSON.stringify(spoofed)), NOW)),
+    ).toMatchObject({
+      errorCode: 'InvalidTelemetry',
+      errorMessage: 'deviceId sim-002 does not match topic device sim-001',
+    });
+    const empty = { deviceId: 'sim-001', readings: [] };
+    expect(errorRecord(applyTelemetryRule(TOPIC, bytes(JSON.stringify(empty)), NOW))).toMatchObject(
+      {
+        errorMessage: 'readings: must hold 1-500 readings',
+      },
+    );
+  });
+
+  it('accepts Basic Ingest to the telemetry rule, stamping the topic the rule sees', () => {
+    // Prepare
+    const message = { deviceId: 'sim-001', ts: '2025-11-24T15:45:00Z', pm25: 3 };
+    const payload = bytes(JSON.stringify(message));
+    // Act
+    const outcome = applyTelemetryRule(`$aws/rules/smogcast_telemetry_dev/${TOPIC}`, payload, NOW);
+    // Assess: the same raw line as a broker publish; other rules are not the telemetry rule.
+    expect(outcome).toEqual(applyTelemetryRule(TOPIC, payload, NOW));
+    for (const rule of ['smogcast_telemetry_rejects_dev', 'other']) {
+      expect(applyTelemetryRule(`$aws/rules/${rule}/${TOPIC}`, payload, NOW)).toEqual({
+        kind: 'ignored',
+      });
+    }
+  });
 });

@@ -30,6 +30,8 @@ const STAGE: StageInputs = {
   bakeSeconds: 600,
   terminationWaitSeconds: 300,
   rawInfrequentAccessDays: 30,
+  contextShards: 32,
+  contextHistoryShards: 1024,
   lambdaMemoryMb: {
     'update-context': 512,
     'prepare-deepar': 2048,
@@ -51,7 +53,6 @@ const FLEET: FleetInputs = {
   readingsPerMessage: 1,
   basicIngest: false,
   connectedShare: 1,
-  hotPath: { kind: 'per-device', requestsPerDevice: 2 },
   forecastsPerDevicePerDay: 24,
   dashboardRequestsPerDay: 1440,
   monthsRetained: 12,
@@ -92,22 +93,25 @@ describe('monthlyCost', () => {
     expect(line(report, 'Firehose PUTs').usd).toBeCloseTo(0.219, 10);
   });
 
-  it('costs today a GET + PUT per device per object: 2.92M of each', () => {
+  it('costs the sharded hot path per delivery and per shard-hour, not per device', () => {
+    // 66.7 devices a delivery spread over 32 page shards touch 32 × (1 − (31/32)^66.7) of them.
+    const touched = 32 * (1 - (31 / 32) ** (1000 / 15));
     expect(report.counts.devicesPerObject).toBeCloseTo(1000 / 15, 10);
-    expect(line(report, 'hot path GETs').quantity).toBe(2_920_000);
-    expect(line(report, 'hot path GETs').usd).toBeCloseTo(1.168, 10);
-    expect(line(report, 'hot path PUTs').usd).toBeCloseTo(14.6, 10);
+    // Each delivery: the raw GET + a GET per page; each shard-hour: 2 summary GETs, 32 history
+    // GETs, the folded page by each of 8 concurrent folds, and update-context's summary check.
+    const gets = 43_800 * (1 + touched) + 32 * 730 * (2 + 32 + 8 + 1);
+    const putsAndLists = 43_800 * touched + 32 * 730 * (1 + 32 + 1);
+    expect(line(report, 'hot path GETs').quantity).toBeCloseTo(gets, 6);
+    expect(line(report, 'hot path PUTs').quantity).toBeCloseTo(putsAndLists, 6);
+    expect(line(report, 'hot path PUTs').usd).toBeCloseTo((putsAndLists / 1000) * 0.005, 10);
   });
 
-  it('costs a sharded hot path a GET + PUT per shard per object: 43,800 × 16 of each', () => {
-    const sharded = monthlyCost(
-      { ...FLEET, hotPath: { kind: 'sharded', shards: 16 } },
-      STAGE,
-      PRICES,
-    );
-    expect(line(sharded, 'hot path PUTs').quantity).toBe(700_800);
-    expect(line(sharded, 'hot path PUTs').usd).toBeCloseTo(3.504, 10);
-    expect(line(sharded, 'hot path GETs').usd).toBeCloseTo(0.28032, 10);
+  it('does not grow the hot path with the fleet once every shard is touched', () => {
+    const big = monthlyCost({ ...FLEET, devices: 5_000 }, STAGE, PRICES);
+    const huge = monthlyCost({ ...FLEET, devices: 10_000 }, STAGE, PRICES);
+    // Twice the devices: the same requests, to 0.01 %.
+    const ratio = line(huge, 'hot path PUTs').quantity / line(big, 'hot path PUTs').quantity;
+    expect(ratio).toBeCloseTo(1, 4);
   });
 
   it('counts state transitions by outcome: 25 skipped × 9 + 5 promoted × (17 + 35 polls × 4 + 3)', () => {
@@ -128,9 +132,10 @@ describe('monthlyCost', () => {
     expect(line(report, 'ETL job').quantity).toBeCloseTo((30 * 2 * minutes) / 60, 10);
   });
 
-  it('bills Lambda GB-seconds from the function memory: update-context 43,800 × 0.5 GB × (150 + 4 × 66.7) ms', () => {
-    const seconds = (150 + (4 * 1000) / 15) / 1000;
-    expect(line(report, 'update-context duration').quantity).toBeCloseTo(43_800 * 0.5 * seconds, 8);
+  it('bills Lambda GB-seconds from the function memory: update-context 43,800 × 0.5 GB × (base + pages + rollups)', () => {
+    const touched = 32 * (1 - (31 / 32) ** (1000 / 15));
+    const seconds = (150 + 25 * touched + (400 * 32 * 730) / 43_800) / 1000;
+    expect(line(report, 'update-context duration').quantity).toBeCloseTo(43_800 * 0.5 * seconds, 6);
   });
 
   it('reports the per-device-month cost without the endpoint, and totals by service', () => {
@@ -149,16 +154,33 @@ describe('monthlyCost', () => {
     );
   });
 
-  it('bills no IoT messaging with Basic Ingest, rules still', () => {
+  it('splits the marginal device-month into the pipeline and serving the API', () => {
+    const serving = report.lines.filter((l) => l.serving).reduce((sum, l) => sum + l.usd, 0);
+    expect(serving).toBeGreaterThan(0);
+    expect(report.servingPerDeviceMonthUsd).toBeCloseTo(serving / 1000, 10);
+    // An empty fleet serves no forecasts but its dashboards: only the device-driven part remains.
+    const empty = monthlyCost({ ...FLEET, devices: 0 }, STAGE, PRICES);
+    const emptyServing = empty.lines.filter((l) => l.serving).reduce((sum, l) => sum + l.usd, 0);
+    expect(report.marginalPipelinePerDeviceMonthUsd + (serving - emptyServing) / 1000).toBeCloseTo(
+      report.marginalPerDeviceMonthUsd,
+      10,
+    );
+  });
+
+  it('bills no IoT messaging with Basic Ingest, and only the telemetry rule as triggered', () => {
     const basic = monthlyCost({ ...FLEET, basicIngest: true }, STAGE, PRICES);
     expect(line(basic, 'messaging').usd).toBe(0);
-    expect(line(basic, 'rules triggered').usd).toBeCloseTo(line(report, 'rules triggered').usd, 10);
+    expect(line(basic, 'rules triggered').usd).toBeCloseTo(
+      line(report, 'rules triggered').usd / 2,
+      10,
+    );
   });
 
   it('divides messages by the batch, and meters a message past 5 KB as two', () => {
     const batched = monthlyCost({ ...FLEET, readingsPerMessage: 10 }, STAGE, PRICES);
     expect(line(batched, 'messaging').usd).toBeCloseTo(0.292, 10); // 2,030 B: one unit each
-    expect(line(batched, 'hot path PUTs').quantity).toBe(292_000); // a device in 292 objects
+    expect(batched.counts.devicesPerObject).toBeCloseTo((292 * 1000) / 43_800, 10); // 292 messages each
+    expect(line(batched, 'ingestion (5 KB').quantity).toBeCloseTo((292_000 * 5120) / 1024 ** 3, 10);
     const big = monthlyCost({ ...FLEET, readingBytes: 6000 }, STAGE, PRICES);
     expect(line(big, 'messaging').usd).toBeCloseTo(2 * 2.92, 10);
   });

@@ -20,6 +20,8 @@ params:
     bakeSeconds: "600"
     terminationWaitSeconds: "300"
     rawInfrequentAccessDays: 30
+    contextShards: "32"
+    contextHistoryShards: "1024"
   prod:
     firehoseBufferSeconds: 300
     glueWorkers: 4
@@ -48,6 +50,7 @@ describe('stageInputsFrom', () => {
     expect(dev.retrainRunsPerMonth).toBeCloseTo(730 / 6, 10);
     expect(dev.crawlerRunsPerMonth).toBeCloseTo(730 / 24, 10);
     expect(dev.lambdaMemoryMb).toEqual({ big: 2048, small: 512 });
+    expect([dev.contextShards, dev.contextHistoryShards]).toEqual([32, 1024]);
   });
 
   it('reads the repository serverless.yml for both stages', () => {

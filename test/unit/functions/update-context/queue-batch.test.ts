@@ -121,3 +121,46 @@ describe('update-context on a batch of deliveries', () => {
     expect(context?.lastReadingAt).toBe(T0 + 60_000);
   });
 });
+
+describe('the hourly advance', () => {
+  it('reaches every shard, also the ones a budget left out when their hour began', async () => {
+    // Prepare: 8 page shards, 2 advanced per invocation; readings of many devices each hour.
+    const wide = { shards: 8, historyShards: 16, contextHours: 48 };
+    const store = new MemoryObjectStore('lake');
+    const delivery = async (hour: number, minute: number) =>
+      putRawObject(
+        store,
+        T0 + hour * HOUR + minute * 60_000,
+        Array.from({ length: 64 }, (_, d) =>
+          rawLine({
+            deviceId: `dev-${d}`,
+            ts: T0 + hour * HOUR + minute * 60_000,
+            seq: hour * 60 + minute,
+            values: { o3: d },
+          }),
+        ),
+      );
+    const run = async (hour: number, minute: number) => {
+      const key = await delivery(hour, minute);
+      const now = () => T0 + hour * HOUR + minute * 60_000 + 30_000;
+      return updateContext(
+        { Records: [{ s3: { object: { key } } }] },
+        { store, layout: wide, now, rollupBudget: 2 },
+      );
+    };
+
+    // Act: hour 0, then four deliveries in hour 2 (hour 1 stopped being live at 2:00).
+    await run(0, 0);
+    const rollups: number[] = [];
+    for (const minute of [0, 1, 2, 3, 4]) rollups.push((await run(2, minute)).rollups);
+
+    // Assess: 2 shards per invocation until all 8 have advanced, then none.
+    expect(rollups).toEqual([2, 2, 2, 2, 0]);
+    const summaries = await store.list('context/summary/');
+    expect(summaries).toHaveLength(8);
+    for (const key of summaries) {
+      const summary = JSON.parse(new TextDecoder().decode(await store.get(key)));
+      expect(summary.through).toBe(T0 + HOUR);
+    }
+  });
+});

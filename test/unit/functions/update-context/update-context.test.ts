@@ -45,6 +45,31 @@ describe('updateContext', () => {
     expect(hourlyMeans(context, 'o3')?.values).toEqual([15]);
   });
 
+  it('reads every good reading of a batch line and skips its bad ones', async () => {
+    // Prepare: one telemetry v1 batch of three readings, the middle one invalid.
+    const store = new MemoryObjectStore('lake');
+    const batch = JSON.stringify({
+      deviceId: 'sim-001',
+      readings: [
+        { ts: new Date(T0).toISOString(), seq: 1, o3: 10 },
+        { ts: new Date(T0 + 60_000).toISOString(), seq: 2, o3: -5 },
+        { ts: new Date(T0 + 120_000).toISOString(), seq: 3, o3: 30 },
+      ],
+      receivedAt: T0 + 130_000,
+      topic: 'smogcast/sim-001/telemetry',
+    });
+    const key = await putRawObject(store, T0, [batch]);
+    const now = () => T0 + HOUR;
+
+    // Act
+    const result = await updateContext(s3Event(key), { store, layout, now });
+
+    // Assess
+    expect(result).toMatchObject({ devices: ['sim-001'], readings: 2 });
+    const context = await createContextReader(store, layout, { now }).deviceContext('sim-001');
+    expect(context && hourlyMeans(context, 'o3')?.values).toEqual([20]);
+  });
+
   it('decodes S3 event keys', () => {
     // Act + Assess
     expect(decodeS3Key('raw/2026/a+b%2Bc%3A1')).toBe('raw/2026/a b+c:1');
