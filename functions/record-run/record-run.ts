@@ -43,6 +43,28 @@ export interface RecordRunResult {
   reasons: string[];
 }
 
+/** What the restore path did, when the run failed after its deployment began. */
+const restoreReasons = (state: RunState): string[] => {
+  const previous = state.previous?.endpointConfigName;
+  if (!previous) return [];
+  if (state.restoreError) {
+    const { Error: name, Cause: cause } = state.restoreError;
+    return [
+      `the endpoint could not be put back on ${previous}: ${name}: ${cause ?? 'no cause given'}`,
+    ];
+  }
+  if (state.restored) {
+    const ab = state.ab;
+    const weights =
+      ab?.active && ab.servingChallengerWeight !== undefined
+        ? ` with the weights models/serving.json names (champion ${ab.servingChampionWeight}, challenger ${ab.servingChallengerWeight})`
+        : '';
+    return [`the endpoint was put back on ${previous}${weights}`];
+  }
+  if (state.restoreCheck) return [`the endpoint still serves ${previous}`];
+  return [];
+};
+
 const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
   const drift = state.drift?.reasons ?? [];
   switch (outcome) {
@@ -57,7 +79,10 @@ const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
         `the endpoint rolled back to ${state.endpoint?.endpointConfigName ?? 'the previous config'}; the champion keeps serving`,
       ];
     case 'failed':
-      return [`${state.failure?.Error ?? 'Error'}: ${state.failure?.Cause ?? 'no cause given'}`];
+      return [
+        `${state.failure?.Error ?? 'Error'}: ${state.failure?.Cause ?? 'no cause given'}`,
+        ...restoreReasons(state),
+      ];
     case 'ab-testing':
       return state.ab?.active
         ? state.ab.reasons
