@@ -551,6 +551,56 @@ describe('retrain state machine paths', () => {
     expect(card.abTest).toBeUndefined();
   });
 
+  it('a failure recording an A/B conclusion puts back the A/B config with the weights serving.json names', async () => {
+    // Prepare: an A/B test one round in (weights moved to 0.25/0.75), then the concluding run
+    // cannot write the challenger's registry entry, after the endpoint switched to the winner.
+    await promoteFirstChampion();
+    await publishDrift();
+    await run({ promotionMargin: -1 });
+    const started = await run({ strategy: 'ab', maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    expect(started.outcome, started.reasons?.join('; ')).toBe('ab-testing');
+    const challenger = started.version as string;
+    world.clock += 12 * HOUR;
+    await publish(12);
+    const round = await run({ strategy: 'ab', promotionMargin: -1 });
+    expect(round.states).toContain('UpdateABWeights');
+    await world.sagemaker.settled();
+    const abConfig = await endpointConfig();
+    const card = decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array);
+    expect(JSON.parse(card)).toMatchObject({ abTest: { challengerWeight: 0.75 } });
+    world.clock += 12 * HOUR;
+    await publish(12);
+    world.failRecordPut = (key) => key === `models/registry/${challenger}.json`;
+    // Act
+    const last = await run({ strategy: 'ab', promotionMargin: -1 });
+    world.failRecordPut = undefined;
+    await world.sagemaker.settled();
+    // Assess: the endpoint is back on exactly what the unchanged serving card names.
+    expect(last.outcome, last.cause).toBe('failed');
+    expect(last.states).toEqual(
+      expect.arrayContaining([
+        'CreateEndpointConfigFinal',
+        'UpdateEndpointVariants',
+        'RecordABChallengerWins',
+        'RestorePreviousEndpoint',
+        'RestoreABWeights',
+        'RecordFailure',
+      ]),
+    );
+    expect(last.reasons?.[1]).toBe(
+      `the endpoint was put back on ${abConfig} with the weights models/serving.json names (champion 0.25, challenger 0.75)`,
+    );
+    expect(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array)).toBe(card);
+    const described = await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
+    expect(described.EndpointConfigName).toBe(abConfig);
+    expect(
+      described.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight]).sort(),
+    ).toEqual([
+      ['challenger', 0.75],
+      ['champion', 0.25],
+    ]);
+  });
+
   it.each([
     [
       'ValidationException',
