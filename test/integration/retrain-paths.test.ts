@@ -716,6 +716,28 @@ describe('retrain state machine paths', () => {
     expect(await endpointConfig()).toBe(config);
   });
 
+  it('an endpoint reported Failed is recorded as not restorable: SageMaker allows only DeleteEndpoint', async () => {
+    // Prepare: from the first poll on, the endpoint reports Failed.
+    await promoteFirstChampion();
+    const config = await endpointConfig();
+    const release = holdDeploymentUntil(undefined, async (call, real) =>
+      call >= 2 ? { ...(await real()), EndpointStatus: 'Failed' } : real(),
+    );
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1, bakeSeconds: 0 });
+    await settleAfter(release);
+    // Assess
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining(['EndpointFailed', 'DescribeBeforeRestore', 'RestoreBlocked']),
+    );
+    expect(record.states).not.toContain('RestorePreviousEndpoint');
+    expect(record.reasons).toEqual([
+      'DeploymentFailedError: The endpoint reported Failed.',
+      `the endpoint could not be put back on ${config}: EndpointFailedError: The endpoint is Failed on ${config}: SageMaker allows only DeleteEndpoint on a Failed endpoint.`,
+    ]);
+  });
+
   it('a deployment that never leaves Updating is recorded as not restored, within the restore bound', async () => {
     // Prepare: the new fleet is held for the whole run.
     await promoteFirstChampion();
