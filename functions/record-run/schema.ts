@@ -25,6 +25,8 @@ export const RunState = z.object({
   /** The restore path: the endpoint as last seen, the UpdateEndpoint sent, or why it failed. */
   restoreCheck: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   restored: z.object({ endpointArn: z.string() }).optional(),
+  /** Set once UpdateABWeights succeeded: the endpoint serves the round's new weights. */
+  weightsUpdated: z.object({ endpointArn: z.string() }).optional(),
   restoreError: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
   /** What score-ab decided this run (always present: active false without an A/B test). */
   ab: z

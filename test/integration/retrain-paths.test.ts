@@ -525,6 +525,29 @@ describe('retrain state machine paths', () => {
     expect(await registry(record.version as string)).toMatchObject({ outcome: 'failed' });
   });
 
+  it('a failure after the registry entry leaves the serving card, and so the endpoint, on the champion', async () => {
+    // Prepare: RecordPromoted's run summary cannot be written (its first put under runs/).
+    const champion = await promoteFirstChampion();
+    const config = await endpointConfig();
+    let puts = 0;
+    world.failRecordPut = (key) => key.startsWith('runs/') && puts++ === 0;
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    world.failRecordPut = undefined;
+    await world.sagemaker.settled();
+    // Assess: the card is written last, so it still names the champion the endpoint is back on.
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining(['RecordPromoted', 'RestorePreviousEndpoint', 'RecordFailure']),
+    );
+    expect(record.reasons).toEqual([
+      expect.stringContaining('injected: put runs/'),
+      `the endpoint was put back on ${config}`,
+    ]);
+    expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+  });
+
   it('a failure recording an A/B start puts the endpoint back on the champion alone', async () => {
     const champion = await promoteFirstChampion();
     const config = await endpointConfig();
