@@ -43,7 +43,7 @@ export interface RetrainRunOptions {
   executionName: string;
   substitutions: Record<string, string>;
   services: RetrainServices;
-  /** Milliseconds the endpoint wait loop pauses locally instead of the definition's Seconds. */
+  /** Milliseconds the endpoint wait loops (deploy, restore) pause locally instead of the definition's Seconds. */
   endpointPollMs?: number;
   /** Milliseconds between Retry attempts locally instead of the definition's intervals. */
   retryIntervalMs?: number;
@@ -189,7 +189,10 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
   }
   const overrides: Overrides = {
     taskResourceLocalHandlers: handlers,
-    waitTimeOverrides: { WaitForEndpoint: options.endpointPollMs ?? 500 },
+    waitTimeOverrides: {
+      WaitForEndpoint: options.endpointPollMs ?? 500,
+      WaitBeforeRestore: options.endpointPollMs ?? 500,
+    },
     retryIntervalOverrides:
       options.retryIntervalMs === undefined
         ? {}

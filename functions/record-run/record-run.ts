@@ -1,7 +1,7 @@
 // Records what a retrain run decided, whatever the path: the run summary (runs/<runId>.json), the
 // registry entry of the version it trained (models/registry/<version>.json), and — only when
-// the challenger was promoted and the endpoint really serves it — the serving card; last, the
-// recent-records index (models/recent.json) that GET /status reads instead of listing.
+// the challenger was promoted and the endpoint really serves it — the serving card, written last
+// (after the recent-records index, models/recent.json, that GET /status reads instead of listing).
 
 import { SmogcastError } from '../../core/errors.js';
 import { deeparRunPrefix } from '../../core/lake.js';
@@ -43,6 +43,28 @@ export interface RecordRunResult {
   reasons: string[];
 }
 
+/** What the restore path did, when the run failed after its deployment began. */
+const restoreReasons = (state: RunState): string[] => {
+  const previous = state.previous?.endpointConfigName;
+  if (!previous) return [];
+  if (state.restoreError) {
+    const { Error: name, Cause: cause } = state.restoreError;
+    return [
+      `the endpoint could not be put back on ${previous}: ${name}: ${cause ?? 'no cause given'}`,
+    ];
+  }
+  if (state.restored) {
+    const ab = state.ab;
+    const weights =
+      ab?.active && ab.servingChallengerWeight !== undefined
+        ? ` with the weights models/serving.json names (champion ${ab.servingChampionWeight}, challenger ${ab.servingChallengerWeight})`
+        : '';
+    return [`the endpoint was put back on ${previous}${weights}`];
+  }
+  if (state.restoreCheck) return [`the endpoint still serves ${previous}`];
+  return [];
+};
+
 const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
   const drift = state.drift?.reasons ?? [];
   switch (outcome) {
@@ -57,7 +79,10 @@ const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
         `the endpoint rolled back to ${state.endpoint?.endpointConfigName ?? 'the previous config'}; the champion keeps serving`,
       ];
     case 'failed':
-      return [`${state.failure?.Error ?? 'Error'}: ${state.failure?.Cause ?? 'no cause given'}`];
+      return [
+        `${state.failure?.Error ?? 'Error'}: ${state.failure?.Cause ?? 'no cause given'}`,
+        ...restoreReasons(state),
+      ];
     case 'ab-testing':
       return state.ab?.active
         ? state.ab.reasons
@@ -91,6 +116,12 @@ const readCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
   return bytes ? ModelCard.parse(JSON.parse(decodeText(bytes))) : undefined;
 };
 
+/** The version a run recorded, and the serving card to write once everything else is. */
+interface Recorded {
+  version: string | null;
+  card?: ModelCard;
+}
+
 /** The outcome of an A/B round or its conclusion: weights, the winner, the registry verdict. */
 const recordABRound = async (
   outcome: Outcome,
@@ -99,21 +130,25 @@ const recordABRound = async (
   deps: RecordRunDeps,
   now: string,
   written: RegistryEntry[],
-): Promise<string | null> => {
+): Promise<Recorded> => {
   const card = await readCard(deps.store);
   const test = card?.abTest;
   const ab = state.ab;
-  if (!card || !test || !ab) return null;
+  if (!card || !test || !ab) return { version: null };
   const challenger = test.challenger;
   if (ab.action !== 'conclude' || (outcome !== 'promoted' && outcome !== 'rejected')) {
     // A round (or a conclusion that did not deploy): only the weights move.
-    if (ab.action === 'shift') {
-      await putJson(deps.store, SERVING_CARD_KEY, {
-        ...card,
-        abTest: { ...test, challengerWeight: ab.challengerWeight, rounds: test.rounds + 1 },
-      } satisfies ModelCard);
+    // A failed run names the new weights only if the endpoint took them.
+    if (ab.action === 'shift' && (outcome !== 'failed' || state.weightsUpdated)) {
+      return {
+        version: challenger.version,
+        card: {
+          ...card,
+          abTest: { ...test, challengerWeight: ab.challengerWeight, rounds: test.rounds + 1 },
+        },
+      };
     }
-    return challenger.version;
+    return { version: challenger.version };
   }
   const entryBytes = await deps.store.get(registryKey(challenger.version));
   if (entryBytes) {
@@ -140,8 +175,7 @@ const recordABRound = async (
           deployedAt: now,
         }
       : { ...champion, endpointConfigName, variant: PRIMARY_VARIANT };
-  await putJson(deps.store, SERVING_CARD_KEY, next);
-  return challenger.version;
+  return { version: challenger.version, card: next };
 };
 
 /** models/recent.json with this run first: by compare-and-swap where the store can. */
@@ -182,9 +216,10 @@ export const recordRun = async (
   const reasons = reasonsFor(outcome, state);
   let version = state.training ? (state.prepare?.version ?? null) : null;
   const written: RegistryEntry[] = [];
+  let card: ModelCard | undefined;
 
   if (state.ab?.active) {
-    version = await recordABRound(outcome, state, reasons, deps, now, written);
+    ({ version, card } = await recordABRound(outcome, state, reasons, deps, now, written));
   } else if (state.training && version) {
     const categories = (await readCategories(deps.store, state.runId)) ?? null;
     const entry: RegistryEntry = {
@@ -229,7 +264,7 @@ export const recordRun = async (
       const endpointConfigName =
         state.endpoint?.endpointConfigName ?? state.training.trainingJobName;
       const champion = outcome === 'ab-testing' ? await readCard(deps.store) : undefined;
-      const card: ModelCard = champion
+      card = champion
         ? {
             ...champion,
             endpointConfigName,
@@ -242,7 +277,6 @@ export const recordRun = async (
             variant: PRIMARY_VARIANT,
             deployedAt: now,
           };
-      await putJson(deps.store, SERVING_CARD_KEY, card);
     }
   }
 
@@ -260,5 +294,8 @@ export const recordRun = async (
   };
   await putJson(deps.store, runSummaryKey(state.runId), summary);
   await updateRecentRecords(deps.store, summary, written);
+  // The serving card last: if any write before it fails, the card still names what served
+  // before, which is what the state machine's restore puts the endpoint back on.
+  if (card) await putJson(deps.store, SERVING_CARD_KEY, card);
   return { outcome, version, variant: outcome === 'promoted' ? PRIMARY_VARIANT : null, reasons };
 };

@@ -20,12 +20,22 @@ export const RunState = z.object({
   evaluation: Evaluation.optional(),
   endpoint: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  /** The config that served before this run's deployment (FindEndpoint), when there was one. */
+  previous: z.object({ endpointConfigName: z.string() }).optional(),
+  /** The restore path: the endpoint as last seen, the UpdateEndpoint sent, or why it failed. */
+  restoreCheck: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
+  restored: z.object({ endpointArn: z.string() }).optional(),
+  /** Set once UpdateABWeights succeeded: the endpoint serves the round's new weights. */
+  weightsUpdated: z.object({ endpointArn: z.string() }).optional(),
+  restoreError: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
   /** What score-ab decided this run (always present: active false without an A/B test). */
   ab: z
     .object({
       active: z.boolean(),
       action: z.enum(['none', 'shift', 'conclude']),
       challengerWeight: z.number(),
+      servingChampionWeight: z.number().optional(),
+      servingChallengerWeight: z.number().optional(),
       winner: z.enum(['champion', 'challenger']).nullable(),
       reasons: z.array(z.string()),
     })

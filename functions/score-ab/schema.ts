@@ -17,6 +17,9 @@ export interface ScoreABResult {
   action: 'none' | 'shift' | 'conclude';
   championWeight: number;
   challengerWeight: number;
+  /** The weights models/serving.json names now: what a failed conclusion restores. */
+  servingChampionWeight: number;
+  servingChallengerWeight: number;
   winner: 'champion' | 'challenger' | null;
   /** SageMaker model name of the winner, when concluding. */
   winnerModel: string | null;

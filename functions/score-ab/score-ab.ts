@@ -30,6 +30,8 @@ const inactive: ScoreABResult = {
   action: 'none',
   championWeight: 1,
   challengerWeight: 0,
+  servingChampionWeight: 1,
+  servingChallengerWeight: 0,
   winner: null,
   winnerModel: null,
   finalConfigName: null,
@@ -47,7 +49,13 @@ export const scoreAB = async (input: ScoreABInput, deps: ScoreABDeps): Promise<S
     championWeight: round(1 - test.challengerWeight),
     challengerWeight: round(test.challengerWeight),
   };
-  const base = { ...inactive, active: true, ...weights };
+  const base = {
+    ...inactive,
+    active: true,
+    ...weights,
+    servingChampionWeight: weights.championWeight,
+    servingChallengerWeight: weights.challengerWeight,
+  };
 
   const series = await readChannel(deps.store, input.runId, 'test');
   const categories = await readCategories(deps.store, input.runId);

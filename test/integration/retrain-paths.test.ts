@@ -1,12 +1,13 @@
 // Every path of the retrain state machine, run from the real definition on the local stand-ins
 // (aws-local-stepfunctions, the local SageMaker control plane and endpoint, the real step
 // handlers): each test asserts the run's outcome, the registry entry and which model serves.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { firehoseObjectKey } from '../../core/lake.js';
 import { SERVING_CARD_KEY } from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
 import { decodeText, encodeText } from '../../core/text.js';
 import { syntheticReading } from '../../device/synthetic.js';
 import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
@@ -17,6 +18,7 @@ import type { ExecutionRecord } from '../../local/execution-record.js';
 import { AuthorizedObjectStore } from '../../local/iam/authorized-store.js';
 import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
+import { RETRAIN_DEFINITION_PATH } from '../../local/retrain-runner.js';
 import {
   createRetrainService,
   DEFAULT_POLICY,
@@ -42,11 +44,26 @@ type TamperDescribe = (
   real: () => Promise<Record<string, unknown>>,
 ) => Promise<Record<string, unknown>>;
 
-/** FindEndpoint's describeEndpoint answers truly; every poll of the wait loop reports `status`. */
-const pollsReport = (status: string): TamperDescribe => {
-  let calls = 0;
-  return async (real) => (calls++ === 0 ? real() : { ...(await real()), EndpointStatus: status });
-};
+/** The definition's bound on the deployment wait loop (DescribeEndpoint polls). */
+const WAIT_POLLS = (
+  JSON.parse(await readFile(RETRAIN_DEFINITION_PATH, 'utf8')) as {
+    States: { Configure: { Parameters: { endpointWait: { maxPolls: number } } } };
+  }
+).States.Configure.Parameters.endpointWait.maxPolls;
+
+/** `inner` with one method replaced; every other member (getVersioned, putIfMatch…) as it is. */
+const withMethod = <K extends 'get' | 'put'>(
+  inner: ObjectStore,
+  name: K,
+  method: ObjectStore[K],
+): ObjectStore =>
+  new Proxy(inner, {
+    get: (target, prop) => {
+      if (prop === name) return method;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 
 /**
  * One test's own world: its clock, lake, local SageMaker and retrain service, so no test
@@ -62,14 +79,26 @@ interface World {
   tamperModel: TamperModel | undefined;
   /** Applied to every describeEndpoint while set. */
   tamperDescribe: TamperDescribe | undefined;
+  /** Fails record-run's puts of the keys it matches, while set. */
+  failRecordPut: ((key: string) => boolean) | undefined;
+  /**
+   * Holds SageMaker's reads of model artifacts until the returned release is called: a new
+   * fleet cannot load, so the endpoint really stays Updating (no status is faked).
+   */
+  holdModelLoads(): () => void;
   close(): Promise<void>;
 }
 
 const openWorld = async (): Promise<World> => {
   const workDir = await mkdtemp(join(tmpdir(), 'smogcast-retrain-'));
   const store = new MemoryObjectStore('smogcast-lake');
+  const gate: { held: Promise<void> | undefined } = { held: undefined };
+  const sagemakerStore = new AuthorizedObjectStore(store, IAM, 'sagemaker');
   const sagemaker = await LocalSageMaker.open({
-    store: new AuthorizedObjectStore(store, IAM, 'sagemaker'),
+    store: withMethod(sagemakerStore, 'get', async (key) => {
+      if (key.endsWith('.tar.gz')) await gate.held;
+      return sagemakerStore.get(key);
+    }),
     workDir,
     log: () => undefined,
     alarms: {
@@ -101,6 +130,17 @@ const openWorld = async (): Promise<World> => {
       clock: START,
       tamperModel: undefined,
       tamperDescribe: undefined,
+      failRecordPut: undefined,
+      holdModelLoads: () => {
+        let release = () => {};
+        gate.held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return () => {
+          gate.held = undefined;
+          release();
+        };
+      },
       close: async () => {
         await server.close();
         await close();
@@ -137,7 +177,16 @@ const retrainService = (world: World): RetrainService => {
   };
   return createRetrainService({
     store: world.store,
-    storeOf: (caller) => new AuthorizedObjectStore(world.store, IAM, caller),
+    storeOf: (caller) => {
+      const store =
+        caller === 'record-run'
+          ? withMethod(world.store, 'put', async (key, body, contentType) => {
+              if (world.failRecordPut?.(key)) throw new Error(`injected: put ${key} failed`);
+              return (world.store as ObjectStore).put(key, body, contentType);
+            })
+          : world.store;
+      return new AuthorizedObjectStore(store, IAM, caller);
+    },
     iam: IAM,
     sagemaker: controlPlane,
     endpoint: world.endpoint,
@@ -476,6 +525,29 @@ describe('retrain state machine paths', () => {
     expect(await registry(record.version as string)).toMatchObject({ outcome: 'failed' });
   });
 
+  it('a failure after the registry entry leaves the serving card, and so the endpoint, on the champion', async () => {
+    // Prepare: RecordPromoted's run summary cannot be written (its first put under runs/).
+    const champion = await promoteFirstChampion();
+    const config = await endpointConfig();
+    let puts = 0;
+    world.failRecordPut = (key) => key.startsWith('runs/') && puts++ === 0;
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    world.failRecordPut = undefined;
+    await world.sagemaker.settled();
+    // Assess: the card is written last, so it still names the champion the endpoint is back on.
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining(['RecordPromoted', 'RestorePreviousEndpoint', 'RecordFailure']),
+    );
+    expect(record.reasons).toEqual([
+      expect.stringContaining('injected: put runs/'),
+      `the endpoint was put back on ${config}`,
+    ]);
+    expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+  });
+
   it('a failure recording an A/B start puts the endpoint back on the champion alone', async () => {
     const champion = await promoteFirstChampion();
     const config = await endpointConfig();
@@ -500,6 +572,56 @@ describe('retrain state machine paths', () => {
     const card = JSON.parse(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array));
     expect(card.version).toBe(champion);
     expect(card.abTest).toBeUndefined();
+  });
+
+  it('a failure recording an A/B conclusion puts back the A/B config with the weights serving.json names', async () => {
+    // Prepare: an A/B test one round in (weights moved to 0.25/0.75), then the concluding run
+    // cannot write the challenger's registry entry, after the endpoint switched to the winner.
+    await promoteFirstChampion();
+    await publishDrift();
+    await run({ promotionMargin: -1 });
+    const started = await run({ strategy: 'ab', maxModelAgeHours: 1e-9, promotionMargin: -1 });
+    expect(started.outcome, started.reasons?.join('; ')).toBe('ab-testing');
+    const challenger = started.version as string;
+    world.clock += 12 * HOUR;
+    await publish(12);
+    const round = await run({ strategy: 'ab', promotionMargin: -1 });
+    expect(round.states).toContain('UpdateABWeights');
+    await world.sagemaker.settled();
+    const abConfig = await endpointConfig();
+    const card = decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array);
+    expect(JSON.parse(card)).toMatchObject({ abTest: { challengerWeight: 0.75 } });
+    world.clock += 12 * HOUR;
+    await publish(12);
+    world.failRecordPut = (key) => key === `models/registry/${challenger}.json`;
+    // Act
+    const last = await run({ strategy: 'ab', promotionMargin: -1 });
+    world.failRecordPut = undefined;
+    await world.sagemaker.settled();
+    // Assess: the endpoint is back on exactly what the unchanged serving card names.
+    expect(last.outcome, last.cause).toBe('failed');
+    expect(last.states).toEqual(
+      expect.arrayContaining([
+        'CreateEndpointConfigFinal',
+        'UpdateEndpointVariants',
+        'RecordABChallengerWins',
+        'RestorePreviousEndpoint',
+        'RestoreABWeights',
+        'RecordFailure',
+      ]),
+    );
+    expect(last.reasons?.[1]).toBe(
+      `the endpoint was put back on ${abConfig} with the weights models/serving.json names (champion 0.25, challenger 0.75)`,
+    );
+    expect(decodeText((await world.store.get(SERVING_CARD_KEY)) as Uint8Array)).toBe(card);
+    const described = await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT });
+    expect(described.EndpointConfigName).toBe(abConfig);
+    expect(
+      described.ProductionVariants?.map((v) => [v.VariantName, v.CurrentWeight]).sort(),
+    ).toEqual([
+      ['challenger', 0.75],
+      ['champion', 0.25],
+    ]);
   });
 
   it.each([
@@ -527,32 +649,133 @@ describe('retrain state machine paths', () => {
     },
   );
 
-  it('an endpoint reported OutOfService ends the wait as a recorded failure', async () => {
-    const champion = await promoteFirstChampion();
-    world.tamperDescribe = pollsReport('OutOfService');
-    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
+  /**
+   * The challenger's fleet cannot load until released: the endpoint really is Updating. The
+   * release comes at the `releaseAt`-th describeEndpoint (counting FindEndpoint's as the first),
+   * or never during the run. `answer` may change what the `call`-th describeEndpoint reports.
+   */
+  const holdDeploymentUntil = (
+    releaseAt: number | undefined,
+    answer: (call: number, real: () => Promise<Record<string, unknown>>) => unknown = (_, real) =>
+      real(),
+  ) => {
+    let release = () => {};
+    world.tamperModel = async (request) => {
+      release = world.holdModelLoads();
+      return world.sagemaker.createModel(request);
+    };
+    let calls = 0;
+    world.tamperDescribe = async (real) => {
+      calls++;
+      if (calls === releaseAt) release();
+      return answer(calls, real) as Promise<Record<string, unknown>>;
+    };
+    return () => release();
+  };
+
+  /** After the run: let any held deployment finish, then see where the endpoint ends. */
+  const settleAfter = async (release: () => void) => {
     world.tamperDescribe = undefined;
+    release();
+    await world.sagemaker.settled();
+  };
+
+  it('the endpoint wait loop is bounded; a deployment still Updating then is waited out and the champion config restored', async () => {
+    // Prepare: the new fleet is held (the endpoint stays Updating) through every poll of the
+    // wait loop, and released once the restore path first looks at the endpoint.
+    const champion = await promoteFirstChampion();
+    const config = await endpointConfig();
+    const release = holdDeploymentUntil(WAIT_POLLS + 2);
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1, bakeSeconds: 0 });
+    await settleAfter(release);
+    // Assess: the deployment finished after the bound, and the restore put the champion back.
     expect(record.outcome, record.cause).toBe('failed');
-    expect(record.reasons?.[0]).toMatch(/^EndpointOutOfServiceError/);
-    expect(record.states.slice(-4)).toEqual([
-      'EndpointOutOfService',
-      'RecordFailure',
-      'NotifyFailure',
-      'RunFailed',
+    expect(record.states.filter((s) => s === 'DescribeEndpoint')).toHaveLength(WAIT_POLLS);
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'EndpointWaitTimedOut',
+        'DescribeBeforeRestore',
+        'WaitBeforeRestore',
+        'RestorePreviousEndpoint',
+        'RecordFailure',
+      ]),
+    );
+    expect(record.reasons).toEqual([
+      expect.stringMatching(/^EndpointWaitTimeoutError: /),
+      `the endpoint was put back on ${config}`,
     ]);
     expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+    expect(await registry(record.version as string)).toMatchObject({ outcome: 'failed' });
   });
 
-  it('the endpoint wait loop is bounded: an endpoint that never settles fails the run', async () => {
+  it('an endpoint reported OutOfService during its deployment is put back on the champion config', async () => {
+    // Prepare: the first poll reports OutOfService while the new fleet is still held; the
+    // restore path then finds the endpoint Updating, and the fleet is released.
     const champion = await promoteFirstChampion();
-    world.tamperDescribe = pollsReport('Updating');
-    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1 });
-    world.tamperDescribe = undefined;
+    const config = await endpointConfig();
+    const release = holdDeploymentUntil(3, async (call, real) =>
+      call === 2 ? { ...(await real()), EndpointStatus: 'OutOfService' } : real(),
+    );
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1, bakeSeconds: 0 });
+    await settleAfter(release);
+    // Assess
     expect(record.outcome, record.cause).toBe('failed');
-    expect(record.reasons?.[0]).toMatch(/^EndpointWaitTimeoutError/);
-    expect(record.states.filter((s) => s === 'DescribeEndpoint')).toHaveLength(240);
-    expect(record.states).toContain('EndpointWaitTimedOut');
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'EndpointOutOfService',
+        'WaitBeforeRestore',
+        'RestorePreviousEndpoint',
+        'RecordFailure',
+      ]),
+    );
+    expect(record.reasons).toEqual([
+      'EndpointOutOfServiceError: The endpoint reported OutOfService.',
+      `the endpoint was put back on ${config}`,
+    ]);
     expect(await servingVersion()).toBe(champion);
+    expect(await endpointConfig()).toBe(config);
+  });
+
+  it('an endpoint reported Failed is recorded as not restorable: SageMaker allows only DeleteEndpoint', async () => {
+    // Prepare: from the first poll on, the endpoint reports Failed.
+    await promoteFirstChampion();
+    const config = await endpointConfig();
+    const release = holdDeploymentUntil(undefined, async (call, real) =>
+      call >= 2 ? { ...(await real()), EndpointStatus: 'Failed' } : real(),
+    );
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1, bakeSeconds: 0 });
+    await settleAfter(release);
+    // Assess
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining(['EndpointFailed', 'DescribeBeforeRestore', 'RestoreBlocked']),
+    );
+    expect(record.states).not.toContain('RestorePreviousEndpoint');
+    expect(record.reasons).toEqual([
+      'DeploymentFailedError: The endpoint reported Failed.',
+      `the endpoint could not be put back on ${config}: EndpointFailedError: The endpoint is Failed on ${config}: SageMaker allows only DeleteEndpoint on a Failed endpoint.`,
+    ]);
+  });
+
+  it('a deployment that never leaves Updating is recorded as not restored, within the restore bound', async () => {
+    // Prepare: the new fleet is held for the whole run.
+    await promoteFirstChampion();
+    const config = await endpointConfig();
+    const release = holdDeploymentUntil(undefined);
+    // Act
+    const record = await run({ maxModelAgeHours: 1e-9, promotionMargin: -1, bakeSeconds: 0 });
+    await settleAfter(release);
+    // Assess: UpdateEndpoint was never sent to an Updating endpoint (SageMaker rejects it).
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toContain('RestoreWaitTimedOut');
+    expect(record.states).not.toContain('RestorePreviousEndpoint');
+    expect(record.reasons?.[1]).toBe(
+      `the endpoint could not be put back on ${config}: EndpointRestoreTimeoutError: The endpoint stayed Updating on ${config} beyond the restore wait bound.`,
+    );
   });
 
   it('a run killed after its deployment, before recording it, is recorded as interrupted and the endpoint returns to the champion', async () => {

@@ -226,6 +226,16 @@ describe('LocalSageMaker blue/green deployments', () => {
     // Act
     await update('canary-ok', green, canaryConfig(60));
     const during = await sagemaker.describeEndpoint({ EndpointName: 'canary-ok' });
+    // SageMaker takes no new update (nor new weights) while one is in progress.
+    const again = await sagemaker
+      .updateEndpoint({ EndpointName: 'canary-ok', EndpointConfigName: blue })
+      .catch((error: Error) => error);
+    const weights = await sagemaker
+      .updateEndpointWeightsAndCapacities({
+        EndpointName: 'canary-ok',
+        DesiredWeightsAndCapacities: [{ VariantName: 'primary', DesiredWeight: 1 }],
+      })
+      .catch((error: Error) => error);
     const fleets = new Set<string | null>();
     const stages = new Set<string>();
     const final = await waitForEndpoint(sagemaker, 'canary-ok', async (d) => {
@@ -242,6 +252,11 @@ describe('LocalSageMaker blue/green deployments', () => {
       PendingDeploymentSummary: { EndpointConfigName: green },
       LastDeploymentConfig: canaryConfig(60),
     });
+    expect(again).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/^Cannot update in-progress endpoint/),
+    });
+    expect(weights).toMatchObject({ name: 'ValidationException' });
     expect(stages).toContain(`Baking:${blue}`);
     expect(fleets).toEqual(new Set([blue, green]));
     expect(final).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: green });

@@ -133,6 +133,33 @@ describe('retrain.asl.json error handling', () => {
       'EndpointConfigName.$': '$.previous.endpointConfigName',
     });
   });
+
+  it('sends a deployment that times out, goes OutOfService or Failed, or cannot be watched through the same restore', () => {
+    // Act
+    const next = ['EndpointWaitTimedOut', 'EndpointOutOfService', 'EndpointFailed'].map(
+      (name) => states[name]?.Next,
+    );
+
+    // Assess
+    expect(next).toEqual(Array(3).fill('PreviousConfig?'));
+    expect(states.DescribeEndpoint?.Catch?.[0]?.Next).toBe('PreviousConfig?');
+  });
+
+  it('never sends UpdateEndpoint before the restore has looked at the endpoint', () => {
+    // Act: every way into RestorePreviousEndpoint
+    const into = Object.entries(states)
+      .filter(
+        ([, s]) =>
+          s.Next === 'RestorePreviousEndpoint' ||
+          (s as { Default?: string }).Default === 'RestorePreviousEndpoint' ||
+          s.Choices?.some((c) => c.Next === 'RestorePreviousEndpoint'),
+      )
+      .map(([name]) => name);
+
+    // Assess
+    expect(into).toEqual(['RestoreStep?']);
+    expect(states['PreviousConfig?']?.Choices?.[0]?.Next).toBe('DescribeBeforeRestore');
+  });
 });
 
 describe('retrain.asl.json blue/green contract', () => {

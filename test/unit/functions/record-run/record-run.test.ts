@@ -175,4 +175,116 @@ describe('record-run', () => {
       reasons: ['NoCuratedDataError: no curated Parquet under curated/'],
     });
   });
+
+  it.each([
+    [
+      'put back',
+      { restored: { endpointArn: 'arn:aws:sagemaker:us-east-1:1:endpoint/smogcast' } },
+      'the endpoint was put back on smogcast-v0',
+    ],
+    [
+      'not restored',
+      { restoreError: { Error: 'EndpointRestoreTimeoutError', Cause: 'stayed Updating' } },
+      'the endpoint could not be put back on smogcast-v0: EndpointRestoreTimeoutError: stayed Updating',
+    ],
+    [
+      'already serving',
+      { restoreCheck: { status: 'InService', endpointConfigName: 'smogcast-v0' } },
+      'the endpoint still serves smogcast-v0',
+    ],
+  ])(
+    'records a failure after a deployment with what the restore did (%s)',
+    async (_, restore, reason) => {
+      // Prepare
+      const store = await setup();
+      const state: RunState = {
+        ...trained,
+        previous: { endpointConfigName: 'smogcast-v0' },
+        failure: { Error: 'EndpointWaitTimeoutError', Cause: 'The endpoint did not settle.' },
+        ...restore,
+      };
+      // Act
+      const result = await recordRun({ outcome: 'failed', state }, { store, now: () => NOW });
+      // Assess
+      expect(result.reasons).toEqual([
+        'EndpointWaitTimeoutError: The endpoint did not settle.',
+        reason,
+      ]);
+      expect(await read(store, SERVING_CARD_KEY)).toBeUndefined();
+    },
+  );
+
+  it('names the A/B weights a restore put back', async () => {
+    const store = await setup();
+    const state: RunState = {
+      ...trained,
+      previous: { endpointConfigName: 'smogcast-ab' },
+      restored: { endpointArn: 'arn:aws:sagemaker:us-east-1:1:endpoint/smogcast' },
+      failure: { Error: 'Error', Cause: 'put failed' },
+      ab: {
+        active: true,
+        action: 'conclude',
+        challengerWeight: 1,
+        servingChampionWeight: 0.25,
+        servingChallengerWeight: 0.75,
+        winner: 'challenger',
+        reasons: [],
+      },
+    };
+    const result = await recordRun({ outcome: 'failed', state }, { store, now: () => NOW });
+    expect(result.reasons[1]).toBe(
+      'the endpoint was put back on smogcast-ab with the weights models/serving.json names (champion 0.25, challenger 0.75)',
+    );
+  });
+
+  it.each([
+    ['a recorded round', 'ab-testing', false, 0.75],
+    ['a failed run whose endpoint took the new weights', 'failed', true, 0.75],
+    ['a failed run whose weights update failed', 'failed', false, 0.5],
+  ] as const)(
+    'names the weights the endpoint serves after %s',
+    async (_, outcome, updated, weight) => {
+      // Prepare: a champion serving card with an A/B test at 0.5.
+      const store = await setup();
+      await recordRun({ outcome: 'promoted', state: trained }, { store, now: () => NOW });
+      const {
+        endpointName: _e,
+        endpointConfigName: _c,
+        variant: _v,
+        deployedAt: _d,
+        ...served
+      } = await read(store, SERVING_CARD_KEY);
+      const card = {
+        ...(await read(store, SERVING_CARD_KEY)),
+        abTest: {
+          challenger: served,
+          challengerWeight: 0.5,
+          startedAt: trained.startedAt,
+          rounds: 0,
+        },
+      };
+      await store.put(SERVING_CARD_KEY, JSON.stringify(card));
+      const state: RunState = {
+        runId: 'run-2',
+        startedAt: trained.startedAt,
+        endpointName: 'smogcast',
+        hyperParameters: {},
+        ab: {
+          active: true,
+          action: 'shift',
+          challengerWeight: 0.75,
+          winner: null,
+          reasons: ['A/B: weights → challenger 0.75'],
+        },
+        ...(updated
+          ? { weightsUpdated: { endpointArn: 'arn:aws:sagemaker:us-east-1:1:endpoint/x' } }
+          : {}),
+        ...(outcome === 'failed' ? { failure: { Error: 'Error', Cause: 'record failed' } } : {}),
+      };
+      // Act
+      await recordRun({ outcome, state }, { store, now: () => NOW });
+      // Assess
+      expect((await read(store, SERVING_CARD_KEY)).abTest.challengerWeight).toBe(weight);
+    },
+  );
 });

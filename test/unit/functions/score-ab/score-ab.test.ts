@@ -133,6 +133,9 @@ describe('score-ab', () => {
       winner: 'champion',
       winnerModel: 'smogcast-v1',
       challengerWeight: 0,
+      // what models/serving.json names until the conclusion is recorded
+      servingChallengerWeight: 0.25,
+      servingChampionWeight: 0.75,
     });
     expect(towardChampion.finalConfigName).toMatch(/^smogcast-v1-final-/);
     const { result: towardChallenger } = await round(store, { champion: 10, challenger: 1 }, 0.75);
