@@ -288,6 +288,10 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
             leaveState();
             current = { runId, state: event.state, since: now() };
             record.states.push(event.state);
+            record.stateEnteredAt = [
+              ...(record.stateEnteredAt ?? []),
+              new Date(current.since).toISOString(),
+            ];
             const snapshot = { ...record, states: [...record.states] };
             progress = progress
               .then(() => saveExecution(store, snapshot))

@@ -34,6 +34,8 @@ export interface UpdateContextDeps {
   maxAttempts?: number;
   /** Shards rolled up per invocation only to advance the hour (late pages always are). */
   rollupBudget?: number;
+  /** Runs once an invocation advanced the hour: the realised-accuracy scoring step. */
+  afterHourRollup?: () => Promise<unknown>;
 }
 
 export class ContextConflictError extends SmogcastError {
@@ -166,5 +168,6 @@ export const updateContext = async (
     await rollupShard(shard, { late: new Set() }, deps, now);
     rollups += 1;
   }
+  if (advance.length > 0) await deps.afterHourRollup?.();
   return { devices: [...byDevice.keys()].sort(), readings: count, pages, rollups };
 };

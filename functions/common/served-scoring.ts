@@ -1,0 +1,29 @@
+// The scoring step wired for a runtime: update-context's hourly rollup calls it (the Lambda and
+// the local runtime alike) with that function's own store.
+import type { ObjectStore } from '../../core/ports.js';
+import type { Config } from './config.js';
+import { createContextReader } from './context-reader.js';
+import { logger } from './logger.js';
+import { scoreServed } from './score-served.js';
+
+/**
+ * The realised-accuracy scoring step, run after an hourly rollup. Its failure is logged, not
+ * thrown: the readings are in context/ already, and the next hour scores what this one missed.
+ */
+export const servedScoring = (store: ObjectStore, config: Config, now: () => number) => {
+  const contexts = createContextReader(store, config.context, { now });
+  return async () => {
+    try {
+      return await scoreServed({
+        store,
+        contexts,
+        now,
+        predictionLength: config.predictionLength,
+        contextHours: config.contextHours,
+      });
+    } catch (error) {
+      logger.warn('served-forecast scoring failed', { error: String(error) });
+      return undefined;
+    }
+  };
+};
