@@ -3,6 +3,11 @@
 // /accuracy through its handler — and the figures recomputed independently, the simple way,
 // from the raw readings and the stored served-forecast samples.
 import { describe, expect, it } from 'vitest';
+import {
+  type AccuracyDay,
+  DeviceAccuracyResponse,
+  FleetAccuracyResponse,
+} from '../../../../core/accuracy.js';
 import { SERVED_PREFIX } from '../../../../core/realised-accuracy.js';
 import { decodeText } from '../../../../core/text.js';
 import { makeHandler as makeAccuracyHandler } from '../../../../functions/accuracy/handler.js';
@@ -20,7 +25,7 @@ const DEVICES = ['sim-001', 'sim-002'];
 const HOURS = 14;
 
 /** A deterministic, irregular reading value. */
-const valueOf = (device: number, hour: number, k: number, metric: number) =>
+const readingValue = (device: number, hour: number, k: number, metric: number) =>
   10 + metric * 20 + ((device * 37 + hour * 11 + k * 5 + metric * 3) % 17);
 
 const forecastOf = (
@@ -97,11 +102,19 @@ const recompute = async (
       samples.set(`${s.version}|${s.variant}|${s.deviceId}|${s.metric}|${s.startHour}`, s);
     }
   }
-  const byVersion = new Map<string, { loss: number[]; abs: number; n: number; inside: number }>();
+  const byVersion = new Map<
+    string,
+    { loss: [number, number, number]; abs: number; n: number; inside: number }
+  >();
   for (const s of samples.values()) {
     if (deviceId && s.deviceId !== deviceId) continue;
     if (metric && s.metric !== metric) continue;
-    const total = byVersion.get(String(s.version)) ?? { loss: [0, 0, 0], abs: 0, n: 0, inside: 0 };
+    const total = byVersion.get(String(s.version)) ?? {
+      loss: [0, 0, 0] as [number, number, number],
+      abs: 0,
+      n: 0,
+      inside: 0,
+    };
     const bands = [s.p10, s.p50, s.p90] as number[][];
     for (let h = 0; h < PREDICTION_LENGTH; h++) {
       const acc = readings.get(`${s.deviceId}|${s.metric}|${(s.startHour as number) + h * HOUR}`);
@@ -109,7 +122,7 @@ const recompute = async (
       const y = acc.sum / acc.count;
       [0.1, 0.5, 0.9].forEach((q, i) => {
         const e = y - (bands[i]?.[h] as number);
-        total.loss[i] = (total.loss[i] ?? 0) + 2 * Math.max(q * e, (q - 1) * e);
+        total.loss[i as 0 | 1 | 2] += 2 * Math.max(q * e, (q - 1) * e);
       });
       total.abs += Math.abs(y);
       total.n += 1;
@@ -163,7 +176,7 @@ describe('realised accuracy of served forecasts', () => {
                 deviceId,
                 seq,
                 ts: T0 + hour * HOUR + k * 600_000,
-                values: { pm25: valueOf(d, hour, k, 0), o3: valueOf(d, hour, k, 1) },
+                values: { pm25: readingValue(d, hour, k, 0), o3: readingValue(d, hour, k, 1) },
               });
             }),
       );
@@ -174,25 +187,26 @@ describe('realised accuracy of served forecasts', () => {
     now = T0 + HOURS * HOUR + 5 * 60_000;
     await scoring();
     const handler = makeAccuracyHandler({ store, now: clock, periodHours: 1 });
-    const device = await get(handler, { deviceId: 'sim-002', metric: 'pm25', days: '1' });
-    const fleet = await get(handler, { days: '1' });
-    const fleetPm25 = await get(handler, { days: '1', metric: 'pm25' });
+    const deviceAnswer = await get(handler, { deviceId: 'sim-002', metric: 'pm25', days: '1' });
+    // The answers are the published contract.
+    const device = { ...deviceAnswer, body: DeviceAccuracyResponse.parse(deviceAnswer.body) };
+    const fleet = { body: FleetAccuracyResponse.parse((await get(handler, { days: '1' })).body) };
+    const fleetPm25 = {
+      body: FleetAccuracyResponse.parse((await get(handler, { days: '1', metric: 'pm25' })).body),
+    };
 
     // Assess: every figure equals the recomputation.
     expect(device.status).toBe(200);
-    const check = (
-      rows: Array<Record<string, any>>,
-      expected: Awaited<ReturnType<typeof recompute>>,
-    ) => {
+    const check = (rows: AccuracyDay[], expected: Awaited<ReturnType<typeof recompute>>) => {
       expect(new Set(rows.map((r) => r.version))).toEqual(new Set(expected.keys()));
       for (const row of rows) {
         const e = expected.get(row.version);
         if (!e) throw new Error(`unexpected version ${row.version}`);
         expect(row.points).toBe(e.n);
-        expect(row.wql.p10).toBeCloseTo(e.loss[0]! / e.abs, 5);
-        expect(row.wql.p50).toBeCloseTo(e.loss[1]! / e.abs, 5);
-        expect(row.wql.p90).toBeCloseTo(e.loss[2]! / e.abs, 5);
-        expect(row.meanWql).toBeCloseTo((e.loss[0]! + e.loss[1]! + e.loss[2]!) / 3 / e.abs, 5);
+        expect(row.wql.p10).toBeCloseTo(e.loss[0] / e.abs, 5);
+        expect(row.wql.p50).toBeCloseTo(e.loss[1] / e.abs, 5);
+        expect(row.wql.p90).toBeCloseTo(e.loss[2] / e.abs, 5);
+        expect(row.meanWql).toBeCloseTo((e.loss[0] + e.loss[1] + e.loss[2]) / 3 / e.abs, 5);
         expect(row.coverage80).toBeCloseTo(e.inside / e.n, 5);
       }
     };
@@ -200,13 +214,13 @@ describe('realised accuracy of served forecasts', () => {
     check(fleet.body.daily, await recompute(store, null, null));
     check(fleetPm25.body.daily, await recompute(store, null, 'pm25'));
     // sim-002 missed hour 6: its forecasts starting at 5 h scored 5 of 6 hours, the gap is null.
-    const served = device.body.served.filter((f: any) => f.version === 'v1');
-    expect(served.map((f: any) => f.start)).toEqual(
+    const served = device.body.served.filter((f) => f.version === 'v1');
+    expect(served.map((f) => f.start)).toEqual(
       [2, 3, 5].map((h) => new Date(T0 + h * HOUR).toISOString()),
     );
-    expect(served[2].actual[1]).toBeNull();
-    expect(served[2].actual.filter((v: unknown) => v !== null)).toHaveLength(5);
-    expect(fleet.body.daily.find((d: any) => d.version === 'v1')).toMatchObject({
+    expect(served[2]?.actual[1]).toBeNull();
+    expect(served[2]?.actual.filter((v) => v !== null)).toHaveLength(5);
+    expect(fleet.body.daily.find((d) => d.version === 'v1')).toMatchObject({
       date: '2026-11-25',
       variant: 'AllTraffic',
       devices: 2,
