@@ -182,7 +182,14 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         now,
       }) as never,
     ),
-    EvaluateFunctionArn: invoke(makeEvaluateHandler() as never),
+    EvaluateFunctionArn: invoke(
+      makeEvaluateHandler({
+        store: storeOf('evaluate'),
+        endpoint: endpointOf('evaluate'),
+        modelCard: championCard('evaluate'),
+        now,
+      }) as never,
+    ),
     ScoreABFunctionArn: invoke(
       makeScoreABHandler({
         store: storeOf('score-ab'),
