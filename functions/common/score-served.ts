@@ -115,7 +115,10 @@ export const scoreServed = async (deps: ScoreServedDeps): Promise<ScoreServedRes
   const oldest = lastScorable - (deps.contextHours - deps.predictionLength - 1) * HOUR_MS;
   const cursor = await readJson<{ scoredThrough?: string }>(deps.store, SCORING_CURSOR_KEY);
   const after = cursor?.scoredThrough ? Date.parse(cursor.scoredThrough) : Number.NaN;
-  let hour = Number.isFinite(after) ? Math.max(after + HOUR_MS, oldest) : oldest;
+  // A first call starts MAX_LISTED_HOURS back: older samples, if any, are left unscored.
+  let hour = Number.isFinite(after)
+    ? Math.max(after + HOUR_MS, oldest)
+    : Math.max(oldest, lastScorable - (MAX_LISTED_HOURS - 1) * HOUR_MS);
   let hours = 0;
   let samples = 0;
   let through: number | null = Number.isFinite(after) ? after : null;
