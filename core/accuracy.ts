@@ -64,6 +64,7 @@ export const BacktestSummary = AccuracyScores.extend({
   runId: z.string(),
   evaluatedAt: z.string(),
   devices: z.number().int().nonnegative(),
+  /** Forecast origins per series (device and metric). */
   origins: z.number().int().nonnegative(),
 });
 export type BacktestSummary = z.infer<typeof BacktestSummary>;

@@ -156,7 +156,17 @@ export const backtestSummary = (file: BacktestFile, metric?: string): BacktestSu
     runId: file.runId,
     evaluatedAt: file.evaluatedAt,
     devices: new Set(windows.map((w) => w.deviceId)).size,
-    origins: new Set(windows.map((w) => w.start)).size,
+    // Origins per series (series may end at different hours, so their origins differ).
+    origins: Math.max(
+      0,
+      ...[
+        ...windows.reduce(
+          (n, w) =>
+            n.set(`${w.deviceId}|${w.metric}`, (n.get(`${w.deviceId}|${w.metric}`) ?? 0) + 1),
+          new Map<string, number>(),
+        ),
+      ].map(([, count]) => count),
+    ),
     ...scoresOf(backtestSums(windows)),
   };
 };

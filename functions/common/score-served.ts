@@ -5,6 +5,7 @@
 // last hour scored; scoring an hour again writes the same objects, so a race costs nothing.
 
 import { hourlyMeans } from '../../core/device-context.js';
+import { SmogcastError } from '../../core/errors.js';
 import { mapLimit } from '../../core/map-limit.js';
 import type { Metric } from '../../core/metrics.js';
 import type { ObjectStore } from '../../core/ports.js';
@@ -12,6 +13,7 @@ import {
   type ActualSeries,
   dateOf,
   type FleetDay,
+  type FleetRow,
   fleetDayKey,
   fleetRows,
   HOUR_MS,
@@ -67,6 +69,38 @@ export const readServedHour = async (store: ObjectStore, hour: number): Promise<
   return batches.flatMap((b) => (b && Array.isArray(b.samples) ? b.samples : []));
 };
 
+/**
+ * Sets one hour of the fleet day: by compare-and-swap where the store can, so two scorers of
+ * different hours (a lagging cursor) do not drop each other's hour.
+ */
+const putFleetHour = async (store: ObjectStore, hour: number, rows: FleetRow[]): Promise<void> => {
+  const date = dateOf(hour);
+  const key = fleetDayKey(date);
+  const withHour = (day: FleetDay | undefined): FleetDay => {
+    const next = day ?? { v: 1, date, hours: {} };
+    next.hours[String(new Date(hour).getUTCHours()).padStart(2, '0')] = rows;
+    return next;
+  };
+  if (!store.getVersioned || !store.putIfMatch) {
+    await putJson(store, key, withHour(await readJson<FleetDay>(store, key)));
+    return;
+  }
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const current = await store.getVersioned(key);
+    const day = current ? (JSON.parse(decodeText(current.body)) as FleetDay) : undefined;
+    const body = JSON.stringify(withHour(day));
+    if (await store.putIfMatch(key, body, current?.etag ?? null, 'application/json')) return;
+  }
+  throw new FleetDayConflictError(key);
+};
+
+export class FleetDayConflictError extends SmogcastError {
+  constructor(key: string) {
+    super(`${key} kept changing under 10 attempts`);
+    this.name = 'FleetDayConflictError';
+  }
+}
+
 /** Scores one start hour and writes its shards and its part of the fleet day. */
 export const scoreServedHour = async (
   hour: number,
@@ -96,14 +130,7 @@ export const scoreServedHour = async (
     putJson(deps.store, scoreKey(hour, shard), scored),
   );
 
-  const date = dateOf(hour);
-  const day = (await readJson<FleetDay>(deps.store, fleetDayKey(date))) ?? {
-    v: 1,
-    date,
-    hours: {},
-  };
-  day.hours[String(new Date(hour).getUTCHours()).padStart(2, '0')] = fleetRows(rows);
-  await putJson(deps.store, fleetDayKey(date), day);
+  await putFleetHour(deps.store, hour, fleetRows(rows));
   return samples.length;
 };
 
