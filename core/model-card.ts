@@ -127,6 +127,18 @@ export const RunSummary = z.object({
   drift: DriftReport.omit({ profile: true }).nullable(),
   evaluation: Evaluation.nullable(),
   error: z.object({ name: z.string(), cause: z.string() }).nullable(),
+  /** The PSI above which the drift check called a metric drifted (the run's policy). */
+  psiThreshold: z.number().nullable().optional(),
+  /** The A/B round score-ab decided in this run, when an A/B test was active. */
+  ab: z
+    .object({
+      action: z.string(),
+      challengerWeight: z.number(),
+      championWeight: z.number().optional(),
+      winner: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

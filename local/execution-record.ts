@@ -17,6 +17,8 @@ export interface ExecutionRecord {
   states: string[];
   /** Seconds spent in each state (summed over repeated entries, e.g. the endpoint wait loop). */
   stateSeconds?: Record<string, number>;
+  /** When each state of `states` was entered (ISO), index by index. */
+  stateEnteredAt?: string[];
   /** What the run decided (from its run summary), once it has finished. */
   outcome?: Outcome;
   reasons?: string[];

@@ -30,7 +30,7 @@ Options (environment variable in brackets):
 
 The API key is read from SMOGCAST_API_KEY, or generated and printed at start.
 CORS_ALLOW_ORIGINS (comma-separated) lets browser apps on those origins call the API.
-Endpoints: GET /forecast?deviceId=&metric=&horizon=&quantiles=   GET /devices   GET /status
+Endpoints: GET /forecast?deviceId=&metric=&horizon=&quantiles=   GET /devices   GET /status   GET /accuracy   GET /runs   GET /models
            GET /health   and the dashboard at /
 `;
 
@@ -130,7 +130,9 @@ const main = async () => {
     log,
   });
   log(`Dashboard ${runtime.dashboardUrl}`);
-  log(`API      ${runtime.apiUrl}   (GET /forecast, /devices, /status, /health)`);
+  log(
+    `API      ${runtime.apiUrl}   (GET /forecast, /devices, /status, /accuracy, /runs, /models, /health)`,
+  );
   log(`MQTT     ${runtime.mqttUrl}   (topic smogcast/<deviceId>/telemetry)`);
   log(
     `S3       ${runtime.s3Url}   (bucket ${RUNTIME_DEFAULTS.bucket}, data in ${options.dataDir})`,

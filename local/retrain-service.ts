@@ -182,7 +182,14 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         now,
       }) as never,
     ),
-    EvaluateFunctionArn: invoke(makeEvaluateHandler() as never),
+    EvaluateFunctionArn: invoke(
+      makeEvaluateHandler({
+        store: storeOf('evaluate'),
+        endpoint: endpointOf('evaluate'),
+        modelCard: championCard('evaluate'),
+        now,
+      }) as never,
+    ),
     ScoreABFunctionArn: invoke(
       makeScoreABHandler({
         store: storeOf('score-ab'),
@@ -288,6 +295,10 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
             leaveState();
             current = { runId, state: event.state, since: now() };
             record.states.push(event.state);
+            record.stateEnteredAt = [
+              ...(record.stateEnteredAt ?? []),
+              new Date(current.since).toISOString(),
+            ];
             const snapshot = { ...record, states: [...record.states] };
             progress = progress
               .then(() => saveExecution(store, snapshot))

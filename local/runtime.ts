@@ -4,12 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { buildDashboard } from '../dashboard/build.js';
+import { makeHandler as makeAccuracyHandler } from '../functions/accuracy/handler.js';
 import { loadConfig } from '../functions/common/config.js';
 import { createContextReader } from '../functions/common/context-reader.js';
 import { createModelEndpoint, createObjectStore } from '../functions/common/deps.js';
 import { cachedModelCard } from '../functions/common/model-card-source.js';
+import { servedScoring } from '../functions/common/served-scoring.js';
 import { makeHandler as makeDevicesHandler } from '../functions/devices/handler.js';
 import { makeHandler as makeForecastHandler } from '../functions/forecast/handler.js';
+import { createServedSampler } from '../functions/forecast/served-sampler.js';
+import { makeHandler as makeModelsHandler } from '../functions/models/handler.js';
+import { makeHandler as makeRunsHandler } from '../functions/runs/handler.js';
 import { updateContext } from '../functions/update-context/update-context.js';
 import { type ApiServer, startApiServer } from './api-server.js';
 import { startBroker } from './broker.js';
@@ -149,6 +154,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       CONTEXT_SHARDS: String(settings.contextShards),
       CONTEXT_HISTORY_SHARDS: String(settings.contextHistoryShards),
       CORS_ALLOW_ORIGINS: (settings.corsOrigins ?? []).join(','),
+      // A local fleet is small: every served forecast is sampled for realised accuracy.
+      ACCURACY_SAMPLE_PERIOD_HOURS: '1',
       S3_ENDPOINT: s3.url,
     };
     // The twin's own view of the lake (execution records, notifications, the SageMaker state),
@@ -169,7 +176,12 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       work: (records) =>
         updateContext(
           { Records: records },
-          { store: storeOf('update-context'), layout: lambdaConfig.context, now },
+          {
+            store: storeOf('update-context'),
+            layout: lambdaConfig.context,
+            now,
+            afterHourRollup: servedScoring(storeOf('update-context'), lambdaConfig, now),
+          },
         ),
       onError: (error) => log(`update-context failed: ${String(error)}`),
       // As the SQS event source hands update-context up to this many deliveries at once.
@@ -276,6 +288,13 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     const endpointOf = (caller: LocalCaller) =>
       createModelEndpoint(config, iam.credentialsOf(caller));
     const { cors } = config;
+    const servedSampler = createServedSampler({
+      store: storeOf('forecast'),
+      now,
+      periodHours: config.accuracySamplePeriodHours,
+      writerId: 'local',
+      onError: (error) => log(`served-forecast samples not written: ${String(error)}`),
+    });
     const forecastHandler = makeForecastHandler(
       {
         contexts: createContextReader(storeOf('forecast'), config.context, { now }),
@@ -284,7 +303,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         modelCard,
         now,
       },
-      { cors },
+      { cors, sampler: servedSampler },
     );
     const devicesHandler = makeDevicesHandler(
       {
@@ -345,6 +364,21 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         '/forecast': { handler: forecastHandler, requiresKey: true },
         '/devices': { handler: devicesHandler, requiresKey: true },
         '/status': { handler: statusHandler, requiresKey: true },
+        '/accuracy': {
+          handler: makeAccuracyHandler(
+            { store: storeOf('accuracy'), now, periodHours: config.accuracySamplePeriodHours },
+            { cors },
+          ),
+          requiresKey: true,
+        },
+        '/runs': {
+          handler: makeRunsHandler({ store: storeOf('runs'), now }, { cors }),
+          requiresKey: true,
+        },
+        '/models': {
+          handler: makeModelsHandler({ store: storeOf('models'), now }, { cors }),
+          requiresKey: true,
+        },
         '/health': {
           handler: async () => ({
             statusCode: 200,
@@ -358,6 +392,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       staticFiles: (path) => dashboard.get(path),
       log,
     });
+    closers.push(() => servedSampler.flush());
     closers.push(() => api.close());
 
     let timer: NodeJS.Timeout | undefined;

@@ -61,6 +61,8 @@ const Env = z.object({
   /** History shards: a multiple of CONTEXT_SHARDS, about one per 10-20 devices. */
   CONTEXT_HISTORY_SHARDS: z.coerce.number().int().min(1).max(65_536).default(1024),
   CORS_ALLOW_ORIGINS: CorsOrigins,
+  /** A device's served forecasts are sampled for realised accuracy every this many hours. */
+  ACCURACY_SAMPLE_PERIOD_HOURS: z.coerce.number().int().min(1).max(168).default(6),
 });
 
 export type RuntimeKind = 'local' | 'aws';
@@ -77,6 +79,7 @@ export interface Config {
   /** The hot path's shard layout (core/context-shards.ts). */
   context: ContextLayout;
   cors: CorsPolicy;
+  accuracySamplePeriodHours: number;
 }
 
 export const loadConfig = (env: Record<string, string | undefined>): Config => {
@@ -106,5 +109,6 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       contextHours: c.CONTEXT_HOURS,
     },
     cors: { origins: c.CORS_ALLOW_ORIGINS },
+    accuracySamplePeriodHours: c.ACCURACY_SAMPLE_PERIOD_HOURS,
   };
 };

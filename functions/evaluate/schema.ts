@@ -9,5 +9,8 @@ export const EvaluateInput = z.object({
   championBacktestWql: z.number().nullable(),
   /** Required relative improvement over the champion, e.g. 0.02 = 2% lower wQL. */
   promotionMargin: z.coerce.number().min(-1).max(1).default(0.02),
+  /** With both: the served models are backtested on this run's held-out days (GET /accuracy). */
+  runId: z.string().min(1).optional(),
+  predictionLength: z.coerce.number().int().min(1).max(720).optional(),
 });
 export type EvaluateInput = z.infer<typeof EvaluateInput>;

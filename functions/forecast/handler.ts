@@ -1,6 +1,7 @@
 // GET /forecast — API Gateway (REST, proxy) → forecast core, behind a per-hour forecast cache
 // with ETag/304. The API key is enforced by API Gateway (and by the local API server, which
 // plays its part).
+import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
@@ -32,6 +33,7 @@ import {
   type ForecastResponse,
   forecastQuerySchema,
 } from './schema.js';
+import { createServedSampler, type ServedSampler } from './served-sampler.js';
 
 /** One computed forecast (full horizon) and, per requested horizon, its body and validator. */
 interface CachedForecast {
@@ -50,6 +52,8 @@ export interface ForecastHandlerOptions {
   cors?: CorsPolicy;
   /** Forecasts kept per Lambda instance (each is a few KiB). */
   cacheEntries?: number;
+  /** Samples the computed forecasts for realised-accuracy scoring (cache misses only). */
+  sampler?: ServedSampler;
 }
 
 const sliced = (full: ForecastResponse, horizon: number): ForecastResponse => {
@@ -80,8 +84,8 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     max: options.cacheEntries ?? 5_000,
     perf: { now: deps.now },
     ttlResolution: 0,
-    fetchMethod: async (_key, _stale, { context }) => ({
-      response: await forecast(
+    fetchMethod: async (_key, _stale, { context }) => {
+      const response = await forecast(
         {
           deviceId: context.query.deviceId,
           metric: context.query.metric,
@@ -90,9 +94,10 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
         },
         deps,
         context.served,
-      ),
-      answers: new Map(),
-    }),
+      );
+      options.sampler?.offer(response);
+      return { response, answers: new Map() };
+    },
   });
 
   // No early-timeout timer: it costs a timer per request, and a forecast that outlives the
@@ -158,5 +163,11 @@ export const createForecastDeps = (config: Config): ForecastDeps => {
 
 export const handler = onFirstInvocation(() => {
   const config = loadConfig(process.env);
-  return makeHandler(createForecastDeps(config), { cors: config.cors });
+  const sampler = createServedSampler({
+    store: createObjectStore(config),
+    now: Date.now,
+    periodHours: config.accuracySamplePeriodHours,
+    writerId: randomUUID(),
+  });
+  return makeHandler(createForecastDeps(config), { cors: config.cors, sampler });
 });

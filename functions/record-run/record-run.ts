@@ -291,6 +291,18 @@ export const recordRun = async (
     drift: state.drift ? (drift as RunSummary['drift']) : null,
     evaluation: state.evaluation ?? null,
     error: state.failure ? { name: state.failure.Error, cause: state.failure.Cause ?? '' } : null,
+    psiThreshold: state.policy?.psiThreshold ?? null,
+    ab: state.ab?.active
+      ? {
+          action: state.ab.action,
+          challengerWeight: state.ab.challengerWeight,
+          championWeight:
+            typeof state.ab.championWeight === 'number'
+              ? state.ab.championWeight
+              : 1 - state.ab.challengerWeight,
+          winner: state.ab.winner,
+        }
+      : null,
   };
   await putJson(deps.store, runSummaryKey(state.runId), summary);
   await updateRecentRecords(deps.store, summary, written);

@@ -7,6 +7,8 @@ export const RunState = z.object({
   startedAt: z.string(),
   endpointName: z.string(),
   hyperParameters: z.record(z.string(), z.string()).default({}),
+  /** The run's policy (stage parameters, as strings in the definition). */
+  policy: z.object({ psiThreshold: z.coerce.number().optional() }).loose().optional(),
   deployment: z.object({ strategy: z.string() }).loose().optional(),
   prepare: z.object({ version: z.string() }).loose().optional(),
   drift: DriftReport.optional(),

@@ -7,6 +7,7 @@ import { loadConfig } from '../common/config.js';
 import { createObjectStore } from '../common/deps.js';
 import { onFirstInvocation } from '../common/lazy-handler.js';
 import { logger } from '../common/logger.js';
+import { servedScoring } from '../common/served-scoring.js';
 import { unwrapQueueBatch } from './queue-event.js';
 import {
   type UpdateContextDeps,
@@ -25,9 +26,11 @@ export const makeHandler = (deps: UpdateContextDeps) =>
 
 export const handler = onFirstInvocation(() => {
   const config = loadConfig(process.env);
+  const store = createObjectStore(config);
   return makeHandler({
-    store: createObjectStore(config),
+    store,
     layout: config.context,
     now: Date.now,
+    afterHourRollup: servedScoring(store, config, Date.now),
   });
 });

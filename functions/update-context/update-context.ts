@@ -38,6 +38,8 @@ export interface UpdateContextDeps {
   rollupBudget?: number;
   /** Raw bytes of a batch merged into pages at once (default 16 MiB). */
   mergeBudgetBytes?: number;
+  /** Runs once an invocation advanced the hour: the realised-accuracy scoring step. */
+  afterHourRollup?: () => Promise<unknown>;
 }
 
 export class ContextConflictError extends SmogcastError {
@@ -255,10 +257,12 @@ export const updateContext = async (
     rollups += 1;
   }
   const toAdvance = await shardsToAdvance(deps.store, now, late, advance, touched);
-  for (const shard of toAdvance.slice(0, deps.rollupBudget ?? 4)) {
+  const advanced = toAdvance.slice(0, deps.rollupBudget ?? 4);
+  for (const shard of advanced) {
     await rollupShard(shard, { late: new Set() }, deps, now);
     markCurrent(deps.store, shard, now);
     rollups += 1;
   }
+  if (advanced.length > 0) await deps.afterHourRollup?.();
   return { devices: [...devices].sort(), readings, pages, rollups };
 };

@@ -28,6 +28,9 @@ export const LOCAL_CALLERS = {
   forecast: lambda('forecast'),
   devices: lambda('devices'),
   status: lambda('status'),
+  accuracy: lambda('accuracy'),
+  runs: lambda('runs'),
+  models: lambda('models'),
   /** The retrain state machine's own calls (SageMaker control plane, SNS, Glue, Lambda). */
   'retrain-state-machine': { resource: 'RetrainStateMachine', roleAt: ['RoleArn'] },
   /** Training jobs and endpoints: the execution role the state machine passes to SageMaker. */

@@ -5,6 +5,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DeviceAccuracyResponse,
+  FleetAccuracyResponse,
+  ModelsResponse,
+  RunsResponse,
+} from '../../core/accuracy.js';
 import { createMqttClient, openConnection } from '../../device/connection.js';
 import { type Fleet, startFleet } from '../../device/fleet.js';
 import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
@@ -206,5 +212,32 @@ describe('local pipeline, end to end', () => {
     expect(res.status).toBe(200);
     expect(res.body.mean).toHaveLength(6);
     expect(Object.keys(res.body.quantiles)).toEqual(['0.25', '0.75']);
+  });
+
+  it('after two retrains shows backtests, the run history and the registry timeline', async () => {
+    // The second run backtested the first model, the champion then, on its held-out days.
+    const runs = RunsResponse.parse((await get('/runs?limit=5')).body);
+    const models = ModelsResponse.parse((await get('/models')).body);
+    const fleet = FleetAccuracyResponse.parse((await get('/accuracy?days=2')).body);
+    const first = models.models.at(-1)?.version;
+
+    expect(runs.runs.length).toBeGreaterThanOrEqual(2);
+    const [latest] = runs.runs;
+    expect(latest?.outcome).toBe('promoted');
+    expect(latest?.states.map((s) => s.name)).toContain('Evaluate');
+    expect(latest?.states.every((s) => s.startedAt !== null && s.seconds !== null)).toBe(true);
+    expect(latest?.psiThreshold).toEqual(expect.any(Number));
+    expect(models.events.filter((e) => e.kind === 'promoted')).toHaveLength(2);
+    expect(models.champion?.version).toBe(models.models[0]?.version);
+    const backtest = fleet.backtests.find((b) => b.version === first);
+    expect(backtest).toMatchObject({ role: 'champion', origins: 3 });
+    expect(runs.runs.map((r) => r.runId)).toContain(backtest?.runId);
+    expect(backtest?.points).toBeGreaterThan(0);
+    expect(backtest?.meanWql).toEqual(expect.any(Number));
+    const device = DeviceAccuracyResponse.parse(
+      (await get('/accuracy?deviceId=sim-001&metric=pm25&days=2')).body,
+    );
+    expect(device.backtests.filter((w) => w.version === first)).toHaveLength(3);
+    expect(device.backtests[0]?.actual.length).toBeGreaterThan(0);
   });
 });

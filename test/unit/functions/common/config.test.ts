@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       contextHours: 336,
       context: { shards: 32, historyShards: 1024, contextHours: 336 },
       cors: { origins: [] },
+      accuracySamplePeriodHours: 6,
     });
   });
 
