@@ -344,6 +344,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       await Promise.all(pendingNotices);
       await ingest.flush();
       await backlog.idle();
+      await servedSampler.flush();
     };
 
     // API Gateway: GET /forecast, /devices, /status (the Lambda handlers); the dashboard at /.

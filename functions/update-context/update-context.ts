@@ -38,7 +38,7 @@ export interface UpdateContextDeps {
   rollupBudget?: number;
   /** Raw bytes of a batch merged into pages at once (default 16 MiB). */
   mergeBudgetBytes?: number;
-  /** Runs once an invocation advanced the hour: the realised-accuracy scoring step. */
+  /** Runs once an invocation rolled a shard up: the realised-accuracy scoring step. */
   afterHourRollup?: () => Promise<unknown>;
 }
 
@@ -263,6 +263,7 @@ export const updateContext = async (
     markCurrent(deps.store, shard, now);
     rollups += 1;
   }
-  if (advanced.length > 0) await deps.afterHourRollup?.();
+  // Readings folded into history (late or by the hour): forecasts they complete can be scored.
+  if (rollups > 0) await deps.afterHourRollup?.();
   return { devices: [...devices].sort(), readings, pages, rollups };
 };

@@ -161,6 +161,9 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   'ScoreABRole:sagemaker:InvokeEndpoint': 'an A/B round here has no new hours to score',
   // A rollup deletes pages contextHours (336) after their hour; this fleet has 4 days of data.
   'UpdateContextRole:s3:DeleteObject': 'no page of a 4-day fleet is old enough to expire',
+  // A served forecast is scored once its 24 hours of readings arrived, past this pipeline's
+  // wall clock (test/unit/functions/accuracy/realised-accuracy.test.ts scores them).
+  'UpdateContextRole:s3:PutObject@accuracy-scores': 'no served forecast is old enough to score',
   'RetrainStateMachineRole:cloudwatch:DescribeAlarms':
     'the local SageMaker authorises DescribeAlarms as the execution role only',
 };
@@ -185,11 +188,16 @@ describe('every statement a local caller runs with is needed by a call the pipel
       '/devices': 200,
       '/devices?deviceId=sim-999': 404,
       '/status': 200,
+      '/accuracy?deviceId=sim-001&metric=pm25': 200,
+      '/accuracy': 200,
+      '/runs': 200,
+      '/models': 200,
     };
     for (const [route, status] of Object.entries(routes)) {
       const res = await fetch(`${runtime.apiUrl}${route}`, { headers: { 'x-api-key': API_KEY } });
       expect(res.status, route).toBe(status);
     }
+    await runtime.drain(); // the served-forecast samples are written
     // A guarded update (its rollback alarms are checked as the execution role).
     const update = await runtime.retrain({
       strategy: 'all-at-once',
@@ -245,7 +253,9 @@ describe('every statement a local caller runs with is needed by a call the pipel
         (a) =>
           NOT_EXERCISED_LOCALLY[`${role}:${a}`] ||
           (resources.includes('ServerlessDeploymentBucket') &&
-            NOT_EXERCISED_LOCALLY[`${role}:${a}@deployment`]),
+            NOT_EXERCISED_LOCALLY[`${role}:${a}@deployment`]) ||
+          (resources.includes('/accuracy/scores/') &&
+            NOT_EXERCISED_LOCALLY[`${role}:${a}@accuracy-scores`]),
       );
       if (!shown && !excused) unexercised.push(`${actions.join(',')} on ${resources}`);
     }

@@ -135,12 +135,15 @@ describe('serverless package (offline, no credentials)', () => {
     const functions = ofType(template, 'AWS::Lambda::Function');
     const names = functions.map((f) => f.Properties?.FunctionName).sort();
     expect(names).toEqual([
+      'smogcast-dev-accuracy',
       'smogcast-dev-check-drift',
       'smogcast-dev-devices',
       'smogcast-dev-evaluate',
       'smogcast-dev-forecast',
+      'smogcast-dev-models',
       'smogcast-dev-prepare-deepar',
       'smogcast-dev-record-run',
+      'smogcast-dev-runs',
       'smogcast-dev-score-ab',
       'smogcast-dev-status',
       'smogcast-dev-update-context',
@@ -311,14 +314,14 @@ describe('serverless package (offline, no credentials)', () => {
     expect(substitutions.VariantLatencyAlarmName).toEqual({ Ref: 'PrimaryVariantLatencyAlarm' });
   });
 
-  it('serves GET /forecast, /devices and /status behind an API key with a throttled usage plan', () => {
+  it('serves GET /forecast, /devices, /status, /accuracy, /runs and /models behind an API key with a throttled usage plan', () => {
     const gets = ofType(template, 'AWS::ApiGateway::Method').filter(
       (m) => m.Properties?.HttpMethod === 'GET',
     );
-    expect(gets).toHaveLength(3);
+    expect(gets).toHaveLength(6);
     for (const get of gets) expect(get.Properties?.ApiKeyRequired).toBe(true);
     const paths = ofType(template, 'AWS::ApiGateway::Resource').map((r) => r.Properties?.PathPart);
-    expect(paths.sort()).toEqual(['devices', 'forecast', 'status']);
+    expect(paths.sort()).toEqual(['accuracy', 'devices', 'forecast', 'models', 'runs', 'status']);
     onlyOfType(template, 'AWS::ApiGateway::ApiKey');
     const plan = onlyOfType(template, 'AWS::ApiGateway::UsagePlan').Properties ?? {};
     expect(plan.Throttle).toEqual({ BurstLimit: 20, RateLimit: 10 });
