@@ -278,7 +278,12 @@ const renderMap = () => {
     }
     const g = svg('g', { class: 'map-cluster', 'data-cluster': c.key, 'data-count': c.count });
     g.append(
-      svg('circle', { cx: c.x, cy: c.y, r: 9 + 3 * Math.log10(c.count), class: level(c.max) }),
+      svg('circle', {
+        cx: c.x,
+        cy: c.y,
+        r: Math.min(CLUSTER_CELL / 2, 7 + 2.2 * Math.log10(c.count)),
+        class: level(c.max),
+      }),
       svg('text', { x: c.x, y: c.y + 4, class: 'cluster-count' }, compact(c.count)),
       svg(
         'title',
