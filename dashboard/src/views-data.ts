@@ -27,7 +27,13 @@ export interface PsiRun {
   threshold: number;
 }
 
-export type RegistryKind = 'trained' | 'promoted' | 'rejected' | 'rolled-back' | 'ab-testing';
+export type RegistryKind =
+  | 'trained'
+  | 'promoted'
+  | 'rejected'
+  | 'rolled-back'
+  | 'ab-testing'
+  | 'failed';
 
 export interface RegistryEvent {
   t: number;
@@ -85,6 +91,8 @@ const quantile = (o: Json, q: number): number | null => {
 /** GET /accuracy?deviceId=&metric=&days=: the hours with the band forecast for them and what came. */
 export const deviceBands = (body: unknown): HourBand[] => {
   const o = obj(body) ?? {};
+  const served = arr(o.served);
+  if (served.length > 0) return servedBands(served);
   const rows = arr(first(o, 'hours', 'points', 'series', 'forecasts'));
   return rows
     .flatMap((r) => {
@@ -103,6 +111,33 @@ export const deviceBands = (body: unknown): HourBand[] => {
       ];
     })
     .sort((a, b) => a.t - b.t);
+};
+
+/**
+ * core/accuracy.ts' `served[]`: forecasts as served (start + hourly p10/p50/p90/actual arrays),
+ * oldest first. Each hour shows the band of the newest forecast that covered it.
+ */
+const servedBands = (served: unknown[]): HourBand[] => {
+  const hours = new Map<number, HourBand>();
+  for (const f of served) {
+    const fo = obj(f);
+    const start = fo && time(fo.start);
+    if (!fo || start === null || start === undefined) continue;
+    const [p10, p50, p90, actual] = ['p10', 'p50', 'p90', 'actual'].map((k) => arr(fo[k]));
+    const length = Math.max(p10?.length ?? 0, p50?.length ?? 0, p90?.length ?? 0);
+    for (let i = 0; i < length; i++) {
+      const t = start + i * 3_600_000;
+      hours.set(t, {
+        t,
+        actual: num(actual?.[i]) ?? hours.get(t)?.actual ?? null,
+        p10: num(p10?.[i]),
+        p50: num(p50?.[i]),
+        p90: num(p90?.[i]),
+        version: str(fo.version),
+      });
+    }
+  }
+  return [...hours.values()].sort((a, b) => a.t - b.t);
 };
 
 /** GET /accuracy (fleet-wide, or a device's `daily`): realised wQL and 80% coverage per version per day. */
@@ -126,7 +161,8 @@ export const dailyAccuracy = (body: unknown): DailyAccuracy[] => {
       {
         version,
         t,
-        wql: num(first(row, 'wql', 'wQL', 'meanWql')),
+        // core/accuracy.ts: `meanWql`, with `wql` the per-level scores.
+        wql: num(row.meanWql) ?? num(first(row, 'wql', 'wQL')),
         coverage80: num(
           first(row, 'coverage80', 'coverage_80') ?? coverage?.['80'] ?? row.coverage,
         ),
@@ -164,6 +200,7 @@ const kindOf = (outcome: string): RegistryKind | null => {
   if (/reject/.test(o)) return 'rejected';
   if (/promot|champion/.test(o)) return 'promoted';
   if (/ab|canary/.test(o)) return 'ab-testing';
+  if (/fail/.test(o)) return 'failed';
   if (/train|creat/.test(o)) return 'trained';
   return null;
 };
@@ -242,8 +279,9 @@ export const runTimelines = (body: unknown): RunTimeline[] =>
       const name = so && str(first(so, 'name', 'state'));
       const start = so && time(first(so, 'startedAt', 'enteredAt', 'start'));
       if (!so || !name || start === null || start === undefined) return [];
-      const end = time(first(so, 'finishedAt', 'exitedAt', 'end'));
-      const duration = num(so.durationMs);
+      const end = time(first(so, 'endedAt', 'finishedAt', 'exitedAt', 'end'));
+      const seconds = num(so.seconds);
+      const duration = num(so.durationMs) ?? (seconds === null ? null : seconds * 1000);
       return [{ name, start, end: end ?? (duration === null ? null : start + duration) }];
     });
     if (timed.length > 0) return [{ runId, outcome, states: timed, perState: true }];

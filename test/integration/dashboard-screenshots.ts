@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServingRuntime } from './api-fixture.js';
-import { seedFleet } from './dashboard-seed.js';
+import { seedFleet, seedNewReadings } from './dashboard-seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
@@ -25,7 +25,8 @@ const main = async () => {
   const serving = await startServingRuntime({ devices: 3 });
   const profile = await mkdtemp(join(tmpdir(), 'smogcast-chromium-'));
   try {
-    await serving.runtime.retrain();
+    await seedNewReadings(serving);
+    await serving.runtime.retrain({ maxModelAgeHours: 0 });
     await seedFleet(serving, 10_000);
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

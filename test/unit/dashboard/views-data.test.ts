@@ -143,3 +143,77 @@ describe('view data from the accuracy and history endpoints', () => {
     ]);
   });
 });
+
+describe('view data in the shapes of core/accuracy.ts', () => {
+  it('reads served forecasts hour by hour, the newest forecast of an hour winning', () => {
+    const bands = deviceBands({
+      served: [
+        {
+          version: 'v1',
+          variant: 'primary',
+          start: '2026-12-02T00:00:00Z',
+          p10: [1, 1],
+          p50: [2, 2],
+          p90: [3, 3],
+          actual: [2, null],
+        },
+        {
+          version: 'v2',
+          variant: 'primary',
+          start: '2026-12-02T01:00:00Z',
+          p10: [4],
+          p50: [5],
+          p90: [6],
+          actual: [7],
+        },
+      ],
+    });
+    expect(bands.map((b) => [b.p10, b.p90, b.actual, b.version])).toEqual([
+      [1, 3, 2, 'v1'],
+      [4, 6, 7, 'v2'],
+    ]);
+  });
+
+  it('takes meanWql as the day wQL, state spans in seconds and failed registry events', () => {
+    const daily = dailyAccuracy({
+      daily: [
+        {
+          date: '2026-12-01',
+          version: 'v1',
+          variant: 'primary',
+          meanWql: 0.21,
+          wql: { p10: 0.1, p50: 0.3, p90: 0.2 },
+          coverage80: 0.8,
+          points: 9,
+          devices: 3,
+        },
+      ],
+    });
+    expect(daily).toEqual([
+      { version: 'v1', t: Date.parse('2026-12-01'), wql: 0.21, coverage80: 0.8 },
+    ]);
+    const [run] = runTimelines({
+      runs: [
+        {
+          runId: 'r',
+          startedAt: '2026-12-02T10:00:00Z',
+          states: [{ name: 'Train', startedAt: '2026-12-02T10:00:00Z', endedAt: null, seconds: 4 }],
+          psi: {},
+          psiThreshold: null,
+          ab: null,
+        },
+      ],
+    });
+    expect(run?.states[0]).toMatchObject({
+      name: 'Train',
+      end: Date.parse('2026-12-02T10:00:04Z'),
+    });
+    expect(
+      registryEvents({
+        events: [
+          { at: '2026-12-02T10:00:00Z', version: 'v', kind: 'failed', reason: 'x', runId: null },
+        ],
+      })[0]?.kind,
+    ).toBe('failed');
+  });
+});
