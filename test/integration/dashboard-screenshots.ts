@@ -26,7 +26,7 @@ const main = async () => {
   const profile = await mkdtemp(join(tmpdir(), 'smogcast-chromium-'));
   try {
     await seedNewReadings(serving);
-    await serving.runtime.retrain({ maxModelAgeHours: 0 });
+    await serving.runtime.retrain({ maxModelAgeHours: 0.0001 });
     await seedFleet(serving, 10_000);
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, type ServingRuntime, startServingRuntime } from './api-fixture.js';
+import { seedNewReadings } from './dashboard-seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '.artifacts');
@@ -42,7 +43,7 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (error) => pageErrors.push(error.message));
-});
+}, 300_000);
 
 afterAll(async () => {
   await context?.close();
@@ -55,6 +56,7 @@ describe('dashboard in headless Chromium', () => {
     // Act
     await page.goto(serving.runtime.dashboardUrl);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    await page.waitForSelector('#map[data-loaded="true"]');
     // Assess
     const rows = page.locator('#fleet tbody tr');
     expect(await rows.count()).toBe(3);
@@ -132,8 +134,10 @@ const getJson = async <T>(path: string): Promise<{ status: number; body: T }> =>
 
 describe('model views in headless Chromium', () => {
   beforeAll(async () => {
-    // A second run: the drift check now has a champion to compare with, so it reports PSI.
-    await serving.runtime.retrain();
+    // New readings after the champion's training window, then a second run: the drift check
+    // has a champion and enough new readings to report PSI; a tiny maximum model age forces training.
+    await seedNewReadings(serving);
+    await serving.runtime.retrain({ maxModelAgeHours: 0.0001 });
     await page.reload();
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
     await page.waitForSelector('#registry-chart[data-state="drawn"]');
