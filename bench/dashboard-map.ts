@@ -1,7 +1,7 @@
 // `npm run bench:dashboard`: what the dashboard's map does per redraw — project the fleet into
 // the view box and grid-cluster it — timed for 1k, 10k and 100k devices. Prints figures only.
 import { performance } from 'node:perf_hooks';
-import { gridClusters } from '../dashboard/src/cluster.js';
+import { gridClusters, mergeClose } from '../dashboard/src/cluster.js';
 import { boundsOf, projectInto } from '../dashboard/src/fleet-map.js';
 
 const fleet = (n: number) =>
@@ -15,7 +15,7 @@ const fleet = (n: number) =>
     };
   });
 
-console.log('devices   markers   median ms (project + cluster, 20 runs)');
+console.log('devices   markers   median ms (project + cluster + merge, 20 runs)');
 for (const n of [1_000, 10_000, 100_000]) {
   const points = fleet(n);
   const times: number[] = [];
@@ -24,7 +24,7 @@ for (const n of [1_000, 10_000, 100_000]) {
     const t0 = performance.now();
     const bounds = boundsOf(points);
     if (!bounds) throw new Error('no bounds');
-    markers = gridClusters(projectInto(points, bounds, 360, 220), 28).length;
+    markers = mergeClose(gridClusters(projectInto(points, bounds, 360, 220), 28), 28).length;
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);

@@ -89,3 +89,34 @@ export const zoomBounds = (b: Bounds, margin = 0.15): Bounds => {
 /** A cluster whose devices sit within a few metres: zooming cannot split it any further. */
 export const isInseparable = (b: Bounds): boolean =>
   b.north - b.south < 1e-4 && b.east - b.west < 1e-4;
+
+/**
+ * Grid cells split groups that straddle a cell edge, leaving markers on top of each other:
+ * merges clusters whose centres are closer than `distance` (greedy, biggest first; the merged
+ * marker sits at the count-weighted mean). Cheap: it runs on the markers, not the devices.
+ */
+export const mergeClose = (clusters: readonly Cluster[], distance: number): Cluster[] => {
+  const out: Cluster[] = [];
+  const sorted = [...clusters].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  for (const c of sorted) {
+    const near = out.find((o) => Math.hypot(o.x - c.x, o.y - c.y) < distance);
+    if (!near) {
+      out.push({ ...c, sample: [...c.sample], bounds: { ...c.bounds } });
+      continue;
+    }
+    const count = near.count + c.count;
+    near.x = Math.round(((near.x * near.count + c.x * c.count) / count) * 10) / 10;
+    near.y = Math.round(((near.y * near.count + c.y * c.count) / count) * 10) / 10;
+    near.count = count;
+    near.deviceId = null;
+    near.sample = [...near.sample, ...c.sample].sort().slice(0, Math.max(near.sample.length, 5));
+    near.bounds = {
+      south: Math.min(near.bounds.south, c.bounds.south),
+      north: Math.max(near.bounds.north, c.bounds.north),
+      west: Math.min(near.bounds.west, c.bounds.west),
+      east: Math.max(near.bounds.east, c.bounds.east),
+    };
+    if (c.max !== undefined && (near.max === undefined || c.max > near.max)) near.max = c.max;
+  }
+  return out.sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+};

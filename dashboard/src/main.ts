@@ -9,7 +9,7 @@ import type { ForecastResponse as Forecast } from '../../functions/forecast/sche
 import type { Status } from '../../functions/status/status.js';
 import { ApiError, createApiClient } from './api-client.js';
 import { chartGeometry } from './chart.js';
-import { gridClusters, isInseparable, zoomBounds } from './cluster.js';
+import { gridClusters, isInseparable, mergeClose, zoomBounds } from './cluster.js';
 import { $, el, fmt, level, stamp, svg } from './dom.js';
 import { type Bounds, boundsOf, contains, projectInto } from './fleet-map.js';
 import {
@@ -258,7 +258,7 @@ const renderMap = () => {
     MAP_WIDTH,
     MAP_HEIGHT,
   );
-  const clusters = gridClusters(projected, CLUSTER_CELL);
+  const clusters = mergeClose(gridClusters(projected, CLUSTER_CELL), CLUSTER_CELL);
   const labelled = clusters.length <= 24;
   for (const c of clusters) {
     if (c.deviceId !== null) {

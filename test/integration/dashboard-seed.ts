@@ -39,8 +39,9 @@ export const seedFleet = async (serving: ServingRuntime, count: number, perObjec
 };
 
 /**
- * `count` readings of the simulated devices in the last 30 s, above their usual levels: new
- * data after the champion's training window, so the next run's drift check reports PSI.
+ * `count` readings of the simulated devices in the last 3 s, above their usual levels: new data
+ * after the champion's training window (which ends before its run started), so the next run's
+ * drift check reports PSI.
  */
 export const seedNewReadings = async (serving: ServingRuntime, count = 300) => {
   const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
@@ -51,7 +52,7 @@ export const seedNewReadings = async (serving: ServingRuntime, count = 300) => {
     Array.from({ length: count }, (_, i) =>
       rawLine({
         deviceId: `sim-00${1 + (i % 3)}`,
-        ts: now - 30_000 + i * Math.floor(30_000 / count),
+        ts: now - 3_000 + i * Math.floor(3_000 / count),
         values: { pm25: 80 + (i % 40), o3: 20 + (i % 30) },
       }),
     ),

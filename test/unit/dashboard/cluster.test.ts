@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gridClusters, isInseparable, zoomBounds } from '../../../dashboard/src/cluster.js';
+import {
+  gridClusters,
+  isInseparable,
+  mergeClose,
+  zoomBounds,
+} from '../../../dashboard/src/cluster.js';
 import { boundsOf, projectFleet, projectInto } from '../../../dashboard/src/fleet-map.js';
 
 const grid = (n: number) =>
@@ -47,6 +52,34 @@ describe('gridClusters', () => {
 
   it('refuses a cell size that is not positive', () => {
     expect(() => gridClusters([], 0)).toThrow(/positive/);
+  });
+});
+
+describe('mergeClose', () => {
+  it('merges markers closer than the distance, keeping every device and the widest bounds', () => {
+    // Prepare: two groups straddling a cell edge at x = 28, one far away.
+    const points = [
+      { deviceId: 'a', lat: 50, lon: 19, x: 26, y: 10, value: 1 },
+      { deviceId: 'b', lat: 50.1, lon: 19.1, x: 27, y: 10, value: 2 },
+      { deviceId: 'c', lat: 50.2, lon: 19.2, x: 29, y: 10, value: 5 },
+      { deviceId: 'd', lat: 53, lon: 22, x: 200, y: 150, value: undefined },
+    ];
+    const cells = gridClusters(points, 28);
+    // Act
+    const merged = mergeClose(cells, 20);
+    // Assess
+    expect(cells).toHaveLength(3);
+    expect(merged).toHaveLength(2);
+    expect(merged[0]).toMatchObject({
+      count: 3,
+      deviceId: null,
+      x: 27.3,
+      sample: ['a', 'b', 'c'],
+      bounds: { south: 50, north: 50.2, west: 19, east: 19.2 },
+      max: 5,
+    });
+    expect(merged[1]).toMatchObject({ count: 1, deviceId: 'd' });
+    expect(merged.reduce((s, c) => s + c.count, 0)).toBe(4);
   });
 });
 
