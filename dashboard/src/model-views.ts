@@ -77,7 +77,7 @@ export const renderDeviceBands = (
 ) => {
   const withBand = bands.filter((b) => b.p10 !== null && b.p90 !== null && b.p50 !== null);
   if (bands.length === 0 || withBand.length === 0) return empty(target, note, emptyMessage);
-  const width = widthOf(target);
+  const width = widthOf(target, 1200);
   const height = 260;
   // One hourly axis from the first hour to the last; hours without a forecast break the band.
   const start = bands[0]?.t ?? 0;
@@ -241,6 +241,12 @@ export const renderPsi = (target: SVGSVGElement, note: HTMLElement, runs: PsiRun
   );
   frame(target, width, 220);
   yGrid(target, g.plot, g.yTicks);
+  // Runs by the end of their id (its date and suffix), so labels fit under their bars.
+  xLabels(
+    target,
+    g.plot.bottom + 18,
+    g.groups.map((t) => ({ at: t.at, label: t.label.replace(/^run-\d{8}-/, '') })),
+  );
   for (const b of g.bars) {
     const rect = svg('rect', {
       x: b.x,
@@ -381,11 +387,12 @@ export const renderAb = (target: SVGSVGElement, note: HTMLElement, rounds: AbRou
 
 /** Each run's states as bars on its own time axis, with their durations. */
 export const renderRunStates = (target: HTMLElement, runs: RunTimeline[], now: number) => {
+  // The card's own width: it spans the page.
   if (runs.length === 0) {
     target.replaceChildren(el('p', { class: 'muted' }, 'no runs yet'));
     return;
   }
-  const width = widthOf(target);
+  const width = Math.max(300, Math.min(1200, Math.floor(target.clientWidth - 4)));
   target.replaceChildren(
     ...runs.map((run) => {
       const laid = layoutSpans(

@@ -112,6 +112,7 @@ export const groupedBars = (
   groups: readonly BarGroup[],
   box: Box,
   threshold?: number,
+  maxBarWidth = 36,
 ): BarsGeometry => {
   const plot = plotOf(box);
   const values = groups.flatMap((g) => g.bars.map((b) => b.value));
@@ -120,15 +121,16 @@ export const groupedBars = (
   const slot = (plot.right - plot.left) / Math.max(1, groups.length);
   const bars: BarsGeometry['bars'] = [];
   groups.forEach((g, i) => {
-    const inner = slot * 0.8;
-    const w = inner / Math.max(1, g.bars.length);
+    // At most maxBarWidth a bar, the group centred in its slot.
+    const w = Math.min(maxBarWidth, (slot * 0.8) / Math.max(1, g.bars.length));
+    const start = plot.left + i * slot + (slot - w * g.bars.length) / 2;
     g.bars.forEach((b, j) => {
       const top = y(Math.max(0, b.value));
       bars.push({
         group: g.label,
         key: b.key,
         value: b.value,
-        x: r1(plot.left + i * slot + slot * 0.1 + j * w),
+        x: r1(start + j * w),
         y: r1(top),
         width: r1(Math.max(1, w - 1)),
         height: r1(Math.max(0, y(0) - top)),
