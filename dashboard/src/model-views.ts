@@ -438,7 +438,7 @@ export const renderRunStates = (target: HTMLElement, runs: RunTimeline[], now: n
         }
         chart.append(g);
       });
-      const total = laid.t1 - laid.t0;
+      const total = run.durationMs ?? laid.t1 - laid.t0;
       return el(
         'div',
         { class: 'run-timeline', 'data-run': run.runId },

@@ -54,6 +54,8 @@ export interface RunTimeline {
   states: Array<{ name: string; start: number; end: number | null }>;
   /** True when the API gave per-state times; false when only the run's start and end are known. */
   perState: boolean;
+  /** The run's own duration (finishedAt − startedAt, or durationSeconds); null while running. */
+  durationMs: number | null;
 }
 
 /** check-drift's default PSI policy, for reports that do not carry their threshold. */
@@ -274,6 +276,15 @@ export const runTimelines = (body: unknown): RunTimeline[] =>
     const runId = str(run.runId);
     if (!runId) return [];
     const outcome = str(run.outcome) ?? str(run.status) ?? '—';
+    const started = time(run.startedAt);
+    const finished = time(run.finishedAt);
+    const seconds = num(run.durationSeconds);
+    const durationMs =
+      started !== null && finished !== null
+        ? finished - started
+        : seconds === null
+          ? null
+          : seconds * 1000;
     const timed = arr(run.states).flatMap((s) => {
       const so = obj(s);
       const name = so && str(first(so, 'name', 'state'));
@@ -284,7 +295,7 @@ export const runTimelines = (body: unknown): RunTimeline[] =>
       const duration = num(so.durationMs) ?? (seconds === null ? null : seconds * 1000);
       return [{ name, start, end: end ?? (duration === null ? null : start + duration) }];
     });
-    if (timed.length > 0) return [{ runId, outcome, states: timed, perState: true }];
+    if (timed.length > 0) return [{ runId, outcome, states: timed, perState: true, durationMs }];
     const start = time(run.startedAt);
     if (start === null) return [];
     const names = arr(run.states).map(String);
@@ -296,6 +307,7 @@ export const runTimelines = (body: unknown): RunTimeline[] =>
           { name: names.length ? names.join(' → ') : outcome, start, end: time(run.finishedAt) },
         ],
         perState: false,
+        durationMs,
       },
     ];
   });
