@@ -9,7 +9,31 @@ import type { ForecastResponse as Forecast } from '../../functions/forecast/sche
 import type { Status } from '../../functions/status/status.js';
 import { ApiError, createApiClient } from './api-client.js';
 import { chartGeometry } from './chart.js';
-import { projectFleet } from './fleet-map.js';
+import { gridClusters, isInseparable, mergeClose, zoomBounds } from './cluster.js';
+import { $, el, fmt, level, stamp, svg } from './dom.js';
+import { type Bounds, boundsOf, contains, projectInto } from './fleet-map.js';
+import {
+  renderAb,
+  renderAccuracy,
+  renderDeviceBands,
+  renderPsi,
+  renderRegistry,
+  renderRunStates,
+} from './model-views.js';
+import {
+  type AbRound,
+  abRounds,
+  type DailyAccuracy,
+  dailyAccuracy,
+  deviceBands,
+  type HourBand,
+  type PsiRun,
+  psiRuns,
+  type RegistryEvent,
+  type RunTimeline,
+  registryEvents,
+  runTimelines,
+} from './views-data.js';
 
 /** GET /status, plus figures a gateway may add (ingest counters, endpoint state) when it has them. */
 type StatusView = Status & {
@@ -29,7 +53,6 @@ const METRIC_NAMES: Record<string, string> = {
   so2: 'SO₂',
   co: 'CO',
 };
-const SVG = 'http://www.w3.org/2000/svg';
 const params = new URLSearchParams(location.search);
 const REFRESH_MS = Math.max(2, Number(params.get('refresh')) || 15) * 1000;
 
@@ -41,30 +64,6 @@ if (fragmentKey) {
 }
 const apiKey = () => sessionStorage.getItem('smogcast-key') ?? localStorage.getItem('smogcast-key');
 
-const $ = <T extends Element>(selector: string) => {
-  const el = document.querySelector<T>(selector);
-  if (!el) throw new Error(`missing ${selector}`);
-  return el;
-};
-
-const el = <K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: Array<Node | string>
-) => {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-};
-
-const svg = (tag: string, attrs: Record<string, string | number> = {}, text?: string) => {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-};
-
 const ago = (iso: string | null | undefined): string => {
   if (!iso) return '—';
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
@@ -75,21 +74,6 @@ const ago = (iso: string | null | undefined): string => {
   return `${Math.round(s / 86_400)} d ago`;
 };
 
-const fmt = (v: number | undefined | null, digits = 1) =>
-  v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits);
-
-const stamp = (iso: string | null | undefined) =>
-  iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
-
-/** PM2.5-style colour bands (µg/m³); other metrics use their own scale relative to the fleet. */
-const level = (value: number | undefined): string => {
-  if (value === undefined) return 'level-none';
-  if (value <= 35) return 'level-good';
-  if (value <= 75) return 'level-moderate';
-  if (value <= 150) return 'level-unhealthy';
-  return 'level-hazardous';
-};
-
 const api = createApiClient(
   (document.querySelector('meta[name="smogcast-api"]')?.getAttribute('content') ?? '').replace(
     /\/$/,
@@ -98,17 +82,50 @@ const api = createApiClient(
   apiKey,
 );
 
-const state: {
+/** Rows per page of the device table, and devices per request when the map loads positions. */
+const PAGE_SIZE = 50;
+const MAP_PAGE = 1000;
+/** The most pages the map walks (MAP_PAGE each): a bounded walk, whatever the fleet. */
+const MAP_MAX_PAGES = 20;
+const MAP_TTL_MS = 60_000;
+const MAP_WIDTH = 360;
+const MAP_HEIGHT = 220;
+/** Grid cell of the map's clustering, in map pixels. */
+const CLUSTER_CELL = 28;
+const SEARCH = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+interface DevicePage {
   devices: DeviceSummary[];
-  /** Devices in the whole fleet: the list and map show the first page of GET /devices. */
   total: number;
+  nextCursor: string | null;
+}
+
+const state: {
+  /** The table's page of GET /devices (limit, cursor, q). */
+  page: DevicePage;
+  /** cursors[i] = the cursor that fetched page i ('' for the first). */
+  cursors: string[];
+  pageIndex: number;
+  q: string;
+  /** The map's positions for the current search, loaded page by page in the background. */
+  map: { q: string | null; points: DeviceSummary[]; total: number; loadedAt: number };
+  /** The map's box after a click on a cluster; the table then lists the devices in view. */
+  zoom: Bounds | null;
+  zoomPage: number;
   deviceId: string | null;
+  selected: DeviceSummary | undefined;
   metric: string;
   timer: number | undefined;
 } = {
-  devices: [],
-  total: 0,
+  page: { devices: [], total: 0, nextCursor: null },
+  cursors: [''],
+  pageIndex: 0,
+  q: params.get('q') ?? '',
+  map: { q: null, points: [], total: 0, loadedAt: 0 },
+  zoom: null,
+  zoomPage: 0,
   deviceId: params.get('device'),
+  selected: undefined,
   metric: params.get('metric') ?? 'pm25',
   timer: undefined,
 };
@@ -126,10 +143,53 @@ const askForKey = (reason: string) => {
 };
 
 // ---------------------------------------------------------------- fleet
-const renderFleet = () => {
+type Located = DeviceSummary & { lat: number; lon: number };
+const located = (d: DeviceSummary): d is Located => d.lat !== null && d.lon !== null;
+
+const findDevice = (deviceId: string | null): DeviceSummary | undefined =>
+  deviceId === null
+    ? undefined
+    : (state.page.devices.find((d) => d.deviceId === deviceId) ??
+      state.map.points.find((d) => d.deviceId === deviceId) ??
+      (state.selected?.deviceId === deviceId ? state.selected : undefined));
+
+/** Devices inside the zoomed map box, from the positions the map loaded. */
+const inView = (): Located[] => {
+  const zoom = state.zoom;
+  return zoom ? state.map.points.filter(located).filter((d) => contains(zoom, d)) : [];
+};
+
+/** What the table shows: the API's page, or (zoomed in) a page of the devices in view. */
+const tableRows = () => {
+  if (!state.zoom) {
+    const first = state.pageIndex * PAGE_SIZE;
+    const { devices, total, nextCursor } = state.page;
+    return {
+      rows: devices,
+      first,
+      total,
+      hasPrev: state.pageIndex > 0,
+      hasNext: nextCursor !== null,
+      label: state.q ? `matching “${state.q}”` : '',
+    };
+  }
+  const all = inView();
+  const first = state.zoomPage * PAGE_SIZE;
+  return {
+    rows: all.slice(first, first + PAGE_SIZE),
+    first,
+    total: all.length,
+    hasPrev: state.zoomPage > 0,
+    hasNext: first + PAGE_SIZE < all.length,
+    label: 'in the map view',
+  };
+};
+
+const renderTable = () => {
+  const { rows, first, total, hasPrev, hasNext, label } = tableRows();
   const body = $<HTMLTableSectionElement>('#fleet tbody');
   body.replaceChildren(
-    ...state.devices.map((d) => {
+    ...rows.map((d) => {
       const row = el(
         'tr',
         {
@@ -151,51 +211,169 @@ const renderFleet = () => {
       return row;
     }),
   );
-  $<HTMLSpanElement>('#fleet-count').textContent =
-    state.total > state.devices.length
-      ? `${state.devices.length} of ${state.total} devices`
-      : `${state.devices.length} devices`;
-
-  const map = $<SVGSVGElement>('#map');
-  const width = 360;
-  const height = 220;
-  const located = state.devices.filter(
-    (d): d is DeviceSummary & { lat: number; lon: number } => d.lat !== null && d.lon !== null,
-  );
-  const points = projectFleet(located, width, height);
-  map.replaceChildren(svg('rect', { x: 0, y: 0, width, height, class: 'map-bg', rx: 8 }));
-  for (const p of points) {
-    const device = located.find((d) => d.deviceId === p.deviceId);
-    const g = svg('g', {
-      class: `map-device ${p.deviceId === state.deviceId ? 'selected' : ''}`,
-      'data-device': p.deviceId,
-    });
-    g.append(
-      svg('circle', {
-        cx: p.x,
-        cy: p.y,
-        r: p.deviceId === state.deviceId ? 9 : 7,
-        class: level(device?.latest.pm25?.value),
-      }),
-      svg('text', { x: p.x + 11, y: p.y + 4 }, p.deviceId),
-      svg('title', {}, `${p.deviceId} (${p.lat.toFixed(3)}, ${p.lon.toFixed(3)})`),
-    );
-    g.addEventListener('click', () => selectDevice(p.deviceId));
-    map.append(g);
+  if (rows.length === 0) {
+    body.append(el('tr', {}, el('td', { colspan: '6', class: 'muted' }, 'no devices')));
   }
+  const count = $<HTMLSpanElement>('#fleet-count');
+  count.textContent =
+    rows.length === 0
+      ? `0 of ${total.toLocaleString('en')} devices ${label}`.trim()
+      : `${(first + 1).toLocaleString('en')}–${(first + rows.length).toLocaleString('en')} of ${total.toLocaleString('en')} devices ${label}`.trim();
+  count.dataset.total = String(total);
+  $<HTMLButtonElement>('#fleet-prev').disabled = !hasPrev;
+  $<HTMLButtonElement>('#fleet-next').disabled = !hasNext;
 
   const select = $<HTMLSelectElement>('#device-select');
-  const current = select.value;
-  select.replaceChildren(
-    ...state.devices.map((d) => el('option', { value: d.deviceId }, d.deviceId)),
+  const options = rows.some((d) => d.deviceId === state.deviceId)
+    ? rows
+    : [
+        ...(findDevice(state.deviceId) ? [findDevice(state.deviceId) as DeviceSummary] : []),
+        ...rows,
+      ];
+  select.replaceChildren(...options.map((d) => el('option', { value: d.deviceId }, d.deviceId)));
+  if (state.deviceId) select.value = state.deviceId;
+};
+
+const renderMap = () => {
+  const map = $<SVGSVGElement>('#map');
+  const points = state.map.points.filter(located);
+  const bounds = state.zoom ?? boundsOf(points);
+  map.replaceChildren(
+    svg('rect', { x: 0, y: 0, width: MAP_WIDTH, height: MAP_HEIGHT, class: 'map-bg', rx: 8 }),
   );
-  select.value = state.deviceId ?? current;
+  const note = $<HTMLSpanElement>('#map-note');
+  $<HTMLButtonElement>('#map-reset').classList.toggle('hidden', state.zoom === null);
+  if (!bounds) {
+    note.textContent = '';
+    return;
+  }
+  const projected = projectInto(
+    points.map((d) => ({
+      deviceId: d.deviceId,
+      lat: d.lat,
+      lon: d.lon,
+      value: d.latest.pm25?.value,
+    })),
+    bounds,
+    MAP_WIDTH,
+    MAP_HEIGHT,
+  );
+  const clusters = mergeClose(gridClusters(projected, CLUSTER_CELL), CLUSTER_CELL);
+  const labelled = clusters.length <= 24;
+  for (const c of clusters) {
+    if (c.deviceId !== null) {
+      const id = c.deviceId;
+      const g = svg('g', {
+        class: `map-device ${id === state.deviceId ? 'selected' : ''}`,
+        'data-device': id,
+      });
+      g.append(
+        svg('circle', { cx: c.x, cy: c.y, r: id === state.deviceId ? 9 : 7, class: level(c.max) }),
+        ...(labelled ? [svg('text', { x: c.x + 11, y: c.y + 4 }, id)] : []),
+        svg('title', {}, `${id} (${c.bounds.south.toFixed(3)}, ${c.bounds.west.toFixed(3)})`),
+      );
+      g.addEventListener('click', () => selectDevice(id));
+      map.append(g);
+      continue;
+    }
+    const g = svg('g', { class: 'map-cluster', 'data-cluster': c.key, 'data-count': c.count });
+    g.append(
+      svg('circle', {
+        cx: c.x,
+        cy: c.y,
+        r: Math.min(CLUSTER_CELL / 2, 7 + 2.2 * Math.log10(c.count)),
+        class: level(c.max),
+      }),
+      svg('text', { x: c.x, y: c.y + 4, class: 'cluster-count' }, compact(c.count)),
+      svg(
+        'title',
+        {},
+        `${c.count} devices: ${c.sample.join(', ')}${c.count > c.sample.length ? ', …' : ''}`,
+      ),
+    );
+    g.addEventListener('click', () => {
+      if (isInseparable(c.bounds)) {
+        // Devices on one spot: zooming cannot split them, so list them instead.
+        state.zoom = { ...c.bounds };
+      } else {
+        state.zoom = zoomBounds(c.bounds);
+      }
+      state.zoomPage = 0;
+      renderFleet();
+    });
+    map.append(g);
+  }
+  map.dataset.points = String(projected.length);
+  map.dataset.clusters = String(clusters.length);
+  const loaded = state.map.points.length;
+  note.textContent =
+    `${projected.length.toLocaleString('en')} devices on the map · ${clusters.length} markers` +
+    (loaded < state.map.total
+      ? ` · loading ${loaded.toLocaleString('en')} of ${state.map.total.toLocaleString('en')}`
+      : '');
+};
+
+const compact = (n: number) =>
+  n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+
+const renderFleet = () => {
+  renderTable();
+  renderMap();
+};
+
+const pageQuery = (limit: number, cursor: string, q: string) => ({
+  limit: String(limit),
+  ...(cursor ? { cursor } : {}),
+  ...(q ? { q } : {}),
+});
+
+/** The table's current page from the API. */
+const loadPage = async () => {
+  const cursor = state.cursors[state.pageIndex] ?? '';
+  const q = state.q;
+  const page = await api.get<DevicePage>('/devices', pageQuery(PAGE_SIZE, cursor, q));
+  if (q !== state.q || cursor !== (state.cursors[state.pageIndex] ?? '')) return; // superseded
+  state.page = page;
+};
+
+let mapGeneration = 0;
+/** The map's positions for the current search: pages of MAP_PAGE, drawn as they arrive. */
+const loadMap = async (force = false) => {
+  if (!force && state.map.q === state.q && Date.now() - state.map.loadedAt < MAP_TTL_MS) return;
+  const mine = ++mapGeneration;
+  const q = state.q;
+  const points: DeviceSummary[] = [];
+  let cursor = '';
+  const map = $<SVGSVGElement>('#map');
+  map.dataset.loaded = 'false';
+  for (let i = 0; i < MAP_MAX_PAGES; i++) {
+    const page = await api.get<DevicePage>('/devices', pageQuery(MAP_PAGE, cursor, q));
+    if (mine !== mapGeneration) return;
+    points.push(...page.devices);
+    state.map = { q, points: [...points], total: page.total, loadedAt: Date.now() };
+    renderMap();
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  map.dataset.loaded = 'true';
 };
 
 const selectDevice = (deviceId: string) => {
   state.deviceId = deviceId;
+  state.selected = findDevice(deviceId);
   renderFleet();
   void refreshChart();
+  void refreshDeviceBands();
+};
+
+const search = async (q: string) => {
+  state.q = q;
+  state.cursors = [''];
+  state.pageIndex = 0;
+  state.zoom = null;
+  await loadPage();
+  renderFleet();
+  await loadMap(true);
 };
 
 // ---------------------------------------------------------------- chart
@@ -283,7 +461,7 @@ const refreshChart = async () => {
   const deviceId = state.deviceId;
   if (!deviceId) return;
   const mine = ++chartRequest;
-  const device = state.devices.find((d) => d.deviceId === deviceId);
+  const device = findDevice(deviceId);
   renderMetricOptions(device);
   $<HTMLHeadingElement>('#chart-title').textContent =
     `${deviceId} · ${METRIC_NAMES[state.metric] ?? state.metric}`;
@@ -428,25 +606,124 @@ const renderStatus = (s: StatusView) => {
   health.textContent = `last reading ${ago(s.lastReadingAt)}${records}`;
 };
 
+// ---------------------------------------------------------------- model views
+/** The model views' data, kept so a resize redraws without asking the API again. */
+const views: {
+  bands: HourBand[];
+  bandsMessage: string;
+  daily: DailyAccuracy[];
+  psi: PsiRun[];
+  registry: RegistryEvent[];
+  ab: AbRound[];
+  runs: RunTimeline[];
+  sources: Record<string, string>;
+} = {
+  bands: [],
+  bandsMessage: 'loading…',
+  daily: [],
+  psi: [],
+  registry: [],
+  ab: [],
+  runs: [],
+  sources: {},
+};
+
+const drawModelViews = () => {
+  renderDeviceBands($('#bands-chart'), $('#bands-note'), views.bands, views.bandsMessage);
+  renderAccuracy($('#wql-chart'), $('#coverage-chart'), $('#accuracy-note'), views.daily);
+  renderPsi($('#psi-chart'), $('#psi-note'), views.psi);
+  renderRegistry($('#registry-chart'), $('#registry-note'), views.registry);
+  renderAb($('#ab-chart'), $('#ab-note'), views.ab);
+  renderRunStates($('#run-states'), views.runs, Date.now());
+  for (const [id, source] of Object.entries(views.sources)) {
+    const node = document.querySelector(`#${id}`);
+    if (node) node.textContent = source;
+  }
+};
+
+const missing = (r: PromiseSettledResult<unknown>) =>
+  r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 404;
+
+let bandsRequest = 0;
+/** The chosen device's past 7 days: the bands forecast for them over what was measured. */
+const refreshDeviceBands = async () => {
+  const deviceId = state.deviceId;
+  if (!deviceId) return;
+  const mine = ++bandsRequest;
+  $<HTMLHeadingElement>('#bands-title').textContent =
+    `${deviceId} · ${METRIC_NAMES[state.metric] ?? state.metric} · past 7 days, forecast vs realised`;
+  const [answer] = await Promise.allSettled([
+    api.get<unknown>('/accuracy', { deviceId, metric: state.metric, days: '7' }),
+  ]);
+  if (mine !== bandsRequest || !answer) return;
+  views.bands = answer.status === 'fulfilled' ? deviceBands(answer.value) : [];
+  views.bandsMessage =
+    answer.status === 'fulfilled'
+      ? 'no served forecast has been scored for this device yet'
+      : missing(answer)
+        ? `no scored forecasts for ${deviceId} (${(answer.reason as Error).message})`
+        : String((answer.reason as Error)?.message ?? answer.reason);
+  renderDeviceBands($('#bands-chart'), $('#bands-note'), views.bands, views.bandsMessage);
+};
+
+/** Fleet accuracy, runs and the registry: the history endpoints, else what /status carries. */
+const refreshModelViews = async (status: StatusView) => {
+  const [accuracy, runs, models] = await Promise.allSettled([
+    api.get<unknown>('/accuracy', { days: '30' }),
+    api.get<unknown>('/runs', { limit: '20' }),
+    api.get<unknown>('/models'),
+  ]);
+  const runsBody = runs.status === 'fulfilled' ? runs.value : status;
+  const modelsBody =
+    models.status === 'fulfilled'
+      ? { ...(models.value as object), runs: (runsBody as { runs?: unknown }).runs }
+      : status;
+  views.daily = accuracy.status === 'fulfilled' ? dailyAccuracy(accuracy.value) : [];
+  views.psi = psiRuns(runsBody);
+  views.registry = registryEvents(modelsBody);
+  views.ab = abRounds(runsBody);
+  views.runs = runTimelines(runsBody).slice(0, 10);
+  const from = (r: PromiseSettledResult<unknown>, path: string) =>
+    r.status === 'fulfilled'
+      ? `from GET ${path}`
+      : `from GET /status (GET ${path}: ${(r.reason as Error).message})`;
+  views.sources = {
+    'accuracy-source':
+      accuracy.status === 'fulfilled'
+        ? 'from GET /accuracy'
+        : `GET /accuracy: ${(accuracy.reason as Error).message}`,
+    'psi-source': from(runs, '/runs'),
+    'registry-source': from(models, '/models'),
+    'ab-source': from(runs, '/runs'),
+    'states-source': from(runs, '/runs'),
+  };
+  drawModelViews();
+};
+
+let resizeTimer: number | undefined;
+window.addEventListener('resize', () => {
+  window.clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(drawModelViews, 200);
+});
+
 // ---------------------------------------------------------------- refresh loop
 const refresh = async () => {
   try {
-    const [fleet, status] = await Promise.all([
-      api.get<{ devices: DeviceSummary[]; total?: number }>('/devices'),
-      api.get<StatusView>('/status'),
-    ]);
-    state.devices = fleet.devices;
-    state.total = fleet.total ?? fleet.devices.length;
-    if (!state.deviceId || !state.devices.some((d) => d.deviceId === state.deviceId)) {
-      state.deviceId = state.devices[0]?.deviceId ?? null;
+    const [, status] = await Promise.all([loadPage(), api.get<StatusView>('/status')]);
+    if (!state.deviceId) state.deviceId = state.page.devices[0]?.deviceId ?? null;
+    if (!state.selected || state.selected.deviceId !== state.deviceId) {
+      state.selected = findDevice(state.deviceId);
     }
     renderFleet();
     renderStatus(status);
-    await refreshChart();
+    await Promise.all([refreshChart(), refreshDeviceBands(), refreshModelViews(status)]);
     showBanner(null);
     $<HTMLSpanElement>('#updated').textContent =
       `updated ${new Date().toLocaleTimeString()} · every ${REFRESH_MS / 1000} s`;
     document.body.dataset.loaded = 'true';
+    void loadMap().catch((error: unknown) =>
+      showBanner(error instanceof Error ? error.message : String(error)),
+    );
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       askForKey(error.status === 401 ? 'This API needs a key.' : 'That key was refused.');
@@ -460,12 +737,51 @@ const loop = async () => {
   state.timer = window.setTimeout(loop, REFRESH_MS);
 };
 
+let searchTimer: number | undefined;
+$<HTMLInputElement>('#fleet-search').value = state.q;
+$<HTMLInputElement>('#fleet-search').addEventListener('input', (e) => {
+  const value = (e.target as HTMLInputElement).value.trim();
+  window.clearTimeout(searchTimer);
+  if (value && !SEARCH.test(value)) {
+    showBanner('search: letters, digits and _ . : - only', 'info');
+    return;
+  }
+  searchTimer = window.setTimeout(() => {
+    showBanner(null);
+    void search(value).catch((error: unknown) =>
+      showBanner(error instanceof Error ? error.message : String(error)),
+    );
+  }, 250);
+});
+const turnPage = async (step: 1 | -1) => {
+  if (state.zoom) {
+    state.zoomPage = Math.max(0, state.zoomPage + step);
+    renderTable();
+    return;
+  }
+  if (step === 1) {
+    if (!state.page.nextCursor) return;
+    state.cursors[state.pageIndex + 1] = state.page.nextCursor;
+  }
+  state.pageIndex = Math.max(0, state.pageIndex + step);
+  await loadPage();
+  renderTable();
+};
+$<HTMLButtonElement>('#fleet-next').addEventListener('click', () => void turnPage(1));
+$<HTMLButtonElement>('#fleet-prev').addEventListener('click', () => void turnPage(-1));
+$<HTMLButtonElement>('#map-reset').addEventListener('click', () => {
+  state.zoom = null;
+  state.zoomPage = 0;
+  renderFleet();
+});
+
 $<HTMLSelectElement>('#device-select').addEventListener('change', (e) =>
   selectDevice((e.target as HTMLSelectElement).value),
 );
 $<HTMLSelectElement>('#metric-select').addEventListener('change', (e) => {
   state.metric = (e.target as HTMLSelectElement).value;
   void refreshChart();
+  void refreshDeviceBands();
 });
 $<HTMLFormElement>('#key-form').addEventListener('submit', (e) => {
   e.preventDefault();

@@ -1,0 +1,61 @@
+// Seeds a runtime's lake with many devices the way Firehose delivers them: `perObject` devices'
+// lines per raw object, in four towns (a deterministic spiral around each, no two on one spot).
+// The objects' created events run update-context, as deliveries do; drain() waits for them.
+import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../../functions/common/deps.js';
+import { putRawObject, rawLine } from '../fixtures/lake/raw-lines.js';
+import type { ServingRuntime } from './api-fixture.js';
+
+const HOUR = 3_600_000;
+export const TOWNS = [
+  [50.06, 19.94],
+  [52.23, 21.01],
+  [51.11, 17.03],
+  [54.35, 18.65],
+] as const;
+
+export const seedFleet = async (serving: ServingRuntime, count: number, perObject = 500) => {
+  const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
+  const now = Date.now();
+  const hour = Math.floor(now / HOUR) * HOUR - HOUR;
+  for (let first = 0; first < count; first += perObject) {
+    const lines: string[] = [];
+    for (let i = first; i < Math.min(count, first + perObject); i++) {
+      const [lat, lon] = TOWNS[i % TOWNS.length] ?? TOWNS[0];
+      const r = 0.002 * Math.sqrt(i);
+      lines.push(
+        rawLine({
+          deviceId: `fleet-${String(i).padStart(5, '0')}`,
+          ts: hour + (i % 3_600) * 1_000,
+          lat: lat + r * Math.sin(i),
+          lon: lon + r * Math.cos(i) * 1.5,
+          values: { pm25: 5 + (i % 60) },
+        }),
+      );
+    }
+    await putRawObject(store, now, lines);
+  }
+  await serving.runtime.drain();
+};
+
+/**
+ * `count` readings of the simulated devices in the last 3 s, above their usual levels: new data
+ * after the champion's training window (which ends before its run started), so the next run's
+ * drift check reports PSI.
+ */
+export const seedNewReadings = async (serving: ServingRuntime, count = 300) => {
+  const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
+  const now = Date.now();
+  await putRawObject(
+    store,
+    now,
+    Array.from({ length: count }, (_, i) =>
+      rawLine({
+        deviceId: `sim-00${1 + (i % 3)}`,
+        ts: now - 3_000 + i * Math.floor(3_000 / count),
+        values: { pm25: 80 + (i % 40), o3: 20 + (i % 30) },
+      }),
+    ),
+  );
+  await serving.runtime.drain();
+};
