@@ -5,6 +5,12 @@
 // empirical quantiles of the errors divided by that predicted size (split-conformal style, on
 // the training residuals). Quantiles survive the monotone log transform, so they are exact in
 // the original units. Metrics with little data fall back to the model pooled over all metrics.
+// On top (forecasting/model/guard.ts): features are clamped to the range training spanned, the
+// median is a blend of the model with naive and seasonal naive whose weights are chosen on the
+// last part of the training data held out (rolling origin, per step), the quantiles are the
+// conformal quantiles of the blend's held-out residuals per step, and every value is clipped to
+// a multiple of the observed range. So a young fleet gets the simple baselines, honestly
+// calibrated, and the learned model takes over as the evidence for it grows.
 import { NotEnoughDataError } from '../../core/errors.js';
 import { median } from '../../core/stats.js';
 import {
@@ -21,6 +27,20 @@ import {
   viewSeries,
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
+import {
+  type BlendRow,
+  bestBlend,
+  blendCandidates,
+  blendOf,
+  clampInto,
+  clip,
+  clipBand,
+  emptyRange,
+  extendRange,
+  type FeatureRange,
+  finiteRange,
+  observedRange,
+} from './guard.js';
 import { seasonLength } from './hyperparameters.js';
 import { hasModelHeader, type ModelHeader, modelHeader } from './model-header.js';
 import { metricKey, predictionOf } from './prediction.js';
@@ -46,6 +66,18 @@ const LAMBDA = 1;
 const RESIDUAL_FLOOR = 0.01;
 /** Step-to-step correlation of sample paths: forecast errors persist over hours. */
 const PATH_CORRELATION = 0.9;
+/** Held-out tail of each series for the blend and the conformal grids: at most 28 seasons. */
+const MAX_HOLDOUT_SEASONS = 28;
+/** Share of a short series held out. */
+const HOLDOUT_SHARE = 0.3;
+/** A step needs this many held-out rows for its own weights and grid. */
+const MIN_CALIBRATION_ROWS = 30;
+/** Pseudo-rows of pure naive the model's weight is shrunk with (little evidence, little trust). */
+const PRIOR_ROWS = 100;
+/** Weights on a simplex grid of tenths. */
+const CANDIDATES = blendCandidates(10);
+/** Forecasts stay within 3x the highest (a third of the lowest) value of the instance. */
+const CLIP_MARGIN = Math.log(3);
 
 export interface StepModel {
   coef: number[];
@@ -56,11 +88,25 @@ export interface StepModel {
   grid: number[];
 }
 
+/** The held-out blend of one group: per step, weights (model, naive, seasonal) and grid. */
+export interface Blend {
+  weights: number[][];
+  grids: number[][];
+  /** Held-out rows per step it was chosen on (0: inherited from a neighbour). */
+  rows: number[];
+}
+
 export interface GroupModel {
   /** Typical z of the group: the level of an instance without any observation. */
   level: number;
   rows: number;
   steps: StepModel[];
+  /** Ranges of the point and scale features in training (absent in older artifacts). */
+  pointRange?: FeatureRange;
+  scaleRange?: FeatureRange;
+  /** Range of z seen in training, the clip band of an instance without observations. */
+  zRange?: [number, number];
+  blend?: Blend;
 }
 
 export interface GlobalLagModel extends ModelHeader<typeof GLOBAL_LAG> {
@@ -118,7 +164,11 @@ const forEachRow = (
   }
 };
 
-const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
+const fitModel = (
+  seriesList: Series[],
+  hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
+  seed: number,
+): GlobalLagModel => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
   const groupValues = new Map<string, number[]>([[POOLED, []]]);
@@ -147,15 +197,29 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
     };
   });
   const levels: Record<string, number> = {};
-  for (const [group, values] of groupValues) levels[group] = median(values);
+  const zRanges: Record<string, [number, number]> = {};
+  for (const [group, values] of groupValues) {
+    levels[group] = median(values);
+    zRanges[group] = observedRange(values) ?? [0, 0];
+  }
   const groupNames = [...groupValues.keys()];
   const perStep = <T>(make: () => T) =>
     new Map(groupNames.map((g) => [g, Array.from({ length: steps }, make)]));
 
   // Pass 1: the point regressions.
   const point = perStep(() => new RidgeAccumulator(POINT_FEATURES));
-  forEachRow(prepared, levels, steps, (item, _o, h, x, y) => {
-    for (const g of item.groups) point.get(g)?.[h - 1]?.add(x, y);
+  const pointRanges = new Map(groupNames.map((g) => [g, emptyRange(POINT_FEATURES)]));
+  const scaleRanges = new Map(groupNames.map((g) => [g, emptyRange(SCALE_FEATURES)]));
+  const g0 = new Float64Array(SCALE_FEATURES);
+  forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
+    scaleFeatures(item.view, o, x, g0);
+    for (const g of item.groups) {
+      point.get(g)?.[h - 1]?.add(x, y);
+      const pr = pointRanges.get(g);
+      const sr = scaleRanges.get(g);
+      if (pr) extendRange(pr, x);
+      if (sr) extendRange(sr, g0);
+    }
   });
   const pooledRows = point.get(POOLED) ?? [];
   const thin = pooledRows.findIndex((acc) => acc.count === 0);
@@ -225,6 +289,9 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
         ],
         grid: toGrid(pools.get(group)?.[s] ?? [0]),
       })),
+      pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
+      scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+      zRange: zRanges[group] ?? [0, 0],
     };
   }
   return {
@@ -233,10 +300,155 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
   };
 };
 
+/** One step's forecasts at an origin, in z: the model's, naive's and seasonal naive's. */
+interface StepForecast extends BlendRow {
+  spread: number;
+}
+
+const forecastStep = (
+  group: GroupModel,
+  view: SeriesView,
+  origin: OriginState,
+  h: number,
+  x: Float64Array,
+  g: Float64Array,
+): Omit<StepForecast, 'y'> => {
+  pointFeatures(view, origin, h, x);
+  const naive = origin.level + (x[1] ?? 0);
+  const seasonal = origin.level + (x[4] ?? 0);
+  if (group.pointRange) clampInto(x, group.pointRange);
+  scaleFeatures(view, origin, x, g);
+  if (group.scaleRange) clampInto(g, group.scaleRange);
+  const step = group.steps[h - 1];
+  const [lo, hi] = step?.logScaleRange ?? [0, 0];
+  return {
+    global: origin.level + dot(step?.coef ?? [], x),
+    naive,
+    seasonal,
+    spread: Math.exp(Math.min(hi, Math.max(lo, dot(step?.scaleCoef ?? [], g)))),
+  };
+};
+
+const groupFor = (model: GlobalLagModel, series: Series): GroupModel => {
+  const key = metricKey(series);
+  const group = (key !== undefined ? model.groups[key] : undefined) ?? model.groups[POOLED];
+  if (!group) throw new ModelLoadError('model has no pooled group');
+  return group;
+};
+
+const viewOf = (model: GlobalLagModel, series: Series): SeriesView =>
+  viewSeries(
+    series.target,
+    model.seasonLength,
+    startPhase(series.start, model.timeFreq, model.seasonLength),
+    calendarOf(series.start, model.timeFreq),
+  );
+
+/** How much of a series of `length` is held out for calibration. */
+export const holdoutLength = (length: number, steps: number, season: number): number =>
+  Math.min(MAX_HOLDOUT_SEASONS * season, Math.max(steps, Math.round(HOLDOUT_SHARE * length)));
+
+/**
+ * The blend and the conformal grids of every group of `model`, from held-out rolling origins:
+ * a model fitted on each series without its tail forecasts every origin of the tail. When the
+ * series are too short for that, the full model's in-sample rows stand in with weight on naive.
+ */
+const calibrate = (
+  model: GlobalLagModel,
+  seriesList: Series[],
+  hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
+  seed: number,
+): void => {
+  const steps = model.predictionLength;
+  const season = model.seasonLength;
+  const holds = seriesList.map((s) => holdoutLength(s.target.length, steps, season));
+  let inner: GlobalLagModel | undefined;
+  try {
+    inner = fitModel(
+      seriesList
+        .map((s, i) => ({ ...s, target: s.target.slice(0, s.target.length - (holds[i] ?? 0)) }))
+        .filter((s) => s.target.length > 0),
+      hyperparameters,
+      seed,
+    );
+  } catch (error) {
+    if (!(error instanceof NotEnoughDataError)) throw error;
+  }
+  const scorer = inner ?? model;
+  const rows = new Map<string, StepForecast[][]>();
+  const rowsOf = (name: string) => {
+    const found = rows.get(name) ?? Array.from({ length: steps }, () => [] as StepForecast[]);
+    rows.set(name, found);
+    return found;
+  };
+  const x = new Float64Array(POINT_FEATURES);
+  const g = new Float64Array(SCALE_FEATURES);
+  seriesList.forEach((series, i) => {
+    const key = metricKey(series);
+    const name = key !== undefined && model.groups[key] ? key : POOLED;
+    const group = groupFor(scorer, series);
+    const view = viewOf(scorer, series);
+    const n = series.target.length;
+    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, n);
+    for (let end = Math.max(1, first); end < n; end++) {
+      const origin = originState(view, end, group.level);
+      for (let h = 1; h <= steps && end + h - 1 < n; h++) {
+        const y = view.z[end + h - 1] ?? Number.NaN;
+        if (Number.isNaN(y)) continue;
+        const row = { ...forecastStep(group, view, origin, h, x, g), y };
+        rowsOf(name)[h - 1]?.push(row);
+        if (name !== POOLED) rowsOf(POOLED)[h - 1]?.push(row);
+      }
+    }
+  });
+  const blendFor = (name: string, fallback: Blend | undefined): Blend => {
+    const perStep = rows.get(name) ?? [];
+    const blend: Blend = { weights: [], grids: [], rows: [] };
+    for (let s = 0; s < steps; s++) {
+      const stepRows = perStep[s] ?? [];
+      if (stepRows.length < MIN_CALIBRATION_ROWS) {
+        const from = s > 0 ? blend : fallback;
+        const at = s > 0 ? s - 1 : 0;
+        blend.weights.push(from?.weights[at] ?? [0, 1, 0]);
+        blend.grids.push(from?.grids[at] ?? model.groups[name]?.steps[s]?.grid ?? toGrid([0]));
+        blend.rows.push(0);
+        continue;
+      }
+      const w = inner ? bestBlend(stepRows, CANDIDATES, PRIOR_ROWS) : [0, 1, 0];
+      const residuals = stepRows.map((r) => (r.y - blendOf(w, r)) / r.spread);
+      blend.weights.push(w);
+      blend.grids.push(toGrid(residuals));
+      blend.rows.push(stepRows.length);
+    }
+    return blend;
+  };
+  const pooled = blendFor(POOLED, undefined);
+  for (const [name, group] of Object.entries(model.groups)) {
+    group.blend = name === POOLED ? pooled : blendFor(name, pooled);
+  }
+};
+
+const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
+  const model = fitModel(seriesList, hyperparameters, seed);
+  calibrate(model, seriesList, hyperparameters, seed);
+  return model;
+};
+
 const isNumbers = (value: unknown, length?: number): boolean =>
   Array.isArray(value) &&
   (length === undefined || value.length === length) &&
   value.every((v) => typeof v === 'number' && Number.isFinite(v));
+
+const isRange = (value: FeatureRange, size: number): boolean =>
+  isNumbers(value?.lo, size) && isNumbers(value?.hi, size);
+
+const isBlend = (value: Blend, steps: number): boolean =>
+  Array.isArray(value?.weights) &&
+  value.weights.length === steps &&
+  value.weights.every((w) => isNumbers(w, 3)) &&
+  Array.isArray(value.grids) &&
+  value.grids.length === steps &&
+  value.grids.every((grid) => isNumbers(grid, GRID_SIZE));
 
 const isGroup = (value: unknown, steps: number): boolean => {
   const group = value as Partial<GroupModel> | null;
@@ -250,7 +462,11 @@ const isGroup = (value: unknown, steps: number): boolean => {
         isNumbers(s.scaleCoef, SCALE_FEATURES) &&
         isNumbers(s.logScaleRange, 2) &&
         isNumbers(s.grid, GRID_SIZE),
-    )
+    ) &&
+    (group.pointRange === undefined || isRange(group.pointRange, POINT_FEATURES)) &&
+    (group.scaleRange === undefined || isRange(group.scaleRange, SCALE_FEATURES)) &&
+    (group.zRange === undefined || isNumbers(group.zRange, 2)) &&
+    (group.blend === undefined || isBlend(group.blend, steps))
   );
 };
 
@@ -270,34 +486,28 @@ const parse = (json: unknown): GlobalLagModel => {
 };
 
 const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig) => {
-  const key = metricKey(instance);
-  const group = (key !== undefined ? model.groups[key] : undefined) ?? model.groups[POOLED];
-  if (!group) throw new ModelLoadError('model has no pooled group');
-  const season = model.seasonLength;
-  const view = viewSeries(
-    instance.target,
-    season,
-    startPhase(instance.start, model.timeFreq, season),
-    calendarOf(instance.start, model.timeFreq),
-  );
+  const group = groupFor(model, instance);
+  const view = viewOf(model, instance);
   const origin = originState(view, instance.target.length, group.level);
+  const band = clipBand(observedRange(view.z), group.zRange ?? [0, 20], CLIP_MARGIN);
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
   const centre: number[] = [];
   const spread: number[] = [];
+  const grids: number[][] = [];
   group.steps.forEach((step, s) => {
-    pointFeatures(view, origin, s + 1, x);
-    scaleFeatures(view, origin, x, g);
-    const [lo, hi] = step.logScaleRange;
-    centre.push(origin.level + dot(step.coef, x));
-    spread.push(Math.exp(Math.min(hi, Math.max(lo, dot(step.scaleCoef, g)))));
+    const f = forecastStep(group, view, origin, s + 1, x, g);
+    const w = group.blend?.weights[s];
+    centre.push(w ? blendOf(w, { ...f, y: 0 }) : f.global);
+    spread.push(f.spread);
+    grids.push(group.blend?.grids[s] ?? step.grid);
   });
-  const at = (s: number, level: number) =>
-    fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * gridQuantile(group.steps[s]?.grid ?? [], level));
+  const zAt = (s: number, e: number) => clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
+  const at = (s: number, level: number) => fromZ(zAt(s, gridQuantile(grids[s] ?? [], level)));
   const mean = (s: number) => {
-    const grid = group.steps[s]?.grid ?? [];
+    const grid = grids[s] ?? [];
     let sum = 0;
-    for (const e of grid) sum += fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * e);
+    for (const e of grid) sum += fromZ(zAt(s, e));
     return sum / Math.max(1, grid.length);
   };
   return predictionOf(
