@@ -23,10 +23,13 @@ export const extendRange = (range: FeatureRange, x: ArrayLike<number>): void => 
 };
 
 /** A range that saw nothing becomes [0, 0]; JSON cannot hold infinities. */
-export const finiteRange = (range: FeatureRange): FeatureRange => ({
-  lo: range.lo.map((v, i) => (Number.isFinite(v) ? v : Math.min(0, range.hi[i] ?? 0))),
-  hi: range.hi.map((v, i) => (Number.isFinite(v) ? v : Math.max(0, range.lo[i] ?? 0))),
-});
+export const finiteRange = (range: FeatureRange): FeatureRange => {
+  const seen = (i: number) => (range.lo[i] ?? 0) <= (range.hi[i] ?? 0);
+  return {
+    lo: range.lo.map((v, i) => (seen(i) ? v : 0)),
+    hi: range.hi.map((v, i) => (seen(i) ? v : 0)),
+  };
+};
 
 /** Clamps `x` in place into the range (features the training data did not span). */
 export const clampInto = (x: Float64Array, range: FeatureRange): void => {
