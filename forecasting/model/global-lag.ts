@@ -387,15 +387,19 @@ const calibrate = (
     const key = metricKey(series);
     const name = key !== undefined && model.groups[key] ? key : POOLED;
     const group = groupFor(scorer, series);
+    // Residuals are standardised by the spread the served model will use, so grids match it.
+    const served = groupFor(model, series);
     const view = viewOf(scorer, series);
     const n = series.target.length;
     const first = inner ? n - (holds[i] ?? 0) : Math.min(season, n);
     for (let end = Math.max(1, first); end < n; end++) {
       const origin = originState(view, end, group.level);
+      const servedOrigin = originState(view, end, served.level);
       for (let h = 1; h <= steps && end + h - 1 < n; h++) {
         const y = view.z[end + h - 1] ?? Number.NaN;
         if (Number.isNaN(y)) continue;
-        const row = { ...forecastStep(group, view, origin, h, x, g), y };
+        const { spread } = forecastStep(served, view, servedOrigin, h, x, g);
+        const row = { ...forecastStep(group, view, origin, h, x, g), spread, y };
         rowsOf(name)[h - 1]?.push(row);
         if (name !== POOLED) rowsOf(POOLED)[h - 1]?.push(row);
       }
