@@ -12,7 +12,7 @@
 // a multiple of the observed range. So a young fleet gets the simple baselines, honestly
 // calibrated, and the learned model takes over as the evidence for it grows.
 import { NotEnoughDataError } from '../../core/errors.js';
-import { median } from '../../core/stats.js';
+import { median, sortedQuantile } from '../../core/stats.js';
 import {
   calendarOf,
   fromZ,
@@ -62,6 +62,11 @@ const SCALE_RANGE_MARGIN = 1;
 const MAX_POOL = 40_000;
 /** Ridge penalty: negligible for big data, keeps a few days of data from overfitting. */
 const LAMBDA = 1;
+/**
+ * Ridge penalty of the scale model: heavy next to a few days of rows (the spread stays nearly
+ * constant per step), negligible next to years of them.
+ */
+const SCALE_LAMBDA = 2000;
 /** Floor inside log |residual|: exact hits would otherwise pull the scale model to -inf. */
 const RESIDUAL_FLOOR = 0.01;
 /** Step-to-step correlation of sample paths: forecast errors persist over hours. */
@@ -245,7 +250,7 @@ const fitModel = (
     }
   });
   const scaleCoefs = new Map(
-    kept.map((group) => [group, (scale.get(group) ?? []).map((a) => a.solve(LAMBDA))]),
+    kept.map((group) => [group, (scale.get(group) ?? []).map((a) => a.solve(SCALE_LAMBDA))]),
   );
 
   // Pass 3: standardised residuals -> calibrated quantile grids.
@@ -420,8 +425,11 @@ const calibrate = (
       }
       const w = inner ? bestBlend(stepRows, CANDIDATES, PRIOR_ROWS) : [0, 1, 0];
       const residuals = stepRows.map((r) => (r.y - blendOf(w, r)) / r.spread);
+      // The blend is the median (its weights minimise the absolute error): centre the grid on it.
+      const grid = toGrid(residuals);
+      const mid = gridQuantile(grid, 0.5);
       blend.weights.push(w);
-      blend.grids.push(toGrid(residuals));
+      blend.grids.push(grid.map((e) => e - mid));
       blend.rows.push(stepRows.length);
     }
     return blend;
@@ -489,6 +497,43 @@ const parse = (json: unknown): GlobalLagModel => {
   return m as GlobalLagModel;
 };
 
+/** At most this many origins of an instance's own history are replayed for its residuals. */
+const MAX_LOCAL_ORIGINS = 500;
+
+/**
+ * The instance's own standardised residuals per step, sorted and centred on their median: the
+ * served forecast replayed at origins of its history (as the naive baseline's empirical
+ * quantiles are). A young model's held-out grids rest on a day or two; a long instance knows
+ * its own errors better.
+ */
+const localResiduals = (
+  group: GroupModel,
+  view: SeriesView,
+  steps: number,
+  x: Float64Array,
+  g: Float64Array,
+): Float64Array[] => {
+  const out = Array.from({ length: steps }, () => [] as number[]);
+  const n = view.z.length;
+  const first = view.season;
+  const stride = Math.max(1, Math.ceil((n - first) / MAX_LOCAL_ORIGINS));
+  for (let end = first; end < n; end += stride) {
+    const origin = originState(view, end, group.level);
+    for (let h = 1; h <= steps && end + h - 1 < n; h++) {
+      const y = view.z[end + h - 1] ?? Number.NaN;
+      if (Number.isNaN(y)) continue;
+      const f = forecastStep(group, view, origin, h, x, g);
+      const w = group.blend?.weights[h - 1];
+      out[h - 1]?.push((y - (w ? blendOf(w, { ...f, y }) : f.global)) / f.spread);
+    }
+  }
+  return out.map((r) => {
+    const sorted = Float64Array.from(r).sort();
+    const mid = sortedQuantile(sorted, 0.5);
+    return sorted.map((e) => e - mid);
+  });
+};
+
 const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig) => {
   const group = groupFor(model, instance);
   const view = viewOf(model, instance);
@@ -506,13 +551,26 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     spread.push(f.spread);
     grids.push(group.blend?.grids[s] ?? step.grid);
   });
-  const zAt = (s: number, e: number) => clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
-  const at = (s: number, level: number) => fromZ(zAt(s, gridQuantile(grids[s] ?? [], level)));
+  // Where the instance's own history holds more residuals than the held-out calibration had.
+  const heldOut = group.blend?.rows ?? [];
+  const local =
+    group.blend && Math.min(...heldOut) < view.z.length - model.seasonLength
+      ? localResiduals(group, view, centre.length, x, g)
+      : [];
+  const own = (s: number) => {
+    const r = local[s];
+    return r && r.length > (heldOut[s] ?? 0) && r.length >= MIN_CALIBRATION_ROWS ? r : undefined;
+  };
+  const zAt = (s: number, level: number) => {
+    const r = own(s);
+    const e = r ? sortedQuantile(r, level) : gridQuantile(grids[s] ?? [], level);
+    return clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
+  };
+  const at = (s: number, level: number) => fromZ(zAt(s, level));
   const mean = (s: number) => {
-    const grid = grids[s] ?? [];
     let sum = 0;
-    for (const e of grid) sum += fromZ(zAt(s, e));
-    return sum / Math.max(1, grid.length);
+    for (let i = 0; i < GRID_SIZE; i++) sum += fromZ(zAt(s, (i + 0.5) / GRID_SIZE));
+    return sum / GRID_SIZE;
   };
   return predictionOf(
     { steps: centre.length, at, mean, pathCorrelation: PATH_CORRELATION },
