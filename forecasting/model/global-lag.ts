@@ -5,8 +5,14 @@
 // empirical quantiles of the errors divided by that predicted size (split-conformal style, on
 // the training residuals). Quantiles survive the monotone log transform, so they are exact in
 // the original units. Metrics with little data fall back to the model pooled over all metrics.
+// On top (forecasting/model/guard.ts): features are clamped to the range training spanned, the
+// median is a blend of the model with naive and seasonal naive whose weights are chosen on the
+// last part of the training data held out (rolling origin, per step), the quantiles are the
+// conformal quantiles of the blend's held-out residuals per step, and every value is clipped to
+// a multiple of the observed range. So a young fleet gets the simple baselines, honestly
+// calibrated, and the learned model takes over as the evidence for it grows.
 import { NotEnoughDataError } from '../../core/errors.js';
-import { median } from '../../core/stats.js';
+import { median, sortedQuantile } from '../../core/stats.js';
 import {
   calendarOf,
   fromZ,
@@ -21,6 +27,20 @@ import {
   viewSeries,
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
+import {
+  type BlendRow,
+  bestBlend,
+  blendCandidates,
+  blendOf,
+  clampInto,
+  clip,
+  clipBand,
+  emptyRange,
+  extendRange,
+  type FeatureRange,
+  finiteRange,
+  observedRange,
+} from './guard.js';
 import { seasonLength } from './hyperparameters.js';
 import { hasModelHeader, type ModelHeader, modelHeader } from './model-header.js';
 import { metricKey, predictionOf } from './prediction.js';
@@ -42,10 +62,27 @@ const SCALE_RANGE_MARGIN = 1;
 const MAX_POOL = 40_000;
 /** Ridge penalty: negligible for big data, keeps a few days of data from overfitting. */
 const LAMBDA = 1;
+/**
+ * Ridge penalty of the scale model: heavy next to a few days of rows (the spread stays nearly
+ * constant per step), negligible next to years of them.
+ */
+const SCALE_LAMBDA = 2000;
 /** Floor inside log |residual|: exact hits would otherwise pull the scale model to -inf. */
 const RESIDUAL_FLOOR = 0.01;
 /** Step-to-step correlation of sample paths: forecast errors persist over hours. */
 const PATH_CORRELATION = 0.9;
+/** Held-out tail of each series for the blend and the conformal grids: at most 28 seasons. */
+const MAX_HOLDOUT_SEASONS = 28;
+/** Share of a short series held out. */
+const HOLDOUT_SHARE = 0.3;
+/** A step needs this many held-out rows for its own weights and grid. */
+const MIN_CALIBRATION_ROWS = 30;
+/** Pseudo-rows of pure naive the model's weight is shrunk with (little evidence, little trust). */
+const PRIOR_ROWS = 100;
+/** Weights on a simplex grid of tenths. */
+const CANDIDATES = blendCandidates(10);
+/** Forecasts stay within 3x the highest (a third of the lowest) value of the instance. */
+const CLIP_MARGIN = Math.log(3);
 
 export interface StepModel {
   coef: number[];
@@ -56,11 +93,25 @@ export interface StepModel {
   grid: number[];
 }
 
+/** The held-out blend of one group: per step, weights (model, naive, seasonal) and grid. */
+export interface Blend {
+  weights: number[][];
+  grids: number[][];
+  /** Held-out rows per step it was chosen on (0: inherited from a neighbour). */
+  rows: number[];
+}
+
 export interface GroupModel {
   /** Typical z of the group: the level of an instance without any observation. */
   level: number;
   rows: number;
   steps: StepModel[];
+  /** Ranges of the point and scale features in training (absent in older artifacts). */
+  pointRange?: FeatureRange;
+  scaleRange?: FeatureRange;
+  /** Range of z seen in training, the clip band of an instance without observations. */
+  zRange?: [number, number];
+  blend?: Blend;
 }
 
 export interface GlobalLagModel extends ModelHeader<typeof GLOBAL_LAG> {
@@ -118,7 +169,11 @@ const forEachRow = (
   }
 };
 
-const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
+const fitModel = (
+  seriesList: Series[],
+  hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
+  seed: number,
+): GlobalLagModel => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
   const groupValues = new Map<string, number[]>([[POOLED, []]]);
@@ -147,15 +202,29 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
     };
   });
   const levels: Record<string, number> = {};
-  for (const [group, values] of groupValues) levels[group] = median(values);
+  const zRanges: Record<string, [number, number]> = {};
+  for (const [group, values] of groupValues) {
+    levels[group] = median(values);
+    zRanges[group] = observedRange(values) ?? [0, 0];
+  }
   const groupNames = [...groupValues.keys()];
   const perStep = <T>(make: () => T) =>
     new Map(groupNames.map((g) => [g, Array.from({ length: steps }, make)]));
 
   // Pass 1: the point regressions.
   const point = perStep(() => new RidgeAccumulator(POINT_FEATURES));
-  forEachRow(prepared, levels, steps, (item, _o, h, x, y) => {
-    for (const g of item.groups) point.get(g)?.[h - 1]?.add(x, y);
+  const pointRanges = new Map(groupNames.map((g) => [g, emptyRange(POINT_FEATURES)]));
+  const scaleRanges = new Map(groupNames.map((g) => [g, emptyRange(SCALE_FEATURES)]));
+  const g0 = new Float64Array(SCALE_FEATURES);
+  forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
+    scaleFeatures(item.view, o, x, g0);
+    for (const g of item.groups) {
+      point.get(g)?.[h - 1]?.add(x, y);
+      const pr = pointRanges.get(g);
+      const sr = scaleRanges.get(g);
+      if (pr) extendRange(pr, x);
+      if (sr) extendRange(sr, g0);
+    }
   });
   const pooledRows = point.get(POOLED) ?? [];
   const thin = pooledRows.findIndex((acc) => acc.count === 0);
@@ -181,7 +250,7 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
     }
   });
   const scaleCoefs = new Map(
-    kept.map((group) => [group, (scale.get(group) ?? []).map((a) => a.solve(LAMBDA))]),
+    kept.map((group) => [group, (scale.get(group) ?? []).map((a) => a.solve(SCALE_LAMBDA))]),
   );
 
   // Pass 3: standardised residuals -> calibrated quantile grids.
@@ -225,6 +294,9 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
         ],
         grid: toGrid(pools.get(group)?.[s] ?? [0]),
       })),
+      pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
+      scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+      zRange: zRanges[group] ?? [0, 0],
     };
   }
   return {
@@ -233,10 +305,162 @@ const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters,
   };
 };
 
+/** One step's forecasts at an origin, in z: the model's, naive's and seasonal naive's. */
+interface StepForecast extends BlendRow {
+  spread: number;
+}
+
+const forecastStep = (
+  group: GroupModel,
+  view: SeriesView,
+  origin: OriginState,
+  h: number,
+  x: Float64Array,
+  g: Float64Array,
+): Omit<StepForecast, 'y'> => {
+  pointFeatures(view, origin, h, x);
+  const naive = origin.level + (x[1] ?? 0);
+  const seasonal = origin.level + (x[4] ?? 0);
+  if (group.pointRange) clampInto(x, group.pointRange);
+  scaleFeatures(view, origin, x, g);
+  if (group.scaleRange) clampInto(g, group.scaleRange);
+  const step = group.steps[h - 1];
+  const [lo, hi] = step?.logScaleRange ?? [0, 0];
+  return {
+    global: origin.level + dot(step?.coef ?? [], x),
+    naive,
+    seasonal,
+    spread: Math.exp(Math.min(hi, Math.max(lo, dot(step?.scaleCoef ?? [], g)))),
+  };
+};
+
+const groupFor = (model: GlobalLagModel, series: Series): GroupModel => {
+  const key = metricKey(series);
+  const group = (key !== undefined ? model.groups[key] : undefined) ?? model.groups[POOLED];
+  if (!group) throw new ModelLoadError('model has no pooled group');
+  return group;
+};
+
+const viewOf = (model: GlobalLagModel, series: Series): SeriesView =>
+  viewSeries(
+    series.target,
+    model.seasonLength,
+    startPhase(series.start, model.timeFreq, model.seasonLength),
+    calendarOf(series.start, model.timeFreq),
+  );
+
+/** How much of a series of `length` is held out for calibration. */
+export const holdoutLength = (length: number, steps: number, season: number): number =>
+  Math.min(MAX_HOLDOUT_SEASONS * season, Math.max(steps, Math.round(HOLDOUT_SHARE * length)));
+
+/**
+ * The blend and the conformal grids of every group of `model`, from held-out rolling origins:
+ * a model fitted on each series without its tail forecasts every origin of the tail. When the
+ * series are too short for that, the full model's in-sample rows stand in with weight on naive.
+ */
+const calibrate = (
+  model: GlobalLagModel,
+  seriesList: Series[],
+  hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
+  seed: number,
+): void => {
+  const steps = model.predictionLength;
+  const season = model.seasonLength;
+  const holds = seriesList.map((s) => holdoutLength(s.target.length, steps, season));
+  let inner: GlobalLagModel | undefined;
+  try {
+    inner = fitModel(
+      seriesList
+        .map((s, i) => ({ ...s, target: s.target.slice(0, s.target.length - (holds[i] ?? 0)) }))
+        .filter((s) => s.target.length > 0),
+      hyperparameters,
+      seed,
+    );
+  } catch (error) {
+    if (!(error instanceof NotEnoughDataError)) throw error;
+  }
+  const scorer = inner ?? model;
+  const rows = new Map<string, StepForecast[][]>();
+  const rowsOf = (name: string) => {
+    const found = rows.get(name) ?? Array.from({ length: steps }, () => [] as StepForecast[]);
+    rows.set(name, found);
+    return found;
+  };
+  const x = new Float64Array(POINT_FEATURES);
+  const g = new Float64Array(SCALE_FEATURES);
+  seriesList.forEach((series, i) => {
+    const key = metricKey(series);
+    const name = key !== undefined && model.groups[key] ? key : POOLED;
+    const group = groupFor(scorer, series);
+    // Residuals are standardised by the spread the served model will use, so grids match it.
+    const served = groupFor(model, series);
+    const view = viewOf(scorer, series);
+    const n = series.target.length;
+    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, n);
+    for (let end = Math.max(1, first); end < n; end++) {
+      const origin = originState(view, end, group.level);
+      const servedOrigin = originState(view, end, served.level);
+      for (let h = 1; h <= steps && end + h - 1 < n; h++) {
+        const y = view.z[end + h - 1] ?? Number.NaN;
+        if (Number.isNaN(y)) continue;
+        const { spread } = forecastStep(served, view, servedOrigin, h, x, g);
+        const row = { ...forecastStep(group, view, origin, h, x, g), spread, y };
+        rowsOf(name)[h - 1]?.push(row);
+        if (name !== POOLED) rowsOf(POOLED)[h - 1]?.push(row);
+      }
+    }
+  });
+  const blendFor = (name: string, fallback: Blend | undefined): Blend => {
+    const perStep = rows.get(name) ?? [];
+    const blend: Blend = { weights: [], grids: [], rows: [] };
+    for (let s = 0; s < steps; s++) {
+      const stepRows = perStep[s] ?? [];
+      if (stepRows.length < MIN_CALIBRATION_ROWS) {
+        const from = s > 0 ? blend : fallback;
+        const at = s > 0 ? s - 1 : 0;
+        blend.weights.push(from?.weights[at] ?? [0, 1, 0]);
+        blend.grids.push(from?.grids[at] ?? model.groups[name]?.steps[s]?.grid ?? toGrid([0]));
+        blend.rows.push(0);
+        continue;
+      }
+      const w = inner ? bestBlend(stepRows, CANDIDATES, PRIOR_ROWS) : [0, 1, 0];
+      const residuals = stepRows.map((r) => (r.y - blendOf(w, r)) / r.spread);
+      // The blend is the median (its weights minimise the absolute error): centre the grid on it.
+      const grid = toGrid(residuals);
+      const mid = gridQuantile(grid, 0.5);
+      blend.weights.push(w);
+      blend.grids.push(grid.map((e) => e - mid));
+      blend.rows.push(stepRows.length);
+    }
+    return blend;
+  };
+  const pooled = blendFor(POOLED, undefined);
+  for (const [name, group] of Object.entries(model.groups)) {
+    group.blend = name === POOLED ? pooled : blendFor(name, pooled);
+  }
+};
+
+const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
+  const model = fitModel(seriesList, hyperparameters, seed);
+  calibrate(model, seriesList, hyperparameters, seed);
+  return model;
+};
+
 const isNumbers = (value: unknown, length?: number): boolean =>
   Array.isArray(value) &&
   (length === undefined || value.length === length) &&
   value.every((v) => typeof v === 'number' && Number.isFinite(v));
+
+const isRange = (value: FeatureRange, size: number): boolean =>
+  isNumbers(value?.lo, size) && isNumbers(value?.hi, size);
+
+const isBlend = (value: Blend, steps: number): boolean =>
+  Array.isArray(value?.weights) &&
+  value.weights.length === steps &&
+  value.weights.every((w) => isNumbers(w, 3)) &&
+  Array.isArray(value.grids) &&
+  value.grids.length === steps &&
+  value.grids.every((grid) => isNumbers(grid, GRID_SIZE));
 
 const isGroup = (value: unknown, steps: number): boolean => {
   const group = value as Partial<GroupModel> | null;
@@ -250,7 +474,11 @@ const isGroup = (value: unknown, steps: number): boolean => {
         isNumbers(s.scaleCoef, SCALE_FEATURES) &&
         isNumbers(s.logScaleRange, 2) &&
         isNumbers(s.grid, GRID_SIZE),
-    )
+    ) &&
+    (group.pointRange === undefined || isRange(group.pointRange, POINT_FEATURES)) &&
+    (group.scaleRange === undefined || isRange(group.scaleRange, SCALE_FEATURES)) &&
+    (group.zRange === undefined || isNumbers(group.zRange, 2)) &&
+    (group.blend === undefined || isBlend(group.blend, steps))
   );
 };
 
@@ -269,36 +497,80 @@ const parse = (json: unknown): GlobalLagModel => {
   return m as GlobalLagModel;
 };
 
+/** At most this many origins of an instance's own history are replayed for its residuals. */
+const MAX_LOCAL_ORIGINS = 500;
+
+/**
+ * The instance's own standardised residuals per step, sorted and centred on their median: the
+ * served forecast replayed at origins of its history (as the naive baseline's empirical
+ * quantiles are). A young model's held-out grids rest on a day or two; a long instance knows
+ * its own errors better.
+ */
+const localResiduals = (
+  group: GroupModel,
+  view: SeriesView,
+  steps: number,
+  x: Float64Array,
+  g: Float64Array,
+): Float64Array[] => {
+  const out = Array.from({ length: steps }, () => [] as number[]);
+  const n = view.z.length;
+  const first = view.season;
+  const stride = Math.max(1, Math.ceil((n - first) / MAX_LOCAL_ORIGINS));
+  for (let end = first; end < n; end += stride) {
+    const origin = originState(view, end, group.level);
+    for (let h = 1; h <= steps && end + h - 1 < n; h++) {
+      const y = view.z[end + h - 1] ?? Number.NaN;
+      if (Number.isNaN(y)) continue;
+      const f = forecastStep(group, view, origin, h, x, g);
+      const w = group.blend?.weights[h - 1];
+      out[h - 1]?.push((y - (w ? blendOf(w, { ...f, y }) : f.global)) / f.spread);
+    }
+  }
+  return out.map((r) => {
+    const sorted = Float64Array.from(r).sort();
+    const mid = sortedQuantile(sorted, 0.5);
+    return sorted.map((e) => e - mid);
+  });
+};
+
 const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig) => {
-  const key = metricKey(instance);
-  const group = (key !== undefined ? model.groups[key] : undefined) ?? model.groups[POOLED];
-  if (!group) throw new ModelLoadError('model has no pooled group');
-  const season = model.seasonLength;
-  const view = viewSeries(
-    instance.target,
-    season,
-    startPhase(instance.start, model.timeFreq, season),
-    calendarOf(instance.start, model.timeFreq),
-  );
+  const group = groupFor(model, instance);
+  const view = viewOf(model, instance);
   const origin = originState(view, instance.target.length, group.level);
+  const band = clipBand(observedRange(view.z), group.zRange ?? [0, 20], CLIP_MARGIN);
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
   const centre: number[] = [];
   const spread: number[] = [];
+  const grids: number[][] = [];
   group.steps.forEach((step, s) => {
-    pointFeatures(view, origin, s + 1, x);
-    scaleFeatures(view, origin, x, g);
-    const [lo, hi] = step.logScaleRange;
-    centre.push(origin.level + dot(step.coef, x));
-    spread.push(Math.exp(Math.min(hi, Math.max(lo, dot(step.scaleCoef, g)))));
+    const f = forecastStep(group, view, origin, s + 1, x, g);
+    const w = group.blend?.weights[s];
+    centre.push(w ? blendOf(w, { ...f, y: 0 }) : f.global);
+    spread.push(f.spread);
+    grids.push(group.blend?.grids[s] ?? step.grid);
   });
-  const at = (s: number, level: number) =>
-    fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * gridQuantile(group.steps[s]?.grid ?? [], level));
+  // Where the instance's own history holds more residuals than the held-out calibration had.
+  const heldOut = group.blend?.rows ?? [];
+  const local =
+    group.blend && Math.min(...heldOut) < view.z.length - model.seasonLength
+      ? localResiduals(group, view, centre.length, x, g)
+      : [];
+  const own = (s: number) => {
+    const r = local[s];
+    return r && r.length > (heldOut[s] ?? 0) && r.length >= MIN_CALIBRATION_ROWS ? r : undefined;
+  };
+  const zAt = (s: number, level: number) => {
+    const r = own(s);
+    const e = r ? sortedQuantile(r, level) : gridQuantile(grids[s] ?? [], level);
+    return clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
+  };
+  const at = (s: number, level: number) => fromZ(zAt(s, level));
   const mean = (s: number) => {
-    const grid = group.steps[s]?.grid ?? [];
     let sum = 0;
-    for (const e of grid) sum += fromZ((centre[s] ?? 0) + (spread[s] ?? 0) * e);
-    return sum / Math.max(1, grid.length);
+    for (let i = 0; i < GRID_SIZE; i++) sum += fromZ(zAt(s, (i + 0.5) / GRID_SIZE));
+    return sum / GRID_SIZE;
   };
   return predictionOf(
     { steps: centre.length, at, mean, pathCorrelation: PATH_CORRELATION },
