@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCrashCycles, stopRuntimeProcess } from './crash-cycle.js';
+import { wholeArg } from './whole-arg.js';
 
 const HELP = `Usage: npm run bench:crash -- [--repetitions 3] [--clients 8] [--window 50]
   [--kill-after 20000]   (--kill-after: acknowledged publishes per repetition before the kill)`;
@@ -30,14 +31,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const whole = (name: string, raw: string, min: number, max: number): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be a whole number in ${min}..${max}, got "${raw}"\n${HELP}`);
-    process.exit(2);
-  }
-  return n;
-};
+const whole = wholeArg(HELP);
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 const dataDir = await mkdtemp(join(tmpdir(), 'smogcast-bench-crash-'));

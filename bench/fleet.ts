@@ -21,6 +21,7 @@ import { createLocalS3Client } from '../functions/common/deps.js';
 import { startBroker } from '../local/broker.js';
 import { generateApiKey, type LocalRuntime, startLocalRuntime } from '../local/runtime.js';
 import { RUNTIME_DEFAULTS } from '../local/runtime-defaults.js';
+import { wholeArg } from './whole-arg.js';
 
 const HELP = `Usage: npm run bench:fleet -- [--devices 50] [--days 2] [--step-minutes 15]
   [--connections 50] [--requests 200] [--readings-per-message 1] [--keep]
@@ -43,14 +44,7 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const whole = (name: string, raw: string, min: number, max: number): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be a whole number in ${min}..${max}, got "${raw}"\n${HELP}`);
-    process.exit(2);
-  }
-  return n;
-};
+const whole = wholeArg(HELP);
 const DEVICES = whole('devices', values.devices, 1, 100_000);
 // Training needs 48 hourly points per series: fewer than 2 days of history cannot train.
 const DAYS = whole('days', values.days, 2, 365);

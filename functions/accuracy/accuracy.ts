@@ -30,22 +30,12 @@ import {
   scoreShardOf,
   scoresOf,
 } from '../../core/realised-accuracy.js';
-import { decodeText } from '../../core/text.js';
+import { readJsonOrUndefined } from '../common/read-json.js';
 
 const DAY_MS = 24 * HOUR_MS;
 const READ_CONCURRENCY = 16;
 /** Model versions whose backtests are shown, newest first. */
 export const BACKTEST_VERSIONS = 10;
-
-const readJson = async <T>(store: ObjectStore, key: string): Promise<T | undefined> => {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(decodeText(bytes)) as T;
-  } catch {
-    return undefined;
-  }
-};
 
 /** The `days` UTC dates ending with today, oldest first. */
 export const windowDates = (now: number, days: number): string[] =>
@@ -76,7 +66,9 @@ const readBacktests = async (store: ObjectStore): Promise<BacktestFile[]> => {
     .sort()
     .reverse()
     .slice(0, BACKTEST_VERSIONS);
-  const files = await mapLimit(keys, READ_CONCURRENCY, (k) => readJson<BacktestFile>(store, k));
+  const files = await mapLimit(keys, READ_CONCURRENCY, (k) =>
+    readJsonOrUndefined<BacktestFile>(store, k),
+  );
   return files.filter((f): f is BacktestFile => f !== undefined && Array.isArray(f.windows));
 };
 
@@ -100,7 +92,9 @@ export const deviceAccuracy = async (
     if (isSampled(query.deviceId, h, options.periodHours)) hours.push(h);
   }
   const [scored, backtests] = await Promise.all([
-    mapLimit(hours, READ_CONCURRENCY, (h) => readJson<ScoredHour>(store, scoreKey(h, shard))),
+    mapLimit(hours, READ_CONCURRENCY, (h) =>
+      readJsonOrUndefined<ScoredHour>(store, scoreKey(h, shard)),
+    ),
     readBacktests(store),
   ]);
   const totals = new Map<string, DayTotal>();
@@ -178,7 +172,7 @@ export const fleetAccuracy = async (
 ): Promise<Omit<FleetAccuracyResponse, 'generatedAt'>> => {
   const dates = windowDates(options.now, options.days);
   const [days, backtests] = await Promise.all([
-    mapLimit(dates, READ_CONCURRENCY, (d) => readJson<FleetDay>(store, fleetDayKey(d))),
+    mapLimit(dates, READ_CONCURRENCY, (d) => readJsonOrUndefined<FleetDay>(store, fleetDayKey(d))),
     readBacktests(store),
   ]);
   const totals = new Map<string, DayTotal>();

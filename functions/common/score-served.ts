@@ -28,6 +28,7 @@ import {
 } from '../../core/realised-accuracy.js';
 import { decodeText } from '../../core/text.js';
 import type { ContextReader } from './context-reader.js';
+import { readJsonOrUndefined } from './read-json.js';
 
 export interface ScoreServedDeps {
   store: ObjectStore;
@@ -49,23 +50,13 @@ export interface ScoreServedResult {
   scoredThrough: string | null;
 }
 
-const readJson = async <T>(store: ObjectStore, key: string): Promise<T | undefined> => {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(decodeText(bytes)) as T;
-  } catch {
-    return undefined;
-  }
-};
-
 const putJson = (store: ObjectStore, key: string, value: unknown) =>
   store.put(key, JSON.stringify(value), 'application/json');
 
 /** The samples written for forecasts starting at `hour`, from every instance. */
 export const readServedHour = async (store: ObjectStore, hour: number): Promise<ServedSample[]> => {
   const keys = (await store.list(servedHourPrefix(hour))).filter((k) => k.endsWith('.json'));
-  const batches = await mapLimit(keys, 8, (k) => readJson<ServedBatch>(store, k));
+  const batches = await mapLimit(keys, 8, (k) => readJsonOrUndefined<ServedBatch>(store, k));
   return batches.flatMap((b) => (b && Array.isArray(b.samples) ? b.samples : []));
 };
 
@@ -82,7 +73,7 @@ const putFleetHour = async (store: ObjectStore, hour: number, rows: FleetRow[]):
     return next;
   };
   if (!store.getVersioned || !store.putIfMatch) {
-    await putJson(store, key, withHour(await readJson<FleetDay>(store, key)));
+    await putJson(store, key, withHour(await readJsonOrUndefined<FleetDay>(store, key)));
     return;
   }
   for (let attempt = 1; attempt <= 10; attempt++) {
@@ -140,7 +131,10 @@ export const scoreServed = async (deps: ScoreServedDeps): Promise<ScoreServedRes
   // A forecast starting at h covers [h, h + predictionLength h): all past once that hour ended.
   const lastScorable = Math.floor(now / HOUR_MS) * HOUR_MS - deps.predictionLength * HOUR_MS;
   const oldest = lastScorable - (deps.contextHours - deps.predictionLength - 1) * HOUR_MS;
-  const cursor = await readJson<{ scoredThrough?: string }>(deps.store, SCORING_CURSOR_KEY);
+  const cursor = await readJsonOrUndefined<{ scoredThrough?: string }>(
+    deps.store,
+    SCORING_CURSOR_KEY,
+  );
   const after = cursor?.scoredThrough ? Date.parse(cursor.scoredThrough) : Number.NaN;
   // A first call starts MAX_LISTED_HOURS back: older samples, if any, are left unscored.
   let hour = Number.isFinite(after)

@@ -11,23 +11,13 @@ import { MODELS_PREFIX } from '../../core/lake.js';
 import { mapLimit } from '../../core/map-limit.js';
 import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
-import { decodeText } from '../../core/text.js';
+import { readJsonOrUndefined } from '../common/read-json.js';
 
 export const REGISTRY_PREFIX = `${MODELS_PREFIX}registry/`;
 const READ_CONCURRENCY = 8;
 
 type Json = Record<string, unknown>;
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-const readJson = async (store: ObjectStore, key: string): Promise<unknown> => {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(decodeText(bytes));
-  } catch {
-    return undefined;
-  }
-};
 
 const DECISIONS: Record<string, RegistryEventKind> = {
   promoted: 'promoted',
@@ -88,8 +78,8 @@ export const readModels = async (
     .reverse()
     .slice(0, limit);
   const [entries, card] = await Promise.all([
-    mapLimit(keys, READ_CONCURRENCY, (k) => readJson(store, k)),
-    readJson(store, SERVING_CARD_KEY),
+    mapLimit(keys, READ_CONCURRENCY, (k) => readJsonOrUndefined(store, k)),
+    readJsonOrUndefined(store, SERVING_CARD_KEY),
   ]);
   const models = entries.flatMap((e) => {
     const view = e && typeof e === 'object' ? modelView(e as Json) : undefined;

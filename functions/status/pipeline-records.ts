@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RUNS_PREFIX } from '../../core/lake.js';
 import { ModelCard, RECENT_RECORDS_KEY, SERVING_CARD_KEY } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
-import { decodeText } from '../../core/text.js';
+import { readJsonOrUndefined } from '../common/read-json.js';
 
 /** Text fields a record may or may not carry yet; either way the record is kept. */
 const optionalText = <K extends string>(...names: K[]) =>
@@ -31,16 +31,6 @@ export const RegistryEntry = z.looseObject({
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;
 
-const readJson = async (store: ObjectStore, key: string): Promise<unknown> => {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(decodeText(bytes));
-  } catch {
-    return undefined;
-  }
-};
-
 /** The newest `count` objects under `prefix` (keys sort by time), parsed, newest first. */
 const newest = async <T>(
   store: ObjectStore,
@@ -49,7 +39,7 @@ const newest = async <T>(
   schema: z.ZodType<T>,
 ): Promise<T[]> => {
   const keys = (await store.list(prefix)).filter((k) => k.endsWith('.json')).slice(-count);
-  const values = await Promise.all(keys.reverse().map((k) => readJson(store, k)));
+  const values = await Promise.all(keys.reverse().map((k) => readJsonOrUndefined(store, k)));
   return values.flatMap((v) => {
     const parsed = schema.safeParse(v);
     return parsed.success ? [parsed.data] : [];
@@ -70,7 +60,7 @@ export const recentRecords = async (
   store: ObjectStore,
   count: number,
 ): Promise<{ runs: RunRecord[]; registry: RegistryEntry[] }> => {
-  const index = (await readJson(store, RECENT_RECORDS_KEY)) as
+  const index = (await readJsonOrUndefined(store, RECENT_RECORDS_KEY)) as
     | { runs?: unknown; registry?: unknown }
     | undefined;
   if (index && Array.isArray(index.runs) && Array.isArray(index.registry)) {
@@ -87,6 +77,6 @@ export const recentRecords = async (
 };
 
 export const servingCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
-  const parsed = ModelCard.safeParse(await readJson(store, SERVING_CARD_KEY));
+  const parsed = ModelCard.safeParse(await readJsonOrUndefined(store, SERVING_CARD_KEY));
   return parsed.success ? parsed.data : undefined;
 };
