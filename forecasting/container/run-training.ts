@@ -11,6 +11,7 @@ import { evaluate, type Metric } from '../evaluation/evaluate.js';
 import { parseHyperparameters } from '../model/hyperparameters.js';
 import { defaultForecaster } from '../model/registry.js';
 import type { Forecaster } from '../model/types.js';
+import { MAX_TRAINING_SERIES, sampleSeries } from './training-sample.js';
 
 export const MODEL_FILE = 'model.json';
 
@@ -77,7 +78,10 @@ const train = async (options: TrainingOptions): Promise<TrainingResult> => {
   log(
     `train channel: ${trainChannel.series.length} series from ${trainChannel.files.length} files`,
   );
-  const model = forecaster.train(trainChannel.series, hyperparameters, options.seed ?? 0);
+  const fitted = sampleSeries(trainChannel.series, MAX_TRAINING_SERIES, options.seed ?? 0);
+  if (fitted.length < trainChannel.series.length)
+    log(`train channel: fitting a seeded sample of ${fitted.length} series`);
+  const model = forecaster.train(fitted, hyperparameters, options.seed ?? 0);
 
   const testChannel = await readChannel(paths.test);
   let metrics: Metric[] = [];
