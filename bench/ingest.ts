@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Aedes } from 'aedes';
 import { TELEMETRY_TOPIC_FILTER } from '../core/telemetry.js';
-import { decodeText, splitLines } from '../core/text.js';
 import { startFleet } from '../device/fleet.js';
 import { S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
 import { createLocalS3Client } from '../functions/common/deps.js';
@@ -19,6 +18,7 @@ import { startBroker } from '../local/broker.js';
 import type { Durability } from '../local/journal.js';
 import { openJournalIngest } from '../local/journal-ingest.js';
 import { startObjectStoreServer } from '../local/object-store-server.js';
+import { uniqueStoredReadings } from './stored-readings.js';
 
 const { values } = parseArgs({
   options: {
@@ -104,26 +104,6 @@ const floorRun = async (): Promise<RunResult> => {
   }
 };
 
-/** Unique (deviceId, seq) of every reading under raw/. */
-const countStored = async (store: S3ObjectStore): Promise<number> => {
-  const unique = new Set<string>();
-  for (const key of await store.list('raw/')) {
-    const bytes = await store.get(key);
-    if (!bytes) continue;
-    for (const line of splitLines(decodeText(bytes))) {
-      const record = JSON.parse(line) as {
-        deviceId: string;
-        seq: number;
-        readings?: Array<{ seq: number }>;
-      };
-      for (const reading of record.readings ?? [record]) {
-        unique.add(`${record.deviceId}/${reading.seq}`);
-      }
-    }
-  }
-  return unique.size;
-};
-
 /** The full path: broker → rule → journal → Firehose twin → S3-compatible store. */
 const fullRun = async (): Promise<RunResult> => {
   const dir = await mkdtemp(join(tmpdir(), 'smogcast-bench-ingest-'));
@@ -142,7 +122,7 @@ const fullRun = async (): Promise<RunResult> => {
     const { stats, started } = await runFleet(broker.url, 'full');
     await ingest.flush();
     const seconds = (performance.now() - started) / 1000;
-    const stored = await countStored(store);
+    const stored = await uniqueStoredReadings(store);
     return { sent: stats.sent, acked: stats.acked, stored, seconds };
   } finally {
     await broker.close();
