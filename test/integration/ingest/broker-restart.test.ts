@@ -30,19 +30,31 @@ describe('broker restart mid-run', () => {
     };
     const expected = DEVICES * HOURS * 12;
     // Act: restart the broker once a third of the readings are acknowledged
-    const { before, stats } = await withLocalFleet(harness.broker.url, options, async (fleet) => {
-      while (fleet.stats().acked < expected / 3) await new Promise((r) => setTimeout(r, 5));
-      const acknowledged = fleet.stats();
-      await harness.restartBroker(300);
-      await fleet.backfillDone;
-      await fleet.stop();
-      return { before: acknowledged, stats: fleet.stats() };
-    });
+    const { before, reconnected, stats } = await withLocalFleet(
+      harness.broker.url,
+      options,
+      async (fleet) => {
+        while (fleet.stats().acked < expected / 3) await new Promise((r) => setTimeout(r, 5));
+        const acknowledged = fleet.stats();
+        await harness.restartBroker(300);
+        // The new broker starts with no clients: both connections must come back by themselves
+        // (bounded wait; the backfill cannot finish without them).
+        let clients = 0;
+        for (let i = 0; i < 600 && clients < options.connections; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+          clients = harness.broker.clients();
+        }
+        await fleet.backfillDone;
+        await fleet.stop();
+        return { before: acknowledged, reconnected: clients, stats: fleet.stats() };
+      },
+    );
     await harness.ingest.flush();
     // Assess: nothing was given up, and the lake has every reading (duplicates allowed)
     expect(before.acked).toBeLessThan(expected);
-    // The outage really hit publishes in flight: they failed and were sent again.
-    expect(stats.retried).toBeGreaterThan(0);
+    // The outage hit the run mid-way and both connections came back to the new broker. (Whether
+    // a publish was in flight at that instant, and so counted in stats.retried, is timing.)
+    expect(reconnected).toBe(options.connections);
     expect(stats).toMatchObject({ sent: expected, acked: expected, failed: 0, queued: 0 });
     for (const record of await readLines(harness.store, 'raw/')) {
       acked.add(`${record.deviceId}/${record.seq}`);
