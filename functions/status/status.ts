@@ -34,14 +34,24 @@ export interface CanaryStatus {
   detail: string | null;
 }
 
-/** States of the retrain machine that roll a new model out to the endpoint. */
-const DEPLOY_STATES = new Set([
+/**
+ * States of the retrain machine (state-machines/retrain.asl.json) that roll a new model out to
+ * the endpoint: a run that has entered one is a rollout in flight. A unit test checks each name
+ * is a state of the definition.
+ */
+export const DEPLOY_STATES: ReadonlySet<string> = new Set([
   'CreateEndpoint',
-  'UpdateEndpoint',
+  'ChooseStrategy',
+  'UpdateEndpointCanary',
+  'UpdateEndpointLinear',
+  'UpdateEndpointAllAtOnce',
+  'UpdateEndpointVariants',
+  'UpdateABWeights',
   'WaitForEndpoint',
+  'CountEndpointPoll',
   'DescribeEndpoint',
   'EndpointReady?',
-  'VerifyEndpoint',
+  'WhatWasDeployed?',
 ]);
 
 const flattenScores = (value: unknown, prefix = '', out: Record<string, number> = {}) => {
