@@ -2,6 +2,8 @@
 // Builds the definition's substitutions from the runtime settings, wires every Task to its local
 // twin, runs one execution at a time and records each execution and its outcome.
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
 import { RunSummary, runSummaryKey } from '../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
@@ -46,7 +48,11 @@ export interface RetrainPolicy {
 
 /** The policy a stage's serverless.yml params describe. */
 export const policyFromParams = (params: StageParams): RetrainPolicy => {
-  const { deploymentStrategy, ...rest } = RetrainParams.parse(params);
+  const parsed = RetrainParams.safeParse(params);
+  if (!parsed.success) {
+    throw new ConfigError(`serverless.yml params: ${z.prettifyError(parsed.error)}`);
+  }
+  const { deploymentStrategy, ...rest } = parsed.data;
   return { strategy: deploymentStrategy, ...rest };
 };
 

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { DriftPolicy } from '../functions/check-drift/schema.js';
+import { EvaluateInput } from '../functions/evaluate/schema.js';
 
 const SERVERLESS_YML = path.join(import.meta.dirname, '..', 'serverless.yml');
 
@@ -31,18 +33,19 @@ export const loadStageParams = (stage?: string): StageParams =>
 
 // serverless.yml writes numbers as strings (they travel into DefinitionSubstitutions as text).
 const count = z.coerce.number().int().nonnegative();
-const ratio = z.coerce.number().nonnegative();
 
-/** The retraining params of a stage, typed (names as in serverless.yml). */
+/**
+ * The retraining params of a stage, typed (names as in serverless.yml). The policy values are
+ * checked with the very schemas check-drift and evaluate parse them with, so a value those
+ * steps would refuse mid-run (e.g. `maxModelAgeHours: 0`) is refused when the stage is read.
+ */
 export const RetrainParams = z.object({
   deploymentStrategy: z.enum(['canary', 'linear', 'all-at-once', 'ab']),
-  linearStepPercent: count,
+  linearStepPercent: count.min(1).max(100),
   bakeSeconds: count,
   terminationWaitSeconds: count,
-  psiThreshold: ratio,
-  qualityDriftRatio: ratio,
-  maxModelAgeHours: ratio,
-  promotionMargin: ratio,
+  ...DriftPolicy.shape,
+  promotionMargin: EvaluateInput.shape.promotionMargin,
 });
 export type RetrainParams = z.infer<typeof RetrainParams>;
 

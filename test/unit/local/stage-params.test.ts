@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policyFromParams } from '../../../local/retrain-service.js';
-import { stageParamsFrom } from '../../../local/stage-params.js';
+import { loadStageParams, stageParamsFrom } from '../../../local/stage-params.js';
 
 const TEMPLATE = `
 service: demo
@@ -48,5 +48,23 @@ describe('stage params', () => {
       promotionMargin: 0.02,
     });
     expect(() => policyFromParams({ ...params, deploymentStrategy: 'random' })).toThrow();
+  });
+
+  it('refuses, when the stage is read, a policy the retrain steps would refuse mid-run', () => {
+    const params = stageParamsFrom(TEMPLATE);
+    // check-drift's own schema wants a positive age; 0 used to pass here and fail at CheckDrift
+    expect(() => policyFromParams({ ...params, maxModelAgeHours: '0' })).toThrow(
+      /serverless\.yml params:[\s\S]*maxModelAgeHours/,
+    );
+    expect(() => policyFromParams({ ...params, promotionMargin: '2' })).toThrow(/promotionMargin/);
+    expect(() => policyFromParams({ ...params, linearStepPercent: '0' })).toThrow(
+      /linearStepPercent/,
+    );
+  });
+
+  it("accepts every stage of the repository's serverless.yml", () => {
+    for (const stage of [undefined, 'prod']) {
+      expect(() => policyFromParams(loadStageParams(stage))).not.toThrow();
+    }
   });
 });
