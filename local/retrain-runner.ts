@@ -24,6 +24,7 @@ export interface SageMakerControlPlane {
   createEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   updateEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   describeEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  deleteEndpoint(request: Record<string, unknown>): Promise<Record<string, unknown>>;
   updateEndpointWeightsAndCapacities(
     request: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
@@ -125,6 +126,7 @@ const taskHandlerFor = (
     'arn:aws:states:::sagemaker:createEndpoint': (r) => sm.createEndpoint(r),
     'arn:aws:states:::sagemaker:updateEndpoint': (r) => sm.updateEndpoint(r),
     'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint': (r) => sm.describeEndpoint(r),
+    'arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint': (r) => sm.deleteEndpoint(r),
     'arn:aws:states:::aws-sdk:sagemaker:updateEndpointWeightsAndCapacities': (r) =>
       sm.updateEndpointWeightsAndCapacities(r),
   };
@@ -192,6 +194,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
     waitTimeOverrides: {
       WaitForEndpoint: options.endpointPollMs ?? 500,
       WaitBeforeRestore: options.endpointPollMs ?? 500,
+      WaitForDeletion: options.endpointPollMs ?? 500,
     },
     retryIntervalOverrides:
       options.retryIntervalMs === undefined

@@ -22,8 +22,11 @@ export const RunState = z.object({
   evaluation: Evaluation.optional(),
   endpoint: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
-  /** The config that served before this run's deployment (FindEndpoint), when there was one. */
-  previous: z.object({ endpointConfigName: z.string() }).optional(),
+  /**
+   * The config that served before this run's deployment (FindEndpoint), when there was one; a
+   * Failed endpoint that was deleted and created anew leaves `{}` (ForgetFailedEndpoint).
+   */
+  previous: z.object({ endpointConfigName: z.string().optional() }).optional(),
   /** The restore path: the endpoint as last seen, the UpdateEndpoint sent, or why it failed. */
   restoreCheck: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   restored: z.object({ endpointArn: z.string() }).optional(),

@@ -145,6 +145,10 @@ export const authorizedControlPlane = (
       ],
       (r) => inner.updateEndpoint(r),
     ),
+    deleteEndpoint: guarded(
+      (r) => [byMachine('sagemaker:DeleteEndpoint', arn('endpoint', r.EndpointName))],
+      (r) => inner.deleteEndpoint(r),
+    ),
     describeEndpoint: guarded(
       (r) => [byMachine('sagemaker:DescribeEndpoint', arn('endpoint', r.EndpointName))],
       (r) => inner.describeEndpoint(r),

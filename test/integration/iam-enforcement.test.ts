@@ -164,6 +164,10 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   // A served forecast is scored once its 24 hours of readings arrived, past this pipeline's
   // wall clock (test/unit/functions/accuracy/realised-accuracy.test.ts scores them).
   'UpdateContextRole:s3:PutObject@accuracy-scores': 'no served forecast is old enough to score',
+  // Only an endpoint left Failed is deleted; retrain-paths.test.ts ("left Failed") takes that
+  // path with the state machine's IAM enforced.
+  'RetrainStateMachineRole:sagemaker:DeleteEndpoint':
+    'this pipeline never leaves the endpoint Failed',
   'RetrainStateMachineRole:cloudwatch:DescribeAlarms':
     'the local SageMaker authorises DescribeAlarms as the execution role only',
 };

@@ -164,6 +164,7 @@ const retrainService = (world: World): RetrainService => {
     createEndpointConfig: (r: Record<string, unknown>) => sagemaker.createEndpointConfig(r),
     createEndpoint: (r: Record<string, unknown>) => sagemaker.createEndpoint(r),
     updateEndpoint: (r: Record<string, unknown>) => sagemaker.updateEndpoint(r),
+    deleteEndpoint: (r: Record<string, unknown>) => sagemaker.deleteEndpoint(r),
     updateEndpointWeightsAndCapacities: (r: Record<string, unknown>) =>
       sagemaker.updateEndpointWeightsAndCapacities(r) as unknown as Promise<
         Record<string, unknown>
@@ -759,6 +760,46 @@ describe('retrain state machine paths', () => {
       'DeploymentFailedError: The endpoint reported Failed.',
       `the endpoint could not be put back on ${config}: EndpointFailedError: The endpoint is Failed on ${config}: SageMaker allows only DeleteEndpoint on a Failed endpoint.`,
     ]);
+  });
+
+  it('an endpoint left Failed by an earlier run is deleted and created anew on the next', async () => {
+    // Prepare: the first deploy points its model at an artifact that is not there, so the new
+    // endpoint never comes up and stays Failed (SageMaker then allows only DeleteEndpoint).
+    world.tamperModel = async (request) => {
+      const container = request.PrimaryContainer as { ModelDataUrl: string };
+      return world.sagemaker.createModel({
+        ...request,
+        PrimaryContainer: { ...container, ModelDataUrl: `${container.ModelDataUrl}.missing` },
+      });
+    };
+    const first = await run();
+    expect(first.outcome, first.cause).toBe('failed');
+    expect(first.states).toEqual(expect.arrayContaining(['CreateEndpoint', 'EndpointFailed']));
+    expect(
+      (await world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT })).EndpointStatus,
+    ).toBe('Failed');
+    await expect(
+      world.sagemaker.updateEndpoint({ EndpointName: ENDPOINT, EndpointConfigName: 'x' }),
+    ).rejects.toThrow(/DeleteEndpoint is the only operation/);
+    // Act
+    const second = await run();
+    // Assess: deleted, waited out, created on this run's config, promoted
+    expect(second.outcome, `${second.states.join(' > ')} ${JSON.stringify(second.reasons)}`).toBe(
+      'promoted',
+    );
+    expect(second.states).toEqual(
+      expect.arrayContaining([
+        'FindEndpoint',
+        'DeleteFailedEndpoint',
+        'DescribeDeletedEndpoint',
+        'ForgetFailedEndpoint',
+        'CreateEndpoint',
+      ]),
+    );
+    expect(second.states).not.toContain('UpdateEndpointCanary');
+    const version = second.version as string;
+    expect(await servingVersion()).toBe(version);
+    expect(await endpointConfig()).toBe(`smogcast-${version}`);
   });
 
   it('a deployment that never leaves Updating is recorded as not restored, within the restore bound', async () => {

@@ -80,6 +80,7 @@ export const UpdateEndpointWeightsAndCapacitiesRequest = z.object({
   }),
 });
 export const DescribeEndpointRequest = z.object({ EndpointName: ResourceName });
+export const DeleteEndpointRequest = DescribeEndpointRequest;
 export const DescribeTrainingJobRequest = z.object({ TrainingJobName: ResourceName });
 
 /** Parses a request or throws SageMaker's ValidationException naming every bad field. */
@@ -130,7 +131,7 @@ export type EndpointConfigRecord = {
   CreationTime: string;
 };
 
-export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed';
+export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting';
 
 /** ProductionVariantStatus: the deployment stage of a variant's fleet. */
 export type VariantStatus = {

@@ -19,6 +19,7 @@ import {
   CreateEndpointConfigRequest,
   CreateModelRequest,
   CreateTrainingJobRequest,
+  DeleteEndpointRequest,
   DescribeEndpointRequest,
   type DescribeEndpointResponse,
   DescribeTrainingJobRequest,
@@ -297,8 +298,9 @@ export class LocalSageMaker {
   /**
    * UpdateEndpoint, blue/green: the new config's fleet (green) loads while the current one (blue)
    * serves; then traffic shifts as DeploymentConfig says, each step baked under the
-   * auto-rollback alarms; an alarm rolls everything back to blue. Unlike SageMaker, a Failed
-   * endpoint may be updated, so the unattended local pipeline can recover by itself.
+   * auto-rollback alarms; an alarm rolls everything back to blue. As on SageMaker, a Failed
+   * endpoint cannot be updated (DeleteEndpoint is the only operation it allows): the retrain
+   * machine deletes it and creates it again.
    */
   async updateEndpoint(request: Record<string, unknown>): Promise<{ EndpointArn: string }> {
     enforceApiContract('UpdateEndpoint', request);
@@ -307,6 +309,11 @@ export class LocalSageMaker {
     if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
       throw new ValidationException(
         `Cannot update in-progress endpoint "${endpoint.EndpointArn}".`,
+      );
+    }
+    if (endpoint.EndpointStatus === 'Failed' || endpoint.EndpointStatus === 'Deleting') {
+      throw new ValidationException(
+        `Cannot update endpoint "${endpoint.EndpointArn}" in status ${endpoint.EndpointStatus}: DeleteEndpoint is the only operation that can be performed on a failed endpoint.`,
       );
     }
     this.requireConfig(req.EndpointConfigName);
@@ -407,6 +414,33 @@ export class LocalSageMaker {
       await this.persistQuietly();
     });
     return { EndpointArn: endpoint.EndpointArn };
+  }
+
+  /**
+   * DeleteEndpoint: the endpoint reports Deleting, stops serving, and is gone a moment later
+   * (callers poll DescribeEndpoint until "Could not find endpoint"). Its configs stay.
+   */
+  async deleteEndpoint(request: Record<string, unknown>): Promise<Record<string, never>> {
+    enforceApiContract('DeleteEndpoint', request);
+    const { EndpointName } = parseRequest(DeleteEndpointRequest, request);
+    const endpoint = this.requireEndpoint(EndpointName);
+    if (endpoint.EndpointStatus === 'Deleting') {
+      throw new ValidationException(
+        `Cannot delete endpoint "${endpoint.EndpointArn}": it is being deleted.`,
+      );
+    }
+    endpoint.EndpointStatus = 'Deleting';
+    endpoint.LastModifiedTime = this.now().toISOString();
+    this.serving.delete(EndpointName);
+    this.event(endpoint, 'Deleting', 'DeleteEndpoint');
+    await this.persist();
+    this.track(async () => {
+      await sleep(0);
+      if (this.state.endpoints[EndpointName] === endpoint)
+        delete this.state.endpoints[EndpointName];
+      await this.persistQuietly();
+    });
+    return {};
   }
 
   async describeEndpoint(request: Record<string, unknown>): Promise<DescribeEndpointResponse> {

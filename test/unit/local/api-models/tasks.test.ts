@@ -35,6 +35,7 @@ describe('taskOperation', () => {
       { service: 'sagemaker', operation: 'CreateEndpointConfig' },
       { service: 'sagemaker', operation: 'CreateModel' },
       { service: 'sagemaker', operation: 'CreateTrainingJob' },
+      { service: 'sagemaker', operation: 'DeleteEndpoint' },
       { service: 'sagemaker', operation: 'DescribeEndpoint' },
       { service: 'lambda', operation: 'Invoke' },
       { service: 'sns', operation: 'Publish' },
