@@ -6,7 +6,8 @@
 // does nothing: the floor the full path is compared with. Progress on stderr; the last stdout
 // line is JSON:
 //   readingsPerSec (end to end: published until delivered to raw/), floorReadingsPerSec,
-//   secondsToFirstForecast (from the last backfilled reading acknowledged), peakRssMiB,
+//   secondsToFirstForecast (from the last backfilled reading acknowledged), peakRssMiB (the
+//   runtime), trainerPeakRssMiB and fleetPublisherPeakRssMiB (their processes), pipelinePeakRssMiB,
 //   statusP99Ms, devicesP99Ms, forecastP99Ms, etlSeconds, trainingSeconds, lost.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,6 +21,7 @@ import { createLocalS3Client } from '../functions/common/deps.js';
 import { startBroker } from '../local/broker.js';
 import { generateApiKey, type LocalRuntime, startLocalRuntime } from '../local/runtime.js';
 import { RUNTIME_DEFAULTS } from '../local/runtime-defaults.js';
+import { watchChildMemory } from './child-memory.js';
 import { uniqueStoredReadings } from './stored-readings.js';
 import { wholeArg } from './whole-arg.js';
 
@@ -160,6 +162,9 @@ const storedReadings = (runtime: LocalRuntime): Promise<number> =>
 const deviceId = (i: number) => `sim-${String((i % DEVICES) + 1).padStart(3, '0')}`;
 
 const main = async () => {
+  // The training container and the fleet publisher are processes of their own: their memory
+  // is not in process.resourceUsage(), so it is watched from /proc.
+  const children = watchChildMemory();
   progress(
     `bench:fleet — ${DEVICES} devices × ${DAYS} days every ${STEP_MINUTES} min = ${EXPECTED} readings over ${CONNECTIONS} connections`,
   );
@@ -229,6 +234,11 @@ const main = async () => {
       (i) => `/forecast?deviceId=${deviceId(i * 7)}&metric=pm25`,
     );
     const stored = await storedReadings(runtime);
+    const childPeaks = await children.stop();
+    const peakOf = (script: string) =>
+      Math.max(0, ...childPeaks.filter((c) => c.command.includes(script)).map((c) => c.peakRssMiB));
+    const runtimePeak = Math.round(process.resourceUsage().maxRSS / 1024);
+    const trainerPeak = peakOf('train-cli');
     const result = {
       bench: 'fleet',
       devices: DEVICES,
@@ -243,7 +253,11 @@ const main = async () => {
       secondsToFirstForecast: seconds(ackedAt, firstForecastAt),
       etlSeconds: record.stateSeconds?.RunEtl ?? null,
       trainingSeconds: record.stateSeconds?.Train ?? null,
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakRssMiB: runtimePeak,
+      trainerPeakRssMiB: trainerPeak,
+      // Upper bound of the pipeline's memory: the runtime and the trainer at their peaks at once.
+      pipelinePeakRssMiB: runtimePeak + trainerPeak,
+      fleetPublisherPeakRssMiB: peakOf('fleet-publisher'),
       statusP99Ms: status.p99,
       devicesP99Ms: devices.p99,
       forecastP99Ms: forecast.p99,
