@@ -25,6 +25,7 @@ generated one, see run_id_of).
 """
 
 import base64
+import gzip
 import json
 import math
 import re
@@ -576,11 +577,21 @@ def pending_raw_keys(checkpoint, listed_keys):
 INVALID_UTF8_REASON = "line is not valid UTF-8"
 
 
+def raw_object_bytes(body):
+    """A raw object's NDJSON bytes: gunzipped when it is gzip (Firehose CompressionFormat GZIP,
+    keys ending in .gz), as is when plain (older lakes). Detected by the magic bytes 1f 8b, as
+    core/raw-object.ts does; the objects are read with boto3, so Spark's by-extension codec
+    never sees them."""
+    data = bytes(body)
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def keyed_lines(key, body):
-    """The non-blank lines of the raw object `key`, each paired with that key: the source key of a
-    line is the key the object was listed and read under, never a path Spark reports. A line that
-    is not valid UTF-8 stays bytes (parse_raw_line quarantines it, quarantine_record keeps them)."""
-    data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    """The non-blank lines of the raw object `key` (gzip or plain), each paired with that key: the
+    source key of a line is the key the object was listed and read under, never a path Spark
+    reports. A line that is not valid UTF-8 stays bytes (parse_raw_line quarantines it,
+    quarantine_record keeps them)."""
+    data = body.encode("utf-8") if isinstance(body, str) else raw_object_bytes(body)
     pairs = []
     for raw in data.split(b"\n"):
         if raw.endswith(b"\r"):
