@@ -99,8 +99,13 @@ export interface FleetInputs {
   readingMinutes: number;
   /** Bytes of one reading as the device publishes it (JSON). */
   readingBytes: number;
-  /** Bytes the rule adds to each record (receivedAt, topic). */
+  /** Bytes the rule adds to each record, once per message (receivedAt, topic). */
   ruleAddedBytes: number;
+  /**
+   * raw/ bytes stored per NDJSON byte delivered: Firehose writes raw/ gzip. Measured by gzipping
+   * a sample built with the agent's payload code (deploy/cost/raw-sample.ts); 1 = uncompressed.
+   */
+  rawGzipRatio: number;
   /** Topic length, metered with the payload. */
   topicBytes: number;
   /** Readings per MQTT message (1 = the telemetry contract today; more changes it). */
@@ -141,7 +146,7 @@ export interface Assumptions {
   trainingHoursPerRun: number;
   /** Minutes a blue/green deployment runs two fleets, beyond the bakes and termination wait. */
   deployProvisionMinutes: number;
-  /** Curated Parquet bytes per raw byte. */
+  /** Curated Parquet bytes per raw (uncompressed NDJSON) byte. */
   curatedRatio: number;
   /** CloudWatch Logs bytes per Lambda invocation (START/END/REPORT lines). */
   logBytesPerInvocation: number;
@@ -332,7 +337,8 @@ export const monthlyCost = (
     unit: '5 KB rule evaluations',
     usd: perMillion(rulesTriggered, prices.iotRulesTriggered.usd),
   });
-  const recordBytes = fleet.readingsPerMessage * (fleet.readingBytes + fleet.ruleAddedBytes) + 1;
+  // The rule adds receivedAt and topic to the message's top level: once per record.
+  const recordBytes = fleet.readingsPerMessage * fleet.readingBytes + fleet.ruleAddedBytes + 1;
   const actions = messages * units5kb(recordBytes);
   add({
     service: 'IoT Core',
@@ -522,14 +528,16 @@ export const monthlyCost = (
     serving: true,
   });
 
-  // ---- storage: raw (Standard, then IA after the lifecycle transition) and curated Parquet
-  const rawGbMonth = rawBytes / GB;
+  // ---- storage: raw (gzip; Standard, then IA after the lifecycle transition) and curated
+  // Parquet (its size follows the readings, so the uncompressed bytes)
+  const rawGbMonth = (rawBytes * fleet.rawGzipRatio) / GB;
+  const readingGbMonth = rawBytes / GB;
   const months = fleet.monthsRetained;
   const standardMonths = Math.min(months, stage.rawInfrequentAccessDays / 30);
   const iaMonths = Math.max(0, months - standardMonths);
   add({
     service: 'S3',
-    item: `storage raw/ (${months} months held)`,
+    item: `storage raw/ (gzip, ${months} months held)`,
     quantity: rawGbMonth * months,
     unit: 'GB-month',
     usd:
@@ -539,9 +547,9 @@ export const monthlyCost = (
   add({
     service: 'S3',
     item: `storage curated/ (${months} months held)`,
-    quantity: rawGbMonth * months * a.curatedRatio,
+    quantity: readingGbMonth * months * a.curatedRatio,
     unit: 'GB-month',
-    usd: rawGbMonth * months * a.curatedRatio * prices.s3StandardGbMonth.usd,
+    usd: readingGbMonth * months * a.curatedRatio * prices.s3StandardGbMonth.usd,
   });
 
   // ---- CloudWatch Logs: the Lambda platform lines and the Glue job's logs
