@@ -3,6 +3,8 @@
 // price table. Counts follow the architecture: one IoT message and one Firehose record per
 // message, one raw object per Firehose buffer, one update-context invocation per raw object and
 // the hot-path requests per device in it, one retrain execution per schedule tick.
+import { HOUR_MS } from '../../core/device-context.js';
+import { MAX_CLOCK_SKEW_MS } from '../../core/telemetry.js';
 import { hostingInstancePrice, type PriceTable, trainingInstancePrice } from './prices.js';
 
 export const HOURS_PER_MONTH = 730;
@@ -57,16 +59,21 @@ export interface HotPathRequests {
    */
   perShardHourCheck: { get: number };
   /**
-   * A forecast: the device's history shard and its shard's live hours, probed from the
-   * history's end to the next hour (3 pages in steady state).
+   * A forecast: the device's history shard and its shard's live hours from the history's end
+   * (averaged over the hour: LIVE_HOURS_READ).
    */
   perForecast: { get: number };
   /** GET /status or /devices: every shard's fleet summary and its live hours. */
   perDashboard: { get: number };
 }
 
-/** Hours the context reader probes past a history: the previous, current and next hour. */
-const LIVE_HOURS_PROBED = 3;
+/**
+ * Live-hour pages the context reader (functions/common/context-reader.ts) reads past a history,
+ * on average over an hour in steady state: the previous hour (folded into history only when the
+ * next hour starts, so live all hour), the current one, and the next one only for the part of
+ * the hour a reading stamped ahead (at most MAX_CLOCK_SKEW_MS, core/telemetry.ts) can be in it.
+ */
+export const LIVE_HOURS_READ = 2 + MAX_CLOCK_SKEW_MS / HOUR_MS;
 /** History shards rollup.ts folds at once (its CONCURRENCY). */
 const ROLLUP_CONCURRENCY = 8;
 
@@ -89,8 +96,8 @@ export const hotPathRequests = (
       list: 1,
     },
     perShardHourCheck: { get: 1 },
-    perForecast: { get: 1 + LIVE_HOURS_PROBED },
-    perDashboard: { get: layout.shards * (1 + LIVE_HOURS_PROBED) },
+    perForecast: { get: 1 + LIVE_HOURS_READ },
+    perDashboard: { get: layout.shards * (1 + LIVE_HOURS_READ) },
   };
 };
 
