@@ -85,7 +85,16 @@ const main = () => {
   const readingMinutes = positive('reading-minutes', values['reading-minutes'], 15);
   if (readingMinutes <= 0) throw new Error('--reading-minutes must be > 0');
   const devices = Math.floor(positive('devices', values.devices, 0));
-  const recommendation = recommendedReadingsPerMessage({ devices, readingMinutes });
+  const yamlText = readFileSync(
+    path.join(import.meta.dirname, '..', '..', 'serverless.yml'),
+    'utf8',
+  );
+  const stageInputs = stageInputsFrom(yamlText, stage);
+  const recommendation = recommendedReadingsPerMessage({
+    devices,
+    readingMinutes,
+    firehoseBufferSeconds: stageInputs.firehoseBufferSeconds,
+  });
   const rpm = values['readings-per-message'];
   const readingsPerMessage =
     rpm === 'recommended'
@@ -95,11 +104,6 @@ const main = () => {
     throw new Error(`--readings-per-message must be at most ${MAX_READINGS_PER_MESSAGE}`);
   // Bytes per reading and per record as the agent and the rule make them, and raw/'s gzip ratio.
   const sample = rawSample({ devices, readingMinutes, readingsPerMessage });
-  const yamlText = readFileSync(
-    path.join(import.meta.dirname, '..', '..', 'serverless.yml'),
-    'utf8',
-  );
-  const stageInputs = stageInputsFrom(yamlText, stage);
   const fleet: FleetInputs = {
     devices,
     readingMinutes,
@@ -138,7 +142,7 @@ const main = () => {
       `raw/ gzip: ${sample.rawBytes} B of NDJSON -> ${sample.gzipBytes} B (ratio ${sample.gzipRatio.toFixed(3)}), measured on ${sample.messages} sample messages`,
     );
     console.log(
-      `recommended at ${readingMinutes}-minute readings: --readings-per-message ${recommendation.readingsPerMessage} (the most whose message fits one 5 KB unit: largest ${recommendation.maxMessageBytes} B with its topic, ${recommendation.maxRecordBytes} B as the rule's record)${readingsPerMessage === recommendation.readingsPerMessage ? '' : `; this run uses ${readingsPerMessage}`}`,
+      `recommended at ${readingMinutes}-minute readings: --readings-per-message ${recommendation.readingsPerMessage} (${recommendation.fitsUnit} fit one 5 KB unit; ${recommendation.liveCap} reach their hour's page while it is live after the ${stageInputs.firehoseBufferSeconds} s buffer; largest message ${recommendation.maxMessageBytes} B with its topic, ${recommendation.maxRecordBytes} B as the rule's record)${readingsPerMessage === recommendation.readingsPerMessage ? '' : `; this run uses ${readingsPerMessage}`}`,
     );
     console.log('');
     console.log(

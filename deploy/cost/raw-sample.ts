@@ -127,16 +127,37 @@ export const rawSample = (options: RawSampleOptions): RawSample => {
   };
 };
 
+export interface Recommendation {
+  readingsPerMessage: number;
+  /** The most readings whose message fits one 5 KB unit, and that message's sizes. */
+  fitsUnit: number;
+  maxMessageBytes: number;
+  maxRecordBytes: number;
+  /** The most readings a message can wait for and still reach its hour's page while live. */
+  liveCap: number;
+}
+
 /**
- * The largest readings-per-message whose message — payload + topic as IoT Core meters it, and
- * the record with the rule's added bytes as the action and Firehose meter it — fits one 5 KB
- * unit even when every reading in it is as long as the longest reading of a sample (a bound,
- * not an average: a batch of shorter readings only has more room).
+ * The recommended readings-per-message: the largest whose message — payload + topic as IoT
+ * Core meters it, and the record with the rule's added bytes as the action and Firehose meter
+ * it — fits one 5 KB unit even when every reading in it is as long as the longest reading of a
+ * sample (a bound, not an average: a batch of shorter readings only has more room); and no more
+ * than lets a message's oldest reading, after the Firehose buffer, reach its hour's page before
+ * the rollup folds that hour (at the start of the hour after next), so batching never turns
+ * deliveries into late pages: 1 + (60 min − buffer) / reading period.
  */
 export const recommendedReadingsPerMessage = (options: {
   devices: number;
   readingMinutes: number;
-}): { readingsPerMessage: number; maxRecordBytes: number; maxMessageBytes: number } => {
+  firehoseBufferSeconds: number;
+}): Recommendation => {
+  const liveCap = Math.max(
+    1,
+    1 +
+      Math.floor(
+        (HOUR_MS - options.firehoseBufferSeconds * 1000) / (options.readingMinutes * 60_000),
+      ),
+  );
   const perDevice = Math.ceil((7 * 24 * HOUR_MS) / (options.readingMinutes * 60_000));
   const deviceIds = sampleDevices(options.devices, Math.min(perDevice, 600));
   const readings = sampleReadings(deviceIds, Math.min(perDevice, 600), options.readingMinutes);
@@ -177,5 +198,6 @@ export const recommendedReadingsPerMessage = (options: {
     if (fits(mid)) lo = mid;
     else hi = mid - 1;
   }
-  return { readingsPerMessage: lo, ...sizesOf(lo) };
+  const readingsPerMessage = Math.min(lo, liveCap);
+  return { readingsPerMessage, fitsUnit: lo, liveCap, ...sizesOf(readingsPerMessage) };
 };

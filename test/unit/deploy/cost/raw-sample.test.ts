@@ -37,7 +37,11 @@ describe('rawSample', () => {
 describe('recommendedReadingsPerMessage', () => {
   it('recommends a batch whose every sample message and record fits one 5 KB unit', () => {
     // Act
-    const rec = recommendedReadingsPerMessage({ devices: 10_000, readingMinutes: 1 });
+    const rec = recommendedReadingsPerMessage({
+      devices: 10_000,
+      readingMinutes: 1,
+      firehoseBufferSeconds: 300,
+    });
     const atRec = rawSample({
       devices: 10_000,
       readingMinutes: 1,
@@ -56,5 +60,16 @@ describe('recommendedReadingsPerMessage', () => {
     expect(atRec.maxRecordBytes).toBeLessThanOrEqual(rec.maxRecordBytes);
     expect(atRec.maxMessageBytes).toBeLessThanOrEqual(rec.maxMessageBytes);
     expect(twice.maxRecordBytes).toBeGreaterThan(METERING_UNIT_BYTES);
+    expect(rec.readingsPerMessage).toBe(rec.fitsUnit); // 1-minute: the 5 KB unit binds
+  });
+
+  it('caps the batch so its oldest reading reaches its live page: 1 + (60 − 5) / 15 = 4', () => {
+    const rec = recommendedReadingsPerMessage({
+      devices: 10_000,
+      readingMinutes: 15,
+      firehoseBufferSeconds: 300,
+    });
+    expect(rec.liveCap).toBe(4);
+    expect(rec.readingsPerMessage).toBe(Math.min(rec.fitsUnit, 4));
   });
 });
