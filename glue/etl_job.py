@@ -451,13 +451,14 @@ def dedupe_rows(rows):
     return sorted(kept.values(), key=_sort_key), len(rows) - len(kept)
 
 
-_RAW_KEY = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/[0-9]{2}/([^/]+)")
+_RAW_KEY = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/[0-9]{2}/([^/]+?)(?:\.gz)?")
 _FOLDER = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{2})/")
 HOUR_MS = 3_600_000
 
 
 def quarantine_key(raw_key):
-    """Mirror of quarantineKey (schema.ts): named after the raw object, so re-runs overwrite."""
+    """Mirror of quarantineKey (schema.ts): named after the raw object, so re-runs overwrite; a
+    gzip delivery's .gz is dropped (the quarantine object is plain NDJSON)."""
     match = _RAW_KEY.fullmatch(raw_key)
     if match:
         year, month, day, name = match.groups()
