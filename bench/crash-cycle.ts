@@ -6,7 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { decodeText, splitLines } from '../core/text.js';
+import { rawObjectText } from '../core/raw-object.js';
+import { splitLines } from '../core/text.js';
 import { S3ObjectStore } from '../functions/common/adapters/s3-object-store.js';
 import { createLocalS3Client } from '../functions/common/deps.js';
 
@@ -81,7 +82,7 @@ export const rawSeqs = async (runtime: RuntimeProcess): Promise<number[]> => {
   for (const key of await store.list('raw/')) {
     const bytes = await store.get(key);
     if (!bytes) continue;
-    for (const line of splitLines(decodeText(bytes))) seqs.push(JSON.parse(line).seq as number);
+    for (const line of splitLines(rawObjectText(bytes))) seqs.push(JSON.parse(line).seq as number);
   }
   return seqs;
 };

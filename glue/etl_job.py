@@ -25,6 +25,7 @@ generated one, see run_id_of).
 """
 
 import base64
+import gzip
 import json
 import math
 import re
@@ -450,13 +451,14 @@ def dedupe_rows(rows):
     return sorted(kept.values(), key=_sort_key), len(rows) - len(kept)
 
 
-_RAW_KEY = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/[0-9]{2}/([^/]+)")
+_RAW_KEY = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/[0-9]{2}/([^/]+?)(?:\.gz)?")
 _FOLDER = re.compile(r"raw/([0-9]{4})/([0-9]{2})/([0-9]{2})/([0-9]{2})/")
 HOUR_MS = 3_600_000
 
 
 def quarantine_key(raw_key):
-    """Mirror of quarantineKey (schema.ts): named after the raw object, so re-runs overwrite."""
+    """Mirror of quarantineKey (schema.ts): named after the raw object, so re-runs overwrite; a
+    gzip delivery's .gz is dropped (the quarantine object is plain NDJSON)."""
     match = _RAW_KEY.fullmatch(raw_key)
     if match:
         year, month, day, name = match.groups()
@@ -576,11 +578,21 @@ def pending_raw_keys(checkpoint, listed_keys):
 INVALID_UTF8_REASON = "line is not valid UTF-8"
 
 
+def raw_object_bytes(body):
+    """A raw object's NDJSON bytes: gunzipped when it is gzip (Firehose CompressionFormat GZIP,
+    keys ending in .gz), as is when plain (older lakes). Detected by the magic bytes 1f 8b, as
+    core/raw-object.ts does; the objects are read with boto3, so Spark's by-extension codec
+    never sees them."""
+    data = bytes(body)
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def keyed_lines(key, body):
-    """The non-blank lines of the raw object `key`, each paired with that key: the source key of a
-    line is the key the object was listed and read under, never a path Spark reports. A line that
-    is not valid UTF-8 stays bytes (parse_raw_line quarantines it, quarantine_record keeps them)."""
-    data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    """The non-blank lines of the raw object `key` (gzip or plain), each paired with that key: the
+    source key of a line is the key the object was listed and read under, never a path Spark
+    reports. A line that is not valid UTF-8 stays bytes (parse_raw_line quarantines it,
+    quarantine_record keeps them)."""
+    data = body.encode("utf-8") if isinstance(body, str) else raw_object_bytes(body)
     pairs = []
     for raw in data.split(b"\n"):
         if raw.endswith(b"\r"):

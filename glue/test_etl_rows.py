@@ -5,6 +5,7 @@ Run with plain `python3 glue/test_etl_rows.py` (stdlib only; no Spark needed).
 """
 
 import base64
+import gzip
 import json
 import os
 import sys
@@ -83,6 +84,18 @@ class GoldenLinesTest(unittest.TestCase):
                 self.assertEqual(
                     sorted(bad, key=json.dumps), sorted(expected, key=json.dumps)
                 )
+
+    def test_gzip_objects_split_like_plain_ones(self):
+        # Firehose GZIP deliveries (raw/….gz) and plain objects of older lakes give the same lines.
+        for case in GOLDEN["objects"]:
+            with self.subTest(case["name"]):
+                body = base64.b64decode(case["base64"])
+                plain = etl_job.keyed_lines("raw/k", body)
+                self.assertEqual(etl_job.keyed_lines("raw/k", gzip.compress(body)), plain)
+                # Two gzip members (a concatenated delivery) read as their concatenation.
+                half = len(body) // 2
+                members = gzip.compress(body[:half]) + gzip.compress(body[half:])
+                self.assertEqual(etl_job.raw_object_bytes(members), body)
 
     def test_depth_scan_ignores_brackets_in_strings_and_escapes(self):
         self.assertFalse(etl_job.nests_deeper_than('{"a":"[[[[\\"[[["}', 2))

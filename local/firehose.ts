@@ -1,10 +1,13 @@
 // Local twin of a Kinesis Data Firehose DirectPut stream delivering to S3: records are buffered
 // and written as one newline-delimited object when the buffer reaches its size or interval hint,
-// under Firehose's key layout `<prefix>YYYY/MM/DD/HH/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`.
+// under Firehose's key layout `<prefix>YYYY/MM/DD/HH/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>`;
+// with compression GZIP, as the stream's CompressionFormat GZIP does, the object is gzip and its
+// key ends in `.gz`.
 import { randomUUID } from 'node:crypto';
 import { SmogcastError } from '../core/errors.js';
 import { firehoseObjectKey } from '../core/lake.js';
 import type { ObjectStore } from '../core/ports.js';
+import { GZIP_KEY_SUFFIX, gzipRawBody } from '../core/raw-object.js';
 
 export interface FirehoseOptions<T = number> {
   store: ObjectStore;
@@ -14,14 +17,16 @@ export interface FirehoseOptions<T = number> {
   bufferBytes: number;
   /** Flush this long after the first buffered record (Firehose: 0–900 s). */
   bufferIntervalMs: number;
+  /** The stream's CompressionFormat (default UNCOMPRESSED). */
+  compression?: 'GZIP' | 'UNCOMPRESSED';
   now?: () => number;
   /** First delay between delivery retries (doubles each attempt). Default 200 ms. */
   retryBaseMs?: number;
   /**
-   * Awaited before each PUT of a batch, with its key and body (the journal records the intent
-   * durably); a rejection counts as a failed attempt.
+   * Awaited before each PUT of a batch, with its key and body as stored (the journal records the
+   * intent durably); a rejection counts as a failed attempt.
    */
-  beforeDeliver?: (key: string, body: string, tags: readonly T[]) => Promise<void>;
+  beforeDeliver?: (key: string, body: string | Uint8Array, tags: readonly T[]) => Promise<void>;
   /** Called once a batch is stored, with the tags given to put() for its records. */
   onDelivered?: (key: string, records: number, tags: readonly T[]) => void;
   /** Called when the PUTs of `key` are given up; its records go back into the buffer. */
@@ -127,14 +132,17 @@ export class LocalFirehose<T = number> {
 
   private async deliver(lines: string[], tags: T[], arrival: number): Promise<void> {
     const { store, prefix, streamName } = this.options;
-    const key = firehoseObjectKey(prefix, streamName, arrival, randomUUID());
-    const body = `${lines.join('\n')}\n`;
+    const gzip = this.options.compression === 'GZIP';
+    const name = firehoseObjectKey(prefix, streamName, arrival, randomUUID());
+    const key = gzip ? `${name}${GZIP_KEY_SUFFIX}` : name;
+    const text = `${lines.join('\n')}\n`;
+    const body = gzip ? gzipRawBody(text) : text;
     // Firehose retries S3 delivery; so do we, a bounded number of times.
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.stopped) throw new FirehoseStoppedError();
         await this.options.beforeDeliver?.(key, body, tags);
-        await store.put(key, body, 'application/x-ndjson');
+        await store.put(key, body, gzip ? 'application/gzip' : 'application/x-ndjson');
         break;
       } catch (error) {
         if (attempt >= 5 || this.stopped) {

@@ -71,11 +71,17 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
       return bytes !== undefined && bodyDigest(bytes) === intent.digest;
     },
   });
-  const firehose = (stream: 'raw' | 'errors', streamName: string, prefix: string) =>
+  const firehose = (
+    stream: 'raw' | 'errors',
+    streamName: string,
+    prefix: string,
+    compression: 'GZIP' | 'UNCOMPRESSED',
+  ) =>
     new LocalFirehose<EntryId>({
       store,
       streamName,
       prefix,
+      compression,
       bufferBytes: options.bufferBytes,
       bufferIntervalMs: options.bufferIntervalMs,
       now,
@@ -88,8 +94,10 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
       },
     });
   const streams = {
-    raw: firehose('raw', RAW_STREAM, 'raw/'),
-    errors: firehose('errors', ERRORS_STREAM, ERRORS_IOT_PREFIX),
+    // raw/ as the delivery stream writes it (CompressionFormat GZIP); errors/iot/ as the rule's
+    // error action does (plain).
+    raw: firehose('raw', RAW_STREAM, 'raw/', 'GZIP'),
+    errors: firehose('errors', ERRORS_STREAM, ERRORS_IOT_PREFIX, 'UNCOMPRESSED'),
   };
   for (const entry of replay) streams[entry.stream].put(entry.line, entry.id);
 

@@ -250,7 +250,7 @@ export class Journal {
   }
 
   /** Before the PUT of a batch: names the object and the entries it holds, durably. */
-  async intend(key: string, body: string, ids: readonly EntryId[]): Promise<void> {
+  async intend(key: string, body: string | Uint8Array, ids: readonly EntryId[]): Promise<void> {
     const log = this.log;
     if (!log || this.closed) throw new JournalClosedError();
     const intent = { key, digest: bodyDigest(body), ids: [...ids] };

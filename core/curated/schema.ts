@@ -59,11 +59,12 @@ export interface EtlCheckpoint {
   processed: string[];
 }
 
-const RAW_KEY = /^raw\/(\d{4})\/(\d{2})\/(\d{2})\/\d{2}\/([^/]+)$/;
+const RAW_KEY = /^raw\/(\d{4})\/(\d{2})\/(\d{2})\/\d{2}\/([^/]+?)(?:\.gz)?$/;
 
 /**
  * Where the lines of one raw object that failed validation go: derived from the raw key alone,
  * so re-processing an object (after a crash, or by the other engine) overwrites, never adds.
+ * A gzip delivery's `.gz` is dropped: the quarantine object is plain NDJSON.
  */
 export const quarantineKey = (rawKey: string): string => {
   const m = RAW_KEY.exec(rawKey);

@@ -1,16 +1,17 @@
 // `npm run cost -- --devices N [--reading-minutes M] [--stage dev|prod] …`: the monthly AWS bill
 // of the deployed pipeline per service, as a table and as JSON. The stage's settings (Firehose
 // buffer, hot-path shards, schedules, memory) come from serverless.yml, prices from
-// deploy/cost/prices.ts, and the message shape from the device agent's own payload code
-// (device/batcher.ts), with the agent's flags: --readings-per-message, --basic-ingest.
+// deploy/cost/prices.ts, and the message shape and raw/ gzip ratio measured on a sample built
+// with the device agent's own payload code (deploy/cost/raw-sample.ts), with the agent's flags:
+// --readings-per-message (a number, or "recommended": the most that fit one 5 KB unit),
+// --basic-ingest.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_READINGS_PER_MESSAGE } from '../../core/telemetry.js';
-import { batchPayload } from '../../device/batcher.js';
-import type { DeviceReading } from '../../device/sources.js';
 import { type CostReport, DEFAULT_ASSUMPTIONS, type FleetInputs, monthlyCost } from './model.js';
 import { PRICES, PRICES_DATE, PRICES_REGION } from './prices.js';
+import { rawSample, recommendedReadingsPerMessage } from './raw-sample.js';
 import { stageInputsFrom } from './template-inputs.js';
 
 const HELP = `Usage: npm run cost -- --devices <n> [options]
@@ -19,7 +20,8 @@ const HELP = `Usage: npm run cost -- --devices <n> [options]
   --reading-minutes <m>         minutes between a device's readings (default 15)
   --stage dev|prod              serverless.yml params to read (default dev)
   --readings-per-message <k>    readings per MQTT message, as the agent's flag (default 1;
-                                a telemetry v1 batch when > 1, at most 500)
+                                a telemetry v1 batch when > 1, at most 500), or
+                                "recommended": the most whose message fits one 5 KB unit
   --basic-ingest                devices publish to $aws/rules/<rule>/… (the agent's
                                 --basic-ingest <rule>): no IoT messaging charge
   --forecasts-per-device-day <n>  GET /forecast calls per device per day (default 24)
@@ -27,24 +29,6 @@ const HELP = `Usage: npm run cost -- --devices <n> [options]
   --months-retained <n>         months of raw/curated data held in the lake (default 12)
   --json                        JSON only
 `;
-
-// One telemetry v1 reading as a device sends it, and what the rule adds to it.
-const SAMPLE_DEVICE = 'sensor-00001';
-const SAMPLE_READING: DeviceReading = {
-  deviceId: SAMPLE_DEVICE,
-  ts: '2026-12-02T07:45:00.000Z',
-  seq: 123456,
-  lat: 39.9289,
-  lon: 116.3883,
-  o3: 61.2,
-  pm25: 35.1,
-  pm10: 80.4,
-  co: 900.5,
-  so2: 8.2,
-  no2: 40.3,
-};
-const TOPIC = `smogcast/${SAMPLE_DEVICE}/telemetry`;
-const RULE_ADDED = `,"receivedAt":1764661500000,"topic":"${TOPIC}"`;
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {
   if (raw === undefined) return fallback;
@@ -100,30 +84,33 @@ const main = () => {
     throw new Error(`--stage must be dev or prod, got "${stage}"`);
   const readingMinutes = positive('reading-minutes', values['reading-minutes'], 15);
   if (readingMinutes <= 0) throw new Error('--reading-minutes must be > 0');
-  const readingsPerMessage = Math.max(
-    1,
-    Math.floor(positive('readings-per-message', values['readings-per-message'], 1)),
-  );
-  if (readingsPerMessage > MAX_READINGS_PER_MESSAGE)
-    throw new Error(`--readings-per-message must be at most ${MAX_READINGS_PER_MESSAGE}`);
-  // Bytes per reading as the agent sends them: the v1 reading, or its share of a batch.
-  const readingBytes =
-    readingsPerMessage === 1
-      ? Buffer.byteLength(JSON.stringify(SAMPLE_READING))
-      : Buffer.byteLength(
-          batchPayload(SAMPLE_DEVICE, new Array(readingsPerMessage).fill(SAMPLE_READING)),
-        ) / readingsPerMessage;
+  const devices = Math.floor(positive('devices', values.devices, 0));
   const yamlText = readFileSync(
     path.join(import.meta.dirname, '..', '..', 'serverless.yml'),
     'utf8',
   );
   const stageInputs = stageInputsFrom(yamlText, stage);
-  const fleet: FleetInputs = {
-    devices: Math.floor(positive('devices', values.devices, 0)),
+  const recommendation = recommendedReadingsPerMessage({
+    devices,
     readingMinutes,
-    readingBytes,
-    ruleAddedBytes: Buffer.byteLength(RULE_ADDED),
-    topicBytes: Buffer.byteLength(TOPIC),
+    firehoseBufferSeconds: stageInputs.firehoseBufferSeconds,
+  });
+  const rpm = values['readings-per-message'];
+  const readingsPerMessage =
+    rpm === 'recommended'
+      ? recommendation.readingsPerMessage
+      : Math.max(1, Math.floor(positive('readings-per-message', rpm, 1)));
+  if (readingsPerMessage > MAX_READINGS_PER_MESSAGE)
+    throw new Error(`--readings-per-message must be at most ${MAX_READINGS_PER_MESSAGE}`);
+  // Bytes per reading and per record as the agent and the rule make them, and raw/'s gzip ratio.
+  const sample = rawSample({ devices, readingMinutes, readingsPerMessage });
+  const fleet: FleetInputs = {
+    devices,
+    readingMinutes,
+    readingBytes: sample.readingBytes,
+    ruleAddedBytes: sample.ruleAddedBytes,
+    rawGzipRatio: sample.gzipRatio,
+    topicBytes: sample.topicBytes,
     readingsPerMessage,
     basicIngest: values['basic-ingest'] === true,
     connectedShare: 1,
@@ -145,11 +132,18 @@ const main = () => {
     .map(([name, p]) => `${name} ($${p.usd} per ${p.unit})`);
   const result = {
     prices: { date: PRICES_DATE, region: PRICES_REGION, unverified },
-    inputs: { fleet, stage: stageInputs, assumptions: DEFAULT_ASSUMPTIONS },
+    inputs: { fleet, stage: stageInputs, assumptions: DEFAULT_ASSUMPTIONS, sample },
+    recommendation,
     report,
   };
   if (!values.json) {
     console.log(table(report));
+    console.log(
+      `raw/ gzip: ${sample.rawBytes} B of NDJSON -> ${sample.gzipBytes} B (ratio ${sample.gzipRatio.toFixed(3)}), measured on ${sample.messages} sample messages`,
+    );
+    console.log(
+      `recommended at ${readingMinutes}-minute readings: --readings-per-message ${recommendation.readingsPerMessage} (${recommendation.fitsUnit} fit one 5 KB unit; ${recommendation.liveCap} reach their hour's page while it is live after the ${stageInputs.firehoseBufferSeconds} s buffer; largest message ${recommendation.maxMessageBytes} B with its topic, ${recommendation.maxRecordBytes} B as the rule's record)${readingsPerMessage === recommendation.readingsPerMessage ? '' : `; this run uses ${readingsPerMessage}`}`,
+    );
     console.log('');
     console.log(
       `prices: ${PRICES_REGION}, on-demand, first tier, read ${PRICES_DATE} (deploy/cost/prices.ts)`,

@@ -3,6 +3,8 @@
 // price table. Counts follow the architecture: one IoT message and one Firehose record per
 // message, one raw object per Firehose buffer, one update-context invocation per raw object and
 // the hot-path requests per device in it, one retrain execution per schedule tick.
+import { HOUR_MS } from '../../core/device-context.js';
+import { MAX_CLOCK_SKEW_MS } from '../../core/telemetry.js';
 import { hostingInstancePrice, type PriceTable, trainingInstancePrice } from './prices.js';
 
 export const HOURS_PER_MONTH = 730;
@@ -57,16 +59,21 @@ export interface HotPathRequests {
    */
   perShardHourCheck: { get: number };
   /**
-   * A forecast: the device's history shard and its shard's live hours, probed from the
-   * history's end to the next hour (3 pages in steady state).
+   * A forecast: the device's history shard and its shard's live hours from the history's end
+   * (averaged over the hour: LIVE_HOURS_READ).
    */
   perForecast: { get: number };
   /** GET /status or /devices: every shard's fleet summary and its live hours. */
   perDashboard: { get: number };
 }
 
-/** Hours the context reader probes past a history: the previous, current and next hour. */
-const LIVE_HOURS_PROBED = 3;
+/**
+ * Live-hour pages the context reader (functions/common/context-reader.ts) reads past a history,
+ * on average over an hour in steady state: the previous hour (folded into history only when the
+ * next hour starts, so live all hour), the current one, and the next one only for the part of
+ * the hour a reading stamped ahead (at most MAX_CLOCK_SKEW_MS, core/telemetry.ts) can be in it.
+ */
+export const LIVE_HOURS_READ = 2 + MAX_CLOCK_SKEW_MS / HOUR_MS;
 /** History shards rollup.ts folds at once (its CONCURRENCY). */
 const ROLLUP_CONCURRENCY = 8;
 
@@ -89,8 +96,8 @@ export const hotPathRequests = (
       list: 1,
     },
     perShardHourCheck: { get: 1 },
-    perForecast: { get: 1 + LIVE_HOURS_PROBED },
-    perDashboard: { get: layout.shards * (1 + LIVE_HOURS_PROBED) },
+    perForecast: { get: 1 + LIVE_HOURS_READ },
+    perDashboard: { get: layout.shards * (1 + LIVE_HOURS_READ) },
   };
 };
 
@@ -99,8 +106,13 @@ export interface FleetInputs {
   readingMinutes: number;
   /** Bytes of one reading as the device publishes it (JSON). */
   readingBytes: number;
-  /** Bytes the rule adds to each record (receivedAt, topic). */
+  /** Bytes the rule adds to each record, once per message (receivedAt, topic). */
   ruleAddedBytes: number;
+  /**
+   * raw/ bytes stored per NDJSON byte delivered: Firehose writes raw/ gzip. Measured by gzipping
+   * a sample built with the agent's payload code (deploy/cost/raw-sample.ts); 1 = uncompressed.
+   */
+  rawGzipRatio: number;
   /** Topic length, metered with the payload. */
   topicBytes: number;
   /** Readings per MQTT message (1 = the telemetry contract today; more changes it). */
@@ -141,7 +153,7 @@ export interface Assumptions {
   trainingHoursPerRun: number;
   /** Minutes a blue/green deployment runs two fleets, beyond the bakes and termination wait. */
   deployProvisionMinutes: number;
-  /** Curated Parquet bytes per raw byte. */
+  /** Curated Parquet bytes per raw (uncompressed NDJSON) byte. */
   curatedRatio: number;
   /** CloudWatch Logs bytes per Lambda invocation (START/END/REPORT lines). */
   logBytesPerInvocation: number;
@@ -332,7 +344,8 @@ export const monthlyCost = (
     unit: '5 KB rule evaluations',
     usd: perMillion(rulesTriggered, prices.iotRulesTriggered.usd),
   });
-  const recordBytes = fleet.readingsPerMessage * (fleet.readingBytes + fleet.ruleAddedBytes) + 1;
+  // The rule adds receivedAt and topic to the message's top level: once per record.
+  const recordBytes = fleet.readingsPerMessage * fleet.readingBytes + fleet.ruleAddedBytes + 1;
   const actions = messages * units5kb(recordBytes);
   add({
     service: 'IoT Core',
@@ -522,14 +535,16 @@ export const monthlyCost = (
     serving: true,
   });
 
-  // ---- storage: raw (Standard, then IA after the lifecycle transition) and curated Parquet
-  const rawGbMonth = rawBytes / GB;
+  // ---- storage: raw (gzip; Standard, then IA after the lifecycle transition) and curated
+  // Parquet (its size follows the readings, so the uncompressed bytes)
+  const rawGbMonth = (rawBytes * fleet.rawGzipRatio) / GB;
+  const readingGbMonth = rawBytes / GB;
   const months = fleet.monthsRetained;
   const standardMonths = Math.min(months, stage.rawInfrequentAccessDays / 30);
   const iaMonths = Math.max(0, months - standardMonths);
   add({
     service: 'S3',
-    item: `storage raw/ (${months} months held)`,
+    item: `storage raw/ (gzip, ${months} months held)`,
     quantity: rawGbMonth * months,
     unit: 'GB-month',
     usd:
@@ -539,9 +554,9 @@ export const monthlyCost = (
   add({
     service: 'S3',
     item: `storage curated/ (${months} months held)`,
-    quantity: rawGbMonth * months * a.curatedRatio,
+    quantity: readingGbMonth * months * a.curatedRatio,
     unit: 'GB-month',
-    usd: rawGbMonth * months * a.curatedRatio * prices.s3StandardGbMonth.usd,
+    usd: readingGbMonth * months * a.curatedRatio * prices.s3StandardGbMonth.usd,
   });
 
   // ---- CloudWatch Logs: the Lambda platform lines and the Glue job's logs

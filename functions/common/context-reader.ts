@@ -25,6 +25,7 @@ import {
 } from '../../core/lake.js';
 import { mapLimit } from '../../core/map-limit.js';
 import type { ObjectStore } from '../../core/ports.js';
+import { MAX_CLOCK_SKEW_MS } from '../../core/telemetry.js';
 import { decodeText } from '../../core/text.js';
 
 export interface FleetDevice extends SummaryEntry {
@@ -47,6 +48,17 @@ export interface ContextReaderOptions {
 /** Gaps longer than this between a history and now are found by listing, not by GETs. */
 const MAX_PROBED_HOURS = 3;
 const CONCURRENCY = 16;
+
+/**
+ * The newest hour a page can hold at `now`. A reading is accepted only if stamped at most
+ * MAX_CLOCK_SKEW_MS after its arrival (core/telemetry.ts; receivedAt is the rule's clock, before
+ * any page write), so the next hour's page cannot exist until now is that close to it: before,
+ * the current hour is the last one worth a GET.
+ */
+export const newestLiveHour = (now: number): number => {
+  const next = floorHour(now) + HOUR_MS;
+  return now + MAX_CLOCK_SKEW_MS >= next ? next : next - HOUR_MS;
+};
 
 export const createContextReader = (
   store: ObjectStore,
@@ -72,14 +84,19 @@ export const createContextReader = (
   const read = async <T>(key: string): Promise<T | undefined> =>
     (await objects.fetch(key))?.value as T | undefined;
 
-  /** The live pages of a shard: hours from `through` to the next hour (clocks run ahead). */
+  /**
+   * The live pages of a shard: hours from `through` (the history holds every hour before it) to
+   * the newest hour a reading can be in yet (the next one, once clocks running ahead can reach it).
+   */
   const livePages = async (
     shard: number,
     through: number,
     probeOnly: boolean,
   ): Promise<ContextPage[]> => {
-    const last = floorHour(now()) + HOUR_MS;
-    const from = Math.max(through, last - MAX_PROBED_HOURS * HOUR_MS);
+    const at = now();
+    const next = floorHour(at) + HOUR_MS;
+    const from = Math.max(through, next - MAX_PROBED_HOURS * HOUR_MS);
+    const last = newestLiveHour(at);
     let hours: number[] = [];
     if (through >= from || probeOnly) {
       for (let h = from; h <= last; h += HOUR_MS) hours.push(h);

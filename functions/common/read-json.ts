@@ -1,7 +1,8 @@
 // A JSON object of the lake read leniently: missing or unreadable is `undefined` (the readers
-// that use it show "nothing yet" rather than fail a request on one bad object).
+// that use it show "nothing yet" rather than fail a request on one bad object). A gzip object
+// (raw/ since Firehose compresses it) is gunzipped first.
 import type { ObjectStore } from '../../core/ports.js';
-import { decodeText } from '../../core/text.js';
+import { rawObjectText } from '../../core/raw-object.js';
 
 export const readJsonOrUndefined = async <T = unknown>(
   store: ObjectStore,
@@ -10,7 +11,7 @@ export const readJsonOrUndefined = async <T = unknown>(
   const bytes = await store.get(key);
   if (!bytes) return undefined;
   try {
-    return JSON.parse(decodeText(bytes)) as T;
+    return JSON.parse(rawObjectText(bytes)) as T;
   } catch {
     return undefined;
   }

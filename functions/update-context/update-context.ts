@@ -19,6 +19,7 @@ import { SmogcastError } from '../../core/errors.js';
 import { contextPageKey, fleetSummaryKey, RAW_PREFIX } from '../../core/lake.js';
 import { mapLimit } from '../../core/map-limit.js';
 import type { ObjectStore } from '../../core/ports.js';
+import { rawObjectText } from '../../core/raw-object.js';
 import type { Reading } from '../../core/telemetry.js';
 import { decodeText } from '../../core/text.js';
 import { readJson, rollupShard } from './rollup.js';
@@ -239,7 +240,7 @@ export const updateContext = async (
     if (!key.startsWith(RAW_PREFIX)) continue;
     const bytes = await deps.store.get(key);
     if (!bytes) continue;
-    for (const list of readingsOfObject(decodeText(bytes), now).values()) {
+    for (const list of readingsOfObject(rawObjectText(bytes), now).values()) {
       for (const reading of list) {
         devices.add(reading.deviceId);
         pending.push(reading);

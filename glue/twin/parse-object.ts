@@ -6,6 +6,7 @@
 import { CuratedBatch, type TransferableBatch } from '../../core/curated/batch.js';
 import { parseRawMessage, type RawLineResult } from '../../core/curated/rows.js';
 import { partitionDate } from '../../core/lake.js';
+import { rawObjectBytes } from '../../core/raw-object.js';
 
 export interface ParsedObject {
   lines: number;
@@ -30,10 +31,11 @@ const decodeStrict = (bytes: Uint8Array): string | undefined => {
 };
 
 /**
- * parseRawObject of a raw object's bytes. Valid UTF-8 (the rule writes nothing else) is decoded
- * once; otherwise the object is split on newlines and each line decoded on its own.
+ * parseRawObject of a raw object's bytes (gzip or plain). Valid UTF-8 (the rule writes nothing
+ * else) is decoded once; otherwise the object is split on newlines and each line decoded alone.
  */
-export const parseRawBytes = (bytes: Uint8Array, now: number): ParsedObject => {
+export const parseRawBytes = (stored: Uint8Array, now: number): ParsedObject => {
+  const bytes = rawObjectBytes(stored);
   const text = decodeStrict(bytes);
   if (text !== undefined) return parseRawObject(text, now);
   const decoded: string[] = [];

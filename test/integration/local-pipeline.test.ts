@@ -91,7 +91,7 @@ describe('local pipeline, end to end', () => {
     const rawKeys = await store.list('raw/');
     expect(rawKeys.length).toBeGreaterThan(0);
     expect(rawKeys[0]).toMatch(
-      /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/smogcast-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}$/,
+      /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/smogcast-raw-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/,
     );
     const errorKeys = await store.list('errors/');
     const errorRecords = [];

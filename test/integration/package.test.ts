@@ -241,6 +241,7 @@ describe('serverless package (offline, no credentials)', () => {
     expect(stream.DeliveryStreamType).toBe('DirectPut');
     expect(destination.Prefix).toBe('raw/');
     expect(destination.ErrorOutputPrefix).toBe('errors/firehose/!{firehose:error-output-type}/');
+    expect(destination.CompressionFormat).toBe('GZIP');
     expect(destination.BufferingHints).toEqual({ IntervalInSeconds: 60, SizeInMBs: 1 });
   });
 

@@ -3,7 +3,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeText, splitLines } from '../../../core/text.js';
+import { rawObjectText } from '../../../core/raw-object.js';
+import { splitLines } from '../../../core/text.js';
 import { S3ObjectStore } from '../../../functions/common/adapters/s3-object-store.js';
 import { createLocalS3Client } from '../../../functions/common/deps.js';
 import { type LocalBroker, startBroker } from '../../../local/broker.js';
@@ -15,13 +16,13 @@ import { teardown } from '../teardown.js';
 export const s3Store = (url: string, bucket = 'smogcast-lake') =>
   new S3ObjectStore(createLocalS3Client(url), bucket);
 
-/** Every JSON line of every object under the prefix. */
+/** Every JSON line of every object under the prefix (raw/ objects are gzip). */
 // biome-ignore lint/suspicious/noExplicitAny: records are asserted field by field.
 export const readLines = async (store: S3ObjectStore, prefix: string): Promise<any[]> => {
   const records = [];
   for (const key of await store.list(prefix)) {
     const bytes = await store.get(key);
-    if (bytes) for (const line of splitLines(decodeText(bytes))) records.push(JSON.parse(line));
+    if (bytes) for (const line of splitLines(rawObjectText(bytes))) records.push(JSON.parse(line));
   }
   return records;
 };

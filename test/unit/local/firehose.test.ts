@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isGzip, rawObjectText } from '../../../core/raw-object.js';
 import { decodeText } from '../../../core/text.js';
 import { MemoryObjectStore } from '../../../functions/common/adapters/memory-object-store.js';
 import { type FirehoseOptions, LocalFirehose } from '../../../local/firehose.js';
@@ -36,6 +37,36 @@ describe('local Firehose delivery', () => {
     );
     expect(await bodyOf(store, keys[0])).toBe('{"a":1}\n{"a":2}\n');
     expect(firehose.delivered).toBe(2);
+  });
+
+  it('with compression GZIP writes a gzip object whose key ends in .gz, as the stream does', async () => {
+    // Prepare
+    const store = new MemoryObjectStore();
+    const intents: Array<{ key: string; body: string | Uint8Array }> = [];
+    const firehose = firehoseInto(store, {
+      streamName: 'smogcast-raw',
+      compression: 'GZIP',
+      now: () => ARRIVAL,
+      beforeDeliver: async (key, body) => {
+        intents.push({ key, body });
+      },
+    });
+    // Act
+    firehose.put('{"a":1}');
+    firehose.put('{"a":2}');
+    await firehose.flush();
+    // Assess: the key layout plus .gz; the bytes stored are the bytes the journal was told.
+    const keys = await store.list('raw/');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(
+      /^raw\/2026\/11\/25\/09\/smogcast-raw-1-2026-11-25-09-08-07-[0-9a-f-]{36}\.gz$/,
+    );
+    const stored = (await store.get(keys[0] ?? '')) ?? new Uint8Array();
+    expect(isGzip(stored)).toBe(true);
+    expect(rawObjectText(stored)).toBe('{"a":1}\n{"a":2}\n');
+    expect(intents).toHaveLength(1);
+    expect(intents[0]?.key).toBe(keys[0]);
+    expect(Buffer.from(intents[0]?.body ?? '').equals(Buffer.from(stored))).toBe(true);
   });
 
   it('flushes by itself when the size hint is reached', async () => {

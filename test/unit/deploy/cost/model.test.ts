@@ -49,6 +49,7 @@ const FLEET: FleetInputs = {
   readingMinutes: 15,
   readingBytes: 200,
   ruleAddedBytes: 70,
+  rawGzipRatio: 0.125,
   topicBytes: 30,
   readingsPerMessage: 1,
   basicIngest: false,
@@ -183,6 +184,28 @@ describe('monthlyCost', () => {
     expect(line(batched, 'ingestion (5 KB').quantity).toBeCloseTo((292_000 * 5120) / 1024 ** 3, 10);
     const big = monthlyCost({ ...FLEET, readingBytes: 6000 }, STAGE, PRICES);
     expect(line(big, 'messaging').usd).toBeCloseTo(2 * 2.92, 10);
+  });
+
+  it('adds the rule bytes once per record: 20 readings of 240 B + 70 B fit one 5 KB action', () => {
+    const batched = monthlyCost(
+      { ...FLEET, readingBytes: 240, readingsPerMessage: 20 },
+      STAGE,
+      PRICES,
+    );
+    // 20 × 240 + 70 + 1 = 4,871 B; per reading it would be 20 × 310 + 1 = 6,201 B, two units.
+    expect(line(batched, 'actions').quantity).toBeCloseTo(146_000, 6);
+  });
+
+  it('stores raw/ gzip at the measured ratio; curated follows the uncompressed readings', () => {
+    // 2.92M records × 271 B = 0.737 GB a month, 12 months held (1 Standard, 11 IA).
+    const ndjsonGb = (2_920_000 * 271) / 1024 ** 3;
+    expect(line(report, 'storage raw/').quantity).toBeCloseTo(ndjsonGb * 0.125 * 12, 10);
+    const plain = monthlyCost({ ...FLEET, rawGzipRatio: 1 }, STAGE, PRICES);
+    expect(line(report, 'storage raw/').usd).toBeCloseTo(
+      line(plain, 'storage raw/').usd * 0.125,
+      10,
+    );
+    expect(line(report, 'storage curated/').usd).toBe(line(plain, 'storage curated/').usd);
   });
 
   it('refuses a bad fleet with a clear error', () => {

@@ -70,6 +70,32 @@ describe('updateContext', () => {
     expect(context && hourlyMeans(context, 'o3')?.values).toEqual([20]);
   });
 
+  it('reads gzip deliveries (.gz keys) and plain ones of an older lake alike', async () => {
+    // Prepare: the same readings, once as Firehose GZIP delivers them, once plain.
+    const lines = [
+      rawLine({ ts: T0, seq: 1, values: { o3: 10 } }),
+      rawLine({ ts: T0 + 60_000, seq: 2, values: { o3: 30 } }),
+    ];
+    const now = () => T0 + HOUR;
+    const gzStore = new MemoryObjectStore('lake');
+    const gzKey = await putRawObject(gzStore, T0, lines, { gzip: true });
+    const plainStore = new MemoryObjectStore('lake');
+    const plainKey = await putRawObject(plainStore, T0, lines);
+
+    // Act
+    const fromGzip = await updateContext(s3Event(gzKey), { store: gzStore, layout, now });
+    const fromPlain = await updateContext(s3Event(plainKey), { store: plainStore, layout, now });
+
+    // Assess
+    expect(gzKey.endsWith('.gz')).toBe(true);
+    expect(fromGzip).toEqual(fromPlain);
+    expect(fromGzip.readings).toBe(2);
+    const read = (store: MemoryObjectStore) =>
+      createContextReader(store, layout, { now }).deviceContext('sim-001');
+    expect(await read(gzStore)).toEqual(await read(plainStore));
+    expect(hourlyMeans((await read(gzStore)) as never, 'o3')?.values).toEqual([20]);
+  });
+
   it('decodes S3 event keys', () => {
     // Act + Assess
     expect(decodeS3Key('raw/2026/a+b%2Bc%3A1')).toBe('raw/2026/a b+c:1');

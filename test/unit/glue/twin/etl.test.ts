@@ -50,6 +50,30 @@ describe('runEtl', () => {
     expect(quarantine[1].reason).toContain('pm25: must not be negative');
   });
 
+  it('curates gzip deliveries (.gz keys) beside plain objects of an older lake', async () => {
+    // Prepare: one plain object, one gzip, as a lake that turned compression on holds them.
+    const store = new MemoryObjectStore('lake');
+    await putRawObject(store, T0 + HOUR, [rawLine({ ts: T0, seq: 1 })]);
+    const gzKey = await putRawObject(
+      store,
+      T0 + 2 * HOUR,
+      [rawLine({ ts: T0 + HOUR, seq: 2 }), 'not json at all'],
+      { gzip: true },
+    );
+
+    // Act
+    const result = await runEtl({ runId: 'run-gz' }, deps(store));
+
+    // Assess: both read; the bad line of the gzip object is quarantined under its key.
+    expect(result).toMatchObject({ rawObjects: 2, lines: 3, rows: 2, quarantined: 1 });
+    const rows = await readCuratedRows(store);
+    expect(rows.map((r) => r.seq).sort()).toEqual([1, 2]);
+    const quarantine = JSON.parse(
+      decodeText((await store.get(quarantineKey(gzKey))) ?? new Uint8Array()),
+    );
+    expect(quarantine).toMatchObject({ sourceKey: gzKey, line: 'not json at all' });
+  });
+
   it('writes snappy Parquet with INT64 UTC timestamps that reads back with the right types', async () => {
     // Prepare
     const store = new MemoryObjectStore('lake');
