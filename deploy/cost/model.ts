@@ -211,6 +211,7 @@ export const PROMOTED_RUN_PATH_BEFORE_WAIT = [
   'CreateEndpointConfig',
   'TargetNew',
   'FindEndpoint',
+  'EndpointFailedBefore?',
   'ChooseStrategy',
   'UpdateEndpointCanary',
 ];
