@@ -4,7 +4,8 @@
 // keeps), the clock moves on, and the readings for those hours arrive, so update-context scores
 // the forecasts whose hours have passed. The first run trains on four days of history; the
 // readings then rise to three times their level, and a later run, triggered by that drift,
-// promotes a second version, which serves the rest of the week. Retrain runs keep the system
+// promotes a second version, which serves the rest of the week. At the end the clock has caught
+// up with the system clock. Retrain runs keep the system
 // clock (see RuntimeSettings.now): they happen, and are recorded, at the present.
 import type { Metric } from '../../core/metrics.js';
 import { startFleet } from '../../device/fleet.js';
@@ -35,7 +36,7 @@ export interface HistoryOptions {
   devices?: number;
   /** Days replayed after the first run (default 7). */
   days?: number;
-  /** Hours between the forecast requests of one device and metric (default 6). */
+  /** Hours between the forecast requests of one device and metric (default 8). */
   stepHours?: number;
   /** Metrics whose forecasts are served (and so scored). */
   metrics?: Metric[];
@@ -79,7 +80,7 @@ export const startRuntimeWithHistory = async (
   options: HistoryOptions = {},
 ): Promise<HistoryRuntime> => {
   const days = options.days ?? 7;
-  const stepHours = options.stepHours ?? 6;
+  const stepHours = options.stepHours ?? 8;
   const metrics = options.metrics ?? ['pm25', 'o3'];
   const devices = options.devices ?? 3;
   // Ends an hour before the present hour at most: the clock never runs ahead of the browser's.
@@ -90,30 +91,38 @@ export const startRuntimeWithHistory = async (
   const retrainAt = start + (options.retrainOnDay ?? 5) * DAY;
   let driftRun: ExecutionRecord | undefined;
   let served = 0;
+  /** The fleet's readings of the last `hours` (on its 30-minute grid), delivered. */
+  const deliver = async (hours: number) => {
+    const fleet = await startFleet({
+      broker: { kind: 'local', url: serving.runtime.mqttUrl },
+      devices,
+      seed: 11,
+      backfillHours: hours,
+      stepMinutes: 30,
+      realtime: false,
+      now: clock.now,
+      shift,
+    });
+    await fleet.backfillDone;
+    await fleet.stop();
+    await serving.runtime.drain();
+  };
   try {
     for (let t = start; t < start + days * DAY; t += stepHours * HOUR) {
       served += (await serveForecasts(serving, metrics)).served;
       await serving.runtime.drain();
       clock.advance(stepHours * HOUR);
-      const fleet = await startFleet({
-        broker: { kind: 'local', url: serving.runtime.mqttUrl },
-        devices,
-        seed: 11,
-        backfillHours: stepHours,
-        stepMinutes: 30,
-        realtime: false,
-        now: clock.now,
-        shift,
-      });
-      await fleet.backfillDone;
-      await fleet.stop();
-      await serving.runtime.drain();
+      await deliver(stepHours);
       // Drift triggers this run; its challenger is promoted whatever its margin over the champion
       // (as the retrain path tests do), so the rest of the week is served by a second version.
       if (t + stepHours * HOUR === retrainAt) {
         driftRun = await serving.runtime.retrain({ promotionMargin: -1 });
       }
     }
+    // The last step ended within the hour before the present: from here the clock is the system's.
+    const behind = Math.max(0, Date.now() - clock.now());
+    clock.advance(behind);
+    await deliver(behind / HOUR);
   } catch (error) {
     await serving.close();
     throw error;

@@ -14,9 +14,14 @@ export const TOWNS = [
   [54.35, 18.65],
 ] as const;
 
-export const seedFleet = async (serving: ServingRuntime, count: number, perObject = 500) => {
+export const seedFleet = async (
+  serving: ServingRuntime,
+  count: number,
+  perObject = 500,
+  /** The runtime's clock: the readings fall in the hour before its present. */
+  now = Date.now(),
+) => {
   const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const now = Date.now();
   const hour = Math.floor(now / HOUR) * HOUR - HOUR;
   for (let first = 0; first < count; first += perObject) {
     const lines: string[] = [];
