@@ -42,25 +42,3 @@ export const seedFleet = async (
   }
   await serving.runtime.drain();
 };
-
-/**
- * `count` readings of the simulated devices in the last 3 s, above their usual levels: new data
- * after the champion's training window (which ends before its run started), so the next run's
- * drift check reports PSI.
- */
-export const seedNewReadings = async (serving: ServingRuntime, count = 300) => {
-  const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const now = Date.now();
-  await putRawObject(
-    store,
-    now,
-    Array.from({ length: count }, (_, i) =>
-      rawLine({
-        deviceId: `sim-00${1 + (i % 3)}`,
-        ts: now - 3_000 + i * Math.floor(3_000 / count),
-        values: { pm25: 80 + (i % 40), o3: 20 + (i % 30) },
-      }),
-    ),
-  );
-  await serving.runtime.drain();
-};
