@@ -68,6 +68,13 @@ export interface RuntimeSettings {
    * repository's serverless.yml, dev stage). Tests hand in a changed template.
    */
   iam?: LocalIam;
+  /**
+   * The runtime's clock (epoch ms): ingestion, the hot path and its scoring, the forecast API and
+   * its sampler, the history APIs read it. Default: the system clock; a test hands in one it can
+   * run forward. Retrain runs keep the system clock: the local Step Functions interpreter stamps
+   * $$.Execution.StartTime (a run's start and its model's version) from it.
+   */
+  now?: () => number;
 }
 
 export interface LocalRuntime {
@@ -120,7 +127,7 @@ const closeAll = async (closers: Array<() => Promise<void>>) => {
 export const startLocalRuntime = async (settings: RuntimeSettings): Promise<LocalRuntime> => {
   const { log } = settings;
   const closers: Array<() => Promise<void>> = [];
-  const now = Date.now;
+  const now = settings.now ?? Date.now;
   let prompt = false;
   const devices = new Set<string>();
   // Refusals at the protocol and publishes no rule selects: counted per process (sampled to errors/).
@@ -283,7 +290,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
 
     // The Lambda handlers, wired to the local stand-ins.
     const config = loadConfig({ ...lambdaEnv, SAGEMAKER_RUNTIME_ENDPOINT: runtimeServer.url });
-    const modelCard = cachedModelCard(storeOf('forecast'), 30_000);
+    const modelCard = cachedModelCard(storeOf('forecast'), 30_000, now);
     const modelEndpoint = createModelEndpoint(config, iam.credentialsOf('forecast'));
     const endpointOf = (caller: LocalCaller) =>
       createModelEndpoint(config, iam.credentialsOf(caller));

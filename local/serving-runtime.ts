@@ -26,6 +26,8 @@ export interface ServingRuntimeOptions {
   log?: (message: string) => void;
   /** IAM as the local S3 and SageMaker enforce it (default: the repository's template). */
   iam?: LocalIam;
+  /** The runtime's and the simulated fleet's clock (default: the system clock). */
+  now?: () => number;
 }
 
 export const startServingRuntime = async (
@@ -39,6 +41,7 @@ export const startServingRuntime = async (
       corsOrigins: options.corsOrigins,
       log: options.log ?? (() => undefined),
       iam: options.iam,
+      now: options.now,
     });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
@@ -57,6 +60,7 @@ export const startServingRuntime = async (
       backfillHours: options.backfillHours ?? 96,
       stepMinutes: 30,
       realtime: false,
+      now: options.now,
     });
     await fleet.backfillDone;
     await fleet.stop();

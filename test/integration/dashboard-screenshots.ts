@@ -1,12 +1,13 @@
 // `npm run screenshots`: the dashboard's views as PNGs under docs/, taken in Debian's Chromium
-// from the runtime the browser tests use (3 simulated devices, two retrain runs, 10,000 seeded
-// devices for the map). Laptop (1280 px) and phone (390 px) widths.
+// from the runtime the browser test uses (dashboard-history.ts: 3 simulated devices, a week of
+// served and scored forecasts, two retrain runs, the second triggered by drift), plus 10,000
+// seeded devices for the map. Laptop (1280 px) and phone (390 px) widths.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServingRuntime } from './api-fixture.js';
-import { seedFleet, seedNewReadings } from './dashboard-seed.js';
+import { chromium, type Page } from 'playwright-core';
+import { startRuntimeWithHistory } from './dashboard-history.js';
+import { seedFleet } from './dashboard-seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
@@ -21,13 +22,27 @@ const VIEWS: Array<[string, string]> = [
   ['states', '#view-states'],
 ];
 
+/** A simulated device (the seeded ones sort first): found by search, chosen in the table. */
+const chooseDevice = async (page: Page, deviceId: string) => {
+  await page.fill('#fleet-search', deviceId);
+  await page.click(`#fleet tbody tr[data-device="${deviceId}"]`);
+  await page.fill('#fleet-search', '');
+  await page.waitForFunction(
+    (id) =>
+      (document.querySelector('#bands-title')?.textContent ?? '').startsWith(id) &&
+      (document.querySelector('#bands-chart') as SVGSVGElement | null)?.dataset.state === 'drawn' &&
+      (document.querySelector('#chart') as SVGSVGElement | null)?.dataset.state === 'forecast',
+    deviceId,
+    { timeout: 30_000 },
+  );
+  await page.waitForSelector('#coverage-chart[data-state="drawn"]');
+};
+
 const main = async () => {
-  const serving = await startServingRuntime({ devices: 3 });
+  const serving = await startRuntimeWithHistory({ devices: 3 });
   const profile = await mkdtemp(join(tmpdir(), 'smogcast-chromium-'));
   try {
-    await seedNewReadings(serving);
-    await serving.runtime.retrain({ maxModelAgeHours: 0.0001 });
-    await seedFleet(serving, 10_000);
+    await seedFleet(serving, 10_000, 500, serving.clock.now());
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -39,6 +54,7 @@ const main = async () => {
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
     await page.waitForSelector('#map[data-loaded="true"]', { timeout: 120_000 });
     for (const [name, selector] of VIEWS) {
+      if (name === 'forecast') await chooseDevice(page, 'sim-001');
       const path = join(DOCS, `dashboard-${name}.png`);
       await page.locator(selector).screenshot({ path });
       console.log(path);

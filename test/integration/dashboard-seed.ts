@@ -14,9 +14,14 @@ export const TOWNS = [
   [54.35, 18.65],
 ] as const;
 
-export const seedFleet = async (serving: ServingRuntime, count: number, perObject = 500) => {
+export const seedFleet = async (
+  serving: ServingRuntime,
+  count: number,
+  perObject = 500,
+  /** The runtime's clock: the readings fall in the hour before its present. */
+  now = Date.now(),
+) => {
   const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const now = Date.now();
   const hour = Math.floor(now / HOUR) * HOUR - HOUR;
   for (let first = 0; first < count; first += perObject) {
     const lines: string[] = [];
@@ -35,27 +40,5 @@ export const seedFleet = async (serving: ServingRuntime, count: number, perObjec
     }
     await putRawObject(store, now, lines);
   }
-  await serving.runtime.drain();
-};
-
-/**
- * `count` readings of the simulated devices in the last 3 s, above their usual levels: new data
- * after the champion's training window (which ends before its run started), so the next run's
- * drift check reports PSI.
- */
-export const seedNewReadings = async (serving: ServingRuntime, count = 300) => {
-  const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const now = Date.now();
-  await putRawObject(
-    store,
-    now,
-    Array.from({ length: count }, (_, i) =>
-      rawLine({
-        deviceId: `sim-00${1 + (i % 3)}`,
-        ts: now - 3_000 + i * Math.floor(3_000 / count),
-        values: { pm25: 80 + (i % 40), o3: 20 + (i % 30) },
-      }),
-    ),
-  );
   await serving.runtime.drain();
 };

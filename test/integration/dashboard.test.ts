@@ -1,19 +1,27 @@
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core) against a real
-// local runtime with a deployed model: the page loads, a device can be chosen, the chart shows
-// history and a forecast band; a screenshot is saved under test/.artifacts/.
+// local runtime with a week behind it (dashboard-history.ts): forecasts served and scored over
+// seven days, two retrain runs, the second triggered by drift. The page loads, a device can be
+// chosen, the chart shows history and a forecast band, and every model view shows the numbers
+// GET /accuracy, /runs and /models return; screenshots are saved under test/.artifacts/.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, type ServingRuntime, startServingRuntime } from './api-fixture.js';
-import { seedNewReadings } from './dashboard-seed.js';
+import type {
+  DeviceAccuracyResponse,
+  FleetAccuracyResponse,
+  ModelsResponse,
+  RunsResponse,
+} from '../../core/accuracy.js';
+import { API_KEY } from './api-fixture.js';
+import { type HistoryRuntime, startRuntimeWithHistory } from './dashboard-history.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '.artifacts');
 
-let serving: ServingRuntime;
+let serving: HistoryRuntime;
 let context: BrowserContext;
 let page: Page;
 let profileDir: string;
@@ -23,7 +31,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (.ci/run does)`);
   }
-  serving = await startServingRuntime({ devices: 3 });
+  serving = await startRuntimeWithHistory({ devices: 3 });
   profileDir = await mkdtemp(join(tmpdir(), 'smogcast-chromium-'));
   // A fresh profile per run (playwright passes it as --user-data-dir).
   context = await chromium.launchPersistentContext(profileDir, {
@@ -43,7 +51,7 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (error) => pageErrors.push(error.message));
-}, 300_000);
+}, 400_000);
 
 afterAll(async () => {
   await context?.close();
@@ -115,147 +123,228 @@ describe('dashboard in headless Chromium', () => {
   });
 });
 
-interface StatusBody {
-  runs: Array<{
-    runId: string;
-    startedAt?: string;
-    finishedAt?: string;
-    drift?: { psi?: Record<string, number> } | null;
-  }>;
-  registry: Array<{ version: string; outcome: string | null }>;
-}
-
-const getJson = async <T>(path: string): Promise<{ status: number; body: T }> => {
+const getJson = async <T>(path: string): Promise<T> => {
   const res = await fetch(`${serving.runtime.apiUrl}${path}`, {
     headers: { 'x-api-key': API_KEY },
   });
-  return { status: res.status, body: (await res.json()) as T };
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
 };
 
-describe('model views in headless Chromium', () => {
+const HOUR = 3_600_000;
+const fixed = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits));
+
+describe('model views against a week of scored forecasts and two retrain runs', () => {
   beforeAll(async () => {
-    // New readings after the champion's training window, then a second run: the drift check
-    // has a champion and enough new readings to report PSI; a tiny maximum model age forces training.
-    await seedNewReadings(serving);
-    await serving.runtime.retrain({ maxModelAgeHours: 0.0001 });
-    await page.reload();
+    await page.goto(serving.runtime.dashboardUrl);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    await page.selectOption('#device-select', 'sim-002');
+    await page.selectOption('#metric-select', 'pm25');
+    await page.waitForFunction(() => {
+      const title = document.querySelector('#bands-title')?.textContent ?? '';
+      const chart = document.querySelector('#bands-chart') as SVGSVGElement | null;
+      return (
+        title.startsWith('sim-002') && title.includes('PM') && chart?.dataset.state === 'drawn'
+      );
+    });
+    await page.waitForSelector('#coverage-chart[data-state="drawn"]');
     await page.waitForSelector('#registry-chart[data-state="drawn"]');
-  }, 300_000);
+  }, 60_000);
 
-  it('draws the registry as a timeline of the versions and outcomes /status gives', async () => {
-    // Prepare
-    const { body } = await getJson<StatusBody>('/status');
-    // Act
-    const shown = await page.$$eval('#registry-chart .event', (gs) =>
-      gs.map((g) => `${g.getAttribute('data-version')} ${g.getAttribute('data-kind')}`),
+  it('ran behind the page: two promoted versions, the second triggered by drift', async () => {
+    const { runs } = await getJson<RunsResponse>('/runs?limit=20');
+    const promoted = runs.filter((r) => r.outcome === 'promoted');
+    expect(promoted).toHaveLength(2);
+    expect(serving.driftRun.outcome).toBe('promoted');
+    expect(runs.find((r) => r.runId === serving.driftRun.runId)?.reasons.join('; ')).toMatch(
+      /data drift: PSI\(/,
     );
-    // Assess
-    expect(body.registry.length).toBeGreaterThanOrEqual(2);
-    for (const entry of body.registry) {
-      expect(shown).toContain(`${entry.version} ${entry.outcome}`);
+  });
+
+  it('draws the past 7 days: for each hour the band of the newest forecast served for it, over what came', async () => {
+    // Prepare: the API's served forecasts, newest last; each hour keeps the newest one's band.
+    const body = await getJson<DeviceAccuracyResponse>(
+      '/accuracy?deviceId=sim-002&metric=pm25&days=7',
+    );
+    const hours = new Map<
+      number,
+      { p10: number; p50: number; p90: number; actual: number | null }
+    >();
+    for (const f of body.served) {
+      f.p10.forEach((p10, i) => {
+        const p50 = f.p50[i] ?? null;
+        const p90 = f.p90[i] ?? null;
+        if (p10 === null || p50 === null || p90 === null) return;
+        hours.set(Date.parse(f.start) + i * HOUR, { p10, p50, p90, actual: f.actual[i] ?? null });
+      });
     }
-    expect(await page.locator('#registry-note tbody tr').count()).toBe(shown.length);
-  });
-
-  it('shows each run with its duration as /status records it', async () => {
-    const { body } = await getJson<StatusBody>('/status');
-    const shown = await page.$$eval('#run-states .run-timeline', (runs) =>
-      runs.map((r) => [
-        r.getAttribute('data-run'),
-        Number(r.querySelector('.run-total')?.getAttribute('data-ms')),
-      ]),
-    );
-    const expected = body.runs
-      .slice(0, 10)
-      .filter((r) => r.startedAt && r.finishedAt)
-      .map((r) => [r.runId, Date.parse(r.finishedAt ?? '') - Date.parse(r.startedAt ?? '')]);
-    expect(expected.length).toBeGreaterThanOrEqual(2);
-    expect(shown).toEqual(expected);
-  });
-
-  it('charts PSI per metric per run with the values of the drift reports', async () => {
-    // Prepare
-    const { body } = await getJson<StatusBody>('/status');
-    const expected = body.runs.flatMap((r) =>
-      Object.entries(r.drift?.psi ?? {}).map(([metric, value]) => `${r.runId} ${metric} ${value}`),
+    const scored = [...hours.values()].filter((h) => h.actual !== null);
+    const inside = scored.filter(
+      (h) => (h.actual as number) >= h.p10 && (h.actual as number) <= h.p90,
     );
     // Act
+    const drawn = await page.$$eval('#bands-chart path.band', (paths) =>
+      paths.map((p) => (p.getAttribute('d') ?? '').split('L').length),
+    );
+    const note = page.locator('#bands-note p.muted');
+    // Assess: about six days of hours scored (the newest forecasts' hours are still to come).
+    expect(scored.length).toBeGreaterThan(5 * 24);
+    expect(Number(await page.getAttribute('#bands-chart', 'data-hours'))).toBe(hours.size);
+    expect(drawn.reduce((n, points) => n + points / 2, 0)).toBe(hours.size);
+    expect(Number(await note.getAttribute('data-scored'))).toBe(scored.length);
+    expect(Number(await note.getAttribute('data-inside'))).toBe(inside.length);
+    expect(await note.textContent()).toContain(
+      `${hours.size} forecast hours, ${scored.length} with a reading; ${inside.length} inside the band`,
+    );
+  });
+
+  it('shows realised wQL and 80% coverage per model version per day as GET /accuracy gives them', async () => {
+    // Prepare
+    const { daily } = await getJson<FleetAccuracyResponse>('/accuracy?days=30');
+    const versions = [...new Set(daily.map((d) => d.version))].sort();
+    // Act
+    const rows = await page.$$eval('#accuracy-note tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+    const legend = await page.$$eval('#accuracy-note .swatch', (s) => s.map((e) => e.textContent));
+    const wqlDots = await page.$$eval('#wql-chart circle.dot title', (t) =>
+      t.map((e) => e.textContent),
+    );
+    const coverageDots = await page.$$eval('#coverage-chart circle.dot title', (t) =>
+      t.map((e) => e.textContent),
+    );
+    // Assess: both versions served and were scored, on six or more days between them.
+    expect(versions).toHaveLength(2);
+    expect(daily.length).toBeGreaterThanOrEqual(6);
+    expect(legend).toEqual(versions);
+    expect(rows.sort()).toEqual(
+      daily
+        .map((d) => [
+          d.date,
+          d.version,
+          fixed(d.meanWql, 3),
+          d.coverage80 === null ? '—' : `${(100 * d.coverage80).toFixed(1)}%`,
+        ])
+        .sort(),
+    );
+    expect(wqlDots.sort()).toEqual(daily.map((d) => `${d.version}: ${fixed(d.meanWql, 3)}`).sort());
+    expect(coverageDots.sort()).toEqual(
+      daily.map((d) => `${d.version}: ${fixed(d.coverage80, 3)}`).sort(),
+    );
+  });
+
+  it('charts PSI per metric per run with the values and threshold of GET /runs', async () => {
+    const { runs } = await getJson<RunsResponse>('/runs?limit=20');
+    const expected = runs.flatMap((r) =>
+      Object.entries(r.psi).map(([metric, value]) => `${r.runId} ${metric} ${value}`),
+    );
     const shown = await page.$$eval('#psi-chart rect.bar', (bars) =>
       bars.map(
         (b) =>
           `${b.getAttribute('data-run')} ${b.getAttribute('data-metric')} ${b.getAttribute('data-value')}`,
       ),
     );
-    // Assess
-    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeGreaterThanOrEqual(6);
     expect(shown.sort()).toEqual(expected.sort());
-    expect(await page.getAttribute('#psi-chart', 'data-threshold')).toBe('0.2');
+    const threshold = runs.find((r) => r.runId === serving.driftRun.runId)?.psiThreshold ?? 0.2;
+    expect(await page.getAttribute('#psi-chart', 'data-threshold')).toBe(String(threshold));
   });
 
-  it('keeps the views readable at phone width: charts redraw narrower, tables scroll', async () => {
+  it('draws the registry as the timeline of GET /models, with each reason on hover', async () => {
+    const { events } = await getJson<ModelsResponse>('/models');
+    const shown = await page.$$eval('#registry-chart .event', (gs) =>
+      gs.map((g) => ({
+        event: `${g.getAttribute('data-version')} ${g.getAttribute('data-kind')}`,
+        title: g.querySelector('title')?.textContent ?? '',
+      })),
+    );
+    expect(events.filter((e) => e.kind === 'promoted')).toHaveLength(2);
+    expect(shown.map((s) => s.event).sort()).toEqual(
+      events.map((e) => `${e.version} ${e.kind}`).sort(),
+    );
+    for (const e of events) {
+      const title = shown.find((s) => s.event === `${e.version} ${e.kind}`)?.title ?? '';
+      expect(title).toContain(`${e.version} ${e.kind} at ${e.at.replace('T', ' ').slice(0, 19)}`);
+      if (e.reason) expect(title).toContain(e.reason);
+    }
+    expect(await page.locator('#registry-note tbody tr').count()).toBe(events.length);
+  });
+
+  it('shows the A/B rounds GET /runs reports (none: both versions were promoted outright)', async () => {
+    const { runs } = await getJson<RunsResponse>('/runs?limit=20');
+    const rounds = runs.filter((r) => r.ab !== null);
+    expect(await page.locator('#ab-chart rect.weight').count()).toBe(2 * rounds.length);
+    if (rounds.length === 0) {
+      expect(await page.textContent('#ab-note')).toContain('no A/B test has run yet');
+    }
+  });
+
+  it('shows each run state with the start, end and duration GET /runs gives', async () => {
+    const { runs } = await getJson<RunsResponse>('/runs?limit=20');
+    const shown = await page.$$eval('#run-states .run-timeline', (els) =>
+      els.map((e) => ({
+        run: e.getAttribute('data-run'),
+        total: Number(e.querySelector('.run-total')?.getAttribute('data-ms')),
+        spans: Array.from(e.querySelectorAll('.state-span')).map(
+          (s) => `${s.getAttribute('data-state')} ${s.getAttribute('data-duration-ms')}`,
+        ),
+      })),
+    );
+    const expected = runs.slice(0, 10).map((r) => ({
+      run: r.runId,
+      total: Date.parse(r.finishedAt ?? '') - Date.parse(r.startedAt),
+      spans: [...r.states]
+        .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''))
+        .map((s) => `${s.name} ${Date.parse(s.endedAt ?? '') - Date.parse(s.startedAt ?? '')}`),
+    }));
+    expect(expected).toHaveLength(2);
+    expect(expected.every((r) => r.spans.length > 3 && r.total > 0)).toBe(true);
+    expect(shown).toEqual(expected);
+  });
+
+  it('stays readable at phone width: nothing overflows, tables scroll inside their cards', async () => {
     // Act
     await page.setViewportSize({ width: 390, height: 900 });
     await page.waitForFunction(
       () => Number(document.querySelector('#psi-chart')?.getAttribute('width')) < 390,
     );
-    // Assess
-    const widths = await page.$$eval('main > section', (cards) =>
-      cards.map((c) => c.getBoundingClientRect().right),
+    await page.waitForFunction(
+      () => Number(document.querySelector('#bands-chart')?.getAttribute('width')) < 390,
     );
-    expect(Math.max(...widths)).toBeLessThanOrEqual(390);
-    expect(
-      await page
-        .locator('#fleet')
-        .evaluate((t) => getComputedStyle(t.parentElement as Element).overflowX),
-    ).toBe('auto');
+    // Assess: the page does not scroll sideways; every chart fits its card; a table wider than
+    // its card sits in a box that scrolls and itself fits the card.
+    const overflow = await page.evaluate(() => {
+      const bad: string[] = [];
+      const width = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth > width)
+        bad.push(`page ${document.documentElement.scrollWidth}`);
+      for (const card of Array.from(document.querySelectorAll('main > section'))) {
+        const right = card.getBoundingClientRect().right;
+        if (right > width + 0.5) bad.push(`${card.id || card.className} ${right}`);
+        for (const chart of Array.from(card.querySelectorAll('svg'))) {
+          const r = chart.getBoundingClientRect().right;
+          if (r > right + 0.5)
+            bad.push(`${chart.id || chart.getAttribute('class')} ${r} > ${right}`);
+        }
+        for (const table of Array.from(card.querySelectorAll('table'))) {
+          if (table.getBoundingClientRect().right <= right + 0.5) continue;
+          const box = table.closest('.table-scroll');
+          const scrolls = box && getComputedStyle(box).overflowX === 'auto';
+          if (!scrolls || box.getBoundingClientRect().right > right + 0.5) {
+            bad.push(`${table.id || table.className} not in a scrolling box`);
+          }
+        }
+      }
+      return bad;
+    });
+    expect(overflow).toEqual([]);
+    await mkdir(ARTIFACTS, { recursive: true });
+    const shot = await page.screenshot({
+      path: join(ARTIFACTS, 'dashboard-phone.png'),
+      fullPage: true,
+    });
+    expect(shot.byteLength).toBeGreaterThan(10_000);
     await page.setViewportSize({ width: 1280, height: 1100 });
     expect(pageErrors).toEqual([]);
-  });
-
-  // Needs GET /accuracy, /runs and /models (the accuracy and history endpoints); without them the
-  // views fall back to /status, which the tests above check.
-  it('shows the realised accuracy, A/B rounds and per-state times that the history API returns', async (ctx) => {
-    const accuracy = await getJson<unknown>('/accuracy?days=30');
-    const runs = await getJson<{ runs: Array<Record<string, unknown>> }>('/runs?limit=20');
-    if (accuracy.status === 404 && runs.status === 404) ctx.skip();
-    expect(accuracy.status).toBe(200);
-    expect(runs.status).toBe(200);
-    await page.reload();
-    await page.waitForSelector('body[data-loaded="true"]');
-    await page.waitForSelector('#coverage-chart[data-state]');
-    // Each day and version the API scored is a row, with the API's wQL and coverage.
-    const { dailyAccuracy, runTimelines } = await import('../../dashboard/src/views-data.js');
-    const daily = dailyAccuracy(accuracy.body);
-    const rows = await page.$$eval('#accuracy-note tbody tr', (trs) =>
-      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)),
-    );
-    expect(rows).toHaveLength(daily.length);
-    if (daily.length === 0) {
-      expect(await page.textContent('#accuracy-note')).toContain('no realised accuracy yet');
-    }
-    for (const d of daily) {
-      expect(rows).toContainEqual([
-        new Date(d.t).toISOString().slice(0, 10),
-        d.version,
-        d.wql === null ? '—' : d.wql.toFixed(3),
-        d.coverage80 === null ? '—' : `${(100 * d.coverage80).toFixed(1)}%`,
-      ]);
-    }
-    // Per-state spans with the API's durations.
-    const timelines = runTimelines(runs.body).slice(0, 10);
-    expect(timelines.some((t) => t.perState)).toBe(true);
-    const spans = await page.$$eval('#run-states .run-timeline', (els) =>
-      els.map((e) =>
-        Array.from(e.querySelectorAll('.state-span')).map((s) =>
-          Number(s.getAttribute('data-duration-ms')),
-        ),
-      ),
-    );
-    expect(spans).toEqual(
-      timelines.map((t) =>
-        [...t.states].sort((a, b) => a.start - b.start).map((s) => (s.end ?? Date.now()) - s.start),
-      ),
-    );
   });
 });

@@ -1,0 +1,135 @@
+// A local runtime with a week behind it, for the dashboard's browser test and screenshots: the
+// runtime's clock starts a week back and is run forward while the simulated fleet's readings
+// arrive. At each step the forecast API is asked for every device's forecasts (which its sampler
+// keeps), the clock moves on, and the readings for those hours arrive, so update-context scores
+// the forecasts whose hours have passed. The first run trains on four days of history; the
+// readings then rise to three times their level, and a later run, triggered by that drift,
+// promotes a second version, which serves the rest of the week. At the end the clock has caught
+// up with the system clock. Retrain runs keep the system
+// clock (see RuntimeSettings.now): they happen, and are recorded, at the present.
+import type { Metric } from '../../core/metrics.js';
+import { startFleet } from '../../device/fleet.js';
+import type { ExecutionRecord } from '../../local/execution-record.js';
+import { API_KEY, type ServingRuntime, startServingRuntime } from './api-fixture.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** A clock that runs with the system clock from `startAt` and jumps forward when told. */
+export interface SteppingClock {
+  now: () => number;
+  advance(ms: number): void;
+}
+
+export const steppingClock = (startAt: number): SteppingClock => {
+  let offset = startAt - Date.now();
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) {
+      if (!(ms >= 0)) throw new RangeError(`a clock only runs forward, not by ${ms} ms`);
+      offset += ms;
+    },
+  };
+};
+
+export interface HistoryOptions {
+  devices?: number;
+  /** Days replayed after the first run (default 7). */
+  days?: number;
+  /** Hours between the forecast requests of one device and metric (default 8). */
+  stepHours?: number;
+  /** Metrics whose forecasts are served (and so scored). */
+  metrics?: Metric[];
+  /** Day of the replay from which readings are three times as high (default 3). */
+  driftFromDay?: number;
+  /** Day of the replay at which the drift-triggered run runs (default 5). */
+  retrainOnDay?: number;
+}
+
+export interface HistoryRuntime extends ServingRuntime {
+  clock: SteppingClock;
+  /** The run that the drift triggered. */
+  driftRun: ExecutionRecord;
+  /** Forecasts served (and offered to the sampler) during the replay. */
+  served: number;
+}
+
+const serveForecasts = async (
+  serving: ServingRuntime,
+  metrics: Metric[],
+): Promise<{ served: number }> => {
+  let served = 0;
+  for (const deviceId of serving.deviceIds) {
+    for (const metric of metrics) {
+      const res = await fetch(
+        `${serving.runtime.apiUrl}/forecast?deviceId=${deviceId}&metric=${metric}`,
+        { headers: { 'x-api-key': API_KEY } },
+      );
+      if (res.status !== 200) {
+        throw new Error(`forecast ${deviceId}/${metric}: ${res.status} ${await res.text()}`);
+      }
+      await res.arrayBuffer();
+      served += 1;
+    }
+  }
+  return { served };
+};
+
+/** Starts a runtime a week (plus an hour) back, then runs its clock and fleet up to the present. */
+export const startRuntimeWithHistory = async (
+  options: HistoryOptions = {},
+): Promise<HistoryRuntime> => {
+  const days = options.days ?? 7;
+  const stepHours = options.stepHours ?? 8;
+  const metrics = options.metrics ?? ['pm25', 'o3'];
+  const devices = options.devices ?? 3;
+  // Ends an hour before the present hour at most: the clock never runs ahead of the browser's.
+  const start = Math.floor(Date.now() / HOUR) * HOUR - days * DAY - HOUR;
+  const clock = steppingClock(start + 5 * 60_000);
+  const serving = await startServingRuntime({ devices, now: clock.now });
+  const shift = { atMs: start + (options.driftFromDay ?? 3) * DAY, factor: 3 };
+  const retrainAt = start + (options.retrainOnDay ?? 5) * DAY;
+  let driftRun: ExecutionRecord | undefined;
+  let served = 0;
+  /** The fleet's readings of the last `hours` (on its 30-minute grid), delivered. */
+  const deliver = async (hours: number) => {
+    const fleet = await startFleet({
+      broker: { kind: 'local', url: serving.runtime.mqttUrl },
+      devices,
+      seed: 11,
+      backfillHours: hours,
+      stepMinutes: 30,
+      realtime: false,
+      now: clock.now,
+      shift,
+    });
+    await fleet.backfillDone;
+    await fleet.stop();
+    await serving.runtime.drain();
+  };
+  try {
+    for (let t = start; t < start + days * DAY; t += stepHours * HOUR) {
+      served += (await serveForecasts(serving, metrics)).served;
+      await serving.runtime.drain();
+      clock.advance(stepHours * HOUR);
+      await deliver(stepHours);
+      // Drift triggers this run; its challenger is promoted whatever its margin over the champion
+      // (as the retrain path tests do), so the rest of the week is served by a second version.
+      if (t + stepHours * HOUR === retrainAt) {
+        driftRun = await serving.runtime.retrain({ promotionMargin: -1 });
+      }
+    }
+    // The last step ended within the hour before the present: from here the clock is the system's.
+    const behind = Math.max(0, Date.now() - clock.now());
+    clock.advance(behind);
+    await deliver(behind / HOUR);
+  } catch (error) {
+    await serving.close();
+    throw error;
+  }
+  if (!driftRun) {
+    await serving.close();
+    throw new RangeError(`retrainOnDay must fall on a step inside the ${days} days replayed`);
+  }
+  return { ...serving, clock, driftRun, served };
+};
