@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { ALGORITHM_CHOICES } from '../core/engine-artifact.js';
 import { ConfigError } from '../core/errors.js';
 
 const SERVERLESS_YML = path.join(import.meta.dirname, '..', 'serverless.yml');
@@ -35,6 +36,7 @@ const ratio = z.coerce.number().nonnegative();
 
 /** The retraining params of a stage, typed (names as in serverless.yml). */
 export const RetrainParams = z.object({
+  algorithm: z.enum(ALGORITHM_CHOICES).default('deepar'),
   deploymentStrategy: z.enum(['canary', 'linear', 'all-at-once', 'ab']),
   linearStepPercent: count,
   bakeSeconds: count,
