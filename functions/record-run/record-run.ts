@@ -317,5 +317,11 @@ export const recordRun = async (
   // The serving card last: if any write before it fails, the card still names what served
   // before, which is what the state machine's restore puts the endpoint back on.
   if (card) await putJson(deps.store, SERVING_CARD_KEY, card);
-  return { outcome, version, variant: outcome === 'promoted' ? PRIMARY_VARIANT : null, reasons };
+  const variant =
+    outcome !== 'promoted'
+      ? null
+      : state.training?.algorithm === 'smogcast'
+        ? IN_PROCESS_VARIANT
+        : PRIMARY_VARIANT;
+  return { outcome, version, variant, reasons };
 };
