@@ -2,6 +2,7 @@
 // (models/serving.json: the champion the endpoint runs, with the category maps the forecast API
 // needs for DeepAR `cat`), and one summary per retrain run (runs/<runId>.json).
 import { z } from 'zod';
+import { ALGORITHMS, type Algorithm } from './engine-artifact.js';
 import { MODELS_PREFIX, RUNS_PREFIX } from './lake.js';
 
 export const SERVING_CARD_KEY = `${MODELS_PREFIX}serving.json`;
@@ -31,6 +32,21 @@ export const Outcome = z.enum([
 ]);
 export type Outcome = z.infer<typeof Outcome>;
 
+/** Which algorithm trained a version; absent (records written before there was a choice): DeepAR. */
+export const AlgorithmSchema = z.enum(ALGORITHMS).optional();
+
+/** The algorithm of a served model or registry entry. */
+export const algorithmOf = (record: { algorithm?: Algorithm | undefined }): Algorithm =>
+  record.algorithm ?? 'deepar';
+
+/** One candidate of a run that trained both algorithms, scored on the same held-out window. */
+export const CandidateScore = z.object({
+  algorithm: z.enum(ALGORITHMS),
+  trainingJobName: z.string(),
+  wql: z.number().nullable(),
+});
+export type CandidateScore = z.infer<typeof CandidateScore>;
+
 export const Evaluation = z.object({
   promote: z.boolean(),
   reason: z.string(),
@@ -38,6 +54,9 @@ export const Evaluation = z.object({
   championWql: z.number().nullable(),
   championVersion: z.string().nullable(),
   margin: z.number(),
+  /** With algorithm both: every candidate's score and why the challenger is the one it is. */
+  candidates: z.array(CandidateScore).optional(),
+  choice: z.string().optional(),
 });
 export type Evaluation = z.infer<typeof Evaluation>;
 
@@ -70,6 +89,8 @@ const ModelIdentity = z.object({
 
 /** A model as the serving card and an A/B test describe it. */
 const ServedModel = ModelIdentity.extend({
+  /** deepar: served by the endpoint; smogcast: by the forecast Lambda from modelDataUrl. */
+  algorithm: AlgorithmSchema,
   modelDataUrl: z.string(),
   categories: Categories,
   metrics: z.record(z.string(), z.number()).default({}),
@@ -100,6 +121,7 @@ export const ModelCard = ServedModel.extend({
 export type ModelCard = z.infer<typeof ModelCard>;
 
 export const RegistryEntry = ModelIdentity.extend({
+  algorithm: AlgorithmSchema,
   modelDataUrl: z.string().nullable(),
   hyperParameters: z.record(z.string(), z.string()),
   dataWindow: z.object({ start: z.string().nullable(), end: z.string().nullable() }),

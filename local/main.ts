@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ALGORITHM_CHOICES, type AlgorithmChoice } from '../core/engine-artifact.js';
 import { type Fleet, startFleet } from '../device/fleet.js';
 import { progressLine } from './progress-line.js';
 import { generateApiKey, type LocalRuntime, startLocalRuntime } from './runtime.js';
@@ -26,6 +27,9 @@ Options (environment variable in brackets):
   --shift-after-minutes <n>  change the simulated data distribution this long after start
                           (pollution × --shift-factor): the next retrain detects the drift
   --shift-factor <x>      factor of that change (default 3)
+  --algorithm <a>         deepar | smogcast | both: what each retrain trains (default: the
+                          serverless.yml stage param \`algorithm\`, deepar); \`npm run models\` shows why
+                          a version won
   -h, --help              show this help
 
 The API key is read from SMOGCAST_API_KEY, or generated and printed at start.
@@ -58,6 +62,16 @@ const factor = (raw: string | undefined): number => {
   return value;
 };
 
+const algorithmOption = (raw: string | undefined): AlgorithmChoice | undefined => {
+  if (raw === undefined) return undefined;
+  if (!(ALGORITHM_CHOICES as readonly string[]).includes(raw)) {
+    throw new UsageError(
+      `--algorithm must be one of ${ALGORITHM_CHOICES.join(', ')}, got "${raw}"`,
+    );
+  }
+  return raw as AlgorithmChoice;
+};
+
 const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
   const { values } = parseArgs({
     args: argv,
@@ -73,6 +87,7 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
       seed: { type: 'string' },
       'shift-after-minutes': { type: 'string' },
       'shift-factor': { type: 'string' },
+      algorithm: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,6 +108,7 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
         ? undefined
         : int('shift-after-minutes', values['shift-after-minutes'], 0, 0, 100_000),
     shiftFactor: factor(values['shift-factor']),
+    algorithm: algorithmOption(values.algorithm),
     apiKey: env.SMOGCAST_API_KEY,
   };
 };
@@ -123,6 +139,7 @@ const main = async () => {
     dataDir: options.dataDir,
     apiKey,
     retrainIntervalMs: options.retrainMinutes * 60_000,
+    ...(options.algorithm ? { policy: { algorithm: options.algorithm } } : {}),
     // Validated and trimmed by the functions' config, as on AWS.
     corsOrigins: process.env.CORS_ALLOW_ORIGINS?.split(','),
     bufferBytes: 1024 * 1024,

@@ -1,7 +1,7 @@
 // The model registry as a text table: one row per trained version, newest first, the champion
 // marked — what `npm run models` prints.
 import { WQL_METRIC } from '../core/forecast-scores.js';
-import type { RegistryEntry } from '../core/model-card.js';
+import { algorithmOf, type RegistryEntry } from '../core/model-card.js';
 
 const num = (v: number | null | undefined, digits = 3) =>
   v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
@@ -19,6 +19,8 @@ export const registryTable = (
     'RMSE',
     'cov80',
     'champion wQL',
+    'algorithm',
+    'candidates wQL',
     'decided',
     'reason',
   ];
@@ -35,6 +37,10 @@ export const registryTable = (
       num(e.metrics['test:RMSE'], 2),
       num(e.metrics['test:coverage80'], 2),
       num(e.evaluation?.championWql),
+      algorithmOf(e),
+      // With algorithm both: why this algorithm (each candidate on the same held-out window).
+      (e.evaluation?.candidates ?? []).map((c) => `${c.algorithm} ${num(c.wql)}`).join(' / ') ||
+        '-',
       e.decidedAt.slice(0, 19).replace('T', ' '),
       e.reason.length > 80 ? `${e.reason.slice(0, 77)}...` : e.reason,
     ]);

@@ -172,6 +172,18 @@ export class UnsupportedResourceError extends Error {
   }
 }
 
+type StatesOf = Record<
+  string,
+  { Type: string; Resource?: string; Branches?: Array<{ States: StatesOf }> }
+>;
+
+/** Every state of a definition, those inside Parallel branches too (names are unique machine-wide). */
+const taskStates = (states: StatesOf): Array<[string, { Type: string; Resource?: string }]> =>
+  Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, { Type: string; Resource?: string }],
+    ...(state.Branches ?? []).flatMap((branch) => taskStates(branch.States)),
+  ]);
+
 export const runRetrain = async (options: RetrainRunOptions): Promise<Record<string, unknown>> => {
   const { StateMachine } = await import('aws-local-stepfunctions');
   const { services, substitutions } = options;
@@ -180,9 +192,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
     Object.keys(services.lambdas).map((key) => [substitutions[key] ?? key, key] as const),
   );
   const handlers: Record<string, TaskHandler> = {};
-  for (const [name, state] of Object.entries(
-    definition.States as Record<string, { Type: string; Resource?: string }>,
-  )) {
+  for (const [name, state] of taskStates(definition.States as StatesOf)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     const handler = taskHandlerFor(state.Resource, services, lambdaByArn, options.executionName);
     if (!handler) throw new UnsupportedResourceError(name, state.Resource);

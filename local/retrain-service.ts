@@ -2,18 +2,23 @@
 // Builds the definition's substitutions from the runtime settings, wires every Task to its local
 // twin, runs one execution at a time and records each execution and its outcome.
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { z } from 'zod';
+import type { AlgorithmChoice } from '../core/engine-artifact.js';
 import { ConfigError } from '../core/errors.js';
 import { RunSummary, runSummaryKey } from '../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
 import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/handler.js';
+import { InProcessEngine } from '../functions/common/adapters/in-process-engine.js';
+import { servingEndpoint } from '../functions/common/adapters/serving-endpoint.js';
 import { cachedModelCard, type ModelCardSource } from '../functions/common/model-card-source.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { servingCard } from '../functions/status/pipeline-records.js';
+import { makeHandler as makeTrainEngineHandler } from '../functions/train-engine/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
 import { authorizedNotify, type Notification } from './iam/authorized-invocations.js';
@@ -29,11 +34,14 @@ import {
   recordRunEnd,
   recordRunStart,
 } from './run-recovery.js';
+import { runTrainingContainer } from './sagemaker/control-plane/training-container.js';
 import { SerialQueue } from './serial-queue.js';
 import { loadStageParams, RetrainParams, type StageParams } from './stage-params.js';
 
 /** The retraining policy and deployment strategy (per stage on AWS: serverless.yml params). */
 export interface RetrainPolicy {
+  /** deepar: SageMaker job + endpoint; smogcast: the engine Lambda, served in process; both. */
+  algorithm: AlgorithmChoice;
   /** ab: the challenger serves beside the champion by weight, scored round by round. */
   strategy: 'canary' | 'linear' | 'all-at-once' | 'ab';
   linearStepPercent: number;
@@ -121,6 +129,8 @@ export const localSubstitutions = (
   CheckDriftFunctionArn: LAMBDA_ARN('check-drift'),
   ScoreABFunctionArn: LAMBDA_ARN('score-ab'),
   EvaluateFunctionArn: LAMBDA_ARN('evaluate'),
+  TrainEngineFunctionArn: LAMBDA_ARN('train-engine'),
+  Algorithm: policy.algorithm,
   RecordRunFunctionArn: LAMBDA_ARN('record-run'),
   DeepArImage: 'local/smogcast-forecaster:latest',
   SageMakerRoleArn: 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker',
@@ -176,6 +186,9 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
   const endpointOf = options.endpointOf ?? (() => options.endpoint);
   const championCard = (caller: LocalCaller) =>
     options.storeOf ? cachedModelCard(storeOf(caller), 0) : options.modelCard;
+  // As on AWS (createChampionDeps): an engine champion is scored in process from its artifact.
+  const championEndpoint = (caller: LocalCaller) =>
+    servingEndpoint(endpointOf(caller), new InProcessEngine(storeOf(caller)), championCard(caller));
   const lambdas = {
     PrepareDeepArFunctionArn: invoke(
       makePrepareHandler({ store: storeOf('prepare-deepar') }) as never,
@@ -183,7 +196,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     CheckDriftFunctionArn: invoke(
       makeCheckDriftHandler({
         store: storeOf('check-drift'),
-        endpoint: endpointOf('check-drift'),
+        endpoint: championEndpoint('check-drift'),
         modelCard: championCard('check-drift'),
         now,
       }) as never,
@@ -191,7 +204,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     EvaluateFunctionArn: invoke(
       makeEvaluateHandler({
         store: storeOf('evaluate'),
-        endpoint: endpointOf('evaluate'),
+        endpoint: championEndpoint('evaluate'),
         modelCard: championCard('evaluate'),
         now,
       }) as never,
@@ -199,8 +212,19 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     ScoreABFunctionArn: invoke(
       makeScoreABHandler({
         store: storeOf('score-ab'),
-        endpoint: endpointOf('score-ab'),
+        endpoint: championEndpoint('score-ab'),
         modelCard: championCard('score-ab'),
+      }) as never,
+    ),
+    // The engine's Lambda: its training runs in a process of its own (train-cli), as a Lambda
+    // runs in its own sandbox, so the runtime keeps serving while it trains.
+    TrainEngineFunctionArn: invoke(
+      makeTrainEngineHandler({
+        store: storeOf('train-engine'),
+        bucket: options.bucket,
+        scratchDir: tmpdir(),
+        train: ({ root, seed, log: trainerLog }) =>
+          runTrainingContainer({ root, seed: seed ?? 0, log: trainerLog ?? (() => undefined) }),
       }) as never,
     ),
     RecordRunFunctionArn: invoke(

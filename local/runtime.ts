@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { buildDashboard } from '../dashboard/build.js';
 import { makeHandler as makeAccuracyHandler } from '../functions/accuracy/handler.js';
+import { InProcessEngine } from '../functions/common/adapters/in-process-engine.js';
 import { loadConfig } from '../functions/common/config.js';
 import { createContextReader } from '../functions/common/context-reader.js';
 import { createModelEndpoint, createObjectStore } from '../functions/common/deps.js';
@@ -306,6 +307,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       {
         contexts: createContextReader(storeOf('forecast'), config.context, { now }),
         endpoint: modelEndpoint,
+        engine: new InProcessEngine(storeOf('forecast')),
         predictionLength: settings.predictionLength,
         modelCard,
         now,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { ALGORITHM_CHOICES } from '../core/engine-artifact.js';
 import { ConfigError } from '../core/errors.js';
 import { DriftPolicy } from '../functions/check-drift/schema.js';
 import { EvaluateInput } from '../functions/evaluate/schema.js';
@@ -40,6 +41,7 @@ const count = z.coerce.number().int().nonnegative();
  * steps would refuse mid-run (e.g. `maxModelAgeHours: 0`) is refused when the stage is read.
  */
 export const RetrainParams = z.object({
+  algorithm: z.enum(ALGORITHM_CHOICES).default('deepar'),
   deploymentStrategy: z.enum(['canary', 'linear', 'all-at-once', 'ab']),
   linearStepPercent: count.min(1).max(100),
   bakeSeconds: count,

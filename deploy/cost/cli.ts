@@ -8,8 +8,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ALGORITHM_CHOICES, type AlgorithmChoice } from '../../core/engine-artifact.js';
 import { MAX_READINGS_PER_MESSAGE } from '../../core/telemetry.js';
-import { type CostReport, DEFAULT_ASSUMPTIONS, type FleetInputs, monthlyCost } from './model.js';
+import { stageParamsFrom } from '../../local/stage-params.js';
+import { DEFAULT_ENGINE_ASSUMPTIONS, monthlyCostFor } from './algorithm.js';
+import { type CostReport, DEFAULT_ASSUMPTIONS, type FleetInputs } from './model.js';
 import { PRICES, PRICES_DATE, PRICES_REGION } from './prices.js';
 import { rawSample, recommendedReadingsPerMessage } from './raw-sample.js';
 import { stageInputsFrom } from './template-inputs.js';
@@ -27,6 +30,9 @@ const HELP = `Usage: npm run cost -- --devices <n> [options]
   --forecasts-per-device-day <n>  GET /forecast calls per device per day (default 24)
   --dashboard-requests-day <n>  GET /status + /devices calls per day (default 1440)
   --months-retained <n>         months of raw/curated data held in the lake (default 12)
+  --algorithm deepar|smogcast|both  what retrains and serves (default: the stage's
+                                serverless.yml param): smogcast has no endpoint and trains in
+                                the train-engine Lambda instead of a SageMaker job
   --json                        JSON only
 `;
 
@@ -57,6 +63,10 @@ const table = (report: CostReport): string => {
   ].join('\n');
 };
 
+/** The stage's `algorithm` param (default deepar), as the framework resolves it. */
+const stageAlgorithm = (yamlText: string, stage: string): string =>
+  String(stageParamsFrom(yamlText, stage).algorithm ?? 'deepar');
+
 const main = () => {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -69,6 +79,7 @@ const main = () => {
       'forecasts-per-device-day': { type: 'string' },
       'dashboard-requests-day': { type: 'string' },
       'months-retained': { type: 'string' },
+      algorithm: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,13 +137,27 @@ const main = () => {
     ),
     monthsRetained: positive('months-retained', values['months-retained'], 12),
   };
-  const report = monthlyCost(fleet, stageInputs, PRICES);
+  const algorithm = (values.algorithm ?? stageAlgorithm(yamlText, stage)) as AlgorithmChoice;
+  if (!(ALGORITHM_CHOICES as readonly string[]).includes(algorithm))
+    throw new Error(
+      `--algorithm must be one of ${ALGORITHM_CHOICES.join(', ')}, got "${algorithm}"`,
+    );
+  const report = monthlyCostFor(algorithm, fleet, stageInputs, PRICES);
   const unverified = Object.entries(PRICES)
     .filter(([, p]) => !p.found)
     .map(([name, p]) => `${name} ($${p.usd} per ${p.unit})`);
   const result = {
     prices: { date: PRICES_DATE, region: PRICES_REGION, unverified },
-    inputs: { fleet, stage: stageInputs, assumptions: DEFAULT_ASSUMPTIONS, sample },
+    inputs: {
+      fleet,
+      stage: stageInputs,
+      algorithm,
+      assumptions: {
+        ...DEFAULT_ASSUMPTIONS,
+        ...(algorithm === 'deepar' ? {} : DEFAULT_ENGINE_ASSUMPTIONS),
+      },
+      sample,
+    },
     recommendation,
     report,
   };

@@ -3,8 +3,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../core/errors.js';
 import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
+import { InProcessEngine } from './adapters/in-process-engine.js';
 import { S3ObjectStore } from './adapters/s3-object-store.js';
 import { SageMakerEndpoint } from './adapters/sagemaker-endpoint.js';
+import { servingEndpoint } from './adapters/serving-endpoint.js';
 import type { Config } from './config.js';
 import { cachedModelCard, type ModelCardSource } from './model-card-source.js';
 
@@ -82,9 +84,11 @@ export const createChampionDeps = (
   config: Config,
 ): { store: ObjectStore; endpoint: ModelEndpoint; modelCard: ModelCardSource } => {
   const store = createObjectStore(config);
+  const modelCard = cachedModelCard(store, 0);
   return {
     store,
-    endpoint: createModelEndpoint(config),
-    modelCard: cachedModelCard(store, 0),
+    // An engine champion is scored in process, from its artifact (no endpoint serves it).
+    endpoint: servingEndpoint(createModelEndpoint(config), new InProcessEngine(store), modelCard),
+    modelCard,
   };
 };

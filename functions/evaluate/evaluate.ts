@@ -2,8 +2,8 @@
 // series of this run's test channel): the challenger's test wQL from its training job against the
 // champion's wQL that check-drift measured through the serving endpoint on those windows.
 import { WQL_METRIC } from '../../core/forecast-scores.js';
-import type { Evaluation } from '../../core/model-card.js';
-import type { EvaluateInput } from './schema.js';
+import type { CandidateScore, Evaluation } from '../../core/model-card.js';
+import type { Candidate, EvaluateInput } from './schema.js';
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
@@ -32,4 +32,54 @@ export const evaluateChallenger = (input: EvaluateInput): Evaluation => {
   return challengerWql <= bar
     ? { ...base, championWql, promote: true, reason: `better: ${verdict}` }
     : { ...base, championWql, promote: false, reason: `not better: ${verdict}` };
+};
+
+/** The candidates' scores on the held-out window, and the one that challenges the champion. */
+export interface Pick {
+  winner: Candidate;
+  candidates: CandidateScore[];
+  choice: string;
+}
+
+const wqlOf = (c: Candidate): number | null => {
+  const v = c.metrics.find((m) => m.MetricName === WQL_METRIC)?.Value;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+
+/**
+ * The lowest wQL wins; a tie goes to the engine (served in process: no endpoint to pay for). A
+ * candidate without a score never beats one with a score.
+ */
+export const pickCandidate = (candidates: readonly Candidate[]): Pick => {
+  const scored = candidates.map((c) => ({ c, wql: wqlOf(c) }));
+  const rank = (x: (typeof scored)[number]) => x.wql ?? Number.POSITIVE_INFINITY;
+  const best = [...scored].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      (a.c.algorithm === 'smogcast' ? -1 : 0) - (b.c.algorithm === 'smogcast' ? -1 : 0),
+  )[0] as (typeof scored)[number];
+  const scores = scored.map(({ c, wql }) => ({
+    algorithm: c.algorithm,
+    trainingJobName: c.trainingJobName,
+    wql: wql === null ? null : round(wql),
+  }));
+  const listed = scores.map((s) => `${s.algorithm} wQL ${s.wql ?? 'none'}`).join(' vs ');
+  const tie = scored.filter((s) => s.wql !== null && s.wql === best.wql).length > 1;
+  const choice = `candidates on the same held-out window: ${listed}; ${best.c.algorithm} challenges${tie ? ' (a tie goes to the engine: no endpoint to pay for)' : ''}`;
+  return { winner: best.c, candidates: scores, choice };
+};
+
+/** Evaluate with candidates: the better candidate against the champion, both scores recorded. */
+export const evaluateCandidates = (
+  input: EvaluateInput & { candidates: Candidate[] },
+): Evaluation & { winner: Candidate } => {
+  const pick = pickCandidate(input.candidates);
+  const evaluation = evaluateChallenger({ ...input, challengerMetrics: pick.winner.metrics });
+  return {
+    ...evaluation,
+    reason: `${pick.choice}; ${evaluation.reason}`,
+    candidates: pick.candidates,
+    choice: pick.choice,
+    winner: pick.winner,
+  };
 };

@@ -6,7 +6,7 @@ import { onFirstInvocation } from '../common/lazy-handler.js';
 import { logger } from '../common/logger.js';
 import { stepHandler } from '../common/step-handler.js';
 import { type BacktestDeps, backtestServedModels } from './backtest.js';
-import { evaluateChallenger } from './evaluate.js';
+import { evaluateCandidates, evaluateChallenger } from './evaluate.js';
 import { EvaluateInput } from './schema.js';
 
 /**
@@ -25,7 +25,8 @@ export const makeHandler = (deps?: BacktestDeps) =>
         logger.warn('backtest failed', { runId: input.runId, error: String(error) });
       }
     }
-    return evaluateChallenger(input);
+    const { candidates } = input;
+    return candidates ? evaluateCandidates({ ...input, candidates }) : evaluateChallenger(input);
   });
 
 export const handler = onFirstInvocation(() =>

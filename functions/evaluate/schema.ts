@@ -1,9 +1,26 @@
 // evaluate's input: the challenger's training metrics and what check-drift measured of the champion.
 import { z } from 'zod';
+import { ALGORITHMS } from '../../core/engine-artifact.js';
+
+const Metrics = z.array(z.object({ MetricName: z.string(), Value: z.number() }));
+
+/** One trained candidate, as its training step returned it (SageMaker's job or train-engine). */
+export const Candidate = z.object({
+  trainingJobName: z.string(),
+  modelDataUrl: z.string(),
+  metrics: Metrics.default([]),
+  algorithm: z.enum(ALGORITHMS),
+});
+export type Candidate = z.infer<typeof Candidate>;
 
 export const EvaluateInput = z.object({
   /** SageMaker's FinalMetricDataList of the training job. */
-  challengerMetrics: z.array(z.object({ MetricName: z.string(), Value: z.number() })).default([]),
+  challengerMetrics: Metrics.default([]),
+  /**
+   * With algorithm both: every candidate of the run. The better on the held-out window is the
+   * challenger (its metrics replace challengerMetrics).
+   */
+  candidates: z.array(Candidate).min(1).optional(),
   championVersion: z.string().nullable(),
   championRecentWql: z.number().nullable(),
   championBacktestWql: z.number().nullable(),

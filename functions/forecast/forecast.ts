@@ -1,10 +1,12 @@
 // The forecast core: device context (hot path) + serving model card → DeepAR request → API response.
 import { formatStart } from '../../core/deepar.js';
 import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
+import type { Algorithm } from '../../core/engine-artifact.js';
 import { EndpointNotDeployedError, ModelInputRejectedError } from '../../core/errors.js';
 import { metricIndex } from '../../core/metrics.js';
-import { AB_VARIANTS, type ModelCard } from '../../core/model-card.js';
+import { AB_VARIANTS, algorithmOf, type ModelCard } from '../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../core/ports.js';
+import type { InProcessEngine } from '../common/adapters/in-process-engine.js';
 import type { ContextReader } from '../common/context-reader.js';
 import { HttpError, notFound, unavailable } from '../common/http.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
@@ -13,6 +15,8 @@ export interface ForecastDeps {
   /** The hot path: one history shard and the live pages of the device's shard. */
   contexts: ContextReader;
   endpoint: ModelEndpoint;
+  /** Serves engine models (algorithm smogcast) in process; without it they answer 503. */
+  engine?: InProcessEngine;
   predictionLength: number;
   /** The serving model card, or undefined while no model is deployed. */
   modelCard: () => Promise<ModelCard | undefined>;
@@ -53,7 +57,19 @@ export interface ServedBy {
   categories: ModelCard['categories'];
   /** Production variant to target (A/B); undefined lets the endpoint route. */
   variant: string | undefined;
+  /** smogcast: answered in process from `modelDataUrl`; deepar (absent): by the endpoint. */
+  algorithm?: Algorithm;
+  modelDataUrl?: string;
 }
+
+const champion = (card: ModelCard): ServedBy => ({
+  version: card.version,
+  categories: card.categories,
+  variant: undefined,
+  ...(algorithmOf(card) === 'smogcast'
+    ? { algorithm: 'smogcast' as const, modelDataUrl: card.modelDataUrl }
+    : {}),
+});
 
 /**
  * During an A/B test the API picks the variant by the test's weights and targets it, so that
@@ -61,7 +77,7 @@ export interface ServedBy {
  */
 export const pickServedBy = (card: ModelCard, random: () => number = Math.random): ServedBy => {
   const test = card.abTest;
-  if (!test) return { version: card.version, categories: card.categories, variant: undefined };
+  if (!test) return champion(card);
   return random() < test.challengerWeight
     ? {
         version: test.challenger.version,
@@ -69,6 +85,18 @@ export const pickServedBy = (card: ModelCard, random: () => number = Math.random
         variant: AB_VARIANTS.challenger,
       }
     : { version: card.version, categories: card.categories, variant: AB_VARIANTS.champion };
+};
+
+/** The engine in process for an engine model, else the endpoint (with the A/B variant, if any). */
+const invokeServing = (served: ServedBy, request: DeepArRequest, deps: ForecastDeps) => {
+  if (served.algorithm !== 'smogcast') return deps.endpoint.invoke(request, served.variant);
+  if (!deps.engine || !served.modelDataUrl) {
+    throw unavailable('this forecast function cannot serve engine models', RETRY_AFTER_SECONDS);
+  }
+  return deps.engine.invoke(
+    { version: served.version, modelDataUrl: served.modelDataUrl },
+    request,
+  );
 };
 
 export const forecast = async (
@@ -103,7 +131,7 @@ export const forecast = async (
   );
   let answer: Awaited<ReturnType<ModelEndpoint['invoke']>>;
   try {
-    answer = await deps.endpoint.invoke(request, served.variant);
+    answer = await invokeServing(served, request, deps);
   } catch (error) {
     if (error instanceof EndpointNotDeployedError) {
       throw unavailable('the model endpoint is not deployed yet', RETRY_AFTER_SECONDS);

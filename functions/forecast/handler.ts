@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { floorHour, HOUR_MS } from '../../core/device-context.js';
+import { InProcessEngine } from '../common/adapters/in-process-engine.js';
 import { type Config, type CorsPolicy, loadConfig } from '../common/config.js';
 import { createContextReader } from '../common/context-reader.js';
 import { createModelEndpoint, createObjectStore } from '../common/deps.js';
@@ -155,6 +156,8 @@ export const createForecastDeps = (config: Config): ForecastDeps => {
   return {
     contexts: createContextReader(store, config.context, { now: Date.now }),
     endpoint: createModelEndpoint(config),
+    // One per warm instance: each engine version's artifact is read and parsed once.
+    engine: new InProcessEngine(store),
     predictionLength: config.predictionLength,
     modelCard: cachedModelCard(store),
     now: Date.now,

@@ -20,6 +20,7 @@ import {
 } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
+import { IN_PROCESS_VARIANT } from '../common/adapters/in-process-engine.js';
 import { readCategories } from '../common/deepar-channel.js';
 import type { RecordRunInput, RunState } from './schema.js';
 
@@ -222,10 +223,13 @@ export const recordRun = async (
     ({ version, card } = await recordABRound(outcome, state, reasons, deps, now, written));
   } else if (state.training && version) {
     const categories = (await readCategories(deps.store, state.runId)) ?? null;
+    // An engine model is served in process by the forecast Lambda: no endpoint config is its.
+    const inProcess = state.training.algorithm === 'smogcast';
     const entry: RegistryEntry = {
       version,
       runId: state.runId,
       trainingJobName: state.training.trainingJobName,
+      algorithm: state.training.algorithm ?? 'deepar',
       modelDataUrl: state.training.modelDataUrl,
       hyperParameters: state.hyperParameters,
       dataWindow: await dataWindow(deps.store, state.runId),
@@ -233,12 +237,14 @@ export const recordRun = async (
       profile: state.drift?.profile ?? {},
       metrics: metricsOf(state),
       evaluation: state.evaluation ?? null,
-      deployment: state.deployment
-        ? {
-            strategy: state.deployment.strategy,
-            endpointConfigName: state.endpoint?.endpointConfigName ?? null,
-          }
-        : null,
+      deployment: inProcess
+        ? { strategy: 'in-process', endpointConfigName: null }
+        : state.deployment
+          ? {
+              strategy: state.deployment.strategy,
+              endpointConfigName: state.endpoint?.endpointConfigName ?? null,
+            }
+          : null,
       outcome,
       reason: reasons.join('; '),
       createdAt: state.startedAt,
@@ -253,6 +259,7 @@ export const recordRun = async (
         version,
         runId: state.runId,
         trainingJobName: state.training.trainingJobName,
+        algorithm: entry.algorithm,
         modelDataUrl: state.training.modelDataUrl,
         categories,
         metrics: entry.metrics,
@@ -261,8 +268,9 @@ export const recordRun = async (
         // The data ends where the run's ETL took its snapshot, even if the last hour was partial.
         dataWindowEnd: earliest(entry.dataWindow.end, state.startedAt),
       };
-      const endpointConfigName =
-        state.endpoint?.endpointConfigName ?? state.training.trainingJobName;
+      const endpointConfigName = inProcess
+        ? ''
+        : (state.endpoint?.endpointConfigName ?? state.training.trainingJobName);
       const champion = outcome === 'ab-testing' ? await readCard(deps.store) : undefined;
       card = champion
         ? {
@@ -274,7 +282,7 @@ export const recordRun = async (
             ...served,
             endpointName: state.endpointName,
             endpointConfigName,
-            variant: PRIMARY_VARIANT,
+            variant: inProcess ? IN_PROCESS_VARIANT : PRIMARY_VARIANT,
             deployedAt: now,
           };
     }
@@ -309,5 +317,11 @@ export const recordRun = async (
   // The serving card last: if any write before it fails, the card still names what served
   // before, which is what the state machine's restore puts the endpoint back on.
   if (card) await putJson(deps.store, SERVING_CARD_KEY, card);
-  return { outcome, version, variant: outcome === 'promoted' ? PRIMARY_VARIANT : null, reasons };
+  const variant =
+    outcome !== 'promoted'
+      ? null
+      : state.training?.algorithm === 'smogcast'
+        ? IN_PROCESS_VARIANT
+        : PRIMARY_VARIANT;
+  return { outcome, version, variant, reasons };
 };

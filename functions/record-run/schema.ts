@@ -1,5 +1,6 @@
 // record-run's input: the outcome the state machine reached and the whole execution state.
 import { z } from 'zod';
+import { ALGORITHMS } from '../../core/engine-artifact.js';
 import { DriftReport, Evaluation, Outcome } from '../../core/model-card.js';
 
 export const RunState = z.object({
@@ -17,6 +18,8 @@ export const RunState = z.object({
       trainingJobName: z.string(),
       modelDataUrl: z.string(),
       metrics: z.array(z.object({ MetricName: z.string(), Value: z.number() })).optional(),
+      /** Absent: SageMaker's DeepAR job (the Train state names it deepar). */
+      algorithm: z.enum(ALGORITHMS).optional(),
     })
     .optional(),
   evaluation: Evaluation.optional(),

@@ -24,6 +24,7 @@ export const LOCAL_CALLERS = {
   'score-ab': lambda('score-ab'),
   evaluate: lambda('evaluate'),
   'record-run': lambda('record-run'),
+  'train-engine': lambda('train-engine'),
   'update-context': lambda('update-context'),
   forecast: lambda('forecast'),
   devices: lambda('devices'),

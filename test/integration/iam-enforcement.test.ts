@@ -214,6 +214,26 @@ describe('every statement a local caller runs with is needed by a call the pipel
     // A failed training job: the run publishes its failure to the alarm topic.
     const failed = await runtime.retrain({ maxModelAgeHours: 1e-9 }, { Epochs: 'many' });
     expect(failed.states.slice(-2), failed.cause).toEqual(['NotifyFailure', 'RunFailed']);
+    // The engine (algorithm smogcast): trained by its Lambda, served in process by /forecast.
+    const engine = await runtime.retrain({
+      algorithm: 'smogcast',
+      maxModelAgeHours: 1e-9,
+      promotionMargin: -1,
+    });
+    expect(engine.outcome, `${engine.cause ?? ''} ${engine.reasons?.join('; ')}`).toBe('promoted');
+    const inProcess = await fetch(`${runtime.apiUrl}/forecast?deviceId=sim-001&metric=pm25`, {
+      headers: { 'x-api-key': API_KEY },
+    });
+    expect(inProcess.status).toBe(200);
+    // DeepAR again, so the A/B test below starts beside an endpoint champion.
+    const back = await runtime.retrain({
+      strategy: 'all-at-once',
+      maxModelAgeHours: 1e-9,
+      promotionMargin: -1,
+      bakeSeconds: 0,
+      terminationWaitSeconds: 0,
+    });
+    expect(back.outcome, `${back.cause ?? ''} ${back.reasons?.join('; ')}`).toBe('promoted');
     const ab = await runtime.retrain({
       strategy: 'ab',
       maxModelAgeHours: 1e-9,

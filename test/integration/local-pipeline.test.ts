@@ -119,7 +119,7 @@ describe('local pipeline, end to end', () => {
     // Assess
     expect(run.status, `${run.error}: ${run.cause}`).toBe('SUCCEEDED');
     expect(run.outcome).toBe('promoted');
-    expect(run.states.slice(0, 18)).toEqual([
+    expect(run.states.slice(0, 20)).toEqual([
       'Configure',
       'RunEtl',
       'PrepareDeepAr',
@@ -127,9 +127,12 @@ describe('local pipeline, end to end', () => {
       'ABTestActive?',
       'CheckDrift',
       'TrainOrSkip',
+      // The default stage's algorithm: deepar.
+      'Algorithm?',
       'Train',
       'Evaluate',
       'PromoteOrReject',
+      'ServeInProcess?',
       'CreateModel',
       'ABStart?',
       'CreateEndpointConfig',

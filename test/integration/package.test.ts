@@ -146,6 +146,7 @@ describe('serverless package (offline, no credentials)', () => {
       'smogcast-dev-runs',
       'smogcast-dev-score-ab',
       'smogcast-dev-status',
+      'smogcast-dev-train-engine',
       'smogcast-dev-update-context',
     ]);
     for (const fn of functions) {

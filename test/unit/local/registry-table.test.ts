@@ -51,3 +51,35 @@ describe('registry table', () => {
     expect(registryTable([], undefined)).toBe('no model versions in the registry yet\n');
   });
 });
+
+describe('registryTable with algorithm both', () => {
+  it('names the algorithm and both candidates’ scores on the held-out window', () => {
+    // Prepare
+    const base = entry('v3', 'promoted', 0.25, '2026-11-22T00:00:00Z');
+    const both = {
+      ...base,
+      algorithm: 'smogcast' as const,
+      evaluation: {
+        ...(base.evaluation ?? {
+          promote: true,
+          reason: '',
+          challengerWql: 0.25,
+          championWql: null,
+          championVersion: null,
+          margin: 0.02,
+        }),
+        candidates: [
+          { algorithm: 'deepar' as const, trainingJobName: 'smogcast-v3', wql: 0.31 },
+          { algorithm: 'smogcast' as const, trainingJobName: 'smogcast-engine-v3', wql: 0.25 },
+        ],
+      },
+    };
+
+    // Act
+    const lines = registryTable([both], 'v3').trim().split('\n');
+
+    // Assess
+    expect(lines[0]).toMatch(/champion wQL\s+algorithm\s+candidates wQL/);
+    expect(lines[2]).toMatch(/smogcast\s+deepar 0\.310 \/ smogcast 0\.250/);
+  });
+});

@@ -38,6 +38,8 @@ describe('stage params', () => {
   it('types the retraining params into a policy and refuses an unknown strategy', () => {
     const params = stageParamsFrom(TEMPLATE);
     expect(policyFromParams(params)).toEqual({
+      // A stage without the param trains DeepAR, as before there was a choice.
+      algorithm: 'deepar',
       strategy: 'canary',
       linearStepPercent: 25,
       bakeSeconds: 600,
@@ -48,6 +50,8 @@ describe('stage params', () => {
       promotionMargin: 0.02,
     });
     expect(() => policyFromParams({ ...params, deploymentStrategy: 'random' })).toThrow();
+    expect(policyFromParams({ ...params, algorithm: 'both' }).algorithm).toBe('both');
+    expect(() => policyFromParams({ ...params, algorithm: 'prophet' })).toThrow();
   });
 
   it('refuses, when the stage is read, a policy the retrain steps would refuse mid-run', () => {

@@ -33,6 +33,9 @@ const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   ScoreABFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-score-ab',
   EvaluateFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-evaluate',
   RecordRunFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-record-run',
+  TrainEngineFunctionArn:
+    'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-train-engine',
+  Algorithm: 'deepar',
   NotificationTopicArn: 'arn:aws:sns:us-east-1:123456789012:smogcast-alarms-dev',
   PsiThreshold: '0.2',
   QualityDriftRatio: '1.5',

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  BOTH_EXTRA_STATES,
+  DEFAULT_ENGINE_ASSUMPTIONS,
+  ENGINE_PROMOTED_RUN_PATH,
+  monthlyCostFor,
+} from '../../../../deploy/cost/algorithm.js';
+import { type FleetInputs, monthlyCost, type StageInputs } from '../../../../deploy/cost/model.js';
+import { PRICES } from '../../../../deploy/cost/prices.js';
+
+const STAGE: StageInputs = {
+  stage: 'test',
+  firehoseBufferSeconds: 60,
+  firehoseBufferMiB: 1,
+  glueDpus: 2,
+  retrainRunsPerMonth: 30,
+  crawlerRunsPerMonth: 30,
+  maxModelAgeHours: 146, // 5 training runs a month
+  historyDays: 30,
+  trainingInstanceType: 'ml.m5.large',
+  endpointInstanceType: 'ml.m5.large',
+  endpointInstanceCount: 2,
+  bakeSeconds: 600,
+  terminationWaitSeconds: 300,
+  rawInfrequentAccessDays: 30,
+  contextShards: 32,
+  contextHistoryShards: 1024,
+  lambdaMemoryMb: {
+    'update-context': 512,
+    'prepare-deepar': 2048,
+    'check-drift': 1024,
+    'score-ab': 1024,
+    evaluate: 512,
+    'record-run': 512,
+    'train-engine': 6144,
+    forecast: 512,
+    status: 512,
+  },
+};
+
+const FLEET: FleetInputs = {
+  devices: 1000,
+  readingMinutes: 15,
+  readingBytes: 200,
+  ruleAddedBytes: 70,
+  topicBytes: 30,
+  rawGzipRatio: 0.125,
+  readingsPerMessage: 1,
+  basicIngest: false,
+  connectedShare: 1,
+  forecastsPerDevicePerDay: 24,
+  dashboardRequestsPerDay: 1440,
+  monthsRetained: 12,
+};
+
+describe('monthlyCostFor', () => {
+  const deepar = monthlyCost(FLEET, STAGE, PRICES);
+
+  it('is the DeepAR bill for deepar', () => {
+    expect(monthlyCostFor('deepar', FLEET, STAGE, PRICES)).toEqual(deepar);
+  });
+
+  it('bills no SageMaker for smogcast, and the train-engine Lambda instead of the job', () => {
+    const engine = monthlyCostFor('smogcast', FLEET, STAGE, PRICES);
+    expect(engine.lines.filter((l) => l.service === 'SageMaker')).toEqual([]);
+    expect(engine.fixedUsd).toBe(0);
+    // 5 runs × 300 s × 6 GB.
+    const training = engine.lines.find((l) => l.item === 'train-engine duration');
+    expect(training?.quantity).toBeCloseTo(
+      5 * DEFAULT_ENGINE_ASSUMPTIONS.engineTrainingSeconds * 6,
+    );
+    expect(engine.lines.some((l) => l.item.includes('the engine in process') && l.serving)).toBe(
+      true,
+    );
+    const endpoint = deepar.lines.find((l) => l.item.startsWith('endpoint'))?.usd ?? 0;
+    expect(engine.totalUsd).toBeLessThan(deepar.totalUsd - endpoint);
+  });
+
+  it('keeps the endpoint for both and adds the engine’s training', () => {
+    const both = monthlyCostFor('both', FLEET, STAGE, PRICES);
+    expect(both.fixedUsd).toBe(deepar.fixedUsd);
+    expect(both.totalUsd).toBeGreaterThan(deepar.totalUsd);
+    expect(both.lines.some((l) => l.item === 'train-engine duration')).toBe(true);
+  });
+});
+
+describe('the engine paths', () => {
+  const asl = JSON.parse(
+    readFileSync(
+      path.resolve(import.meta.dirname, '../../../../state-machines/retrain.asl.json'),
+      'utf8',
+    ),
+  ) as { States: Record<string, Record<string, unknown>> };
+  const successors = (name: string): string[] => {
+    const state = asl.States[name];
+    if (!state) throw new Error(`no state ${name}`);
+    const choices = (state.Choices as Array<{ Next: string }> | undefined) ?? [];
+    return [state.Next, state.Default, ...choices.map((c) => c.Next)].filter(
+      (n): n is string => typeof n === 'string',
+    );
+  };
+
+  it('follow edges of state-machines/retrain.asl.json', () => {
+    for (let i = 1; i < ENGINE_PROMOTED_RUN_PATH.length; i++) {
+      const [from, to] = [ENGINE_PROMOTED_RUN_PATH[i - 1], ENGINE_PROMOTED_RUN_PATH[i]];
+      expect(successors(from as string), `${from} → ${to}`).toContain(to);
+    }
+    // both: the Parallel, the pick and the hand-over exist (the engine branch is inside TrainBoth).
+    for (const name of BOTH_EXTRA_STATES.filter((s) => s !== 'TrainEngineCandidate')) {
+      expect(asl.States[name], name).toBeDefined();
+    }
+    expect(successors('TrainBoth')).toContain('EvaluateCandidates');
+    expect(successors('EvaluateCandidates')).toContain('TakeWinner');
+  });
+});

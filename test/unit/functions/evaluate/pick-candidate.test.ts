@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateCandidates, pickCandidate } from '../../../../functions/evaluate/evaluate.js';
+import type { Candidate } from '../../../../functions/evaluate/schema.js';
+
+const candidate = (algorithm: Candidate['algorithm'], wql?: number): Candidate => ({
+  trainingJobName: algorithm === 'deepar' ? 'smogcast-v1' : 'smogcast-engine-v1',
+  modelDataUrl: `s3://lake/${algorithm}`,
+  metrics: wql === undefined ? [] : [{ MetricName: 'test:mean_wQuantileLoss', Value: wql }],
+  algorithm,
+});
+
+describe('pickCandidate', () => {
+  it('picks the lower wQL on the held-out window and lists both scores', () => {
+    const pick = pickCandidate([candidate('deepar', 0.3), candidate('smogcast', 0.4)]);
+    expect(pick.winner.algorithm).toBe('deepar');
+    expect(pick.candidates).toEqual([
+      { algorithm: 'deepar', trainingJobName: 'smogcast-v1', wql: 0.3 },
+      { algorithm: 'smogcast', trainingJobName: 'smogcast-engine-v1', wql: 0.4 },
+    ]);
+    expect(pick.choice).toContain('deepar wQL 0.3 vs smogcast wQL 0.4; deepar challenges');
+  });
+
+  it('gives a tie to the engine (no endpoint to pay for), and says so', () => {
+    const pick = pickCandidate([candidate('deepar', 0.3), candidate('smogcast', 0.3)]);
+    expect(pick.winner.algorithm).toBe('smogcast');
+    expect(pick.choice).toContain('a tie goes to the engine');
+  });
+
+  it('never picks a candidate without a score over one with a score', () => {
+    const pick = pickCandidate([candidate('smogcast'), candidate('deepar', 0.9)]);
+    expect(pick.winner.algorithm).toBe('deepar');
+    expect(pick.candidates[0]?.wql).toBeNull();
+  });
+});
+
+describe('evaluateCandidates', () => {
+  it('holds the better candidate against the champion and keeps both scores in the reason', () => {
+    const evaluation = evaluateCandidates({
+      candidates: [candidate('deepar', 0.5), candidate('smogcast', 0.2)],
+      challengerMetrics: [],
+      championVersion: 'v0',
+      championRecentWql: 0.3,
+      championBacktestWql: 0.3,
+      promotionMargin: 0.02,
+    });
+    expect(evaluation).toMatchObject({ promote: true, challengerWql: 0.2, championWql: 0.3 });
+    expect(evaluation.winner.algorithm).toBe('smogcast');
+    expect(evaluation.reason).toMatch(/^candidates on the same held-out window: .*; better: /);
+  });
+});
