@@ -93,12 +93,18 @@ const train = async (options: TrainingOptions): Promise<TrainingResult> => {
         numSamples: hyperparameters.numEvalSamples,
         seed: options.seed ?? 0,
       });
-    metrics = evaluate(
-      testChannel.series,
-      hyperparameters.predictionLength,
-      hyperparameters.testQuantiles,
-      predictor,
-    );
+    try {
+      metrics = evaluate(
+        testChannel.series,
+        hyperparameters.predictionLength,
+        hyperparameters.testQuantiles,
+        predictor,
+      );
+    } catch (error) {
+      // A young fleet's test series may be no longer than the horizon: the model still serves.
+      if (!(error instanceof NotEnoughDataError)) throw error;
+      log(`test channel: no metrics (${error.message})`);
+    }
     for (const metric of metrics)
       log(`#test_score (algo-1, ${metric.name.replace(/^test:/, '')}): ${metric.value}`);
   }

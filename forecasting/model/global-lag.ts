@@ -27,6 +27,7 @@ import {
   viewSeries,
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
+import { naiveStepModel } from './baseline-prior.js';
 import {
   type BlendRow,
   bestBlend,
@@ -75,6 +76,8 @@ const PATH_CORRELATION = 0.9;
 const MAX_HOLDOUT_SEASONS = 28;
 /** Share of a short series held out. */
 const HOLDOUT_SHARE = 0.3;
+/** A horizon step is learned from at least this many rows, else it is naive (baseline-prior). */
+const MIN_STEP_ROWS = 30;
 /** A step needs this many held-out rows for its own weights and grid. */
 const MIN_CALIBRATION_ROWS = 30;
 /** Pseudo-rows of pure naive the model's weight is shrunk with (little evidence, little trust). */
@@ -173,7 +176,7 @@ const fitModel = (
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
-): GlobalLagModel => {
+): { model: GlobalLagModel; taught: boolean[] } => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
   const groupValues = new Map<string, number[]>([[POOLED, []]]);
@@ -226,17 +229,22 @@ const fitModel = (
       if (sr) extendRange(sr, g0);
     }
   });
-  const pooledRows = point.get(POOLED) ?? [];
-  const thin = pooledRows.findIndex((acc) => acc.count === 0);
-  if (seriesList.length === 0 || thin >= 0) {
-    throw new NotEnoughDataError(
-      `train channel has no series long enough to learn ${steps}-step forecasts: need observed values after at least one step of history at every horizon step (step ${thin + 1} has none)`,
-    );
+  if (seriesList.length === 0) {
+    throw new NotEnoughDataError('train channel has no series to learn from');
   }
+  // A step without enough rows (a day or two of history) is naive with random-walk bands.
+  const taught = (point.get(POOLED) ?? []).map((acc) => acc.count >= MIN_STEP_ROWS);
   const kept = groupNames.filter(
     (g) => g === POOLED || (point.get(g) ?? []).every((acc) => acc.count >= MIN_ROWS_PER_GROUP),
   );
-  const coefs = new Map(kept.map((g) => [g, (point.get(g) ?? []).map((a) => a.solve(LAMBDA))]));
+  const coefs = new Map(
+    kept.map((g) => [
+      g,
+      (point.get(g) ?? []).map((a, s) =>
+        taught[s] ? a.solve(LAMBDA) : naiveStepModel(s + 1).coef,
+      ),
+    ]),
+  );
   const groupOf = (item: Prepared): string[] => item.groups.filter((g) => coefs.has(g));
 
   // Pass 2: the scale regressions, on log |residual|.
@@ -250,7 +258,12 @@ const fitModel = (
     }
   });
   const scaleCoefs = new Map(
-    kept.map((group) => [group, (scale.get(group) ?? []).map((a) => a.solve(SCALE_LAMBDA))]),
+    kept.map((group) => [
+      group,
+      (scale.get(group) ?? []).map((a, s) =>
+        taught[s] ? a.solve(SCALE_LAMBDA) : naiveStepModel(s + 1).scaleCoef,
+      ),
+    ]),
   );
 
   // Pass 3: standardised residuals -> calibrated quantile grids.
@@ -281,28 +294,35 @@ const fitModel = (
 
   const groups: Record<string, GroupModel> = {};
   for (const group of kept) {
+    const rows = point.get(group)?.[0]?.count ?? 0;
     groups[group] = {
       level: levels[group] ?? 0,
-      rows: point.get(group)?.[0]?.count ?? 0,
-      steps: Array.from({ length: steps }, (_, s) => ({
-        coef: coefs.get(group)?.[s] ?? [],
-        scaleCoef: scaleCoefs.get(group)?.[s] ?? [],
-        // The training range, with room: a safety net against odd instances, not a squeeze.
-        logScaleRange: [
-          (logRange.get(group)?.[s]?.[0] ?? 0) - SCALE_RANGE_MARGIN,
-          (logRange.get(group)?.[s]?.[1] ?? 0) + SCALE_RANGE_MARGIN,
-        ],
-        grid: toGrid(pools.get(group)?.[s] ?? [0]),
-      })),
-      pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
-      scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+      rows,
+      steps: Array.from({ length: steps }, (_, s) =>
+        taught[s]
+          ? {
+              coef: coefs.get(group)?.[s] ?? [],
+              scaleCoef: scaleCoefs.get(group)?.[s] ?? [],
+              // The training range, with room: a safety net against odd instances, not a squeeze.
+              logScaleRange: [
+                (logRange.get(group)?.[s]?.[0] ?? 0) - SCALE_RANGE_MARGIN,
+                (logRange.get(group)?.[s]?.[1] ?? 0) + SCALE_RANGE_MARGIN,
+              ],
+              grid: toGrid(pools.get(group)?.[s] ?? [0]),
+            }
+          : naiveStepModel(s + 1),
+      ),
+      // No row at all: nothing to clamp to (an empty range would pin every feature at 0).
+      ...(rows > 0
+        ? {
+            pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
+            scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+          }
+        : {}),
       zRange: zRanges[group] ?? [0, 0],
     };
   }
-  return {
-    ...modelHeader(GLOBAL_LAG, hyperparameters, season, seed),
-    groups,
-  };
+  return { model: { ...modelHeader(GLOBAL_LAG, hyperparameters, season, seed), groups }, taught };
 };
 
 /** One step's forecasts at an origin, in z: the model's, naive's and seasonal naive's. */
@@ -360,6 +380,7 @@ export const holdoutLength = (length: number, steps: number, season: number): nu
  */
 const calibrate = (
   model: GlobalLagModel,
+  taught: readonly boolean[],
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
@@ -375,7 +396,7 @@ const calibrate = (
         .filter((s) => s.target.length > 0),
       hyperparameters,
       seed,
-    );
+    ).model;
   } catch (error) {
     if (!(error instanceof NotEnoughDataError)) throw error;
   }
@@ -396,7 +417,7 @@ const calibrate = (
     const served = groupFor(model, series);
     const view = viewOf(scorer, series);
     const n = series.target.length;
-    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, n);
+    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, Math.max(1, n - steps));
     for (let end = Math.max(1, first); end < n; end++) {
       const origin = originState(view, end, group.level);
       const servedOrigin = originState(view, end, served.level);
@@ -416,10 +437,17 @@ const calibrate = (
     for (let s = 0; s < steps; s++) {
       const stepRows = perStep[s] ?? [];
       if (stepRows.length < MIN_CALIBRATION_ROWS) {
+        // Too little evidence for this step: the weights of the step before, and bands that
+        // widen like a random walk's from the step before (or the naive prior's, untaught).
         const from = s > 0 ? blend : fallback;
         const at = s > 0 ? s - 1 : 0;
+        const inherited = from?.grids[at];
+        const own = model.groups[name]?.steps[s]?.grid;
+        const widen = Math.sqrt((s + 1) / (at + 1));
         blend.weights.push(from?.weights[at] ?? [0, 1, 0]);
-        blend.grids.push(from?.grids[at] ?? model.groups[name]?.steps[s]?.grid ?? toGrid([0]));
+        blend.grids.push(
+          (!taught[s] ? own : inherited?.map((e) => e * widen)) ?? own ?? toGrid([0]),
+        );
         blend.rows.push(0);
         continue;
       }
@@ -441,8 +469,8 @@ const calibrate = (
 };
 
 const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
-  const model = fitModel(seriesList, hyperparameters, seed);
-  calibrate(model, seriesList, hyperparameters, seed);
+  const { model, taught } = fitModel(seriesList, hyperparameters, seed);
+  calibrate(model, taught, seriesList, hyperparameters, seed);
   return model;
 };
 

@@ -262,15 +262,29 @@ describe('globalLag', () => {
     expect(other).not.toEqual(first);
   });
 
-  it('refuses to train without a single usable row', () => {
-    // Prepare: one observation per series cannot teach a 24-step forecast
+  it('trained on one observation, forecasts naive with bands that widen with the step', () => {
+    // Prepare: one observation per series cannot teach a 24-step regression
     const series: Series[] = [{ start: '2024-01-01 00:00:00', target: [5], cat: [0, 0] }];
+    const model = globalLag.train(series, hyperparameters, 0);
+    const instance: Series = { start: '2024-01-02 00:00:00', target: [10, 12, 9, 11], cat: [0, 0] };
 
     // Act
-    const attempt = () => globalLag.train(series, hyperparameters, 0);
+    const q = globalLag.predict(model, instance, QUANTILES).quantiles ?? {};
 
     // Assess
-    expect(attempt).toThrow(/NotEnoughData|no series long enough/);
+    expect(q['0.5']?.[0]).toBeCloseTo(11, 6);
+    expect(q['0.5']?.[23]).toBeCloseTo(11, 6);
+    const width = (h: number) => (q['0.9']?.[h] ?? 0) - (q['0.1']?.[h] ?? 0);
+    expect(width(0)).toBeGreaterThan(0);
+    expect(width(23)).toBeGreaterThan(2 * width(0));
+  });
+
+  it('refuses to train without a single series', () => {
+    // Act
+    const attempt = () => globalLag.train([], hyperparameters, 0);
+
+    // Assess
+    expect(attempt).toThrow(/NotEnoughData|no series/);
   });
 
   it.each([
