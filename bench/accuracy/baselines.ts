@@ -100,8 +100,11 @@ export const interpolate = (history: ReadonlyArray<number | null>): number[] => 
 };
 
 export const mstlEts = (history: ReadonlyArray<number | null>, steps: number): QuantileForecast => {
+  // STL needs two full periods: a young history drops the weekly one, then falls back to naive.
+  const periods = [24, 168].filter((p) => history.length >= 2 * p);
+  if (periods.length === 0) return naive(history, steps);
   initAugurs();
-  const model = MSTL.ets([24, 168]);
+  const model = MSTL.ets(periods);
   try {
     model.fit(interpolate(history));
     const forecast = model.predict(steps, 0.8);

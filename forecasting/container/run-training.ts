@@ -93,12 +93,23 @@ const train = async (options: TrainingOptions): Promise<TrainingResult> => {
         numSamples: hyperparameters.numEvalSamples,
         seed: options.seed ?? 0,
       });
-    metrics = evaluate(
-      testChannel.series,
-      hyperparameters.predictionLength,
-      hyperparameters.testQuantiles,
-      predictor,
-    );
+    // The same bound as training: a seeded sample scores the model as well as every series,
+    // and per-request calibration on each instance's history makes a fleet-wide pass costly.
+    const scored = sampleSeries(testChannel.series, MAX_TRAINING_SERIES, (options.seed ?? 0) + 1);
+    if (scored.length < testChannel.series.length)
+      log(`test channel: scoring a seeded sample of ${scored.length} series`);
+    try {
+      metrics = evaluate(
+        scored,
+        hyperparameters.predictionLength,
+        hyperparameters.testQuantiles,
+        predictor,
+      );
+    } catch (error) {
+      // A young fleet's test series may be no longer than the horizon: the model still serves.
+      if (!(error instanceof NotEnoughDataError)) throw error;
+      log(`test channel: no metrics (${error.message})`);
+    }
     for (const metric of metrics)
       log(`#test_score (algo-1, ${metric.name.replace(/^test:/, '')}): ${metric.value}`);
   }

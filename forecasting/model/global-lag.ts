@@ -10,7 +10,11 @@
 // last part of the training data held out (rolling origin, per step), the quantiles are the
 // conformal quantiles of the blend's held-out residuals per step, and every value is clipped to
 // a multiple of the observed range. So a young fleet gets the simple baselines, honestly
-// calibrated, and the learned model takes over as the evidence for it grows.
+// calibrated, and the learned model takes over as the evidence for it grows. Horizon steps the
+// training data cannot teach at all (a day or two of history) are naive with random-walk bands
+// (baseline-prior.ts). When an instance's own history spans well more seasons than the
+// held-out tail did (a young model served for weeks), its weights and residual quantiles are
+// re-chosen per step on rolling origins of that history, as the naive baseline's are.
 import { NotEnoughDataError } from '../../core/errors.js';
 import { median, sortedQuantile } from '../../core/stats.js';
 import {
@@ -27,6 +31,7 @@ import {
   viewSeries,
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
+import { naiveStepModel } from './baseline-prior.js';
 import {
   type BlendRow,
   bestBlend,
@@ -75,6 +80,8 @@ const PATH_CORRELATION = 0.9;
 const MAX_HOLDOUT_SEASONS = 28;
 /** Share of a short series held out. */
 const HOLDOUT_SHARE = 0.3;
+/** A horizon step is learned from at least this many rows, else it is naive (baseline-prior). */
+const MIN_STEP_ROWS = 30;
 /** A step needs this many held-out rows for its own weights and grid. */
 const MIN_CALIBRATION_ROWS = 30;
 /** Pseudo-rows of pure naive the model's weight is shrunk with (little evidence, little trust). */
@@ -99,6 +106,8 @@ export interface Blend {
   grids: number[][];
   /** Held-out rows per step it was chosen on (0: inherited from a neighbour). */
   rows: number[];
+  /** Seasons the held-out tail of a typical series spanned (absent in older artifacts). */
+  seasons?: number;
 }
 
 export interface GroupModel {
@@ -173,7 +182,7 @@ const fitModel = (
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
-): GlobalLagModel => {
+): { model: GlobalLagModel; taught: boolean[] } => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
   const groupValues = new Map<string, number[]>([[POOLED, []]]);
@@ -226,17 +235,22 @@ const fitModel = (
       if (sr) extendRange(sr, g0);
     }
   });
-  const pooledRows = point.get(POOLED) ?? [];
-  const thin = pooledRows.findIndex((acc) => acc.count === 0);
-  if (seriesList.length === 0 || thin >= 0) {
-    throw new NotEnoughDataError(
-      `train channel has no series long enough to learn ${steps}-step forecasts: need observed values after at least one step of history at every horizon step (step ${thin + 1} has none)`,
-    );
+  if (seriesList.length === 0) {
+    throw new NotEnoughDataError('train channel has no series to learn from');
   }
+  // A step without enough rows (a day or two of history) is naive with random-walk bands.
+  const taught = (point.get(POOLED) ?? []).map((acc) => acc.count >= MIN_STEP_ROWS);
   const kept = groupNames.filter(
     (g) => g === POOLED || (point.get(g) ?? []).every((acc) => acc.count >= MIN_ROWS_PER_GROUP),
   );
-  const coefs = new Map(kept.map((g) => [g, (point.get(g) ?? []).map((a) => a.solve(LAMBDA))]));
+  const coefs = new Map(
+    kept.map((g) => [
+      g,
+      (point.get(g) ?? []).map((a, s) =>
+        taught[s] ? a.solve(LAMBDA) : naiveStepModel(s + 1).coef,
+      ),
+    ]),
+  );
   const groupOf = (item: Prepared): string[] => item.groups.filter((g) => coefs.has(g));
 
   // Pass 2: the scale regressions, on log |residual|.
@@ -250,7 +264,12 @@ const fitModel = (
     }
   });
   const scaleCoefs = new Map(
-    kept.map((group) => [group, (scale.get(group) ?? []).map((a) => a.solve(SCALE_LAMBDA))]),
+    kept.map((group) => [
+      group,
+      (scale.get(group) ?? []).map((a, s) =>
+        taught[s] ? a.solve(SCALE_LAMBDA) : naiveStepModel(s + 1).scaleCoef,
+      ),
+    ]),
   );
 
   // Pass 3: standardised residuals -> calibrated quantile grids.
@@ -281,28 +300,35 @@ const fitModel = (
 
   const groups: Record<string, GroupModel> = {};
   for (const group of kept) {
+    const rows = point.get(group)?.[0]?.count ?? 0;
     groups[group] = {
       level: levels[group] ?? 0,
-      rows: point.get(group)?.[0]?.count ?? 0,
-      steps: Array.from({ length: steps }, (_, s) => ({
-        coef: coefs.get(group)?.[s] ?? [],
-        scaleCoef: scaleCoefs.get(group)?.[s] ?? [],
-        // The training range, with room: a safety net against odd instances, not a squeeze.
-        logScaleRange: [
-          (logRange.get(group)?.[s]?.[0] ?? 0) - SCALE_RANGE_MARGIN,
-          (logRange.get(group)?.[s]?.[1] ?? 0) + SCALE_RANGE_MARGIN,
-        ],
-        grid: toGrid(pools.get(group)?.[s] ?? [0]),
-      })),
-      pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
-      scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+      rows,
+      steps: Array.from({ length: steps }, (_, s) =>
+        taught[s]
+          ? {
+              coef: coefs.get(group)?.[s] ?? [],
+              scaleCoef: scaleCoefs.get(group)?.[s] ?? [],
+              // The training range, with room: a safety net against odd instances, not a squeeze.
+              logScaleRange: [
+                (logRange.get(group)?.[s]?.[0] ?? 0) - SCALE_RANGE_MARGIN,
+                (logRange.get(group)?.[s]?.[1] ?? 0) + SCALE_RANGE_MARGIN,
+              ],
+              grid: toGrid(pools.get(group)?.[s] ?? [0]),
+            }
+          : naiveStepModel(s + 1),
+      ),
+      // No row at all: nothing to clamp to (an empty range would pin every feature at 0).
+      ...(rows > 0
+        ? {
+            pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
+            scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+          }
+        : {}),
       zRange: zRanges[group] ?? [0, 0],
     };
   }
-  return {
-    ...modelHeader(GLOBAL_LAG, hyperparameters, season, seed),
-    groups,
-  };
+  return { model: { ...modelHeader(GLOBAL_LAG, hyperparameters, season, seed), groups }, taught };
 };
 
 /** One step's forecasts at an origin, in z: the model's, naive's and seasonal naive's. */
@@ -360,6 +386,7 @@ export const holdoutLength = (length: number, steps: number, season: number): nu
  */
 const calibrate = (
   model: GlobalLagModel,
+  taught: readonly boolean[],
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
@@ -375,7 +402,7 @@ const calibrate = (
         .filter((s) => s.target.length > 0),
       hyperparameters,
       seed,
-    );
+    ).model;
   } catch (error) {
     if (!(error instanceof NotEnoughDataError)) throw error;
   }
@@ -396,7 +423,7 @@ const calibrate = (
     const served = groupFor(model, series);
     const view = viewOf(scorer, series);
     const n = series.target.length;
-    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, n);
+    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, Math.max(1, n - steps));
     for (let end = Math.max(1, first); end < n; end++) {
       const origin = originState(view, end, group.level);
       const servedOrigin = originState(view, end, served.level);
@@ -412,14 +439,23 @@ const calibrate = (
   });
   const blendFor = (name: string, fallback: Blend | undefined): Blend => {
     const perStep = rows.get(name) ?? [];
-    const blend: Blend = { weights: [], grids: [], rows: [] };
+    // In-sample calibration (no inner model) is no held-out evidence at all: 0 seasons.
+    const seasons = inner ? median(holds) / season : 0;
+    const blend: Blend = { weights: [], grids: [], rows: [], seasons };
     for (let s = 0; s < steps; s++) {
       const stepRows = perStep[s] ?? [];
       if (stepRows.length < MIN_CALIBRATION_ROWS) {
+        // Too little evidence for this step: the weights of the step before, and bands that
+        // widen like a random walk's from the step before (or the naive prior's, untaught).
         const from = s > 0 ? blend : fallback;
         const at = s > 0 ? s - 1 : 0;
+        const inherited = from?.grids[at];
+        const own = model.groups[name]?.steps[s]?.grid;
+        const widen = Math.sqrt((s + 1) / (at + 1));
         blend.weights.push(from?.weights[at] ?? [0, 1, 0]);
-        blend.grids.push(from?.grids[at] ?? model.groups[name]?.steps[s]?.grid ?? toGrid([0]));
+        blend.grids.push(
+          (!taught[s] ? own : inherited?.map((e) => e * widen)) ?? own ?? toGrid([0]),
+        );
         blend.rows.push(0);
         continue;
       }
@@ -441,8 +477,8 @@ const calibrate = (
 };
 
 const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
-  const model = fitModel(seriesList, hyperparameters, seed);
-  calibrate(model, seriesList, hyperparameters, seed);
+  const { model, taught } = fitModel(seriesList, hyperparameters, seed);
+  calibrate(model, taught, seriesList, hyperparameters, seed);
   return model;
 };
 
@@ -460,7 +496,8 @@ const isBlend = (value: Blend, steps: number): boolean =>
   value.weights.every((w) => isNumbers(w, 3)) &&
   Array.isArray(value.grids) &&
   value.grids.length === steps &&
-  value.grids.every((grid) => isNumbers(grid, GRID_SIZE));
+  value.grids.every((grid) => isNumbers(grid, GRID_SIZE)) &&
+  (value.seasons === undefined || (typeof value.seasons === 'number' && value.seasons >= 0));
 
 const isGroup = (value: unknown, steps: number): boolean => {
   const group = value as Partial<GroupModel> | null;
@@ -499,38 +536,91 @@ const parse = (json: unknown): GlobalLagModel => {
 
 /** At most this many origins of an instance's own history are replayed for its residuals. */
 const MAX_LOCAL_ORIGINS = 500;
-
 /**
- * The instance's own standardised residuals per step, sorted and centred on their median: the
- * served forecast replayed at origins of its history (as the naive baseline's empirical
- * quantiles are). A young model's held-out grids rest on a day or two; a long instance knows
- * its own errors better.
+ * The instance's own history outweighs the held-out calibration once it spans this many times
+ * as many seasons: its weights and residuals then take over (a young model served for weeks).
  */
-const localResiduals = (
+const LOCAL_EVIDENCE_RATIO = 2;
+/** Origins the instance's weights are re-chosen on: enough for a median, cheap per request. */
+const MAX_REWEIGH_ORIGINS = 200;
+/** Weights on a simplex grid of fifths when re-chosen per request (21 candidates, not 66). */
+const LOCAL_CANDIDATES = blendCandidates(5);
+
+/** The served components replayed at origins of the instance's own history, per step. */
+const localRows = (
   group: GroupModel,
   view: SeriesView,
   steps: number,
   x: Float64Array,
   g: Float64Array,
-): Float64Array[] => {
-  const out = Array.from({ length: steps }, () => [] as number[]);
+  maxOrigins: number,
+): StepForecast[][] => {
+  const out = Array.from({ length: steps }, () => [] as StepForecast[]);
   const n = view.z.length;
   const first = view.season;
-  const stride = Math.max(1, Math.ceil((n - first) / MAX_LOCAL_ORIGINS));
+  const stride = Math.max(1, Math.ceil((n - first) / maxOrigins));
   for (let end = first; end < n; end += stride) {
     const origin = originState(view, end, group.level);
     for (let h = 1; h <= steps && end + h - 1 < n; h++) {
       const y = view.z[end + h - 1] ?? Number.NaN;
       if (Number.isNaN(y)) continue;
-      const f = forecastStep(group, view, origin, h, x, g);
-      const w = group.blend?.weights[h - 1];
-      out[h - 1]?.push((y - (w ? blendOf(w, { ...f, y }) : f.global)) / f.spread);
+      out[h - 1]?.push({ ...forecastStep(group, view, origin, h, x, g), y });
     }
   }
-  return out.map((r) => {
-    const sorted = Float64Array.from(r).sort();
-    const mid = sortedQuantile(sorted, 0.5);
-    return sorted.map((e) => e - mid);
+  return out;
+};
+
+/** Standardised residuals of weights `w` on rows, sorted and centred on their median. */
+const centredResiduals = (rows: readonly StepForecast[], w: readonly number[]): Float64Array => {
+  const sorted = Float64Array.from(rows, (r) => (r.y - blendOf(w, r)) / r.spread).sort();
+  const mid = sortedQuantile(sorted, 0.5);
+  return sorted.map((e) => e - mid);
+};
+
+/** Weights `local` mixed with `prior` in proportion `trust` (both on the simplex). */
+const mixWeights = (local: readonly number[], prior: readonly number[], trust: number) =>
+  [0, 1, 2].map((i) => trust * (local[i] ?? 0) + (1 - trust) * (prior[i] ?? 0));
+
+/**
+ * Per step, the weights and the sorted residuals the instance's own history supports, or
+ * undefined where it holds too little: the served forecast replayed at origins of its history
+ * (as the naive baseline's empirical quantiles are). A young model's held-out grids rest on a
+ * day or two; a long instance knows its own errors better. With the held-out span recorded
+ * (blend.seasons), the weights are re-chosen on the instance's history too, trusted in
+ * proportion to how many more seasons it spans than the held-out tail did.
+ */
+const localCalibration = (
+  model: GlobalLagModel,
+  group: GroupModel,
+  view: SeriesView,
+  steps: number,
+  x: Float64Array,
+  g: Float64Array,
+): Array<{ weights: number[]; residuals: Float64Array } | undefined> => {
+  const blend = group.blend;
+  if (!blend) return [];
+  const localSeasons = (view.z.length - model.seasonLength) / model.seasonLength;
+  const heldSeasons = blend.seasons;
+  const reweigh = heldSeasons !== undefined && localSeasons > LOCAL_EVIDENCE_RATIO * heldSeasons;
+  if (!reweigh && Math.min(...blend.rows) >= view.z.length - model.seasonLength) return [];
+  const rows = localRows(
+    group,
+    view,
+    steps,
+    x,
+    g,
+    reweigh ? MAX_REWEIGH_ORIGINS : MAX_LOCAL_ORIGINS,
+  );
+  return rows.map((stepRows, s) => {
+    const prior = blend.weights[s] ?? [0, 1, 0];
+    if (stepRows.length < MIN_CALIBRATION_ROWS) return undefined;
+    if (reweigh) {
+      const trust = localSeasons / (localSeasons + (heldSeasons ?? 0));
+      const weights = mixWeights(bestBlend(stepRows, LOCAL_CANDIDATES, PRIOR_ROWS), prior, trust);
+      return { weights, residuals: centredResiduals(stepRows, weights) };
+    }
+    if (stepRows.length <= (blend.rows[s] ?? 0)) return undefined;
+    return { weights: prior, residuals: centredResiduals(stepRows, prior) };
   });
 };
 
@@ -541,28 +631,20 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
   const band = clipBand(observedRange(view.z), group.zRange ?? [0, 20], CLIP_MARGIN);
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
+  const steps = group.steps.length;
+  const local = localCalibration(model, group, view, steps, x, g);
   const centre: number[] = [];
   const spread: number[] = [];
   const grids: number[][] = [];
   group.steps.forEach((step, s) => {
     const f = forecastStep(group, view, origin, s + 1, x, g);
-    const w = group.blend?.weights[s];
+    const w = local[s]?.weights ?? group.blend?.weights[s];
     centre.push(w ? blendOf(w, { ...f, y: 0 }) : f.global);
     spread.push(f.spread);
     grids.push(group.blend?.grids[s] ?? step.grid);
   });
-  // Where the instance's own history holds more residuals than the held-out calibration had.
-  const heldOut = group.blend?.rows ?? [];
-  const local =
-    group.blend && Math.min(...heldOut) < view.z.length - model.seasonLength
-      ? localResiduals(group, view, centre.length, x, g)
-      : [];
-  const own = (s: number) => {
-    const r = local[s];
-    return r && r.length > (heldOut[s] ?? 0) && r.length >= MIN_CALIBRATION_ROWS ? r : undefined;
-  };
   const zAt = (s: number, level: number) => {
-    const r = own(s);
+    const r = local[s]?.residuals;
     const e = r ? sortedQuantile(r, level) : gridQuantile(grids[s] ?? [], level);
     return clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
   };
@@ -572,10 +654,7 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     for (let i = 0; i < GRID_SIZE; i++) sum += fromZ(zAt(s, (i + 0.5) / GRID_SIZE));
     return sum / GRID_SIZE;
   };
-  return predictionOf(
-    { steps: centre.length, at, mean, pathCorrelation: PATH_CORRELATION },
-    config,
-  );
+  return predictionOf({ steps, at, mean, pathCorrelation: PATH_CORRELATION }, config);
 };
 
 export const globalLag: Forecaster<GlobalLagModel> = {

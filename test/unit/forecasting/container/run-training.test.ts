@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadModel, predict } from '../../../../forecasting/container/model-server.js';
 import { runTraining } from '../../../../forecasting/container/run-training.js';
 import { tempDirPerTest } from '../../temp-dir.js';
 import { HYPERPARAMETERS, syntheticSeries, writeTrainingRoot } from '../synthetic.js';
@@ -99,10 +100,49 @@ describe('runTraining', () => {
     expect(failure).toMatch(/zz-bad\.json line 1: target\[0\]/);
   });
 
-  it('fails when the train series are too short to learn errors', async () => {
-    // Prepare: 34 hours minus the 24 held out leaves 10 train hours, less than one season
+  it.each([
+    ['1 day', 24],
+    ['2 days', 48],
+  ])('trains on %s of history and serves naive with bands', async (_name, hours) => {
+    // Prepare: the test channel holds the whole history, train the same minus the last 24 hours
     const root = tempDir();
-    await writeTrainingRoot(root, HYPERPARAMETERS, syntheticSeries({ hours: 34 }));
+    const lines = syntheticSeries({ hours, seed: 3 });
+    await writeTrainingRoot(root, HYPERPARAMETERS, lines);
+
+    // Act
+    const result = await runTraining({ root, seed: 5 });
+    const loaded = await loadModel(result.modelDir);
+    const line = lines[0] ?? { start: '', target: [], cat: [] };
+    const response = predict(loaded, {
+      instances: [line],
+      configuration: { output_types: ['quantiles'], quantiles: ['0.1', '0.5', '0.9'] },
+    });
+
+    // Assess: the median is the last observation, the 80% band is real and widens with the step
+    const q = response.predictions[0]?.quantiles ?? {};
+    const last = line.target.filter((v) => v !== 'NaN').at(-1);
+    expect(q['0.5']?.[0]).toBeCloseTo(Number(last), 6);
+    const width = (h: number) => (q['0.9']?.[h] ?? 0) - (q['0.1']?.[h] ?? 0);
+    expect(width(0)).toBeGreaterThan(0);
+    expect(width(23)).toBeGreaterThan(width(0));
+    for (const h of [0, 11, 23]) {
+      expect(q['0.1']?.[h]).toBeLessThanOrEqual(q['0.5']?.[h] ?? Number.NaN);
+      expect(q['0.5']?.[h]).toBeLessThanOrEqual(q['0.9']?.[h] ?? Number.NaN);
+    }
+    if (hours > 24) {
+      const coverage = result.metrics.find((m) => m.name === 'test:coverage80')?.value;
+      expect(coverage).toBeGreaterThan(0.7);
+      expect(coverage).toBeLessThan(0.95);
+    } else {
+      // A 24-hour test series has nothing after its horizon to score.
+      expect(result.metrics).toEqual([]);
+    }
+  });
+
+  it('fails when the train channel holds no series', async () => {
+    // Prepare
+    const root = tempDir();
+    await writeTrainingRoot(root, HYPERPARAMETERS, []);
 
     // Act
     const attempt = runTraining({ root });

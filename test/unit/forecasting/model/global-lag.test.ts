@@ -102,7 +102,7 @@ describe('globalLag', () => {
     expect(ours.coverage).toBeLessThan(0.9);
   });
 
-  it('trained on 3 days, stays within 5% of naive with honest coverage on the days after', () => {
+  it('trained on 3 days, is no worse than naive with honest coverage on the days after', () => {
     // Prepare: 6 devices; the last 3 days before the cut are all the training data there is
     const all = episodic(6, 24 * 20, 11);
     const from = 24 * 10;
@@ -128,8 +128,8 @@ describe('globalLag', () => {
     );
 
     // Assess
-    // (within 5% of naive: the held-out day is little evidence; see docs/forecasting-engine.md)
-    expect(ours.wql).toBeLessThanOrEqual(1.05 * theirs.wql);
+    // (the held-out day is little evidence: the days served after it choose the weights)
+    expect(ours.wql).toBeLessThanOrEqual(theirs.wql);
     expect(ours.coverage).toBeGreaterThan(0.7);
     expect(ours.coverage).toBeLessThan(0.9);
   });
@@ -171,6 +171,20 @@ describe('globalLag', () => {
     // Assess
     expect(q?.['0.5']).toHaveLength(STEPS);
     expect(q?.['0.5']?.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('records how many seasons the held-out tail spanned (0 when calibrated in-sample)', () => {
+    // Prepare: 10 days hold out 30% (3 days); 1 day leaves nothing to hold out
+    const tenDays = episodic(2, 24 * 10, 3);
+    const oneDay = tenDays.map((s) => ({ ...s, target: s.target.slice(0, 24) }));
+
+    // Act
+    const held = globalLag.train(tenDays, hyperparameters, 1);
+    const young = globalLag.train(oneDay, hyperparameters, 1);
+
+    // Assess
+    expect(held.groups[POOLED]?.blend?.seasons).toBe(3);
+    expect(young.groups[POOLED]?.blend?.seasons).toBe(0);
   });
 
   it('is deterministic: the same data gives the identical model', () => {
@@ -262,15 +276,29 @@ describe('globalLag', () => {
     expect(other).not.toEqual(first);
   });
 
-  it('refuses to train without a single usable row', () => {
-    // Prepare: one observation per series cannot teach a 24-step forecast
+  it('trained on one observation, forecasts naive with bands that widen with the step', () => {
+    // Prepare: one observation per series cannot teach a 24-step regression
     const series: Series[] = [{ start: '2024-01-01 00:00:00', target: [5], cat: [0, 0] }];
+    const model = globalLag.train(series, hyperparameters, 0);
+    const instance: Series = { start: '2024-01-02 00:00:00', target: [10, 12, 9, 11], cat: [0, 0] };
 
     // Act
-    const attempt = () => globalLag.train(series, hyperparameters, 0);
+    const q = globalLag.predict(model, instance, QUANTILES).quantiles ?? {};
 
     // Assess
-    expect(attempt).toThrow(/NotEnoughData|no series long enough/);
+    expect(q['0.5']?.[0]).toBeCloseTo(11, 6);
+    expect(q['0.5']?.[23]).toBeCloseTo(11, 6);
+    const width = (h: number) => (q['0.9']?.[h] ?? 0) - (q['0.1']?.[h] ?? 0);
+    expect(width(0)).toBeGreaterThan(0);
+    expect(width(23)).toBeGreaterThan(2 * width(0));
+  });
+
+  it('refuses to train without a single series', () => {
+    // Act
+    const attempt = () => globalLag.train([], hyperparameters, 0);
+
+    // Assess
+    expect(attempt).toThrow(/NotEnoughData|no series/);
   });
 
   it.each([
