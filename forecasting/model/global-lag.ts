@@ -541,10 +541,6 @@ const MAX_LOCAL_ORIGINS = 500;
  * as many seasons: its weights and residuals then take over (a young model served for weeks).
  */
 const LOCAL_EVIDENCE_RATIO = 2;
-/** Origins the instance's weights are re-chosen on: enough for a median, cheap per request. */
-const MAX_REWEIGH_ORIGINS = 200;
-/** Weights on a simplex grid of fifths when re-chosen per request (21 candidates, not 66). */
-const LOCAL_CANDIDATES = blendCandidates(5);
 
 /** The served components replayed at origins of the instance's own history, per step. */
 const localRows = (
@@ -553,12 +549,11 @@ const localRows = (
   steps: number,
   x: Float64Array,
   g: Float64Array,
-  maxOrigins: number,
 ): StepForecast[][] => {
   const out = Array.from({ length: steps }, () => [] as StepForecast[]);
   const n = view.z.length;
   const first = view.season;
-  const stride = Math.max(1, Math.ceil((n - first) / maxOrigins));
+  const stride = Math.max(1, Math.ceil((n - first) / MAX_LOCAL_ORIGINS));
   for (let end = first; end < n; end += stride) {
     const origin = originState(view, end, group.level);
     for (let h = 1; h <= steps && end + h - 1 < n; h++) {
@@ -603,20 +598,13 @@ const localCalibration = (
   const heldSeasons = blend.seasons;
   const reweigh = heldSeasons !== undefined && localSeasons > LOCAL_EVIDENCE_RATIO * heldSeasons;
   if (!reweigh && Math.min(...blend.rows) >= view.z.length - model.seasonLength) return [];
-  const rows = localRows(
-    group,
-    view,
-    steps,
-    x,
-    g,
-    reweigh ? MAX_REWEIGH_ORIGINS : MAX_LOCAL_ORIGINS,
-  );
+  const rows = localRows(group, view, steps, x, g);
   return rows.map((stepRows, s) => {
     const prior = blend.weights[s] ?? [0, 1, 0];
     if (stepRows.length < MIN_CALIBRATION_ROWS) return undefined;
     if (reweigh) {
       const trust = localSeasons / (localSeasons + (heldSeasons ?? 0));
-      const weights = mixWeights(bestBlend(stepRows, LOCAL_CANDIDATES, PRIOR_ROWS), prior, trust);
+      const weights = mixWeights(bestBlend(stepRows, CANDIDATES, PRIOR_ROWS), prior, trust);
       return { weights, residuals: centredResiduals(stepRows, weights) };
     }
     if (stepRows.length <= (blend.rows[s] ?? 0)) return undefined;
