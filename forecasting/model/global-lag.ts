@@ -10,11 +10,7 @@
 // last part of the training data held out (rolling origin, per step), the quantiles are the
 // conformal quantiles of the blend's held-out residuals per step, and every value is clipped to
 // a multiple of the observed range. So a young fleet gets the simple baselines, honestly
-// calibrated, and the learned model takes over as the evidence for it grows. Horizon steps the
-// training data cannot teach at all (a day or two of history) are naive with random-walk bands
-// (baseline-prior.ts). When an instance's own history spans well more seasons than the
-// held-out tail did (a young model served for weeks), its weights and residual quantiles are
-// re-chosen per step on rolling origins of that history, as the naive baseline's are.
+// calibrated, and the learned model takes over as the evidence for it grows.
 import { NotEnoughDataError } from '../../core/errors.js';
 import { median, sortedQuantile } from '../../core/stats.js';
 import {
