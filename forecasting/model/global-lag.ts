@@ -102,8 +102,6 @@ export interface Blend {
   grids: number[][];
   /** Held-out rows per step it was chosen on (0: inherited from a neighbour). */
   rows: number[];
-  /** Seasons the held-out tail of a typical series spanned (absent in older artifacts). */
-  seasons?: number;
 }
 
 export interface GroupModel {
@@ -435,9 +433,7 @@ const calibrate = (
   });
   const blendFor = (name: string, fallback: Blend | undefined): Blend => {
     const perStep = rows.get(name) ?? [];
-    // In-sample calibration (no inner model) is no held-out evidence at all: 0 seasons.
-    const seasons = inner ? median(holds) / season : 0;
-    const blend: Blend = { weights: [], grids: [], rows: [], seasons };
+    const blend: Blend = { weights: [], grids: [], rows: [] };
     for (let s = 0; s < steps; s++) {
       const stepRows = perStep[s] ?? [];
       if (stepRows.length < MIN_CALIBRATION_ROWS) {
@@ -492,8 +488,7 @@ const isBlend = (value: Blend, steps: number): boolean =>
   value.weights.every((w) => isNumbers(w, 3)) &&
   Array.isArray(value.grids) &&
   value.grids.length === steps &&
-  value.grids.every((grid) => isNumbers(grid, GRID_SIZE)) &&
-  (value.seasons === undefined || (typeof value.seasons === 'number' && value.seasons >= 0));
+  value.grids.every((grid) => isNumbers(grid, GRID_SIZE));
 
 const isGroup = (value: unknown, steps: number): boolean => {
   const group = value as Partial<GroupModel> | null;
@@ -532,21 +527,21 @@ const parse = (json: unknown): GlobalLagModel => {
 
 /** At most this many origins of an instance's own history are replayed for its residuals. */
 const MAX_LOCAL_ORIGINS = 500;
-/**
- * The instance's own history outweighs the held-out calibration once it spans this many times
- * as many seasons: its weights and residuals then take over (a young model served for weeks).
- */
-const LOCAL_EVIDENCE_RATIO = 2;
 
-/** The served components replayed at origins of the instance's own history, per step. */
-const localRows = (
+/**
+ * The instance's own standardised residuals per step, sorted and centred on their median: the
+ * served forecast replayed at origins of its history (as the naive baseline's empirical
+ * quantiles are). A young model's held-out grids rest on a day or two; a long instance knows
+ * its own errors better.
+ */
+const localResiduals = (
   group: GroupModel,
   view: SeriesView,
   steps: number,
   x: Float64Array,
   g: Float64Array,
-): StepForecast[][] => {
-  const out = Array.from({ length: steps }, () => [] as StepForecast[]);
+): Float64Array[] => {
+  const out = Array.from({ length: steps }, () => [] as number[]);
   const n = view.z.length;
   const first = view.season;
   const stride = Math.max(1, Math.ceil((n - first) / MAX_LOCAL_ORIGINS));
@@ -555,56 +550,15 @@ const localRows = (
     for (let h = 1; h <= steps && end + h - 1 < n; h++) {
       const y = view.z[end + h - 1] ?? Number.NaN;
       if (Number.isNaN(y)) continue;
-      out[h - 1]?.push({ ...forecastStep(group, view, origin, h, x, g), y });
+      const f = forecastStep(group, view, origin, h, x, g);
+      const w = group.blend?.weights[h - 1];
+      out[h - 1]?.push((y - (w ? blendOf(w, { ...f, y }) : f.global)) / f.spread);
     }
   }
-  return out;
-};
-
-/** Standardised residuals of weights `w` on rows, sorted and centred on their median. */
-const centredResiduals = (rows: readonly StepForecast[], w: readonly number[]): Float64Array => {
-  const sorted = Float64Array.from(rows, (r) => (r.y - blendOf(w, r)) / r.spread).sort();
-  const mid = sortedQuantile(sorted, 0.5);
-  return sorted.map((e) => e - mid);
-};
-
-/** Weights `local` mixed with `prior` in proportion `trust` (both on the simplex). */
-const mixWeights = (local: readonly number[], prior: readonly number[], trust: number) =>
-  [0, 1, 2].map((i) => trust * (local[i] ?? 0) + (1 - trust) * (prior[i] ?? 0));
-
-/**
- * Per step, the weights and the sorted residuals the instance's own history supports, or
- * undefined where it holds too little: the served forecast replayed at origins of its history
- * (as the naive baseline's empirical quantiles are). A young model's held-out grids rest on a
- * day or two; a long instance knows its own errors better. With the held-out span recorded
- * (blend.seasons), the weights are re-chosen on the instance's history too, trusted in
- * proportion to how many more seasons it spans than the held-out tail did.
- */
-const localCalibration = (
-  model: GlobalLagModel,
-  group: GroupModel,
-  view: SeriesView,
-  steps: number,
-  x: Float64Array,
-  g: Float64Array,
-): Array<{ weights: number[]; residuals: Float64Array } | undefined> => {
-  const blend = group.blend;
-  if (!blend) return [];
-  const localSeasons = (view.z.length - model.seasonLength) / model.seasonLength;
-  const heldSeasons = blend.seasons;
-  const reweigh = heldSeasons !== undefined && localSeasons > LOCAL_EVIDENCE_RATIO * heldSeasons;
-  if (!reweigh && Math.min(...blend.rows) >= view.z.length - model.seasonLength) return [];
-  const rows = localRows(group, view, steps, x, g);
-  return rows.map((stepRows, s) => {
-    const prior = blend.weights[s] ?? [0, 1, 0];
-    if (stepRows.length < MIN_CALIBRATION_ROWS) return undefined;
-    if (reweigh) {
-      const trust = localSeasons / (localSeasons + (heldSeasons ?? 0));
-      const weights = mixWeights(bestBlend(stepRows, CANDIDATES, PRIOR_ROWS), prior, trust);
-      return { weights, residuals: centredResiduals(stepRows, weights) };
-    }
-    if (stepRows.length <= (blend.rows[s] ?? 0)) return undefined;
-    return { weights: prior, residuals: centredResiduals(stepRows, prior) };
+  return out.map((r) => {
+    const sorted = Float64Array.from(r).sort();
+    const mid = sortedQuantile(sorted, 0.5);
+    return sorted.map((e) => e - mid);
   });
 };
 
@@ -615,20 +569,28 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
   const band = clipBand(observedRange(view.z), group.zRange ?? [0, 20], CLIP_MARGIN);
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
-  const steps = group.steps.length;
-  const local = localCalibration(model, group, view, steps, x, g);
   const centre: number[] = [];
   const spread: number[] = [];
   const grids: number[][] = [];
   group.steps.forEach((step, s) => {
     const f = forecastStep(group, view, origin, s + 1, x, g);
-    const w = local[s]?.weights ?? group.blend?.weights[s];
+    const w = group.blend?.weights[s];
     centre.push(w ? blendOf(w, { ...f, y: 0 }) : f.global);
     spread.push(f.spread);
     grids.push(group.blend?.grids[s] ?? step.grid);
   });
+  // Where the instance's own history holds more residuals than the held-out calibration had.
+  const heldOut = group.blend?.rows ?? [];
+  const local =
+    group.blend && Math.min(...heldOut) < view.z.length - model.seasonLength
+      ? localResiduals(group, view, centre.length, x, g)
+      : [];
+  const own = (s: number) => {
+    const r = local[s];
+    return r && r.length > (heldOut[s] ?? 0) && r.length >= MIN_CALIBRATION_ROWS ? r : undefined;
+  };
   const zAt = (s: number, level: number) => {
-    const r = local[s]?.residuals;
+    const r = own(s);
     const e = r ? sortedQuantile(r, level) : gridQuantile(grids[s] ?? [], level);
     return clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
   };
@@ -638,7 +600,10 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     for (let i = 0; i < GRID_SIZE; i++) sum += fromZ(zAt(s, (i + 0.5) / GRID_SIZE));
     return sum / GRID_SIZE;
   };
-  return predictionOf({ steps, at, mean, pathCorrelation: PATH_CORRELATION }, config);
+  return predictionOf(
+    { steps: centre.length, at, mean, pathCorrelation: PATH_CORRELATION },
+    config,
+  );
 };
 
 export const globalLag: Forecaster<GlobalLagModel> = {
