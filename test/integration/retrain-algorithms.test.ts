@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { engineArtifactKey } from '../../core/engine-artifact.js';
-import { firehoseObjectKey } from '../../core/lake.js';
 import { ModelCard, RegistryEntry, RunSummary, SERVING_CARD_KEY } from '../../core/model-card.js';
 import { decodeText } from '../../core/text.js';
-import { syntheticReading } from '../../device/synthetic.js';
 import {
   IN_PROCESS_VARIANT,
   InProcessEngine,
@@ -34,6 +32,7 @@ import {
   type RetrainService,
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
+import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
 const DEVICES = ['sim-001', 'sim-002'];
@@ -123,22 +122,8 @@ let service: RetrainService;
 
 /** Hourly readings of every device for `hours` hours ending at the clock, into raw/ and context/. */
 const publish = async (hours: number, scale = 1) => {
-  const { clock } = world;
-  const lines: string[] = [];
-  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 4) {
-    for (const deviceId of DEVICES) {
-      const r = syntheticReading({ seed: 3, deviceId, ts: t, seq: Math.floor(t / 1000) }) as Record<
-        string,
-        unknown
-      >;
-      for (const m of ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2']) {
-        if (typeof r[m] === 'number') r[m] = (r[m] as number) * scale;
-      }
-      lines.push(JSON.stringify({ ...r, receivedAt: t, topic: `smogcast/${deviceId}/telemetry` }));
-    }
-  }
-  const key = firehoseObjectKey('raw/', 'smogcast-raw', clock, `${clock}`);
-  await world.store.put(key, `${lines.join('\n')}\n`);
+  const { key, body } = syntheticDelivery(DEVICES, world.clock, hours, scale);
+  await world.store.put(key, body);
   await updateContext(
     { Records: [{ s3: { object: { key } } }] },
     { store: world.store, layout: LAYOUT, now: () => world.clock },

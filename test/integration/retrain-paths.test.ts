@@ -5,11 +5,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { firehoseObjectKey } from '../../core/lake.js';
 import { SERVING_CARD_KEY } from '../../core/model-card.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText, encodeText } from '../../core/text.js';
-import { syntheticReading } from '../../device/synthetic.js';
 import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
 import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
 import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
@@ -27,6 +25,7 @@ import {
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
 import { packTarGz, unpackTarGz } from '../../local/sagemaker/control-plane/tarball.js';
+import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
 const DEVICES = ['sim-001', 'sim-002'];
@@ -216,24 +215,8 @@ let service: RetrainService;
 
 /** Hourly readings of every device for `hours` hours ending at the clock, pollution × `scale`. */
 const publish = async (hours: number, scale = 1) => {
-  const { clock } = world;
-  const lines: string[] = [];
-  for (let t = clock - hours * HOUR; t < clock; t += HOUR / 4) {
-    for (const deviceId of DEVICES) {
-      const r = syntheticReading({ seed: 3, deviceId, ts: t, seq: Math.floor(t / 1000) }) as Record<
-        string,
-        unknown
-      >;
-      for (const m of ['o3', 'pm25', 'pm10', 'co', 'so2', 'no2']) {
-        if (typeof r[m] === 'number') r[m] = (r[m] as number) * scale;
-      }
-      lines.push(JSON.stringify({ ...r, receivedAt: t, topic: `smogcast/${deviceId}/telemetry` }));
-    }
-  }
-  await world.store.put(
-    firehoseObjectKey('raw/', 'smogcast-raw', clock, `${clock}`),
-    `${lines.join('\n')}\n`,
-  );
+  const { key, body } = syntheticDelivery(DEVICES, world.clock, hours, scale);
+  await world.store.put(key, body);
 };
 
 const servingVersion = async () => {
@@ -333,7 +316,7 @@ describe('retrain state machine paths', () => {
     // Act: traffic flows through the canary while the run deploys.
     const { result: record, answers } = await trafficDuring(run({ promotionMargin: -1 }));
     // Assess
-    expect(record.outcome, record.cause).toBe('promoted');
+    expect(record.outcome, JSON.stringify(record.reasons)).toBe('promoted');
     expect(record.reasons?.join('; ')).toMatch(/data drift: PSI\(/);
     expect(record.states).toContain('UpdateEndpointCanary');
     expect(answers.failed).toBe(0);
