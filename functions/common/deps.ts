@@ -10,7 +10,7 @@ import { servingEndpoint } from './adapters/serving-endpoint.js';
 import type { Config } from './config.js';
 import { cachedModelCard, type ModelCardSource } from './model-card-source.js';
 
-/** Credentials the local S3-compatible server accepts (s3rver takes only these). */
+/** The local object store's fixed credentials (local/object-store/), for callers without a role. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** Credentials a local caller signs with (the local runtime gives each its role's key). */
@@ -20,9 +20,9 @@ export interface LocalCredentials {
 }
 
 /**
- * A client for the local S3-compatible server (s3rver): path-style addressing, the caller's
- * credentials (by default the server's fixed ones), and no default checksums (s3rver stores
- * streamed uploads corrupted when the SDK adds them). AWS S3 needs none of this.
+ * A client for the local object store (local/object-store/, on 127.0.0.1): path-style
+ * addressing, the caller's credentials (by default the store's fixed ones), and checksums only
+ * when an operation requires them, so request bodies stay plain. AWS S3 needs none of this.
  */
 export const createLocalS3Client = (
   endpoint: string,
