@@ -27,11 +27,11 @@ import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
 import {
   createRetrainService,
-  DEFAULT_POLICY,
   LOCAL_ROLLBACK_ALARMS,
   type RetrainService,
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
+import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -104,16 +104,7 @@ const retrainService = (world: World): RetrainService => {
     },
     endpoint: world.endpoint,
     modelCard: cachedModelCard(world.store, 0),
-    bucket: 'smogcast-lake',
-    endpointName: ENDPOINT,
-    predictionLength: 24,
-    contextLength: 72,
-    historyDays: 28,
-    policy: { ...DEFAULT_POLICY, strategy: 'canary', bakeSeconds: 60, terminationWaitSeconds: 5 },
-    beforeRun: async () => undefined,
-    endpointPollMs: 30,
-    log: () => undefined,
-    now: () => world.clock,
+    ...fastRetrainSettings(() => world.clock),
   });
 };
 

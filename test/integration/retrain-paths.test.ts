@@ -19,12 +19,12 @@ import { loadTemplate } from '../../local/iam/template.js';
 import { RETRAIN_DEFINITION_PATH } from '../../local/retrain-runner.js';
 import {
   createRetrainService,
-  DEFAULT_POLICY,
   LOCAL_ROLLBACK_ALARMS,
   type RetrainService,
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
 import { packTarGz, unpackTarGz } from '../../local/sagemaker/control-plane/tarball.js';
+import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -191,22 +191,7 @@ const retrainService = (world: World): RetrainService => {
     sagemaker: controlPlane,
     endpoint: world.endpoint,
     modelCard: cachedModelCard(world.store, 0),
-    bucket: 'smogcast-lake',
-    endpointName: ENDPOINT,
-    predictionLength: 24,
-    contextLength: 72,
-    historyDays: 28,
-    policy: {
-      ...DEFAULT_POLICY,
-      strategy: 'canary',
-      bakeSeconds: 60,
-      terminationWaitSeconds: 5,
-    },
-    beforeRun: async () => undefined,
-    // The wait loop is bounded in polls (240): 30 ms each leaves room beyond a canary's 2.5 s.
-    endpointPollMs: 30,
-    log: () => undefined,
-    now: () => world.clock,
+    ...fastRetrainSettings(() => world.clock),
   });
 };
 
