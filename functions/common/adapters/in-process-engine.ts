@@ -2,6 +2,7 @@
 // names is read from the lake once per warm instance and version, and every request is answered
 // by the inference container's own core (forecasting/container/model-server.ts `predict`), so
 // the DeepAR request/response contract is the endpoint's. No endpoint exists or is paid for.
+import { LRUCache } from 'lru-cache';
 import { keyOfS3Uri } from '../../../core/engine-artifact.js';
 import { ModelInputRejectedError } from '../../../core/errors.js';
 import type { DeepArRequest, DeepArResponse, ObjectStore } from '../../../core/ports.js';
@@ -20,22 +21,19 @@ export interface EngineModelRef {
 export const IN_PROCESS_VARIANT = 'in-process';
 
 export class InProcessEngine {
-  private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  /** Loads by version, least recently used let go first (`keep`: the champion and a canary). */
+  private readonly loaded: LRUCache<string, Promise<LoadedModel>>;
 
-  /** `keep`: versions held at once (the champion and a canary). */
   constructor(
     private readonly store: ObjectStore,
-    private readonly keep = 2,
-  ) {}
+    keep = 2,
+  ) {
+    this.loaded = new LRUCache({ max: keep });
+  }
 
   private load(model: EngineModelRef): Promise<LoadedModel> {
     const hit = this.loaded.get(model.version);
-    if (hit) {
-      // Most recently used last: the oldest version is the one let go.
-      this.loaded.delete(model.version);
-      this.loaded.set(model.version, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const loading = (async () => {
       const key = keyOfS3Uri(model.modelDataUrl);
       const bytes = await this.store.get(key);
@@ -43,18 +41,16 @@ export class InProcessEngine {
       return forecasterFor(JSON.parse(decodeText(bytes)));
     })();
     // A failed load is not remembered: the next request tries again.
-    loading.catch(() => this.loaded.delete(model.version));
+    loading.catch(() => {
+      if (this.loaded.peek(model.version) === loading) this.loaded.delete(model.version);
+    });
     this.loaded.set(model.version, loading);
-    while (this.loaded.size > this.keep) {
-      const oldest = this.loaded.keys().next().value as string;
-      this.loaded.delete(oldest);
-    }
     return loading;
   }
 
-  /** Versions held in memory now (oldest first). */
+  /** Versions held in memory now (least recently used first). */
   cachedVersions(): string[] {
-    return [...this.loaded.keys()];
+    return [...this.loaded.rkeys()];
   }
 
   async invoke(
