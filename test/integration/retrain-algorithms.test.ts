@@ -31,6 +31,7 @@ import {
   type RetrainService,
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
+import { localControlPlane } from '../fixtures/local-control-plane.js';
 import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
@@ -88,20 +89,7 @@ const retrainService = (world: World): RetrainService => {
     store: world.store,
     storeOf: (caller) => new AuthorizedObjectStore(world.store, IAM, caller),
     iam: IAM,
-    sagemaker: {
-      createTrainingJob: (r) => sagemaker.createTrainingJob(r),
-      createModel: (r) => sagemaker.createModel(r),
-      createEndpointConfig: (r) => sagemaker.createEndpointConfig(r),
-      createEndpoint: (r) => sagemaker.createEndpoint(r),
-      updateEndpoint: (r) => sagemaker.updateEndpoint(r),
-      deleteEndpoint: (r) => sagemaker.deleteEndpoint(r),
-      updateEndpointWeightsAndCapacities: (r) =>
-        sagemaker.updateEndpointWeightsAndCapacities(r) as unknown as Promise<
-          Record<string, unknown>
-        >,
-      describeEndpoint: (r) =>
-        sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>,
-    },
+    sagemaker: localControlPlane(sagemaker),
     endpoint: world.endpoint,
     modelCard: cachedModelCard(world.store, 0),
     ...fastRetrainSettings(() => world.clock),

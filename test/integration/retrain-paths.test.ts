@@ -24,6 +24,7 @@ import {
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
 import { packTarGz, unpackTarGz } from '../../local/sagemaker/control-plane/tarball.js';
+import { localControlPlane } from '../fixtures/local-control-plane.js';
 import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
@@ -153,28 +154,19 @@ const openWorld = async (): Promise<World> => {
 
 const retrainService = (world: World): RetrainService => {
   const { sagemaker } = world;
-  const controlPlane = {
-    createTrainingJob: (r: Record<string, unknown>) => sagemaker.createTrainingJob(r),
-    createModel: (r: Record<string, unknown>) => {
+  const controlPlane = localControlPlane(sagemaker, {
+    createModel: (r) => {
       const tamper = world.tamperModel;
       world.tamperModel = undefined;
       return tamper ? tamper(r) : sagemaker.createModel(r);
     },
-    createEndpointConfig: (r: Record<string, unknown>) => sagemaker.createEndpointConfig(r),
-    createEndpoint: (r: Record<string, unknown>) => sagemaker.createEndpoint(r),
-    updateEndpoint: (r: Record<string, unknown>) => sagemaker.updateEndpoint(r),
-    deleteEndpoint: (r: Record<string, unknown>) => sagemaker.deleteEndpoint(r),
-    updateEndpointWeightsAndCapacities: (r: Record<string, unknown>) =>
-      sagemaker.updateEndpointWeightsAndCapacities(r) as unknown as Promise<
-        Record<string, unknown>
-      >,
-    describeEndpoint: (r: Record<string, unknown>) => {
+    describeEndpoint: (r) => {
       const real = () =>
         sagemaker.describeEndpoint(r) as unknown as Promise<Record<string, unknown>>;
       const tamper = world.tamperDescribe;
       return tamper ? tamper(real) : real();
     },
-  };
+  });
   return createRetrainService({
     store: world.store,
     storeOf: (caller) => {
