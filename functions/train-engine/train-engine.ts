@@ -17,6 +17,7 @@ import {
   type TrainingResult,
   trainingPaths,
 } from '../../forecasting/container/run-training.js';
+import { copyPrefixToDir } from '../common/copy-prefix.js';
 import type { TrainEngineInput } from './schema.js';
 
 export interface TrainEngineDeps {
@@ -38,25 +39,6 @@ export interface EngineTraining {
   algorithm: 'smogcast';
 }
 
-/** Copies every object of a run's channel into `dir`, one file per object. */
-const stageChannel = async (
-  store: ObjectStore,
-  runId: string,
-  channel: 'train' | 'test',
-  dir: string,
-): Promise<number> => {
-  const prefix = `${deeparRunPrefix(runId)}${channel}/`;
-  await mkdir(dir, { recursive: true });
-  let staged = 0;
-  for (const key of await store.list(prefix)) {
-    const bytes = await store.get(key);
-    if (!bytes) continue;
-    await writeFile(join(dir, key.slice(prefix.length).replaceAll('/', '_')), bytes);
-    staged++;
-  }
-  return staged;
-};
-
 export const trainEngine = async (
   input: TrainEngineInput,
   deps: TrainEngineDeps,
@@ -64,8 +46,9 @@ export const trainEngine = async (
   const root = await mkdtemp(join(deps.scratchDir, 'smogcast-engine-'));
   try {
     const paths = trainingPaths(root);
-    await stageChannel(deps.store, input.runId, 'train', paths.train);
-    await stageChannel(deps.store, input.runId, 'test', paths.test);
+    const run = deeparRunPrefix(input.runId);
+    await copyPrefixToDir(deps.store, `${run}train/`, paths.train);
+    await copyPrefixToDir(deps.store, `${run}test/`, paths.test);
     await mkdir(join(root, 'input', 'config'), { recursive: true });
     await writeFile(paths.hyperparameters, JSON.stringify(input.hyperParameters));
     const result = await (deps.train ?? runTraining)({
