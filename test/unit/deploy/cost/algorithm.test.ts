@@ -7,53 +7,12 @@ import {
   ENGINE_PROMOTED_RUN_PATH,
   monthlyCostFor,
 } from '../../../../deploy/cost/algorithm.js';
-import { type FleetInputs, monthlyCost, type StageInputs } from '../../../../deploy/cost/model.js';
+import { monthlyCost } from '../../../../deploy/cost/model.js';
 import { PRICES } from '../../../../deploy/cost/prices.js';
+import { COST_FLEET, COST_STAGE } from '../../../fixtures/cost-inputs.js';
 
-const STAGE: StageInputs = {
-  stage: 'test',
-  firehoseBufferSeconds: 60,
-  firehoseBufferMiB: 1,
-  glueDpus: 2,
-  retrainRunsPerMonth: 30,
-  crawlerRunsPerMonth: 30,
-  maxModelAgeHours: 146, // 5 training runs a month
-  historyDays: 30,
-  trainingInstanceType: 'ml.m5.large',
-  endpointInstanceType: 'ml.m5.large',
-  endpointInstanceCount: 2,
-  bakeSeconds: 600,
-  terminationWaitSeconds: 300,
-  rawInfrequentAccessDays: 30,
-  contextShards: 32,
-  contextHistoryShards: 1024,
-  lambdaMemoryMb: {
-    'update-context': 512,
-    'prepare-deepar': 2048,
-    'check-drift': 1024,
-    'score-ab': 1024,
-    evaluate: 512,
-    'record-run': 512,
-    'train-engine': 6144,
-    forecast: 512,
-    status: 512,
-  },
-};
-
-const FLEET: FleetInputs = {
-  devices: 1000,
-  readingMinutes: 15,
-  readingBytes: 200,
-  ruleAddedBytes: 70,
-  topicBytes: 30,
-  rawGzipRatio: 0.125,
-  readingsPerMessage: 1,
-  basicIngest: false,
-  connectedShare: 1,
-  forecastsPerDevicePerDay: 24,
-  dashboardRequestsPerDay: 1440,
-  monthsRetained: 12,
-};
+const STAGE = COST_STAGE;
+const FLEET = COST_FLEET;
 
 describe('monthlyCostFor', () => {
   const deepar = monthlyCost(FLEET, STAGE, PRICES);
