@@ -70,6 +70,14 @@ export const policyFromParams = (params: StageParams): RetrainPolicy => {
  */
 export const DEFAULT_POLICY: RetrainPolicy = policyFromParams(loadStageParams());
 
+/**
+ * The DeepAR hyperparameters the default stage trains with, so the local SageMaker checks the
+ * very values AWS's training job receives (the twin's trainer accepts them and runs the engine).
+ */
+const TRAINING_HYPERPARAMETERS = z
+  .object({ epochs: z.coerce.number().int().min(1), likelihood: z.string().min(1) })
+  .parse(loadStageParams());
+
 /** Names of the rollback alarms the deployment names; the local endpoint defines them. */
 export const LOCAL_ROLLBACK_ALARMS = {
   errors: 'smogcast-local-primary-5xx',
@@ -121,8 +129,8 @@ export const localSubstitutions = (
   EndpointName: o.endpointName,
   PredictionLength: String(o.predictionLength),
   ContextLength: String(o.contextLength),
-  Epochs: '1',
-  Likelihood: 'student-T',
+  Epochs: String(TRAINING_HYPERPARAMETERS.epochs),
+  Likelihood: TRAINING_HYPERPARAMETERS.likelihood,
   HistoryDays: String(o.historyDays),
   GlueJobName: 'smogcast-etl-local',
   PrepareDeepArFunctionArn: LAMBDA_ARN('prepare-deepar'),
