@@ -18,12 +18,14 @@ export const TELEMETRY_TOPIC_FILTER = `${TOPIC_PREFIX}/+/telemetry`;
 
 /** The IoT rule that writes telemetry to Firehose (serverless.yml TelemetryTopicRule). */
 export const telemetryRuleName = (stage: string): string => `smogcast_telemetry_${stage}`;
+/** The first two levels of a Basic Ingest topic: $aws/rules/<rule>/<topic>. */
+export const BASIC_INGEST_PREFIX = '$aws/rules/';
 /**
  * Basic Ingest: a device publishes straight to the telemetry rule, skipping the broker (and its
  * messaging charge). The rule's topic() sees the topic without the `$aws/rules/<rule>/` prefix.
  */
 export const basicIngestTopic = (rule: string, deviceId: string): string =>
-  `$aws/rules/${rule}/${telemetryTopic(deviceId)}`;
+  `${BASIC_INGEST_PREFIX}${rule}/${telemetryTopic(deviceId)}`;
 
 const BASIC_INGEST = /^\$aws\/rules\/([^/]+)\/(.*)$/;
 
