@@ -110,7 +110,7 @@ export interface FleetInputs {
   ruleAddedBytes: number;
   /**
    * raw/ bytes stored per NDJSON byte delivered: Firehose writes raw/ gzip. Measured by gzipping
-   * a sample built with the agent's payload code (deploy/cost/raw-sample.ts); 1 = uncompressed.
+   * a sample built with the agent's payload code (local/raw-sample.ts); 1 = uncompressed.
    */
   rawGzipRatio: number;
   /** Topic length, metered with the payload. */
