@@ -77,7 +77,7 @@ describe('local pipeline, end to end', () => {
     await connection.publish('smogcast/sim-001/telemetry', 'not json at all');
     await connection.publish(
       'smogcast/sim-001/telemetry',
-      JSON.stringify({ deviceId: 'sim-002', ts: 'x' }),
+      JSON.stringify({ deviceId: 'sim-002', ts: new Date().toISOString(), pm25: 1 }),
     );
     await connection.close();
     await runtime.drain();
@@ -199,7 +199,9 @@ describe('local pipeline, end to end', () => {
     const res = await get('/status');
     expect(res.status).toBe(200);
     expect(res.body.devices).toEqual(['sim-001', 'sim-002', 'sim-003']);
-    expect(res.body.records.stored).toBe(DEVICES * 96 * 2);
+    // The fleet's readings and the spoofed one (quarantined by the ETL, not by the rule).
+    expect(res.body.records.stored).toBe(DEVICES * 96 * 2 + 1);
+    expect(res.body.records.unparsed).toBe(1);
     expect(res.body.lastRun.outcome).toBe('promoted');
     expect(res.body.model.version).toBe(res.body.lastRun.version);
     expect(res.body.endpoint.status).toBe('InService');
