@@ -3,7 +3,8 @@
 // legacy-context.ts) and the sharded one (core/context-shards.ts), in the same run: S3 requests
 // per delivery, seconds per delivery (CPU + an in-memory store: S3 latency excluded), bytes per
 // object, the forecast's GET bytes, and the monthly S3 request bill at 15-minute and 1-minute
-// readings (one delivery a minute; the sharded layout adds its hourly rollup).
+// readings (one delivery a minute; the sharded layout adds its hourly rollup). The delivery is
+// gzip, as Firehose writes raw/, so both layouts pay the gunzip.
 // Object sizes are measured on full windows (contextHours of history); the timed state holds
 // --warm-hours of history per device, so that 100k devices fit in memory.
 // Prints progress to stderr and one JSON document to stdout.
@@ -28,8 +29,8 @@ import {
   fleetSummaryKey,
 } from '../core/lake.js';
 import type { VersionedObject } from '../core/ports.js';
+import { GZIP_KEY_SUFFIX, gzipRawBody, rawObjectText } from '../core/raw-object.js';
 import type { Reading } from '../core/telemetry.js';
-import { encodeText } from '../core/text.js';
 import { MemoryObjectStore } from '../functions/common/adapters/memory-object-store.js';
 import { createContextReader } from '../functions/common/context-reader.js';
 import { rollupShard } from '../functions/update-context/rollup.js';
@@ -277,9 +278,10 @@ const runSharded = async (n: number, step: number) => {
   const store = new CountingStore('lake');
   await seedSharded(store, n, layout, step);
   const raw = deliveryOf(n, step);
-  const rawKey = firehoseObjectKey('raw/', 'smogcast-telemetry', NOW, 'bench');
+  // Gzip with a `.gz` key, as Firehose (CompressionFormat GZIP) delivers: the gunzip is timed.
+  const rawKey = `${firehoseObjectKey('raw/', 'smogcast-raw', NOW, 'bench')}${GZIP_KEY_SUFFIX}`;
   await store.seed(rawKey, '');
-  store.objects.set(rawKey, encodeText(raw.text));
+  store.objects.set(rawKey, gzipRawBody(raw.text));
   store.reset();
   const delivery = await timed(() =>
     updateContext(
@@ -325,9 +327,10 @@ const runLegacy = async (n: number, step: number) => {
   const store = new CountingStore('lake');
   await seedLegacy(store, n, step);
   const raw = deliveryOf(n, step);
+  const gzipped = gzipRawBody(raw.text);
   store.reset();
   const delivery = await timed(async () => {
-    for (const [id, readings] of readingsOfObject(raw.text, NOW)) {
+    for (const [id, readings] of readingsOfObject(rawObjectText(gzipped), NOW)) {
       await updateDeviceLegacy(id, readings, { store, contextHours }, NOW);
     }
   });

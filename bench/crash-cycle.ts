@@ -22,12 +22,29 @@ export interface RuntimeProcess {
   output: () => string;
 }
 
-/** Starts `local/main.ts` with no simulated devices; resolves once it prints its URLs. */
-export const startRuntimeProcess = (dataDir: string): Promise<RuntimeProcess> =>
+/**
+ * Starts `local/main.ts` with no simulated devices (unless `args` says otherwise: a later flag
+ * wins); resolves once it prints its URLs.
+ */
+export const startRuntimeProcess = (
+  dataDir: string,
+  args: readonly string[] = [],
+): Promise<RuntimeProcess> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'local/main.ts', '--devices', '0', '--port', '0', '--mqtt-port', '0'],
+      [
+        '--import',
+        'tsx',
+        'local/main.ts',
+        '--devices',
+        '0',
+        '--port',
+        '0',
+        '--mqtt-port',
+        '0',
+        ...args,
+      ],
       {
         cwd: ROOT,
         // TMPDIR: whatever the child writes to the temp folder (tsx's cache) goes with dataDir.

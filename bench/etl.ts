@@ -1,5 +1,6 @@
 // Benchmark of the lake → training-data path: generate N raw readings (3% malformed, plus
-// at-least-once duplicates and late readings) in Firehose's layout on disk, run the local ETL
+// at-least-once duplicates and late readings) in Firehose's layout on disk (gzip objects with
+// `.gz` keys, as the delivery stream's CompressionFormat GZIP writes them, so the gunzip is timed), run the local ETL
 // and prepare-deepar on them, and run the same conversion with DuckDB as the reference: every
 // line validated by the contract's rules, bad ones quarantined with a reason, de-duplicated,
 // sorted, snappy Parquet by dt (its row and quarantine counts match the ETL's). DuckDB's
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { firehoseObjectKey } from '../core/lake.js';
 import { METRICS } from '../core/metrics.js';
 import { createRandom } from '../core/random.js';
+import { GZIP_KEY_SUFFIX, gzipRawBody } from '../core/raw-object.js';
 import { telemetryTopic } from '../core/telemetry.js';
 import { prepareDeepAr } from '../functions/prepare-deepar/prepare-deepar.js';
 import { runEtl } from '../glue/twin/etl.js';
@@ -47,7 +49,7 @@ const malformed = (line: string, kind: number): string => {
   }
 };
 
-/** Writes N lines as Firehose objects under <root>/raw/, one object per LINES_PER_OBJECT. */
+/** Writes N lines as gzip Firehose objects under <root>/raw/, one object per LINES_PER_OBJECT. */
 const generate = async (root: string, n: number): Promise<number> => {
   // Seeded: the data must be identical for both engines and across runs.
   const next = createRandom(42);
@@ -65,9 +67,9 @@ const generate = async (root: string, n: number): Promise<number> => {
       deliveredAt,
       `00000000-0000-4000-8000-${String(objects).padStart(12, '0')}`,
     );
-    const path = join(root, key);
+    const path = join(root, `${key}${GZIP_KEY_SUFFIX}`);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${pending.join('\n')}\n`);
+    await writeFile(path, gzipRawBody(`${pending.join('\n')}\n`));
     objects++;
     pending = [];
   };
@@ -367,7 +369,7 @@ const main = async (): Promise<void> => {
       console.log(`N=${n}: generating raw lake in ${root} …`);
       const objects = await generate(root, n);
       const raw = await sizeOf(join(root, 'raw'));
-      console.log(`N=${n}: ${objects} raw objects, ${mib(raw.bytes)}`);
+      console.log(`N=${n}: ${objects} raw objects, ${mib(raw.bytes)} gzip`);
       console.log(`N=${n}: DuckDB, the same conversion (quarantine with reasons, sorted) …`);
       const duck = runChild('duckdb', root) as {
         duckMs: number;

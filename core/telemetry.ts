@@ -1,6 +1,7 @@
 // Telemetry contract v1 (docs/ingestion.md "Telemetry v1") and its one validator: what a device
 // sends, how a message is checked and normalised into a Reading, and the reason a bad one is
-// quarantined with. The ingest rule, the ETL twin and the devices' tests all call this;
+// quarantined with. The ETL twin and update-context (core/curated/rows) and the devices' tests
+// call this (the ingest rule does not judge readings: it stores every JSON object, as on AWS);
 // glue/etl_job.py implements the same rules and reason texts in Python, and
 // test/fixtures/lake/golden.json pins the two engines together.
 // Also maps the legacy payload of the original Node.js device. Pure: the clock is a parameter.
@@ -18,12 +19,14 @@ export const TELEMETRY_TOPIC_FILTER = `${TOPIC_PREFIX}/+/telemetry`;
 
 /** The IoT rule that writes telemetry to Firehose (serverless.yml TelemetryTopicRule). */
 export const telemetryRuleName = (stage: string): string => `smogcast_telemetry_${stage}`;
+/** The first two levels of a Basic Ingest topic: $aws/rules/<rule>/<topic>. */
+export const BASIC_INGEST_PREFIX = '$aws/rules/';
 /**
  * Basic Ingest: a device publishes straight to the telemetry rule, skipping the broker (and its
  * messaging charge). The rule's topic() sees the topic without the `$aws/rules/<rule>/` prefix.
  */
 export const basicIngestTopic = (rule: string, deviceId: string): string =>
-  `$aws/rules/${rule}/${telemetryTopic(deviceId)}`;
+  `${BASIC_INGEST_PREFIX}${rule}/${telemetryTopic(deviceId)}`;
 
 const BASIC_INGEST = /^\$aws\/rules\/([^/]+)\/(.*)$/;
 
@@ -302,7 +305,7 @@ export const checkRecord = (
 };
 
 /**
- * The one bound on a reading's time, for the rule, the ETL twin and (mirrored) etl_job.py:
+ * The one bound on a reading's time, for the ETL twin, update-context and (mirrored) etl_job.py:
  * not before EARLIEST_READING_MS, not more than MAX_CLOCK_SKEW_MS after it arrived.
  * Undefined when the time is acceptable, else the end of the reason ("ts: <ts> " + this).
  */

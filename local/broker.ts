@@ -2,8 +2,11 @@
 // rule hook runs every client publish through the topic rule before the PUBACK is sent.
 // (aedes speaks MQTT 3.1/3.1.1 only; MQTT 5 devices are tested against Mosquitto.)
 // Publishes above the message size limit are refused at the protocol (mqtt-packet-gate.ts).
+// Basic Ingest topics ($aws/rules/<rule>/…) go to their rule only, as on IoT Core: no client can
+// subscribe to them (negative SUBACK), and nothing published on them is forwarded.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import { BASIC_INGEST_PREFIX } from '../core/telemetry.js';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   gateMqttSocket,
@@ -34,8 +37,22 @@ export interface LocalBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Whether an MQTT filter can match a $aws/rules/… topic (a filter starting with a wildcard cannot
+ * match a topic starting with `$`, by the MQTT spec).
+ */
+const reachesBasicIngest = (filter: string): boolean => {
+  const [first, second] = filter.split('/');
+  return first === '$aws' && (second === 'rules' || second === '+' || second === '#');
+};
+
 export const startBroker = async (options: BrokerOptions): Promise<LocalBroker> => {
   const broker = await Aedes.createBroker({
+    // A subscription filter that could match a Basic Ingest topic is refused (qos 128).
+    authorizeSubscribe: (_client, subscription, done) =>
+      done(null, reachesBasicIngest(subscription.topic) ? null : subscription),
+    authorizeForward: (_client, packet) =>
+      packet.topic.startsWith(BASIC_INGEST_PREFIX) ? null : packet,
     // aedes sends a QoS 1 PUBACK *before* its `published` hook runs; authorizePublish runs
     // before the acknowledgement, so the hook's durability is what the PUBACK promises.
     authorizePublish: (client, packet, done) => {

@@ -1,23 +1,27 @@
-// Local twin of the IoT topic rule
+// Local twin of the IoT topic rule (serverless.yml TelemetryTopicRule), evaluated as AWS does:
 //   SELECT *, timestamp() AS receivedAt, topic() AS topic FROM 'smogcast/+/telemetry'
-// (also reached by Basic Ingest, $aws/rules/smogcast_telemetry_<stage>/smogcast/<id>/telemetry)
-// plus the validation the rule's reject path does on AWS: every message is checked against the
-// telemetry contract (v1 or the legacy shape) before it reaches raw/, so the lake only holds
-// readings the ETL can use. Pure: a message becomes either the record Firehose delivers to raw/
-// (the original fields + receivedAt + topic, the shape the ETL reads) or an error record for
-// errors/ in Firehose's error-record shape, with the original payload base64-encoded and a reason.
-// The same validator as the ETL: one rule set (dates included) from the edge to the lake.
+// No WHERE: every message the rule can evaluate reaches raw/, valid or not, and the ETL and
+// update-context (core/curated/rows) decide what is a reading, quarantining the rest with a
+// reason. So a bad reading is never lost in the rule, whichever way it came in.
 //
-// Never throws, whatever the bytes: a message too deep to print or parse safely, invalid UTF-8
-// and anything unforeseen become error records too (the broker acknowledges them: they are
-// stored, in errors/), so a poison message cannot make a device resend it forever.
+// How a publish reaches the rule, as on AWS:
+// - through the broker, when its topic matches the FROM filter;
+// - by Basic Ingest, `$aws/rules/<rule>/<topic>`: only the rule named is invoked (a name with no
+//   rule behind it is RuleNotFound), its FROM filter is not applied, and topic() is <topic>,
+//   without the prefix.
+// What AWS cannot turn into a record is not stored here either: a payload that is not a JSON
+// object cannot have fields added by `SELECT *, …` (AWS counts it as the rule's ParseError and
+// runs no action, not even the error action), and a payload over the 128 KiB message limit never
+// reaches a rule. Those come back as `dropped` with a reason for the caller to count (the twin's
+// ParseError metric); nothing is claimed to be kept that AWS would not keep.
+//
+// Pure and never throws, whatever the bytes: a defect of this code becomes an error record for
+// errors/ (it has no AWS counterpart, and must not make a device resend a message forever).
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepReason } from '../core/json-depth.js';
 import {
-  batchRecords,
   deviceIdFromTopic,
-  isBatchMessage,
-  parseTelemetry,
   ruleTopicOf,
+  TOPIC_PREFIX,
   telemetryRuleName,
 } from '../core/telemetry.js';
 
@@ -29,131 +33,127 @@ export interface RuleErrorRecord {
   rawData: string;
 }
 
+/** Why AWS would not deliver a message to any action: its rule metric's name. */
+export type DroppedCode = 'ParseError' | 'PayloadTooLarge';
+
 export type RuleOutcome =
-  | { kind: 'record'; line: string; deviceId: string }
-  | { kind: 'error'; line: string; reason: string; code: RuleErrorCode }
-  | { kind: 'ignored' };
+  /** The record the Firehose action delivers; deviceId when topic() names one. */
+  | { kind: 'record'; line: string; deviceId: string | undefined }
+  /** No action runs on AWS, nothing is stored: to be counted. */
+  | { kind: 'dropped'; code: DroppedCode; reason: string }
+  /** A defect of the twin, kept for errors/ with the payload and the reason. */
+  | { kind: 'error'; line: string; reason: string; code: 'RuleFailure' }
+  /** No rule is invoked (no filter matches, or Basic Ingest names no rule). */
+  | { kind: 'ignored'; reason: string };
 
-export type RuleErrorCode =
-  | 'PayloadTooLarge'
-  | 'InvalidUtf8'
-  | 'NestedTooDeep'
-  | 'InvalidJson'
-  | 'NotAnObject'
-  | 'InvalidTelemetry'
-  | 'RuleFailure';
-
-/** Every code an error record of the rule can carry. */
-export const RULE_ERROR_CODES: readonly RuleErrorCode[] = [
-  'PayloadTooLarge',
-  'InvalidUtf8',
-  'NestedTooDeep',
-  'InvalidJson',
-  'NotAnObject',
-  'InvalidTelemetry',
-  'RuleFailure',
-];
-
-/** Payloads above IoT Core's message size limit (128 KiB) are rejected, as IoT Core does. */
+/** Payloads above IoT Core's message size limit (128 KiB) never reach a rule. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
 
-const errorOutcome = (
-  topic: string,
-  payload: Uint8Array,
-  now: number,
-  code: RuleErrorCode,
-  reason: string,
-): RuleOutcome => {
-  const record: RuleErrorRecord = {
-    errorCode: code,
-    errorMessage: reason,
-    topic,
-    arrivalTimestamp: now,
-    rawData: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64'),
-  };
-  return { kind: 'error', line: JSON.stringify(record), reason, code };
-};
+/** The rule of serverless.yml's default stage, which the local runtime stands in for. */
+export const LOCAL_TELEMETRY_RULE = telemetryRuleName('dev');
 
-/** The telemetry rule of any stage (smogcast_telemetry_<stage>), not the reject rule. */
-const LOCAL_RULE = new RegExp(`^${telemetryRuleName('(?!rejects_)[A-Za-z0-9_]+')}$`);
+/** The rule's FROM filter, smogcast/+/telemetry: `+` is one level, possibly empty. */
+const matchesFrom = (topic: string): boolean => {
+  const parts = topic.split('/');
+  return parts.length === 3 && parts[0] === TOPIC_PREFIX && parts[2] === 'telemetry';
+};
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+// A number JavaScript cannot hold (1e400, 2^70) would be printed back as null or rounded: a value
+// the device never sent, and one the ETL would accept. Such numbers keep their text (the ETL then
+// names them in a reason). The slow, source-aware parse runs only when the text may hold one.
+const MAYBE_UNREPRESENTABLE = /\d{16}|[eE][+-]?\d{3}/;
+type SourceReviver = (key: string, value: unknown, context: { source?: string }) => unknown;
+const { rawJSON } = JSON as unknown as { rawJSON: (text: string) => unknown };
+const keepText: SourceReviver = (_key, value, context) =>
+  typeof value === 'number' &&
+  context.source !== undefined &&
+  (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)))
+    ? rawJSON(context.source)
+    : value;
+const parseKeepingNumbers = (text: string): unknown =>
+  MAYBE_UNREPRESENTABLE.test(text)
+    ? JSON.parse(text, keepText as unknown as (key: string, value: unknown) => unknown)
+    : JSON.parse(text);
+
+const dropped = (reason: string, code: DroppedCode = 'ParseError'): RuleOutcome => ({
+  kind: 'dropped',
+  code,
+  reason,
+});
+
+/**
+ * Runs one publish through the telemetry rule named `ruleName` (the local stage's by default).
+ * `publishedTopic` is the topic as the client published it.
+ */
 export const applyTelemetryRule = (
   publishedTopic: string,
   payload: Uint8Array,
   now: number,
+  ruleName: string = LOCAL_TELEMETRY_RULE,
 ): RuleOutcome => {
-  // Basic Ingest ($aws/rules/<rule>/smogcast/<id>/telemetry) invokes the telemetry rule only,
-  // which sees (and stamps) the topic without the prefix, as topic() does on AWS.
   const { topic, rule } = ruleTopicOf(publishedTopic);
-  if (rule !== undefined && !LOCAL_RULE.test(rule)) return { kind: 'ignored' };
-  const topicDeviceId = deviceIdFromTopic(topic);
-  if (topicDeviceId === undefined) return { kind: 'ignored' };
+  if (rule !== undefined) {
+    if (rule !== ruleName)
+      return { kind: 'ignored', reason: `no rule named ${rule} (Basic Ingest)` };
+  } else if (!matchesFrom(topic)) {
+    return { kind: 'ignored', reason: `no rule selects topic ${topic}` };
+  }
   try {
-    return checkedOutcome(topic, topicDeviceId, payload, now);
+    return evaluate(topic, payload, now);
   } catch (error) {
-    // A defect of the rule must not cost the message: it is kept with the reason.
-    return errorOutcome(topic, payload, now, 'RuleFailure', `rule failed: ${String(error)}`);
+    const record: RuleErrorRecord = {
+      errorCode: 'RuleFailure',
+      errorMessage: `rule failed: ${String(error)}`,
+      topic,
+      arrivalTimestamp: now,
+      rawData: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString(
+        'base64',
+      ),
+    };
+    return {
+      kind: 'error',
+      line: JSON.stringify(record),
+      reason: record.errorMessage,
+      code: 'RuleFailure',
+    };
   }
 };
 
-const checkedOutcome = (
-  topic: string,
-  topicDeviceId: string,
-  payload: Uint8Array,
-  now: number,
-): RuleOutcome => {
+/** The SELECT: the payload's fields, then receivedAt and topic (the aliases win over the device's). */
+const evaluate = (topic: string, payload: Uint8Array, now: number): RuleOutcome => {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
-    return errorOutcome(
-      topic,
-      payload,
-      now,
-      'PayloadTooLarge',
+    return dropped(
       `payload of ${payload.byteLength} bytes exceeds ${MAX_PAYLOAD_BYTES} bytes`,
+      'PayloadTooLarge',
     );
   }
-  let text: string;
-  try {
-    text = utf8.decode(payload);
-  } catch {
-    // Replacing the bad bytes with U+FFFD would store a reading the device never sent.
-    return errorOutcome(topic, payload, now, 'InvalidUtf8', 'payload is not valid UTF-8');
-  }
-  if (nestsDeeperThan(payload, MAX_JSON_DEPTH)) {
-    return errorOutcome(topic, payload, now, 'NestedTooDeep', tooDeepReason('payload'));
-  }
-  let message: unknown;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    return errorOutcome(topic, payload, now, 'InvalidJson', 'payload is not valid JSON');
-  }
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return errorOutcome(topic, payload, now, 'NotAnObject', 'payload is not a JSON object');
-  }
-  // The same check the ETL repeats, against the same clock (receivedAt): a record that passes
-  // here can never be quarantined later, and a spoofed device id never reaches raw/.
-  if (isBatchMessage(message as Record<string, unknown>)) {
-    // A batch: the envelope is checked here (as the AWS rule's WHERE can), each reading by the
-    // ETL, which curates the good ones and quarantines a bad one with its reason.
-    const records = batchRecords(message as Record<string, unknown>);
-    if ('reason' in records) {
-      return errorOutcome(topic, payload, now, 'InvalidTelemetry', records.reason);
+  let message: Record<string, unknown> = {};
+  // An empty payload can have fields added (AWS's binary-payload rules): a record of just them.
+  if (payload.byteLength > 0) {
+    let text: string;
+    try {
+      text = utf8.decode(payload);
+    } catch {
+      return dropped('payload is not valid UTF-8, so not JSON');
     }
-    const { deviceId } = message as { deviceId?: unknown };
-    if (deviceId !== undefined && deviceId !== topicDeviceId) {
-      const reason = `deviceId ${String(deviceId)} does not match topic device ${topicDeviceId}`;
-      return errorOutcome(topic, payload, now, 'InvalidTelemetry', reason);
+    // Before parsing: JSON.parse recurses, and the ETL's engines would fail on such a line.
+    if (nestsDeeperThan(payload, MAX_JSON_DEPTH)) return dropped(tooDeepReason('payload'));
+    let parsed: unknown;
+    try {
+      parsed = parseKeepingNumbers(text);
+    } catch {
+      return dropped('payload is not valid JSON');
     }
-  } else {
-    const parsed = parseTelemetry(message, { topicDeviceId, now });
-    if (!parsed.ok) return errorOutcome(topic, payload, now, 'InvalidTelemetry', parsed.reason);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return dropped('payload is not a JSON object: SELECT *, … cannot add fields to it');
+    }
+    message = parsed as Record<string, unknown>;
   }
-  // receivedAt/topic from the device are overwritten, as the AWS rule's AS aliases do.
   return {
     kind: 'record',
     line: JSON.stringify({ ...message, receivedAt: now, topic }),
-    deviceId: topicDeviceId,
+    deviceId: deviceIdFromTopic(topic),
   };
 };

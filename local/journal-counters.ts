@@ -3,7 +3,7 @@
 // names the last segment folded in: a crash between the two steps leaves a segment the next open
 // deletes without counting it again. The live segments' counts come from the segments themselves,
 // so the totals are as durable as the journal and never count a replayed record twice. The
-// protocol notices (refused packets, unmatched topics) are journaled and counted the same way.
+// protocol notices (refused packets, unmatched topics, unparsable payloads) are journaled and counted the same way.
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -20,6 +20,8 @@ export interface IngestCounts {
   refused: number;
   /** Publishes to a topic no rule selects. */
   unmatched: number;
+  /** Payloads the rule cannot evaluate (not a JSON object): AWS's rule ParseError. */
+  unparsed: number;
 }
 
 const Count = z.number().int().nonnegative();
@@ -31,6 +33,7 @@ const Checkpoint = z.object({
   // Absent from checkpoints written before the notices were counted.
   refused: Count.default(0),
   unmatched: Count.default(0),
+  unparsed: Count.default(0),
 });
 export type CountsCheckpoint = z.infer<typeof Checkpoint>;
 
@@ -43,6 +46,7 @@ export const EMPTY_CHECKPOINT: CountsCheckpoint = {
   errors: 0,
   refused: 0,
   unmatched: 0,
+  unparsed: 0,
 };
 
 export class CountersFileError extends SmogcastError {

@@ -1,5 +1,7 @@
 // The local ingest path behind the broker: topic rule → write-ahead journal → Firehose twins
-// (raw/ for valid readings, errors/iot/ for everything the rule rejects) → the object store.
+// (raw/ for every message the rule turns into a record; errors/iot/ for the twin's own rule
+// failures and the notices' samples) → the object store. What the rule cannot evaluate, as on
+// AWS, is counted (a notice), not stored.
 // `accept` resolves once the rule's output is journaled; the broker sends PUBACK only then, so
 // an acknowledged reading survives a crash of the runtime (replayed from the journal on start).
 // Each Firehose batch tells the journal which entries it carries before its PUT and after it, so
@@ -21,10 +23,13 @@ export interface JournalIngestOptions {
   /** How long close() keeps delivering what is journaled before it gives up. Default 4 s. */
   closeTimeoutMs?: number;
   now?: () => number;
-  /** Called for every message the rule selected (after it is journaled). */
-  onOutcome?: (topic: string, outcome: Exclude<RuleOutcome, { kind: 'ignored' }>) => void;
+  /** Called for every record the rule produced (after it is journaled). */
+  onOutcome?: (
+    topic: string,
+    outcome: Exclude<RuleOutcome, { kind: 'ignored' } | { kind: 'dropped' }>,
+  ) => void;
   onStored?: (stream: 'raw' | 'errors', records: number) => void;
-  /** Called for every protocol notice (refused packet, unmatched topic), sampled or not. */
+  /** Called for every protocol notice (refused, unmatched or unparsed), sampled or not. */
   onNotice?: (notice: ProtocolNotice) => void;
   onDeliveryError?: (error: unknown) => void;
 }
@@ -43,7 +48,7 @@ export interface JournalIngest {
   flush(): Promise<void>;
   /** Records journaled but not yet stored. */
   undelivered(): number;
-  /** Received, stored, refused and unmatched totals over every run on this journal. */
+  /** Received, stored, refused, unmatched and unparsed totals over every run on this journal. */
   counts(): IngestCounts;
   /**
    * Stops accepting, delivers everything journaled (bounded by closeTimeoutMs), then closes;
@@ -130,15 +135,21 @@ export const openJournalIngest = async (options: JournalIngestOptions): Promise<
     notice,
     accept: (topic, payload, clientId) => {
       const outcome = applyTelemetryRule(topic, payload, now());
-      if (outcome.kind === 'ignored') {
-        // IoT Core drops it (no rule selects the topic); here it is counted and sampled.
+      if (outcome.kind === 'ignored' || outcome.kind === 'dropped') {
+        // IoT Core stores nothing (no rule runs, or the rule cannot evaluate the payload); here
+        // it is counted and sampled, as its RuleNotFound / ParseError metrics count it.
         return notice({
-          kind: 'unmatched',
+          kind:
+            outcome.kind === 'ignored'
+              ? 'unmatched'
+              : outcome.code === 'ParseError'
+                ? 'unparsed'
+                : 'refused',
           clientId,
           topic,
           size: payload.byteLength,
           head: payload.subarray(0, 64),
-          reason: `no rule selects topic ${topic}`,
+          reason: outcome.reason,
         });
       }
       const stream = outcome.kind === 'record' ? 'raw' : 'errors';

@@ -6,7 +6,7 @@
 // durable as the journal itself.
 //
 // Layout: <dir>/segment-<n>.log, one entry per line, `r<json>` (raw/) or `e<json>` (errors/),
-// or a counted protocol notice `nrefused` / `nunmatched` (nothing to deliver);
+// or a counted protocol notice `nrefused` / `nunmatched` / `nunparsed` (nothing to deliver);
 // <dir>/deliveries.log; <dir>/counters.json. An entry is named by its segment and line number.
 // Appends are group-committed: every entry arriving while a write is in progress goes into the
 // next single write (+ fdatasync), which is what keeps QoS 1 throughput high.
@@ -35,8 +35,8 @@ export interface JournalEntry {
 }
 
 /** A protocol event only counted (durably) by the journal: nothing is delivered for it. */
-export type JournalNotice = 'refused' | 'unmatched';
-const NOTICES: readonly JournalNotice[] = ['refused', 'unmatched'];
+export type JournalNotice = 'refused' | 'unmatched' | 'unparsed';
+const NOTICES: readonly JournalNotice[] = ['refused', 'unmatched', 'unparsed'];
 
 export interface ReplayedEntry extends JournalEntry {
   id: EntryId;
@@ -95,7 +95,7 @@ export const parseSegment = (text: string, segment: number): ReplayedEntry[] => 
 
 /** How many complete notice lines one segment's text holds, per kind. */
 export const countSegmentNotices = (text: string): Record<JournalNotice, number> => {
-  const counts = { refused: 0, unmatched: 0 };
+  const counts = { refused: 0, unmatched: 0, unparsed: 0 };
   const end = text.lastIndexOf('\n');
   if (end < 0) return counts;
   for (const line of text.slice(0, end).split('\n')) {
@@ -122,6 +122,7 @@ interface SegmentState {
   errors: number;
   refused: number;
   unmatched: number;
+  unparsed: number;
 }
 
 const emptySegment = (): SegmentState => ({
@@ -133,6 +134,7 @@ const emptySegment = (): SegmentState => ({
   errors: 0,
   refused: 0,
   unmatched: 0,
+  unparsed: 0,
 });
 
 interface Pending {
@@ -207,7 +209,7 @@ export class Journal {
       const text = await readFile(path, 'utf8');
       const entries = parseSegment(text, n);
       const notices = countSegmentNotices(text);
-      if (entries.length === 0 && notices.refused + notices.unmatched === 0) {
+      if (entries.length === 0 && notices.refused + notices.unmatched + notices.unparsed === 0) {
         await unlink(path);
         continue;
       }
@@ -302,6 +304,7 @@ export class Journal {
       errors: this.checkpoint.errors,
       refused: this.checkpoint.refused,
       unmatched: this.checkpoint.unmatched,
+      unparsed: this.checkpoint.unparsed,
     };
     for (const state of this.live.values()) {
       counts.received += state.received;
@@ -309,6 +312,7 @@ export class Journal {
       counts.errors += state.errors;
       counts.refused += state.refused;
       counts.unmatched += state.unmatched;
+      counts.unparsed += state.unparsed;
     }
     return counts;
   }
@@ -361,6 +365,7 @@ export class Journal {
         errors: this.checkpoint.errors + state.errors,
         refused: this.checkpoint.refused + state.refused,
         unmatched: this.checkpoint.unmatched + state.unmatched,
+        unparsed: this.checkpoint.unparsed + state.unparsed,
       };
       this.live.delete(lowest);
       await writeCheckpoint(this.dir, this.checkpoint);

@@ -5,8 +5,10 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALGORITHM_CHOICES, type AlgorithmChoice } from '../core/engine-artifact.js';
+import { MAX_READINGS_PER_MESSAGE } from '../core/telemetry.js';
 import { type Fleet, startFleet } from '../device/fleet.js';
 import { progressLine } from './progress-line.js';
+import { recommendedReadingsPerMessage } from './raw-sample.js';
 import { generateApiKey, type LocalRuntime, startLocalRuntime } from './runtime.js';
 import { RUNTIME_DEFAULTS } from './runtime-defaults.js';
 
@@ -22,6 +24,9 @@ Options (environment variable in brackets):
   --backfill-days <n>     history the simulator publishes at start, at full speed (default 7)
   --step-minutes <n>      minutes between a device's readings (default 15)
   --interval-ms <n>       real-time publishing period per device (default 60000)
+  --readings-per-message <k|recommended>  readings a simulated device batches into one message
+                          (default 1); "recommended": the cost model's choice for --step-minutes
+                          (\`npm run cost\`), the most that fit one 5 KB unit and stay live
   --retrain-minutes <n>   retrain schedule after the first run (default 60; 0 = once)
   --seed <n>              simulator seed (default 42)
   --shift-after-minutes <n>  change the simulated data distribution this long after start
@@ -83,6 +88,7 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
       'backfill-days': { type: 'string' },
       'step-minutes': { type: 'string' },
       'interval-ms': { type: 'string' },
+      'readings-per-message': { type: 'string' },
       'retrain-minutes': { type: 'string' },
       seed: { type: 'string' },
       'shift-after-minutes': { type: 'string' },
@@ -101,6 +107,16 @@ const parse = (argv: string[], env: NodeJS.ProcessEnv) => {
     backfillDays: int('backfill-days', values['backfill-days'], 7, 0, 365),
     stepMinutes: int('step-minutes', values['step-minutes'], 15, 1, 1440),
     intervalMs: int('interval-ms', values['interval-ms'], 60_000, 100, 86_400_000),
+    readingsPerMessage:
+      values['readings-per-message'] === 'recommended'
+        ? ('recommended' as const)
+        : int(
+            'readings-per-message',
+            values['readings-per-message'],
+            1,
+            1,
+            MAX_READINGS_PER_MESSAGE,
+          ),
     retrainMinutes: int('retrain-minutes', values['retrain-minutes'], 60, 0, 10_080),
     seed: int('seed', values.seed, 42, 0, 2 ** 31),
     shiftAfterMinutes:
@@ -117,6 +133,8 @@ const log = (message: string) => console.log(`${new Date().toISOString()} ${mess
 
 /** Period of the progress lines. */
 const PROGRESS_MS = 5_000;
+/** The local Firehose buffer interval (bufferIntervalMs below), as the recommendation needs it. */
+const BUFFER_INTERVAL_MS = 5_000;
 
 const main = async () => {
   let options: ReturnType<typeof parse>;
@@ -143,7 +161,7 @@ const main = async () => {
     // Validated and trimmed by the functions' config, as on AWS.
     corsOrigins: process.env.CORS_ALLOW_ORIGINS?.split(','),
     bufferBytes: 1024 * 1024,
-    bufferIntervalMs: 5_000,
+    bufferIntervalMs: BUFFER_INTERVAL_MS,
     log,
   });
   log(`Dashboard ${runtime.dashboardUrl}`);
@@ -193,6 +211,15 @@ const main = async () => {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (options.devices > 0) {
+    const readingsPerMessage =
+      options.readingsPerMessage === 'recommended'
+        ? recommendedReadingsPerMessage({
+            devices: options.devices,
+            readingMinutes: options.stepMinutes,
+            firehoseBufferSeconds: BUFFER_INTERVAL_MS / 1000,
+          }).readingsPerMessage
+        : options.readingsPerMessage;
+    if (readingsPerMessage > 1) log(`simulator: ${readingsPerMessage} readings per message`);
     fleet = await startFleet({
       broker: { kind: 'local', url: runtime.mqttUrl },
       // Ctrl-C must not wait on a long backfill queue.
@@ -203,6 +230,7 @@ const main = async () => {
       stepMinutes: options.stepMinutes,
       realtime: true,
       intervalMs: options.intervalMs,
+      readingsPerMessage,
       shift:
         options.shiftAfterMinutes === undefined
           ? undefined

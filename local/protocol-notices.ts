@@ -1,10 +1,12 @@
-// What IoT Core drops without a trace, made visible: publishes refused at the protocol (over the
-// message size limit) and publishes to topics no rule selects. Each is counted durably (a
+// What IoT Core drops without storing it, made visible: publishes refused at the protocol (over
+// the message size limit), publishes to topics no rule selects (or Basic Ingest to a rule that
+// does not exist: RuleNotFound on AWS) and payloads the rule cannot evaluate (not a JSON object:
+// the rule's ParseError on AWS, which runs no action, not even the error action). Each is counted durably (a
 // journal line, see journal.ts, so the counts survive restarts); a bounded sample (per kind, at
 // most SAMPLES_PER_MINUTE a minute, the first HEAD_BYTES of the payload) goes to errors/ in
 // Firehose's error-record shape with the client id, topic and size, so a flood of them costs a
 // few small records, not the lake.
-export type NoticeKind = 'refused' | 'unmatched';
+export type NoticeKind = 'refused' | 'unmatched' | 'unparsed';
 
 export interface ProtocolNotice {
   kind: NoticeKind;
@@ -20,7 +22,11 @@ export const SAMPLES_PER_MINUTE = 60;
 export const HEAD_BYTES = 64;
 const MINUTE_MS = 60_000;
 
-export const NOTICE_ERROR_CODES = { refused: 'PacketTooLarge', unmatched: 'UnmatchedTopic' };
+export const NOTICE_ERROR_CODES = {
+  refused: 'PacketTooLarge',
+  unmatched: 'UnmatchedTopic',
+  unparsed: 'ParseError',
+};
 
 /** At most `perMinute` samples of each kind in any calendar minute. */
 export class NoticeSampler {

@@ -225,8 +225,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
     });
     closers.push(() => runtimeServer.close());
 
-    // Topic rule → write-ahead journal → Firehose: raw/ for valid readings, errors/iot/ for
-    // what the rule rejects. What a crash left in the journal is delivered again now.
+    // Topic rule → write-ahead journal → Firehose: raw/ for every message the rule can
+    // evaluate (the ETL and update-context quarantine bad readings). What a crash left in the journal is delivered again now.
     const ingest = await openJournalIngest({
       store: storeOf('firehose'),
       journalDir: join(settings.dataDir, 'journal'),
@@ -235,7 +235,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       now,
       onDeliveryError: (error) => log(`firehose delivery failed, will retry: ${String(error)}`),
       onOutcome: (_topic, outcome) => {
-        if (outcome.kind === 'record') devices.add(outcome.deviceId);
+        if (outcome.kind === 'record' && outcome.deviceId) devices.add(outcome.deviceId);
       },
       onNotice: (notice) => {
         if (notice.kind === 'refused') {
@@ -259,6 +259,9 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       },
       get unmatched() {
         return ingest.counts().unmatched;
+      },
+      get unparsed() {
+        return ingest.counts().unparsed;
       },
       devices,
     };

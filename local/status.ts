@@ -22,6 +22,8 @@ export interface RuntimeCounters {
   refused: number;
   /** Publishes to a topic no rule selects (acknowledged and forwarded, not stored). */
   unmatched: number;
+  /** Payloads the rule could not evaluate (not a JSON object): AWS's rule ParseError. */
+  unparsed: number;
   devices: Set<string>;
 }
 
@@ -94,6 +96,7 @@ export const makeStatusHandler = (deps: StatusDeps) => {
         errors: deps.counters.errors,
         refused: deps.counters.refused,
         unmatched: deps.counters.unmatched,
+        unparsed: deps.counters.unparsed,
       },
       endpoint,
       generatedAt: new Date(now()).toISOString(),

@@ -2,7 +2,7 @@
 // of the deployed pipeline per service, as a table and as JSON. The stage's settings (Firehose
 // buffer, hot-path shards, schedules, memory) come from serverless.yml, prices from
 // deploy/cost/prices.ts, and the message shape and raw/ gzip ratio measured on a sample built
-// with the device agent's own payload code (deploy/cost/raw-sample.ts), with the agent's flags:
+// with the device agent's own payload code (local/raw-sample.ts), with the agent's flags:
 // --readings-per-message (a number, or "recommended": the most that fit one 5 KB unit),
 // --basic-ingest.
 import { readFileSync } from 'node:fs';
@@ -10,11 +10,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALGORITHM_CHOICES, type AlgorithmChoice } from '../../core/engine-artifact.js';
 import { MAX_READINGS_PER_MESSAGE } from '../../core/telemetry.js';
+import { rawSample, recommendedReadingsPerMessage } from '../../local/raw-sample.js';
 import { stageParamsFrom } from '../../local/stage-params.js';
 import { DEFAULT_ENGINE_ASSUMPTIONS, monthlyCostFor } from './algorithm.js';
 import { type CostReport, DEFAULT_ASSUMPTIONS, type FleetInputs } from './model.js';
 import { PRICES, PRICES_DATE, PRICES_REGION } from './prices.js';
-import { rawSample, recommendedReadingsPerMessage } from './raw-sample.js';
 import { stageInputsFrom } from './template-inputs.js';
 
 const HELP = `Usage: npm run cost -- --devices <n> [options]

@@ -110,7 +110,7 @@ export interface FleetInputs {
   ruleAddedBytes: number;
   /**
    * raw/ bytes stored per NDJSON byte delivered: Firehose writes raw/ gzip. Measured by gzipping
-   * a sample built with the agent's payload code (deploy/cost/raw-sample.ts); 1 = uncompressed.
+   * a sample built with the agent's payload code (local/raw-sample.ts); 1 = uncompressed.
    */
   rawGzipRatio: number;
   /** Topic length, metered with the payload. */
@@ -118,8 +118,8 @@ export interface FleetInputs {
   /** Readings per MQTT message (1 = the telemetry contract today; more changes it). */
   readingsPerMessage: number;
   /**
-   * Publish to $aws/rules/<rule>/… (Basic Ingest): no messaging charge; only the telemetry rule
-   * is invoked (not the reject rule), and it is still billed.
+   * Publish to $aws/rules/<rule>/… (Basic Ingest): no messaging charge; the telemetry rule is
+   * still invoked, and billed, once per message.
    */
   basicIngest: boolean;
   /** Share of the month a device is connected. */
@@ -334,15 +334,12 @@ export const monthlyCost = (
     unit: 'connection-minutes',
     usd: perMillion(connectionMinutes, prices.iotConnectivity.usd),
   });
-  // Two rules select from the telemetry topic (telemetry → Firehose, rejects → errors/iot/):
-  // both are triggered by every broker message; Basic Ingest invokes the telemetry rule alone.
-  const rulesPerMessage = fleet.basicIngest ? 1 : 2;
-  const rulesTriggered = messages * rulesPerMessage * units5kb(messageBytes);
+  // One rule selects from the telemetry topic (telemetry → Firehose), and Basic Ingest invokes
+  // it alone: one evaluation per message either way.
+  const rulesTriggered = messages * units5kb(messageBytes);
   add({
     service: 'IoT Core',
-    item: fleet.basicIngest
-      ? 'rules triggered (telemetry rule)'
-      : 'rules triggered (telemetry + reject rule)',
+    item: 'rules triggered (telemetry rule)',
     quantity: rulesTriggered,
     unit: '5 KB rule evaluations',
     usd: perMillion(rulesTriggered, prices.iotRulesTriggered.usd),

@@ -215,25 +215,30 @@ describe('serverless package (offline, no credentials)', () => {
     type RulePayload = {
       AwsIotSqlVersion: string;
       Sql: string;
-      Actions: Array<{ Firehose?: { Separator: string }; S3?: { Key: unknown } }>;
+      Actions: Array<{ Firehose?: { Separator: string } }>;
       ErrorAction?: { S3?: { Key: unknown } };
     };
+    // One rule: a Basic Ingest publish invokes only the rule it names, so a second rule for
+    // rejects would never see it, and a WHERE would drop a bad reading without a trace.
     const rules = ofType(template, 'AWS::IoT::TopicRule').map(
       (r) => r.Properties?.TopicRulePayload as RulePayload,
     );
-    const rule = rules.find((r) => r.Actions[0]?.Firehose) as RulePayload;
+    expect(rules).toHaveLength(1);
+    const rule = rules[0] as RulePayload;
     expect(rule.AwsIotSqlVersion).toBe('2016-03-23');
-    expect(rule.Sql).toContain("FROM 'smogcast/+/telemetry'");
-    expect(rule.Sql).toContain('timestamp() AS receivedAt');
-    expect(rule.Sql).toContain('deviceId = topic(2)');
+    expect(rule.Sql).toBe(
+      "SELECT *, timestamp() AS receivedAt, topic() AS topic FROM 'smogcast/+/telemetry'",
+    );
     expect(rule.Actions[0]?.Firehose?.Separator).toBe('\n');
     expect(JSON.stringify(rule.ErrorAction?.S3?.Key)).toContain('errors/iot/');
-    // What the telemetry rule does not select is kept under errors/iot/, payload base64-encoded.
-    const rejects = rules.find((r) => r.Actions[0]?.S3) as RulePayload;
-    expect(rejects.AwsIotSqlVersion).toBe('2016-03-23');
-    expect(rejects.Sql).toContain("encode(*, 'base64') AS rawData");
-    expect(rejects.Sql).toContain('deviceId <> topic(2)');
-    expect(JSON.stringify(rejects.Actions[0]?.S3?.Key)).toContain('errors/iot/');
+    // What the rule cannot evaluate (not a JSON object) is counted by IoT, and alarmed on.
+    const parseErrors = ofType(template, 'AWS::CloudWatch::Alarm').find(
+      (a) => a.Properties?.MetricName === 'ParseError',
+    );
+    expect(parseErrors?.Properties).toMatchObject({
+      Namespace: 'AWS/IoT',
+      Dimensions: [{ Name: 'RuleName', Value: 'smogcast_telemetry_dev' }],
+    });
   });
 
   it('delivers Firehose records under raw/ and failures under errors/', () => {

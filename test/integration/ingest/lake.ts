@@ -16,6 +16,16 @@ import { teardown } from '../teardown.js';
 export const s3Store = (url: string, bucket = 'smogcast-lake') =>
   new S3ObjectStore(createLocalS3Client(url), bucket);
 
+/** Every line of every object under the prefix as stored (raw/ objects are gzip). */
+export const readTextLines = async (store: S3ObjectStore, prefix: string): Promise<string[]> => {
+  const lines = [];
+  for (const key of await store.list(prefix)) {
+    const bytes = await store.get(key);
+    if (bytes) lines.push(...splitLines(rawObjectText(bytes)));
+  }
+  return lines;
+};
+
 /** Every JSON line of every object under the prefix (raw/ objects are gzip). */
 // biome-ignore lint/suspicious/noExplicitAny: records are asserted field by field.
 export const readLines = async (store: S3ObjectStore, prefix: string): Promise<any[]> => {

@@ -27,16 +27,20 @@ const records = async (r: LocalRuntime) => {
   return ((await res.json()) as { records: Record<string, number> }).records;
 };
 
-/** One publish over the limit (refused, disconnected) and one to a topic no rule selects. */
+/**
+ * One publish over the limit (refused, disconnected), one to a topic no rule selects and one the
+ * rule cannot evaluate (not JSON: the rule's ParseError).
+ */
 const sendNotices = async (r: LocalRuntime, tag: string) => {
   const big = await connectRaw(r.mqttUrl, `big-${tag}`);
   expect(await big.send(publishPacket(TOPIC, Buffer.alloc(2_048, 120), 1), 5_000)).toBe('closed');
   const stray = await connectRaw(r.mqttUrl, `stray-${tag}`);
   expect(await stray.publish('smogcast/x/status', Buffer.from('{"up":true}'))).toBe('puback');
+  expect(await stray.publish(TOPIC, Buffer.from('pm25=3'))).toBe('puback');
   stray.end();
 };
 
-describe('refused and unmatched counters across a restart', () => {
+describe('refused, unmatched and unparsed counters across a restart', () => {
   it('keeps them, as received and stored are kept', async () => {
     // Prepare
     dir = await mkdtemp(join(tmpdir(), 'smogcast-notices-'));
@@ -66,9 +70,23 @@ describe('refused and unmatched counters across a restart', () => {
     await runtime.drain();
     const after = await records(runtime);
     // Assess
-    // received counts the notices' samples too (journaled to errors/): one reading, two samples
-    expect(first).toEqual({ received: 3, stored: 1, errors: 2, refused: 1, unmatched: 1 });
+    // received counts the notices' samples too (journaled to errors/): one reading, 3 samples
+    expect(first).toEqual({
+      received: 4,
+      stored: 1,
+      errors: 3,
+      refused: 1,
+      unmatched: 1,
+      unparsed: 1,
+    });
     expect(restarted).toEqual(first);
-    expect(after).toEqual({ received: 5, stored: 1, errors: 4, refused: 2, unmatched: 2 });
+    expect(after).toEqual({
+      received: 7,
+      stored: 1,
+      errors: 6,
+      refused: 2,
+      unmatched: 2,
+      unparsed: 2,
+    });
   });
 });

@@ -49,6 +49,7 @@ describe('Journal', () => {
       errors: 0,
       refused: 0,
       unmatched: 0,
+      unparsed: 0,
     });
     await reopened.journal.close();
   });
@@ -83,6 +84,7 @@ describe('Journal', () => {
       errors: 0,
       refused: 0,
       unmatched: 0,
+      unparsed: 0,
     });
     await reopened.journal.close();
   });
@@ -122,6 +124,7 @@ describe('Journal', () => {
       errors: 3,
       refused: 0,
       unmatched: 0,
+      unparsed: 0,
     });
     expect(opened.journal.undelivered).toBe(0);
     await opened.journal.close();
@@ -133,6 +136,7 @@ describe('Journal', () => {
       errors: 3,
       refused: 0,
       unmatched: 0,
+      unparsed: 0,
     });
     await final.journal.close();
     expect((await readdir(dir())).sort()).toEqual(['counters.json', 'deliveries.log']);
@@ -145,6 +149,7 @@ describe('Journal', () => {
     const first = await opened.journal.append({ stream: 'raw', line: '{"n":1}' });
     await Promise.all([opened.journal.count('refused'), opened.journal.count('unmatched')]);
     await opened.journal.count('unmatched');
+    await opened.journal.count('unparsed');
     const second = await opened.journal.append({ stream: 'raw', line: '{"n":2}' });
     await deliver(opened.journal, 'raw/0', [first]);
     await settle();
@@ -158,6 +163,7 @@ describe('Journal', () => {
       errors: 0,
       refused: 1,
       unmatched: 2,
+      unparsed: 1,
     });
     // … and once everything is delivered, segments fold into counters.json with the notices
     await deliver(opened.journal, 'raw/1', [second]);
@@ -171,12 +177,14 @@ describe('Journal', () => {
       errors: 0,
       refused: 2,
       unmatched: 2,
+      unparsed: 1,
     });
     await final.journal.close();
     expect((await readdir(dir())).sort()).toEqual(['counters.json', 'deliveries.log']);
     expect(JSON.parse(await readFile(join(dir(), 'counters.json'), 'utf8'))).toMatchObject({
       refused: 2,
       unmatched: 2,
+      unparsed: 1,
     });
   });
 
@@ -186,12 +194,19 @@ describe('Journal', () => {
       join(dir(), 'counters.json'),
       '{"through":2,"received":7,"stored":6,"errors":1}\n',
     );
-    await writeFile(join(dir(), 'segment-0000000003.log'), 'nrefused\nnunmatched\nnunm');
+    await writeFile(join(dir(), 'segment-0000000003.log'), 'nrefused\nnunmatched\nnunparsed\nnunm');
     // Act
     const { journal, replay } = await Journal.open({ dir: dir() });
     // Assess: the torn last line was never acknowledged, so it is not counted
     expect(replay).toEqual([]);
-    expect(journal.counts).toEqual({ received: 7, stored: 6, errors: 1, refused: 1, unmatched: 1 });
+    expect(journal.counts).toEqual({
+      received: 7,
+      stored: 6,
+      errors: 1,
+      refused: 1,
+      unmatched: 1,
+      unparsed: 1,
+    });
     await journal.close();
   });
 
@@ -206,7 +221,14 @@ describe('Journal', () => {
     const { journal, replay } = await Journal.open({ dir: dir() });
     // Assess: nothing replayed, the counts as checkpointed, new segments numbered after 3
     expect(replay).toEqual([]);
-    expect(journal.counts).toEqual({ received: 7, stored: 6, errors: 1, refused: 0, unmatched: 0 });
+    expect(journal.counts).toEqual({
+      received: 7,
+      stored: 6,
+      errors: 1,
+      refused: 0,
+      unmatched: 0,
+      unparsed: 0,
+    });
     expect((await journal.append({ stream: 'raw', line: '{}' })).segment).toBe(4);
     expect(journal.counts.received).toBe(8);
     await journal.close();

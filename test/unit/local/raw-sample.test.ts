@@ -5,7 +5,7 @@ import {
   METERING_UNIT_BYTES,
   rawSample,
   recommendedReadingsPerMessage,
-} from '../../../../deploy/cost/raw-sample.js';
+} from '../../../local/raw-sample.js';
 
 describe('rawSample', () => {
   it('measures the same bytes on every run, and a gzip ratio below 1', () => {

@@ -1,16 +1,17 @@
-// The message and raw/ shape the cost model prices, measured on a deterministic sample built with
+// The message and raw/ shape the cost model (deploy/cost) prices, and the batch size it and
+// `npm start` recommend, measured on a deterministic sample built with
 // the fleet's own code: seeded synthetic readings (device/synthetic.ts), the agent's batching
 // (device/batcher.ts), the telemetry rule's record (local/iot-rule.ts, the AWS rule's twin) and
 // the gzip Firehose applies to raw/ (core/raw-object.ts). Nothing here is a guessed constant.
-import { HOUR_MS } from '../../core/device-context.js';
-import { gzipRawBody } from '../../core/raw-object.js';
-import { MAX_READINGS_PER_MESSAGE, telemetryTopic } from '../../core/telemetry.js';
-import { encodeText } from '../../core/text.js';
-import { batchPayload, createBatcher } from '../../device/batcher.js';
-import { nextSeq } from '../../device/schedule.js';
-import type { DeviceReading } from '../../device/sources.js';
-import { simulatedDeviceIds, syntheticReading } from '../../device/synthetic.js';
-import { applyTelemetryRule } from '../../local/iot-rule.js';
+import { HOUR_MS } from '../core/device-context.js';
+import { gzipRawBody } from '../core/raw-object.js';
+import { MAX_READINGS_PER_MESSAGE, telemetryTopic } from '../core/telemetry.js';
+import { encodeText } from '../core/text.js';
+import { batchPayload, createBatcher } from '../device/batcher.js';
+import { nextSeq } from '../device/schedule.js';
+import type { DeviceReading } from '../device/sources.js';
+import { simulatedDeviceIds, syntheticReading } from '../device/synthetic.js';
+import { applyTelemetryRule } from './iot-rule.js';
 
 /** IoT Core meters messages, rule evaluations and actions, and Firehose records, per 5 KB. */
 export const METERING_UNIT_BYTES = 5 * 1024;
