@@ -27,7 +27,11 @@ export interface CheckCanaryDeps {
 const DAY_MS = 24 * HOUR_MS;
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
-/** Realised sums per version of the forecasts that started at or after `since`, up to `now`. */
+/**
+ * Realised sums per version of the forecasts that start in or after the hour before `since`, up
+ * to `now`: a forecast starts after the last complete hour the hot path holds, so one served
+ * just after `since` may start in the hour before it.
+ */
 export const realisedSince = async (
   store: ObjectStore,
   since: number,
@@ -35,7 +39,7 @@ export const realisedSince = async (
   versions: readonly string[],
 ): Promise<Map<string, ScoreSums>> => {
   const sums = new Map(versions.map((v) => [v, emptySums()] as const));
-  const firstHour = Math.ceil(since / HOUR_MS) * HOUR_MS;
+  const firstHour = Math.floor(since / HOUR_MS) * HOUR_MS - HOUR_MS;
   for (let day = Math.floor(firstHour / DAY_MS) * DAY_MS; day <= now; day += DAY_MS) {
     const fleet = await readJsonOrUndefined<FleetDay>(store, fleetDayKey(dateOf(day)));
     for (const [hh, rows] of Object.entries(fleet?.hours ?? {})) {
