@@ -31,6 +31,7 @@ import {
   createRetrainService,
   DEFAULT_POLICY,
   LOCAL_ROLLBACK_ALARMS,
+  localCanaryCloudWatch,
   type RetrainPolicy,
 } from './retrain-service.js';
 import { LocalSageMaker } from './sagemaker/control-plane/local-sagemaker.js';
@@ -303,6 +304,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       writerId: 'local',
       onError: (error) => log(`served-forecast samples not written: ${String(error)}`),
     });
+    // CloudWatch's stand-in: the forecast function's metrics and the engine canary's alarm.
+    const cloudwatch = localCanaryCloudWatch(now);
     const forecastHandler = makeForecastHandler(
       {
         contexts: createContextReader(storeOf('forecast'), config.context, { now }),
@@ -311,6 +314,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         predictionLength: settings.predictionLength,
         modelCard,
         now,
+        metrics: cloudwatch.forecastMetrics(config.endpointName),
       },
       { cors, sampler: servedSampler },
     );
@@ -341,6 +345,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       beforeRun: () => drain(),
       endpointPollMs: 250,
       log,
+      cloudwatch,
     });
     // What a previous process left half-done (a run, a deployment) is settled before any run.
     void retrainService
