@@ -61,6 +61,12 @@ export interface RetrainRunOptions {
   services: RetrainServices;
   /** Milliseconds the endpoint wait loops (deploy, restore) pause locally instead of the definition's Seconds. */
   endpointPollMs?: number;
+  /**
+   * Milliseconds between an engine canary's bake polls locally instead of the definition's 60 s
+   * (default: endpointPollMs). The loop is bounded in polls (1440), and the bake runs on the
+   * service's clock: polls × this must outlast the bake where that clock is real.
+   */
+  canaryPollMs?: number;
   /** Milliseconds between Retry attempts locally instead of the definition's intervals. */
   retryIntervalMs?: number;
   onStateEvent?: (event: { type: string; state?: string; error?: string }) => void;
@@ -247,7 +253,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
       WaitBeforeRestore: options.endpointPollMs ?? 500,
       WaitForDeletion: options.endpointPollMs ?? 500,
       WaitForReplacedDeletion: options.endpointPollMs ?? 500,
-      BakeEngineCanary: options.endpointPollMs ?? 500,
+      BakeEngineCanary: options.canaryPollMs ?? options.endpointPollMs ?? 500,
     },
     retryIntervalOverrides:
       options.retryIntervalMs === undefined

@@ -127,6 +127,8 @@ export interface RetrainServiceOptions {
   /** Delivers buffered ingestion before a run, so the ETL sees every acknowledged reading. */
   beforeRun: () => Promise<void>;
   endpointPollMs: number;
+  /** An engine canary's bake poll, locally (default endpointPollMs; see RetrainRunOptions). */
+  canaryPollMs?: number;
   log: (message: string) => void;
   now?: () => number;
   /**
@@ -361,6 +363,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
             : cloudwatch,
         },
         endpointPollMs: options.endpointPollMs,
+        canaryPollMs: options.canaryPollMs,
         retryIntervalMs: 100,
         onStateEvent: (event) => {
           if (event.type === 'StateEntered' && event.state) {

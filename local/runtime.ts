@@ -344,6 +344,9 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       policy: { ...DEFAULT_POLICY, ...settings.policy },
       beforeRun: () => drain(),
       endpointPollMs: 250,
+      // An engine canary bakes bakeSeconds of the system clock: 1440 polls of 1 s outlast the
+      // default stage's 600 s.
+      canaryPollMs: 1_000,
       log,
       cloudwatch,
     });
