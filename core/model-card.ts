@@ -29,6 +29,8 @@ export const Outcome = z.enum([
   'rolled-back',
   'failed',
   'ab-testing',
+  /** An engine model serving a share of devices beside the engine champion, baking. */
+  'canary',
 ]);
 export type Outcome = z.infer<typeof Outcome>;
 
@@ -44,6 +46,8 @@ export const CandidateScore = z.object({
   algorithm: z.enum(ALGORITHMS),
   trainingJobName: z.string(),
   wql: z.number().nullable(),
+  /** Set when this candidate's training failed: why (it could not challenge). */
+  failure: z.string().optional(),
 });
 export type CandidateScore = z.infer<typeof CandidateScore>;
 
@@ -109,6 +113,17 @@ export const ABTest = z.object({
 });
 export type ABTest = z.infer<typeof ABTest>;
 
+/**
+ * An engine canary: the new engine model serves the devices whose stable hash falls under
+ * `percent` (core/engine-canary.ts), the champion the rest, until the bake ends.
+ */
+export const EngineCanary = z.object({
+  model: ServedModel,
+  percent: z.number().min(0).max(100),
+  startedAt: z.string(),
+});
+export type EngineCanary = z.infer<typeof EngineCanary>;
+
 /** The serving card: the champion (a served model) and where and since when it serves. */
 export const ModelCard = ServedModel.extend({
   endpointName: z.string(),
@@ -117,6 +132,8 @@ export const ModelCard = ServedModel.extend({
   deployedAt: z.string(),
   /** Set while an A/B test runs: the endpoint then serves both models by weight. */
   abTest: ABTest.optional(),
+  /** Set while an engine canary bakes: the forecast Lambda routes its share of devices to it. */
+  canary: EngineCanary.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
 

@@ -30,6 +30,17 @@ export interface SageMakerControlPlane {
   ): Promise<Record<string, unknown>>;
 }
 
+/** The serving pointer's S3 calls the state machine makes itself (models/serving.json only). */
+export interface PointerObjects {
+  getObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  putObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/** CloudWatch's DescribeAlarms (the engine canary's alarm). */
+export interface AlarmStates {
+  describeAlarms(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
 export interface RetrainServices {
   /** The Glue job's local twin: `--run_id` in, job-run summary out. */
   runEtl(args: { runId: string }): Promise<unknown>;
@@ -38,6 +49,10 @@ export interface RetrainServices {
   sagemaker: SageMakerControlPlane;
   /** SNS Publish's local twin (the runtime's event log). */
   notify(message: { TopicArn: string; Subject?: string; Message: string }): Promise<void>;
+  /** S3 GetObject/PutObject as the state machine's role (the engine canary's pointer). */
+  s3?: PointerObjects;
+  /** CloudWatch DescribeAlarms as the state machine's role (the engine canary's alarm). */
+  cloudwatch?: AlarmStates;
 }
 
 export interface RetrainRunOptions {
@@ -46,6 +61,12 @@ export interface RetrainRunOptions {
   services: RetrainServices;
   /** Milliseconds the endpoint wait loops (deploy, restore) pause locally instead of the definition's Seconds. */
   endpointPollMs?: number;
+  /**
+   * Milliseconds between an engine canary's bake polls locally instead of the definition's 60 s
+   * (default: endpointPollMs). The loop is bounded in polls (1440), and the bake runs on the
+   * service's clock: polls × this must outlast the bake where that clock is real.
+   */
+  canaryPollMs?: number;
   /** Milliseconds between Retry attempts locally instead of the definition's intervals. */
   retryIntervalMs?: number;
   onStateEvent?: (event: { type: string; state?: string; error?: string }) => void;
@@ -85,6 +106,19 @@ const asServiceError = (service: string, error: unknown): Error => {
     error.name = `${service}.${error.name}`;
   }
   return error;
+};
+
+/** An aws-sdk integration's call, its errors named `<Service>.<ErrorName>` as Step Functions does. */
+const serviceCall = async (
+  service: string,
+  call: (request: Record<string, unknown>) => Promise<unknown>,
+  request: Record<string, unknown>,
+): Promise<unknown> => {
+  try {
+    return await call(request);
+  } catch (error) {
+    throw asServiceError(service, error);
+  }
 };
 
 const sageMakerTask =
@@ -132,6 +166,19 @@ const taskHandlerFor = (
   };
   const call = sageMakerCalls[resource];
   if (call) return sageMakerTask(call) as TaskHandler;
+  const s3 = services.s3;
+  const s3Calls: Record<string, ((r: Record<string, unknown>) => Promise<unknown>) | undefined> = {
+    'arn:aws:states:::aws-sdk:s3:getObject': s3 && ((r) => s3.getObject(r)),
+    'arn:aws:states:::aws-sdk:s3:putObject': s3 && ((r) => s3.putObject(r)),
+  };
+  const s3Call = s3Calls[resource];
+  if (s3Call)
+    return (async (r: Record<string, unknown>) => serviceCall('S3', s3Call, r)) as TaskHandler;
+  const alarms = services.cloudwatch;
+  if (resource === 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms' && alarms) {
+    return (async (r: Record<string, unknown>) =>
+      serviceCall('CloudWatch', (x) => alarms.describeAlarms(x), r)) as TaskHandler;
+  }
   if (resource === 'arn:aws:states:::lambda:invoke') {
     return (async (input: { FunctionName: string; Payload: unknown }) => {
       const key = lambdaByArn.get(input.FunctionName);
@@ -205,6 +252,8 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
       WaitForEndpoint: options.endpointPollMs ?? 500,
       WaitBeforeRestore: options.endpointPollMs ?? 500,
       WaitForDeletion: options.endpointPollMs ?? 500,
+      WaitForReplacedDeletion: options.endpointPollMs ?? 500,
+      BakeEngineCanary: options.canaryPollMs ?? options.endpointPollMs ?? 500,
     },
     retryIntervalOverrides:
       options.retryIntervalMs === undefined

@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.js';
 import { RunSummary, runSummaryKey } from '../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
+import { makeHandler as makeCheckCanaryHandler } from '../functions/check-canary/handler.js';
 import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/handler.js';
 import { InProcessEngine } from '../functions/common/adapters/in-process-engine.js';
 import { servingEndpoint } from '../functions/common/adapters/serving-endpoint.js';
@@ -20,11 +21,14 @@ import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler
 import { servingCard } from '../functions/status/pipeline-records.js';
 import { makeHandler as makeTrainEngineHandler } from '../functions/train-engine/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
+import { LocalCloudWatch } from './cloudwatch/local-cloudwatch.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import { authorizedAlarms } from './iam/authorized-alarms.js';
 import { authorizedNotify, type Notification } from './iam/authorized-invocations.js';
 import { authorizedControlPlane } from './iam/authorized-sagemaker.js';
 import type { LocalCaller } from './iam/callers.js';
 import type { LocalIam } from './iam/local-iam.js';
+import { pointerObjects } from './pointer-objects.js';
 import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
 import {
   type EndpointRepair,
@@ -52,6 +56,10 @@ export interface RetrainPolicy {
   qualityDriftRatio: number;
   maxModelAgeHours: number;
   promotionMargin: number;
+  /** Share of devices (1..99 %) an engine canary serves beside an engine champion. */
+  engineCanaryPercent: number;
+  /** Relative realised wQL an engine canary may lose to the champion before it rolls back. */
+  canaryLossTolerance: number;
 }
 
 /** The policy a stage's serverless.yml params describe. */
@@ -84,6 +92,22 @@ export const LOCAL_ROLLBACK_ALARMS = {
   latency: 'smogcast-local-primary-latency',
 };
 
+/** The engine canary's forecast-error alarm, as the local CloudWatch stand-in defines it. */
+export const LOCAL_CANARY_ALARM = 'smogcast-local-canary-forecast-errors';
+
+/** The local CloudWatch with the canary's alarm as serverless.yml defines it (errors ≥ 1 in 5 min). */
+export const localCanaryCloudWatch = (now: () => number = Date.now): LocalCloudWatch =>
+  new LocalCloudWatch(
+    {
+      [LOCAL_CANARY_ALARM]: {
+        alarm: { metric: 'Invocation5XXErrors', threshold: 0 },
+        dimensions: { Role: 'canary' },
+        periodSeconds: 300,
+      },
+    },
+    now,
+  );
+
 export interface RetrainServiceOptions {
   /** The twin's own bookkeeping (execution records, notifications), and every step's by default. */
   store: ObjectStore;
@@ -111,8 +135,15 @@ export interface RetrainServiceOptions {
   /** Delivers buffered ingestion before a run, so the ETL sees every acknowledged reading. */
   beforeRun: () => Promise<void>;
   endpointPollMs: number;
+  /** An engine canary's bake poll, locally (default endpointPollMs; see RetrainRunOptions). */
+  canaryPollMs?: number;
   log: (message: string) => void;
   now?: () => number;
+  /**
+   * CloudWatch's stand-in: the forecast function's metrics and the canary's alarm (the forecast
+   * function must write to the same one). Default: one with the alarm and no datapoints.
+   */
+  cloudwatch?: LocalCloudWatch;
 }
 
 const LAMBDA_ARN = (name: string) =>
@@ -140,6 +171,10 @@ export const localSubstitutions = (
   TrainEngineFunctionArn: LAMBDA_ARN('train-engine'),
   Algorithm: policy.algorithm,
   RecordRunFunctionArn: LAMBDA_ARN('record-run'),
+  CheckCanaryFunctionArn: LAMBDA_ARN('check-canary'),
+  EngineCanaryPercent: String(policy.engineCanaryPercent),
+  CanaryLossTolerance: String(policy.canaryLossTolerance),
+  CanaryErrorsAlarmName: LOCAL_CANARY_ALARM,
   DeepArImage: 'local/smogcast-forecaster:latest',
   SageMakerRoleArn: 'arn:aws:iam::000000000000:role/smogcast-local-sagemaker',
   // SageMaker's API accepts only its own instance types (the twin runs in process either way).
@@ -238,7 +273,11 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
     RecordRunFunctionArn: invoke(
       makeRecordRunHandler({ store: storeOf('record-run'), now }) as never,
     ),
+    CheckCanaryFunctionArn: invoke(
+      makeCheckCanaryHandler({ store: storeOf('check-canary'), now }) as never,
+    ),
   };
+  const cloudwatch = options.cloudwatch ?? localCanaryCloudWatch(now);
 
   // SNS: the topic's deliveries are the twin's to keep (notifications/<run>.json).
   const notify = (runId: string) => async (message: Notification) => {
@@ -325,8 +364,14 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
           notify: options.iam
             ? authorizedNotify(notify(runId), options.iam, substitutions)
             : notify(runId),
+          // The state machine's own calls on the serving pointer and the canary's alarm.
+          s3: pointerObjects(storeOf('retrain-state-machine'), options.bucket),
+          cloudwatch: options.iam
+            ? authorizedAlarms(cloudwatch, options.iam, substitutions)
+            : cloudwatch,
         },
         endpointPollMs: options.endpointPollMs,
+        canaryPollMs: options.canaryPollMs,
         retryIntervalMs: 100,
         onStateEvent: (event) => {
           if (event.type === 'StateEntered' && event.state) {

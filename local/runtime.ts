@@ -31,6 +31,7 @@ import {
   createRetrainService,
   DEFAULT_POLICY,
   LOCAL_ROLLBACK_ALARMS,
+  localCanaryCloudWatch,
   type RetrainPolicy,
 } from './retrain-service.js';
 import { LocalSageMaker } from './sagemaker/control-plane/local-sagemaker.js';
@@ -306,6 +307,8 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       writerId: 'local',
       onError: (error) => log(`served-forecast samples not written: ${String(error)}`),
     });
+    // CloudWatch's stand-in: the forecast function's metrics and the engine canary's alarm.
+    const cloudwatch = localCanaryCloudWatch(now);
     const forecastHandler = makeForecastHandler(
       {
         contexts: createContextReader(storeOf('forecast'), config.context, { now }),
@@ -314,6 +317,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         predictionLength: settings.predictionLength,
         modelCard,
         now,
+        metrics: cloudwatch.forecastMetrics(config.endpointName),
       },
       { cors, sampler: servedSampler },
     );
@@ -343,7 +347,11 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       policy: { ...DEFAULT_POLICY, ...settings.policy },
       beforeRun: () => drain(),
       endpointPollMs: 250,
+      // An engine canary bakes bakeSeconds of the system clock: 1440 polls of 1 s outlast the
+      // default stage's 600 s.
+      canaryPollMs: 1_000,
       log,
+      cloudwatch,
     });
     // What a previous process left half-done (a run, a deployment) is settled before any run.
     void retrainService

@@ -46,6 +46,9 @@ export const RetrainParams = z.object({
   linearStepPercent: count.min(1).max(100),
   bakeSeconds: count,
   terminationWaitSeconds: count,
+  /** Share of devices an engine canary serves (README "Choosing the algorithm"). */
+  engineCanaryPercent: count.min(1).max(99).default(10),
+  canaryLossTolerance: z.coerce.number().min(-1).max(10).default(0.1),
   ...DriftPolicy.shape,
   promotionMargin: EvaluateInput.shape.promotionMargin,
 });

@@ -1,9 +1,23 @@
 // Champion vs challenger on the same held-out window (the last prediction_length points of every
 // series of this run's test channel): the challenger's test wQL from its training job against the
 // champion's wQL that check-drift measured through the serving endpoint on those windows.
+import { SmogcastError } from '../../core/errors.js';
 import { WQL_METRIC } from '../../core/forecast-scores.js';
 import type { CandidateScore, Evaluation } from '../../core/model-card.js';
-import type { Candidate, EvaluateInput } from './schema.js';
+import type { Candidate, EvaluateInput, FailedCandidate } from './schema.js';
+
+/** Every candidate of a run that trained both failed: nothing to evaluate, the champion stays. */
+export class NoCandidateTrainedError extends SmogcastError {
+  constructor(failed: readonly FailedCandidate[]) {
+    super(
+      `no candidate trained: ${failed.map((f) => `${f.algorithm} failed (${f.error}: ${f.cause || 'no cause given'})`).join('; ')}`,
+    );
+    this.name = 'NoCandidateTrainedError';
+  }
+}
+
+const isFailed = (c: Candidate | FailedCandidate): c is FailedCandidate => 'failed' in c;
+const failureOf = (f: FailedCandidate) => `${f.error}: ${f.cause || 'no cause given'}`;
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
@@ -69,17 +83,34 @@ export const pickCandidate = (candidates: readonly Candidate[]): Pick => {
   return { winner: best.c, candidates: scores, choice };
 };
 
-/** Evaluate with candidates: the better candidate against the champion, both scores recorded. */
+/**
+ * Evaluate with candidates: the better trained candidate against the champion, every score
+ * recorded. A candidate whose training failed is recorded with why and cannot challenge; when
+ * none trained the run fails (NoCandidateTrainedError) and the champion keeps serving.
+ */
 export const evaluateCandidates = (
-  input: EvaluateInput & { candidates: Candidate[] },
+  input: EvaluateInput & { candidates: Array<Candidate | FailedCandidate> },
 ): Evaluation & { winner: Candidate } => {
-  const pick = pickCandidate(input.candidates);
+  const failed = input.candidates.filter(isFailed);
+  const trained = input.candidates.filter((c): c is Candidate => !isFailed(c));
+  if (trained.length === 0) throw new NoCandidateTrainedError(failed);
+  const pick = pickCandidate(trained);
+  const failedScores: CandidateScore[] = failed.map((f) => ({
+    algorithm: f.algorithm,
+    trainingJobName: '',
+    wql: null,
+    failure: failureOf(f),
+  }));
+  const choice = [
+    ...failed.map((f) => `${f.algorithm} training failed (${failureOf(f)})`),
+    pick.choice,
+  ].join('; ');
   const evaluation = evaluateChallenger({ ...input, challengerMetrics: pick.winner.metrics });
   return {
     ...evaluation,
-    reason: `${pick.choice}; ${evaluation.reason}`,
-    candidates: pick.candidates,
-    choice: pick.choice,
+    reason: `${choice}; ${evaluation.reason}`,
+    candidates: [...pick.candidates, ...failedScores],
+    choice,
     winner: pick.winner,
   };
 };

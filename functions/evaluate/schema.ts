@@ -13,6 +13,15 @@ export const Candidate = z.object({
 });
 export type Candidate = z.infer<typeof Candidate>;
 
+/** A candidate whose training failed (its TrainBoth branch caught the error): why, no model. */
+export const FailedCandidate = z.object({
+  algorithm: z.enum(ALGORITHMS),
+  failed: z.literal(true),
+  error: z.string(),
+  cause: z.string().default(''),
+});
+export type FailedCandidate = z.infer<typeof FailedCandidate>;
+
 export const EvaluateInput = z.object({
   /** SageMaker's FinalMetricDataList of the training job. */
   challengerMetrics: Metrics.default([]),
@@ -20,7 +29,10 @@ export const EvaluateInput = z.object({
    * With algorithm both: every candidate of the run. The better on the held-out window is the
    * challenger (its metrics replace challengerMetrics).
    */
-  candidates: z.array(Candidate).min(1).optional(),
+  candidates: z
+    .array(z.union([FailedCandidate, Candidate]))
+    .min(1)
+    .optional(),
   championVersion: z.string().nullable(),
   championRecentWql: z.number().nullable(),
   championBacktestWql: z.number().nullable(),

@@ -2,6 +2,7 @@
 import { formatStart } from '../../core/deepar.js';
 import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
 import type { Algorithm } from '../../core/engine-artifact.js';
+import { CANARY_VARIANT, inCanary, type ServedRole } from '../../core/engine-canary.js';
 import { EndpointNotDeployedError, ModelInputRejectedError } from '../../core/errors.js';
 import { metricIndex } from '../../core/metrics.js';
 import { AB_VARIANTS, algorithmOf, type ModelCard } from '../../core/model-card.js';
@@ -9,6 +10,7 @@ import type { DeepArRequest, ModelEndpoint } from '../../core/ports.js';
 import type { InProcessEngine } from '../common/adapters/in-process-engine.js';
 import type { ContextReader } from '../common/context-reader.js';
 import { HttpError, notFound, unavailable } from '../common/http.js';
+import type { ForecastMetrics } from './forecast-metrics.js';
 import { DEFAULT_QUANTILES, type ForecastQuery, type ForecastResponse } from './schema.js';
 
 export interface ForecastDeps {
@@ -21,6 +23,8 @@ export interface ForecastDeps {
   /** The serving model card, or undefined while no model is deployed. */
   modelCard: () => Promise<ModelCard | undefined>;
   now: () => number;
+  /** Counts each model answer and model failure by the side that served it (canary alarm). */
+  metrics?: ForecastMetrics;
 }
 
 /** Seconds a client should wait before retrying while no model is deployed. */
@@ -60,6 +64,8 @@ export interface ServedBy {
   /** smogcast: answered in process from `modelDataUrl`; deepar (absent): by the endpoint. */
   algorithm?: Algorithm;
   modelDataUrl?: string;
+  /** canary: the engine canary's share of devices; otherwise the champion (or an A/B variant). */
+  role?: ServedRole;
 }
 
 const champion = (card: ModelCard): ServedBy => ({
@@ -85,6 +91,29 @@ export const pickServedBy = (card: ModelCard, random: () => number = Math.random
         variant: AB_VARIANTS.challenger,
       }
     : { version: card.version, categories: card.categories, variant: AB_VARIANTS.champion };
+};
+
+/**
+ * The model that serves `deviceId`: while an engine canary bakes, the canary for the devices
+ * its percent covers (by the stable device hash) and the champion for the rest; otherwise as
+ * pickServedBy.
+ */
+export const servedFor = (
+  card: ModelCard,
+  deviceId: string,
+  random: () => number = Math.random,
+): ServedBy => {
+  const canary = card.canary;
+  if (!canary) return pickServedBy(card, random);
+  if (!inCanary(deviceId, canary.percent)) return { ...champion(card), role: 'champion' };
+  return {
+    version: canary.model.version,
+    categories: canary.model.categories,
+    variant: CANARY_VARIANT,
+    algorithm: 'smogcast',
+    modelDataUrl: canary.model.modelDataUrl,
+    role: 'canary',
+  };
 };
 
 /** The engine in process for an engine model, else the endpoint (with the A/B variant, if any). */
@@ -115,7 +144,7 @@ export const forecast = async (
   if (!series || series.values.every((v) => v === null)) {
     throw notFound(`device ${deviceId} has no ${metric} readings`);
   }
-  const served = servedBy ?? pickServedBy(card);
+  const served = servedBy ?? servedFor(card, deviceId);
   const deviceIndex = served.categories.devices.indexOf(deviceId);
   if (deviceIndex < 0) {
     throw notFound(
@@ -130,9 +159,14 @@ export const forecast = async (
     quantiles,
   );
   let answer: Awaited<ReturnType<ModelEndpoint['invoke']>>;
+  const role = served.role ?? 'champion';
   try {
     answer = await invokeServing(served, request, deps);
+    deps.metrics?.served({ version: served.version, role, failed: false });
   } catch (error) {
+    const refused = error instanceof ModelInputRejectedError || error instanceof HttpError;
+    // A model that fails (not the caller's series) counts against the side that served it.
+    if (!refused) deps.metrics?.served({ version: served.version, role, failed: true });
     if (error instanceof EndpointNotDeployedError) {
       throw unavailable('the model endpoint is not deployed yet', RETRY_AFTER_SECONDS);
     }
@@ -159,7 +193,14 @@ export const forecast = async (
     horizon,
     mean: prediction.mean.slice(0, horizon),
     quantiles: quantileSeries,
-    model: { version: served.version, variant: answer.variant ?? served.variant ?? card.variant },
+    model: {
+      version: served.version,
+      // The canary answers as the canary (the in-process engine names its variant otherwise).
+      variant:
+        served.role === 'canary'
+          ? CANARY_VARIANT
+          : (answer.variant ?? served.variant ?? card.variant),
+    },
     generatedAt: new Date(deps.now()).toISOString(),
   };
 };

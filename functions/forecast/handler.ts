@@ -24,10 +24,11 @@ import { cachedModelCard } from '../common/model-card-source.js';
 import {
   type ForecastDeps,
   forecast,
-  pickServedBy,
   RETRY_AFTER_SECONDS,
   type ServedBy,
+  servedFor,
 } from './forecast.js';
+import { emfForecastMetrics } from './forecast-metrics.js';
 import {
   DEFAULT_QUANTILES,
   type ForecastQuery,
@@ -114,8 +115,9 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
       if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
       const now = deps.now();
       const hour = floorHour(now);
-      // During an A/B test the variant is picked per request; its version keys the cache.
-      const served = card.abTest ? pickServedBy(card) : undefined;
+      // During an A/B test the variant is picked per request, during an engine canary by the
+      // device's hash; the version that serves keys the cache.
+      const served = card.abTest || card.canary ? servedFor(card, query.deviceId) : undefined;
       const key = cacheKey({
         version: served?.version ?? card.version,
         deviceId: query.deviceId,
@@ -161,6 +163,7 @@ export const createForecastDeps = (config: Config): ForecastDeps => {
     predictionLength: config.predictionLength,
     modelCard: cachedModelCard(store),
     now: Date.now,
+    metrics: emfForecastMetrics(config.endpointName),
   };
 };
 

@@ -32,6 +32,14 @@ export class MissingCategoriesError extends SmogcastError {
   }
 }
 
+/** A canary was asked for with no serving card to put it beside. */
+export class NoChampionToCanaryError extends SmogcastError {
+  constructor(version: string, options?: ErrorOptions) {
+    super(`no serving card to canary ${version} beside`, options);
+    this.name = 'NoChampionToCanaryError';
+  }
+}
+
 export interface RecordRunDeps {
   store: ObjectStore;
   now: () => number;
@@ -42,7 +50,17 @@ export interface RecordRunResult {
   version: string | null;
   variant: string | null;
   reasons: string[];
+  /** Outcome canary: the share of devices the canary serves and since when (this step's clock). */
+  canary?: { percent: number; startedAt: string };
 }
+
+/** The share of devices an engine canary gets: the run's deployment.engineCanaryPercent. */
+const canaryPercentOf = (state: RunState): number => {
+  const raw = Number(
+    (state.deployment as { engineCanaryPercent?: unknown } | undefined)?.engineCanaryPercent,
+  );
+  return Number.isFinite(raw) && raw > 0 && raw < 100 ? raw : 10;
+};
 
 /** What the restore path did, when the run failed after its deployment began. */
 const restoreReasons = (state: RunState): string[] => {
@@ -74,8 +92,24 @@ const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
     case 'rejected':
       return [...drift, state.evaluation?.reason ?? 'challenger rejected'];
     case 'promoted':
-      return [...drift, ...(state.evaluation ? [state.evaluation.reason] : [])];
+      return [
+        ...drift,
+        ...(state.evaluation ? [state.evaluation.reason] : []),
+        ...(state.canaryCheck?.reasons ?? []),
+      ];
+    case 'canary':
+      return [
+        ...drift,
+        ...(state.evaluation ? [state.evaluation.reason] : []),
+        `engine canary: serves ${canaryPercentOf(state)}% of devices beside champion ${state.drift?.championVersion ?? 'unknown'} while it bakes`,
+      ];
     case 'rolled-back':
+      if (state.canaryCheck) {
+        return [
+          ...state.canaryCheck.reasons,
+          `the serving pointer is back on champion ${state.drift?.championVersion ?? 'unknown'}; the champion serves every device`,
+        ];
+      }
       return [
         `the endpoint rolled back to ${state.endpoint?.endpointConfigName ?? 'the previous config'}; the champion keeps serving`,
       ];
@@ -218,6 +252,7 @@ export const recordRun = async (
   let version = state.training ? (state.prepare?.version ?? null) : null;
   const written: RegistryEntry[] = [];
   let card: ModelCard | undefined;
+  let canary: RecordRunResult['canary'];
 
   if (state.ab?.active) {
     ({ version, card } = await recordABRound(outcome, state, reasons, deps, now, written));
@@ -238,7 +273,12 @@ export const recordRun = async (
       metrics: metricsOf(state),
       evaluation: state.evaluation ?? null,
       deployment: inProcess
-        ? { strategy: 'in-process', endpointConfigName: null }
+        ? {
+            // Baked on a share of devices first, or switched all at once.
+            strategy:
+              outcome === 'canary' || state.canaryCheck ? 'in-process-canary' : 'in-process',
+            endpointConfigName: null,
+          }
         : state.deployment
           ? {
               strategy: state.deployment.strategy,
@@ -253,7 +293,7 @@ export const recordRun = async (
     // Registry first: a serving card must never point at a version the registry lacks.
     await putJson(deps.store, registryKey(version), entry);
     written.push(entry);
-    if (outcome === 'promoted' || outcome === 'ab-testing') {
+    if (outcome === 'promoted' || outcome === 'ab-testing' || outcome === 'canary') {
       if (!categories) throw new MissingCategoriesError(state.runId);
       const served = {
         version,
@@ -271,20 +311,27 @@ export const recordRun = async (
       const endpointConfigName = inProcess
         ? ''
         : (state.endpoint?.endpointConfigName ?? state.training.trainingJobName);
-      const champion = outcome === 'ab-testing' ? await readCard(deps.store) : undefined;
-      card = champion
-        ? {
-            ...champion,
-            endpointConfigName,
-            abTest: { challenger: served, challengerWeight: 0.5, startedAt: now, rounds: 0 },
-          }
-        : {
-            ...served,
-            endpointName: state.endpointName,
-            endpointConfigName,
-            variant: inProcess ? IN_PROCESS_VARIANT : PRIMARY_VARIANT,
-            deployedAt: now,
-          };
+      const champion =
+        outcome === 'ab-testing' || outcome === 'canary' ? await readCard(deps.store) : undefined;
+      if (outcome === 'canary') {
+        if (!champion) throw new NoChampionToCanaryError(version);
+        canary = { percent: canaryPercentOf(state), startedAt: now };
+        const { canary: _previous, ...serving } = champion;
+        card = { ...serving, canary: { model: served, ...canary } };
+      } else
+        card = champion
+          ? {
+              ...champion,
+              endpointConfigName,
+              abTest: { challenger: served, challengerWeight: 0.5, startedAt: now, rounds: 0 },
+            }
+          : {
+              ...served,
+              endpointName: state.endpointName,
+              endpointConfigName,
+              variant: inProcess ? IN_PROCESS_VARIANT : PRIMARY_VARIANT,
+              deployedAt: now,
+            };
     }
   }
 
@@ -323,5 +370,5 @@ export const recordRun = async (
       : state.training?.algorithm === 'smogcast'
         ? IN_PROCESS_VARIANT
         : PRIMARY_VARIANT;
-  return { outcome, version, variant, reasons };
+  return { outcome, version, variant, reasons, ...(canary ? { canary } : {}) };
 };

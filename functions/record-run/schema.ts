@@ -25,6 +25,11 @@ export const RunState = z.object({
   evaluation: Evaluation.optional(),
   endpoint: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  /** The engine canary's last verdict (check-canary), when this run baked one. */
+  canaryCheck: z
+    .object({ action: z.enum(['wait', 'promote', 'rollback']), reasons: z.array(z.string()) })
+    .loose()
+    .optional(),
   /**
    * The config that served before this run's deployment (FindEndpoint), when there was one; a
    * Failed endpoint that was deleted and created anew leaves `{}` (ForgetFailedEndpoint).

@@ -52,6 +52,14 @@ export const DEPLOY_STATES: ReadonlySet<string> = new Set([
   'DescribeEndpoint',
   'EndpointReady?',
   'WhatWasDeployed?',
+  // An engine canary: the pointer names it beside the champion until the bake's verdict.
+  'RecordEngineCanary',
+  'BakeEngineCanary',
+  'CountCanaryPoll',
+  'DescribeCanaryAlarms',
+  'CheckCanary',
+  'CanaryVerdict?',
+  'CanaryWaitTimedOut?',
 ]);
 
 const flattenScores = (value: unknown, prefix = '', out: Record<string, number> = {}) => {

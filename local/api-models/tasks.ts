@@ -11,6 +11,9 @@ export interface TaskOperation {
   operation: string;
 }
 
+/** Step Functions' service name → the SDK's model prefix, where they differ. */
+const SDK_PREFIX: Record<string, string> = { cloudwatch: 'monitoring' };
+
 /**
  * The API operation a Task's Resource calls: `arn:aws:states:::<service>:<action>[.sync|
  * .waitForTaskToken]` (optimized integrations) and `arn:aws:states:::aws-sdk:<service>:<action>`.
@@ -21,7 +24,9 @@ export const taskOperation = (resource: string): TaskOperation => {
       resource,
     );
   if (!match) throw new UnknownApiModelError(`Task resource ${resource}`);
-  const [, service, action] = match as unknown as [string, string, string];
+  const [, named, action] = match as unknown as [string, string, string];
+  // Step Functions names a few services otherwise than the SDK's model files do.
+  const service = SDK_PREFIX[named] ?? named;
   const operation = action.charAt(0).toUpperCase() + action.slice(1);
   if (!apiModel(service).operations[operation]) {
     throw new UnknownApiModelError(`Task resource ${resource} (no operation ${operation})`);

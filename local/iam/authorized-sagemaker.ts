@@ -41,6 +41,7 @@ export const templateNames = (
     'EndpointName',
     'Variant5xxAlarmName',
     'VariantLatencyAlarmName',
+    'CanaryErrorsAlarmName',
     'SageMakerRoleArn',
     'NotificationTopicArn',
   ]) {

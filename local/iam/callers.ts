@@ -25,6 +25,7 @@ export const LOCAL_CALLERS = {
   evaluate: lambda('evaluate'),
   'record-run': lambda('record-run'),
   'train-engine': lambda('train-engine'),
+  'check-canary': lambda('check-canary'),
   'update-context': lambda('update-context'),
   forecast: lambda('forecast'),
   devices: lambda('devices'),

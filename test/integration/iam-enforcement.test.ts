@@ -164,12 +164,13 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   // A served forecast is scored once its 24 hours of readings arrived, past this pipeline's
   // wall clock (test/unit/functions/accuracy/realised-accuracy.test.ts scores them).
   'UpdateContextRole:s3:PutObject@accuracy-scores': 'no served forecast is old enough to score',
-  // Only an endpoint left Failed is deleted; retrain-paths.test.ts ("left Failed") takes that
-  // path with the state machine's IAM enforced.
-  'RetrainStateMachineRole:sagemaker:DeleteEndpoint':
-    'this pipeline never leaves the endpoint Failed',
   'RetrainStateMachineRole:cloudwatch:DescribeAlarms':
     'the local SageMaker authorises DescribeAlarms as the execution role only',
+  // The serving pointer is written back only when an engine canary rolls back, and listed only
+  // when a first engine model finds no pointer; retrain-canary.test.ts takes both paths with the
+  // state machine's IAM enforced.
+  'RetrainStateMachineRole:s3:PutObject': 'no engine canary rolls back in this pipeline',
+  'RetrainStateMachineRole:s3:ListBucket': 'a model serves before the first engine run here',
 };
 
 describe('every statement a local caller runs with is needed by a call the pipeline makes', () => {
@@ -214,7 +215,8 @@ describe('every statement a local caller runs with is needed by a call the pipel
     // A failed training job: the run publishes its failure to the alarm topic.
     const failed = await runtime.retrain({ maxModelAgeHours: 1e-9 }, { Epochs: 'many' });
     expect(failed.states.slice(-2), failed.cause).toEqual(['NotifyFailure', 'RunFailed']);
-    // The engine (algorithm smogcast): trained by its Lambda, served in process by /forecast.
+    // The engine (algorithm smogcast): trained by its Lambda, served in process by /forecast;
+    // the DeepAR endpoint it replaces is deleted.
     const engine = await runtime.retrain({
       algorithm: 'smogcast',
       maxModelAgeHours: 1e-9,
@@ -225,6 +227,16 @@ describe('every statement a local caller runs with is needed by a call the pipel
       headers: { 'x-api-key': API_KEY },
     });
     expect(inProcess.status).toBe(200);
+    // An engine model beside that engine champion: a canary, baked with no alarm, promoted.
+    const canary = await runtime.retrain({
+      algorithm: 'smogcast',
+      strategy: 'canary',
+      maxModelAgeHours: 1e-9,
+      promotionMargin: -1,
+      bakeSeconds: 0,
+    });
+    expect(canary.outcome, `${canary.cause ?? ''} ${canary.reasons?.join('; ')}`).toBe('promoted');
+    expect(canary.states).toContain('CheckCanary');
     // DeepAR again, so the A/B test below starts beside an endpoint champion.
     const back = await runtime.retrain({
       strategy: 'all-at-once',

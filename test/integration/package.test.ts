@@ -136,6 +136,7 @@ describe('serverless package (offline, no credentials)', () => {
     const names = functions.map((f) => f.Properties?.FunctionName).sort();
     expect(names).toEqual([
       'smogcast-dev-accuracy',
+      'smogcast-dev-check-canary',
       'smogcast-dev-check-drift',
       'smogcast-dev-devices',
       'smogcast-dev-evaluate',
@@ -319,6 +320,28 @@ describe('serverless package (offline, no credentials)', () => {
     }
     expect(substitutions.Variant5xxAlarmName).toEqual({ Ref: 'PrimaryVariantErrorsAlarm' });
     expect(substitutions.VariantLatencyAlarmName).toEqual({ Ref: 'PrimaryVariantLatencyAlarm' });
+  });
+
+  it("guards an engine canary: an alarm on the canary's forecast errors, the pointer alone writable", () => {
+    const machine = ofType(template, 'AWS::StepFunctions::StateMachine')[0];
+    const substitutions = machine?.Properties?.DefinitionSubstitutions as Record<string, unknown>;
+    expect(substitutions.CanaryErrorsAlarmName).toEqual({ Ref: 'CanaryForecastErrorsAlarm' });
+    const alarm = template.Resources.CanaryForecastErrorsAlarm?.Properties ?? {};
+    expect(alarm).toMatchObject({ Namespace: 'smogcast/forecast', MetricName: 'ForecastErrors' });
+    expect(alarm.Dimensions).toContainEqual({ Name: 'Role', Value: 'canary' });
+    const role = template.Resources.RetrainStateMachineRole?.Properties as {
+      Policies: Array<{ PolicyDocument: { Statement: Array<Record<string, unknown>> } }>;
+    };
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const s3 = statements.filter((st) => String(st.Action).startsWith('s3:'));
+    expect(s3.map((st) => st.Action).sort()).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    for (const st of s3.filter((x) => x.Action !== 's3:ListBucket')) {
+      expect(JSON.stringify(st.Resource)).toMatch(/\/models\/serving\.json"/);
+    }
   });
 
   it('serves GET /forecast, /devices, /status, /accuracy, /runs and /models behind an API key with a throttled usage plan', () => {

@@ -204,7 +204,11 @@ describe('retrain with algorithm smogcast', () => {
     await publish(48, 3);
 
     // Act
-    const record = await run({ algorithm: 'smogcast', promotionMargin: -1 });
+    const record = await run({
+      algorithm: 'smogcast',
+      promotionMargin: -1,
+      strategy: 'all-at-once',
+    });
 
     // Assess: check-drift measured the champion through the engine (no endpoint exists).
     expect(record.outcome, record.cause).toBe('promoted');

@@ -48,6 +48,9 @@ describe('stage params', () => {
       qualityDriftRatio: 1.5,
       maxModelAgeHours: 168,
       promotionMargin: 0.02,
+      // A stage without the engine canary's params gets 10% of devices and a 10% tolerance.
+      engineCanaryPercent: 10,
+      canaryLossTolerance: 0.1,
     });
     expect(() => policyFromParams({ ...params, deploymentStrategy: 'random' })).toThrow();
     expect(policyFromParams({ ...params, algorithm: 'both' }).algorithm).toBe('both');

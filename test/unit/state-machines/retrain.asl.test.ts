@@ -36,6 +36,11 @@ const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   TrainEngineFunctionArn:
     'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-train-engine',
   Algorithm: 'deepar',
+  CheckCanaryFunctionArn:
+    'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-check-canary',
+  EngineCanaryPercent: '10',
+  CanaryLossTolerance: '0.1',
+  CanaryErrorsAlarmName: 'smogcast-dev-canary-forecast-errors',
   NotificationTopicArn: 'arn:aws:sns:us-east-1:123456789012:smogcast-alarms-dev',
   PsiThreshold: '0.2',
   QualityDriftRatio: '1.5',

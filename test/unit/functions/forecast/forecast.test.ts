@@ -282,3 +282,43 @@ describe('A/B routing', () => {
     });
   });
 });
+
+describe('engine canary routing', () => {
+  it('sends a device to the canary or the champion by its stable hash, at the canary percent', async () => {
+    // Prepare
+    const { servedFor } = await import('../../../../functions/forecast/forecast.js');
+    const { inCanary } = await import('../../../../core/engine-canary.js');
+    const devices = Array.from({ length: 200 }, (_, i) => `dev-${i}`);
+    const canaryCard = {
+      ...card,
+      algorithm: 'smogcast',
+      canary: {
+        model: {
+          ...card,
+          version: 'v2',
+          algorithm: 'smogcast',
+          modelDataUrl: 's3://lake/models/engine/v2/model.json',
+        },
+        percent: 25,
+        startedAt: card.deployedAt,
+      },
+    } as unknown as ModelCard;
+
+    // Act
+    const served = devices.map((d) => servedFor(canaryCard, d, () => 0));
+
+    // Assess: the same device always on the same side; about a quarter on the canary.
+    const onCanary = served.filter((s) => s.version === 'v2');
+    expect(onCanary.length).toBeGreaterThan(20);
+    expect(onCanary.length).toBeLessThan(80);
+    devices.forEach((d, i) => {
+      expect(served[i]?.role).toBe(inCanary(d, 25) ? 'canary' : 'champion');
+      expect(servedFor(canaryCard, d, () => 0.99).version).toBe(served[i]?.version);
+    });
+    expect(onCanary[0]).toMatchObject({
+      variant: 'canary',
+      algorithm: 'smogcast',
+      modelDataUrl: 's3://lake/models/engine/v2/model.json',
+    });
+  });
+});

@@ -92,6 +92,66 @@ describe('record-run', () => {
     expect(summary.drift.profile).toBeUndefined();
   });
 
+  it('records an engine canary beside the engine champion, which the card keeps serving', async () => {
+    // Prepare: an engine champion serves.
+    const store = await setup();
+    const champion = await recordRun(
+      {
+        outcome: 'promoted',
+        state: {
+          ...trained,
+          runId: 'run-1',
+          prepare: { version: 'v0' },
+          training: { ...trained.training, algorithm: 'smogcast' } as RunState['training'],
+        },
+      },
+      { store, now: () => NOW - 3_600_000 },
+    );
+    expect(champion.variant).toBe('in-process');
+    const before = await read(store, SERVING_CARD_KEY);
+    const engine = {
+      ...trained,
+      deployment: { strategy: 'canary', engineCanaryPercent: '25' },
+      training: { ...trained.training, algorithm: 'smogcast' } as RunState['training'],
+    };
+
+    // Act
+    const result = await recordRun({ outcome: 'canary', state: engine }, { store, now: () => NOW });
+
+    // Assess: the champion's card with the canary beside it, and the share and start returned.
+    expect(result.canary).toEqual({ percent: 25, startedAt: '2026-11-25T12:00:00.000Z' });
+    const card = await read(store, SERVING_CARD_KEY);
+    const { canary, ...serving } = card;
+    expect(serving).toEqual(before);
+    expect(canary).toMatchObject({
+      percent: 25,
+      startedAt: '2026-11-25T12:00:00.000Z',
+      model: { version: '20261125-110000', algorithm: 'smogcast' },
+    });
+    const entry = await read(store, 'models/registry/20261125-110000.json');
+    expect(entry).toMatchObject({
+      outcome: 'canary',
+      deployment: { strategy: 'in-process-canary', endpointConfigName: null },
+    });
+    expect(entry.reason).toContain('engine canary: serves 25% of devices beside champion v0');
+
+    // Act: the bake's verdict rolls it back (the state machine restored the pointer first).
+    await recordRun(
+      {
+        outcome: 'rolled-back',
+        state: { ...engine, canaryCheck: { action: 'rollback', reasons: ['canary loses'] } },
+      },
+      { store, now: () => NOW + 60_000 },
+    );
+
+    // Assess
+    const rolled = await read(store, 'models/registry/20261125-110000.json');
+    expect(rolled.outcome).toBe('rolled-back');
+    expect(rolled.reason).toBe(
+      'canary loses; the serving pointer is back on champion v0; the champion serves every device',
+    );
+  });
+
   it.each(['rejected', 'rolled-back', 'failed'] as const)(
     'records a %s challenger in the registry and leaves the serving card alone',
     async (outcome) => {

@@ -36,9 +36,13 @@ describe('taskOperation', () => {
       { service: 'sagemaker', operation: 'CreateModel' },
       { service: 'sagemaker', operation: 'CreateTrainingJob' },
       { service: 'sagemaker', operation: 'DeleteEndpoint' },
+      // CloudWatch's model file is named by its endpoint prefix, monitoring.
+      { service: 'monitoring', operation: 'DescribeAlarms' },
       { service: 'sagemaker', operation: 'DescribeEndpoint' },
+      { service: 's3', operation: 'GetObject' },
       { service: 'lambda', operation: 'Invoke' },
       { service: 'sns', operation: 'Publish' },
+      { service: 's3', operation: 'PutObject' },
       { service: 'glue', operation: 'StartJobRun' },
       { service: 'sagemaker', operation: 'UpdateEndpoint' },
       { service: 'sagemaker', operation: 'UpdateEndpointWeightsAndCapacities' },

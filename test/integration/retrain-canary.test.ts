@@ -1,0 +1,463 @@
+// The engine's rollout, run from the real definition on the local stand-ins (aws-local-stepfunctions,
+// the local SageMaker, the real step handlers, IAM enforced per role from the template): an engine
+// model replacing an engine champion bakes as a canary on a share of devices (by stable device
+// hash), is checked against its forecast-error alarm and its realised loss, then takes every
+// device or is rolled back with the pointer put back byte for byte; an engine model replacing a
+// DeepAR champion deletes the endpoint; a TrainBoth branch that fails leaves the other to win.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keyOfS3Uri } from '../../core/engine-artifact.js';
+import { CANARY_VARIANT, inCanary } from '../../core/engine-canary.js';
+import { ModelCard, RegistryEntry, SERVING_CARD_KEY } from '../../core/model-card.js';
+import { type FleetDay, fleetDayKey } from '../../core/realised-accuracy.js';
+import { decodeText } from '../../core/text.js';
+import {
+  IN_PROCESS_VARIANT,
+  InProcessEngine,
+} from '../../functions/common/adapters/in-process-engine.js';
+import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
+import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
+import { createContextReader } from '../../functions/common/context-reader.js';
+import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
+import { cachedModelCard } from '../../functions/common/model-card-source.js';
+import { scoreServed } from '../../functions/common/score-served.js';
+import { forecast } from '../../functions/forecast/forecast.js';
+import { createServedSampler } from '../../functions/forecast/served-sampler.js';
+import { updateContext } from '../../functions/update-context/update-context.js';
+import type { LocalCloudWatch } from '../../local/cloudwatch/local-cloudwatch.js';
+import type { ExecutionRecord } from '../../local/execution-record.js';
+import { AuthorizedObjectStore } from '../../local/iam/authorized-store.js';
+import type { LocalCaller } from '../../local/iam/callers.js';
+import { LocalIam } from '../../local/iam/local-iam.js';
+import { loadTemplate } from '../../local/iam/template.js';
+import {
+  createRetrainService,
+  LOCAL_CANARY_ALARM,
+  LOCAL_ROLLBACK_ALARMS,
+  localCanaryCloudWatch,
+  type RetrainPolicy,
+  type RetrainService,
+} from '../../local/retrain-service.js';
+import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
+import { localControlPlane } from '../fixtures/local-control-plane.js';
+import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
+import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
+
+const HOUR = 3_600_000;
+const DEVICES = ['sim-001', 'sim-002', 'sim-003', 'sim-004', 'sim-005', 'sim-006'];
+const PERCENT = 50;
+const ENDPOINT = 'smogcast';
+const START = Date.parse('2026-11-20T00:00:00Z');
+const LAYOUT = { shards: 1, historyShards: 2, contextHours: 336 };
+const IAM = new LocalIam(loadTemplate());
+/** The states a run is in while its canary bakes (the bake loop). */
+const BAKING = new Set(['BakeEngineCanary', 'CountCanaryPoll', 'DescribeCanaryAlarms']);
+/** An engine model replacing an engine champion, as a canary on half the devices. */
+const CANARY: Partial<RetrainPolicy> = {
+  algorithm: 'smogcast',
+  strategy: 'canary',
+  engineCanaryPercent: PERCENT,
+  bakeSeconds: 60,
+  promotionMargin: -1,
+  // Every run trains (the champion is never young enough to skip).
+  maxModelAgeHours: 1e-9,
+};
+
+interface World {
+  store: MemoryObjectStore;
+  sagemaker: LocalSageMaker;
+  endpoint: SageMakerEndpoint;
+  cloudwatch: LocalCloudWatch;
+  /** The lake's clock: readings, the hot path, forecasts and their scoring. */
+  clock: number;
+  /** While set, the retrain service's clock stays here (the bake has not ended for it). */
+  held: number | undefined;
+  close(): Promise<void>;
+}
+
+let world: World;
+let service: RetrainService;
+const machineNow = () => world.held ?? world.clock;
+
+const openWorld = async (): Promise<World> => {
+  const workDir = await mkdtemp(join(tmpdir(), 'smogcast-canary-'));
+  const store = new MemoryObjectStore('smogcast-lake');
+  const sagemaker = await LocalSageMaker.open({
+    store: new AuthorizedObjectStore(store, IAM, 'sagemaker'),
+    workDir,
+    log: () => undefined,
+    alarms: {
+      [LOCAL_ROLLBACK_ALARMS.errors]: { metric: 'Invocation5XXErrors', threshold: 0 },
+      [LOCAL_ROLLBACK_ALARMS.latency]: { metric: 'ModelLatency', threshold: 5_000_000 },
+    },
+    timeScale: 0.02,
+  });
+  const server = await sagemaker.startRuntimeServer({ port: 0 });
+  const endpoint = new SageMakerEndpoint({
+    region: 'us-east-1',
+    endpointName: ENDPOINT,
+    url: server.url,
+    credentials: LOCAL_S3_CREDENTIALS,
+  });
+  return {
+    store,
+    sagemaker,
+    endpoint,
+    cloudwatch: localCanaryCloudWatch(machineNow),
+    clock: START,
+    held: undefined,
+    close: async () => {
+      await server.close();
+      await sagemaker.close();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+};
+
+const as = (caller: LocalCaller) => new AuthorizedObjectStore(world.store, IAM, caller);
+
+const retrainService = (): RetrainService =>
+  createRetrainService({
+    store: world.store,
+    storeOf: as,
+    iam: IAM,
+    sagemaker: localControlPlane(world.sagemaker),
+    endpoint: world.endpoint,
+    modelCard: cachedModelCard(world.store, 0),
+    ...fastRetrainSettings(machineNow),
+    // Room for what a test does while the canary bakes: 1440 polls of 100 ms.
+    endpointPollMs: 100,
+    cloudwatch: world.cloudwatch,
+  });
+
+/**
+ * One delivery of readings for `hours` hours ending at the lake's clock, into raw/ and context/:
+ * every device, or each group of devices with its own pollution scale.
+ */
+const publish = async (hours: number, groups: Array<[string[], number]> = [[DEVICES, 1]]) => {
+  const deliveries = groups.map(([devices, scale]) =>
+    syntheticDelivery(devices, world.clock, hours, scale),
+  );
+  const key = deliveries[0]?.key as string;
+  await world.store.put(key, deliveries.map((d) => d.body).join(''));
+  await updateContext(
+    { Records: [{ s3: { object: { key } } }] },
+    { store: world.store, layout: LAYOUT, now: () => world.clock },
+  );
+};
+
+const read = async (key: string): Promise<unknown> => {
+  const bytes = await world.store.get(key);
+  return bytes ? JSON.parse(decodeText(bytes)) : undefined;
+};
+const servingBytes = async () =>
+  decodeText((await world.store.get(SERVING_CARD_KEY)) ?? new Uint8Array());
+const servingCard = async () => ModelCard.parse(await read(SERVING_CARD_KEY));
+const registry = async (version: string) =>
+  RegistryEntry.parse(await read(`models/registry/${version}.json`));
+const endpointExists = async () =>
+  world.sagemaker.describeEndpoint({ EndpointName: ENDPOINT }).then(
+    () => true,
+    () => false,
+  );
+
+const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
+  world.clock += HOUR;
+  return service.run(...args);
+};
+
+/**
+ * A canary run: `during` runs once the canary bakes (the retrain service's clock held), then the
+ * service's clock moves past the bake and the run ends.
+ */
+const runCanary = async (
+  during: () => Promise<void>,
+  policy: Partial<RetrainPolicy> = CANARY,
+): Promise<ExecutionRecord> => {
+  world.clock += HOUR;
+  world.held = world.clock;
+  const running = service.run(policy);
+  let ended = false;
+  void running.finally(() => {
+    ended = true;
+  });
+  for (let i = 0; i < 6_000 && !ended && !BAKING.has(service.current()?.state ?? ''); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(ended, 'the run ended before its canary baked').toBe(false);
+  await during();
+  world.clock = Math.max(world.clock, (world.held ?? world.clock) + 61_000);
+  world.held = undefined;
+  return running;
+};
+
+/** GET /forecast's core for one device, as the forecast Lambda runs it (its role, its metrics). */
+const forecastFor = (deviceId: string, engine: InProcessEngine) =>
+  forecast(
+    { deviceId, metric: 'pm25', horizon: 24, quantiles: [0.1, 0.5, 0.9] },
+    {
+      contexts: createContextReader(as('forecast'), LAYOUT, { now: () => world.clock }),
+      endpoint: world.endpoint,
+      engine,
+      predictionLength: 24,
+      modelCard: cachedModelCard(as('forecast'), 0),
+      now: () => world.clock,
+      metrics: world.cloudwatch.forecastMetrics(ENDPOINT),
+    },
+  );
+
+const canaryDevices = DEVICES.filter((d) => inCanary(d, PERCENT));
+const championDevices = DEVICES.filter((d) => !inCanary(d, PERCENT));
+
+beforeEach(async () => {
+  world = await openWorld();
+  service = retrainService();
+  await publish(24 * 6);
+});
+
+afterEach(async () => {
+  await world?.close();
+});
+
+describe('an engine model replacing an engine champion (canary strategy)', () => {
+  let champion: string;
+  beforeEach(async () => {
+    // Both sides of the stable hash hold devices at this percent.
+    expect(canaryDevices.length).toBeGreaterThan(0);
+    expect(championDevices.length).toBeGreaterThan(0);
+    const first = await run({ algorithm: 'smogcast', strategy: 'canary' });
+    expect(first.outcome, first.cause).toBe('promoted');
+    // No champion yet: the first engine model is promoted at once, no canary.
+    expect(first.states).not.toContain('RecordEngineCanary');
+    champion = first.version as string;
+    world.clock += 48 * HOUR;
+    await publish(48);
+  });
+
+  it('serves each device by its hash while the canary bakes, then promotes it to every device', async () => {
+    // Prepare
+    const served = new Map<string, { version: string; variant: string }>();
+    let canary = '';
+
+    // Act
+    const record = await runCanary(async () => {
+      const card = await servingCard();
+      expect(card.version).toBe(champion);
+      expect(card.canary).toMatchObject({ percent: PERCENT });
+      canary = card.canary?.model.version as string;
+      const engine = new InProcessEngine(as('forecast'));
+      for (const deviceId of DEVICES)
+        served.set(deviceId, (await forecastFor(deviceId, engine)).model);
+    });
+
+    // Assess: during the canary, the device's hash chose the version that answered.
+    for (const deviceId of canaryDevices) {
+      expect(served.get(deviceId), deviceId).toEqual({ version: canary, variant: CANARY_VARIANT });
+    }
+    for (const deviceId of championDevices) {
+      expect(served.get(deviceId), deviceId).toEqual({
+        version: champion,
+        variant: IN_PROCESS_VARIANT,
+      });
+    }
+
+    // Assess: baked with no alarm, then every device on the new version.
+    expect(record.outcome, record.cause).toBe('promoted');
+    expect(record.version).toBe(canary);
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'ReadServingPointer',
+        'RecordEngineCanary',
+        'BakeEngineCanary',
+        'DescribeCanaryAlarms',
+        'CheckCanary',
+        'RecordCanaryPromoted',
+      ]),
+    );
+    const card = await servingCard();
+    expect(card.version).toBe(canary);
+    expect(card.canary).toBeUndefined();
+    const entry = await registry(canary);
+    expect(entry).toMatchObject({
+      outcome: 'promoted',
+      deployment: { strategy: 'in-process-canary', endpointConfigName: null },
+    });
+    expect(entry.reason).toContain(`canary ${canary} baked 60 s with no alarm`);
+    expect(entry.reason).toContain('realised loss not compared');
+    const after = await forecastFor(
+      canaryDevices[0] as string,
+      new InProcessEngine(as('forecast')),
+    );
+    expect(after.model).toEqual({ version: canary, variant: IN_PROCESS_VARIANT });
+  });
+
+  it("rolls back on the canary's forecast-error alarm, the pointer restored byte for byte", async () => {
+    // Prepare
+    const before = await servingBytes();
+    let canary = '';
+
+    // Act: the canary's model breaks; its devices' forecasts fail, the champion's do not.
+    const record = await runCanary(async () => {
+      const card = await servingCard();
+      canary = card.canary?.model.version as string;
+      await world.store.put(keyOfS3Uri(card.canary?.model.modelDataUrl as string), 'not a model');
+      const engine = new InProcessEngine(as('forecast'));
+      const kept = await forecastFor(championDevices[0] as string, engine);
+      expect(kept.model.version).toBe(champion);
+      await expect(forecastFor(canaryDevices[0] as string, engine)).rejects.toThrow();
+    });
+
+    // Assess: the run fails as an endpoint rollback does, and says why.
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('DeploymentRolledBackError');
+    expect(record.outcome).toBe('rolled-back');
+    expect(record.states.slice(-4)).toEqual([
+      'RestoreServingPointer',
+      'RecordCanaryRolledBack',
+      'NotifyCanaryRolledBack',
+      'CanaryRolledBack',
+    ]);
+    expect(record.states).not.toContain('RecordCanaryPromoted');
+    expect(await servingBytes()).toBe(before);
+    const entry = await registry(canary);
+    expect(entry.outcome).toBe('rolled-back');
+    expect(entry.reason).toContain(`alarm ${LOCAL_CANARY_ALARM} is in ALARM`);
+    expect(entry.reason).toContain(`back on champion ${champion}`);
+    const notice = (await read(`notifications/${record.runId}.json`)) as {
+      Subject: string;
+      Message: string;
+    };
+    expect(notice.Subject).toBe('smogcast: engine canary rolled back');
+    expect(notice.Message).toContain(`Champion ${champion} serves every device again`);
+    const back = await forecastFor(canaryDevices[0] as string, new InProcessEngine(as('forecast')));
+    expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
+  });
+
+  it('rolls back when the realised loss of its forecasts is worse than the champion’s', async () => {
+    // Prepare
+    const before = await servingBytes();
+    let canary = '';
+
+    // Act: forecasts of every device are sampled; the hours that then arrive are far off the
+    // forecasts on the canary's devices only; the scoring step scores them against the readings.
+    const record = await runCanary(async () => {
+      canary = (await servingCard()).canary?.model.version as string;
+      const sampler = createServedSampler({
+        store: as('forecast'),
+        now: () => world.clock,
+        periodHours: 1,
+        writerId: 'test',
+      });
+      const engine = new InProcessEngine(as('forecast'));
+      for (const deviceId of DEVICES) sampler.offer(await forecastFor(deviceId, engine));
+      await sampler.flush();
+      world.clock += 25 * HOUR;
+      await publish(25, [
+        [championDevices, 1],
+        [canaryDevices, 4],
+      ]);
+      const scored = await scoreServed({
+        store: as('update-context'),
+        contexts: createContextReader(as('update-context'), LAYOUT, { now: () => world.clock }),
+        now: () => world.clock,
+        predictionLength: 24,
+        contextHours: LAYOUT.contextHours,
+      });
+      expect(scored.samples).toBe(DEVICES.length);
+    });
+
+    // Assess: both sides' realised wQL came from the fleet day the scoring step wrote.
+    const day = (await read(
+      fleetDayKey(new Date(world.clock - 25 * HOUR).toISOString().slice(0, 10)),
+    )) as FleetDay;
+    const versions = new Set(
+      Object.values(day.hours).flatMap((rows) => rows.map((r) => r.version)),
+    );
+    expect([...versions].sort()).toEqual([champion, canary].sort());
+    expect(record.error, record.reasons?.join('; ')).toBe('DeploymentRolledBackError');
+    expect(record.outcome).toBe('rolled-back');
+    expect(await servingBytes()).toBe(before);
+    const entry = await registry(canary);
+    expect(entry.outcome).toBe('rolled-back');
+    expect(entry.reason).toMatch(
+      new RegExp(
+        `canary ${canary} loses: realised wQL canary ${canary} [\\d.]+ over \\d+ points vs champion ${champion} [\\d.]+ over \\d+ points`,
+      ),
+    );
+  });
+});
+
+describe('an engine model replacing a DeepAR champion', () => {
+  it('deletes the endpoint once the pointer names the engine model', async () => {
+    // Prepare
+    const deepar = await run({ algorithm: 'deepar', strategy: 'all-at-once', bakeSeconds: 0 });
+    expect(deepar.outcome, deepar.cause).toBe('promoted');
+    expect(await endpointExists()).toBe(true);
+
+    // Act
+    const record = await run({
+      algorithm: 'smogcast',
+      promotionMargin: -1,
+      maxModelAgeHours: 1e-9,
+    });
+
+    // Assess: promoted at once (no engine champion to canary beside), then the endpoint deleted.
+    expect(record.outcome, record.cause).toBe('promoted');
+    expect(record.states).not.toContain('RecordEngineCanary');
+    const promotedAt = record.states.indexOf('RecordEnginePromoted');
+    expect(promotedAt).toBeGreaterThan(0);
+    expect(record.states.indexOf('DeleteReplacedEndpoint')).toBeGreaterThan(promotedAt);
+    expect(record.states).not.toContain('NotifyEndpointKept');
+    expect(await endpointExists()).toBe(false);
+    expect(await servingCard()).toMatchObject({ version: record.version, algorithm: 'smogcast' });
+  });
+});
+
+describe('algorithm both with a failing branch', () => {
+  it('evaluates the candidate that trained, lets it win, and records why the other did not', async () => {
+    // Act: SageMaker refuses the DeepAR job's instance type; the engine trains.
+    const record = await run({ algorithm: 'both' }, { TrainingInstanceType: 'ml.none.large' });
+
+    // Assess
+    expect(record.outcome, record.cause).toBe('promoted');
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'DeepArCandidateFailed',
+        'TrainEngineCandidate',
+        'EvaluateCandidates',
+      ]),
+    );
+    const entry = await registry(record.version as string);
+    expect(entry.algorithm).toBe('smogcast');
+    const deepar = entry.evaluation?.candidates?.find((c) => c.algorithm === 'deepar');
+    expect(deepar?.wql).toBeNull();
+    expect(deepar?.failure).toContain('SageMaker.ValidationException');
+    expect(entry.reason).toContain('deepar training failed (SageMaker.ValidationException');
+    expect(entry.reason).toContain('smogcast challenges');
+    expect((await servingCard()).version).toBe(record.version);
+  });
+
+  it('fails the run with the champion untouched when both branches fail', async () => {
+    // Prepare
+    const first = await run({ algorithm: 'smogcast' });
+    expect(first.outcome, first.cause).toBe('promoted');
+    const before = await servingBytes();
+
+    // Act: hyperparameters both trainers refuse.
+    const record = await run({ algorithm: 'both', maxModelAgeHours: 1e-9 }, { Epochs: 'many' });
+
+    // Assess
+    expect(record.status).toBe('FAILED');
+    expect(record.outcome).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining(['DeepArCandidateFailed', 'EngineCandidateFailed', 'RecordFailure']),
+    );
+    expect(record.reasons?.[0]).toMatch(
+      /^NoCandidateTrainedError: no candidate trained: deepar failed/,
+    );
+    expect(record.reasons?.[0]).toContain('smogcast failed');
+    expect(await servingBytes()).toBe(before);
+  });
+});
