@@ -84,6 +84,8 @@ const MAX_HOLDOUT_SEASONS = 28;
 const HOLDOUT_SHARE = 0.3;
 /** A horizon step is learned from at least this many rows, else it is naive (baseline-prior). */
 const MIN_STEP_ROWS = 30;
+/** Held-out origins (over all series) the blend and its grids are chosen on, at most. */
+const MAX_CALIBRATION_ORIGINS = 40_000;
 /** A step needs this many held-out rows for its own weights and grid. */
 const MIN_CALIBRATION_ROWS = 30;
 /** Pseudo-rows of pure naive the model's weight is shrunk with (little evidence, little trust). */
@@ -432,6 +434,16 @@ const calibrate = (
   };
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
+  // At fleet scale every origin would be millions of rows per step (memory and the weight
+  // search grow with them): an evenly spread subset, every phase of the season visited.
+  const firstOf = (n: number, i: number) =>
+    Math.max(1, inner ? n - (holds[i] ?? 0) : Math.min(season, Math.max(1, n - steps)));
+  const origins = seriesList.reduce(
+    (sum, s, i) => sum + s.target.length - firstOf(s.target.length, i),
+    0,
+  );
+  let stride = Math.max(1, Math.ceil(origins / MAX_CALIBRATION_ORIGINS));
+  while (stride > 1 && gcd(stride, season) !== 1) stride++;
   seriesList.forEach((series, i) => {
     const key = metricKey(series);
     const name = key !== undefined && model.groups[key] ? key : POOLED;
@@ -440,8 +452,8 @@ const calibrate = (
     const served = groupFor(model, series);
     const view = viewOf(scorer, series);
     const n = series.target.length;
-    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, Math.max(1, n - steps));
-    for (let end = Math.max(1, first); end < n; end++) {
+    // Offset by series so the subset does not sit at the same phases of every series.
+    for (let end = firstOf(n, i) + (i % stride); end < n; end += stride) {
       const origin = originState(view, end, group.level);
       const servedOrigin = originState(view, end, served.level);
       for (let h = 1; h <= steps && end + h - 1 < n; h++) {
