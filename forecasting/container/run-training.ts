@@ -93,9 +93,14 @@ const train = async (options: TrainingOptions): Promise<TrainingResult> => {
         numSamples: hyperparameters.numEvalSamples,
         seed: options.seed ?? 0,
       });
+    // The same bound as training: a seeded sample scores the model as well as every series,
+    // and per-request calibration on each instance's history makes a fleet-wide pass costly.
+    const scored = sampleSeries(testChannel.series, MAX_TRAINING_SERIES, (options.seed ?? 0) + 1);
+    if (scored.length < testChannel.series.length)
+      log(`test channel: scoring a seeded sample of ${scored.length} series`);
     try {
       metrics = evaluate(
-        testChannel.series,
+        scored,
         hyperparameters.predictionLength,
         hyperparameters.testQuantiles,
         predictor,

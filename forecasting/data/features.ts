@@ -211,12 +211,18 @@ const UNIT_MS: Record<string, number> = {
   M: YEAR_MS / 12,
 };
 
+/** Epoch ms of index 0 (NaN when the start is not a time) and the length of one step. */
+export const timeOf = (start: string, timeFreq: string) => {
+  const [day = '', time = '00:00:00'] = start.split(' ');
+  const startMs = Date.parse(`${day}T${time.length === 5 ? `${time}:00` : time}Z`);
+  const freq = /^(\d*)(min|H|D|W|M)$/.exec(timeFreq);
+  const stepMs = Number(freq?.[1] || '1') * (UNIT_MS[freq?.[2] ?? 'H'] ?? 3_600_000);
+  return { startMs, stepMs };
+};
+
 /** Where index 0 falls in the year, and how much of a year one step is. */
 export const calendarOf = (start: string, timeFreq: string) => {
-  const [day = '', time = '00:00:00'] = start.split(' ');
-  const ms = Date.parse(`${day}T${time.length === 5 ? `${time}:00` : time}Z`);
-  const freq = /^(\d*)(min|H|D|W|M)$/.exec(timeFreq);
-  const step = Number(freq?.[1] || '1') * (UNIT_MS[freq?.[2] ?? 'H'] ?? 3_600_000);
+  const { startMs: ms, stepMs: step } = timeOf(start, timeFreq);
   return {
     year0: Number.isFinite(ms) ? (ms % YEAR_MS) / YEAR_MS : 0,
     yearPerStep: step / YEAR_MS,

@@ -10,7 +10,12 @@
 // last part of the training data held out (rolling origin, per step), the quantiles are the
 // conformal quantiles of the blend's held-out residuals per step, and every value is clipped to
 // a multiple of the observed range. So a young fleet gets the simple baselines, honestly
-// calibrated, and the learned model takes over as the evidence for it grows.
+// calibrated, and the learned model takes over as the evidence for it grows. Horizon steps the
+// training data cannot teach at all (a day or two of history) are naive with random-walk bands
+// (baseline-prior.ts). When the part of an instance's history the model was not trained on
+// spans well more seasons than the held-out tail did (a young model served for weeks), its
+// weights and residual quantiles are re-chosen per step on rolling origins of that unseen
+// history, as the naive baseline's are.
 import { NotEnoughDataError } from '../../core/errors.js';
 import { median, sortedQuantile } from '../../core/stats.js';
 import {
@@ -24,6 +29,7 @@ import {
   type SeriesView,
   scaleFeatures,
   startPhase,
+  timeOf,
   viewSeries,
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
@@ -78,6 +84,8 @@ const MAX_HOLDOUT_SEASONS = 28;
 const HOLDOUT_SHARE = 0.3;
 /** A horizon step is learned from at least this many rows, else it is naive (baseline-prior). */
 const MIN_STEP_ROWS = 30;
+/** Held-out origins (over all series) the blend and its grids are chosen on, at most. */
+const MAX_CALIBRATION_ORIGINS = 40_000;
 /** A step needs this many held-out rows for its own weights and grid. */
 const MIN_CALIBRATION_ROWS = 30;
 /** Pseudo-rows of pure naive the model's weight is shrunk with (little evidence, little trust). */
@@ -102,6 +110,8 @@ export interface Blend {
   grids: number[][];
   /** Held-out rows per step it was chosen on (0: inherited from a neighbour). */
   rows: number[];
+  /** Seasons the held-out tail of a typical series spanned (absent in older artifacts). */
+  seasons?: number;
 }
 
 export interface GroupModel {
@@ -119,6 +129,11 @@ export interface GroupModel {
 
 export interface GlobalLagModel extends ModelHeader<typeof GLOBAL_LAG> {
   groups: Record<string, GroupModel>;
+  /**
+   * Epoch ms just after the last training point of any series (absent in older artifacts):
+   * an instance's history before it was fitted on, so it is no evidence of how the model does.
+   */
+  trainedUntilMs?: number;
 }
 
 interface Prepared {
@@ -322,7 +337,17 @@ const fitModel = (
       zRange: zRanges[group] ?? [0, 0],
     };
   }
-  return { model: { ...modelHeader(GLOBAL_LAG, hyperparameters, season, seed), groups }, taught };
+  let trainedUntilMs = Number.NEGATIVE_INFINITY;
+  for (const series of seriesList) {
+    const { startMs, stepMs } = timeOf(series.start, hyperparameters.timeFreq);
+    if (Number.isFinite(startMs))
+      trainedUntilMs = Math.max(trainedUntilMs, startMs + series.target.length * stepMs);
+  }
+  const header = modelHeader(GLOBAL_LAG, hyperparameters, season, seed);
+  return {
+    model: { ...header, groups, ...(Number.isFinite(trainedUntilMs) ? { trainedUntilMs } : {}) },
+    taught,
+  };
 };
 
 /** One step's forecasts at an origin, in z: the model's, naive's and seasonal naive's. */
@@ -409,6 +434,16 @@ const calibrate = (
   };
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
+  // At fleet scale every origin would be millions of rows per step (memory and the weight
+  // search grow with them): an evenly spread subset, every phase of the season visited.
+  const firstOf = (n: number, i: number) =>
+    Math.max(1, inner ? n - (holds[i] ?? 0) : Math.min(season, Math.max(1, n - steps)));
+  const origins = seriesList.reduce(
+    (sum, s, i) => sum + s.target.length - firstOf(s.target.length, i),
+    0,
+  );
+  let stride = Math.max(1, Math.ceil(origins / MAX_CALIBRATION_ORIGINS));
+  while (stride > 1 && gcd(stride, season) !== 1) stride++;
   seriesList.forEach((series, i) => {
     const key = metricKey(series);
     const name = key !== undefined && model.groups[key] ? key : POOLED;
@@ -417,8 +452,8 @@ const calibrate = (
     const served = groupFor(model, series);
     const view = viewOf(scorer, series);
     const n = series.target.length;
-    const first = inner ? n - (holds[i] ?? 0) : Math.min(season, Math.max(1, n - steps));
-    for (let end = Math.max(1, first); end < n; end++) {
+    // Offset by series so the subset does not sit at the same phases of every series.
+    for (let end = firstOf(n, i) + (i % stride); end < n; end += stride) {
       const origin = originState(view, end, group.level);
       const servedOrigin = originState(view, end, served.level);
       for (let h = 1; h <= steps && end + h - 1 < n; h++) {
@@ -433,7 +468,9 @@ const calibrate = (
   });
   const blendFor = (name: string, fallback: Blend | undefined): Blend => {
     const perStep = rows.get(name) ?? [];
-    const blend: Blend = { weights: [], grids: [], rows: [] };
+    // In-sample calibration (no inner model) is no held-out evidence at all: 0 seasons.
+    const seasons = inner ? median(holds) / season : 0;
+    const blend: Blend = { weights: [], grids: [], rows: [], seasons };
     for (let s = 0; s < steps; s++) {
       const stepRows = perStep[s] ?? [];
       if (stepRows.length < MIN_CALIBRATION_ROWS) {
@@ -488,7 +525,8 @@ const isBlend = (value: Blend, steps: number): boolean =>
   value.weights.every((w) => isNumbers(w, 3)) &&
   Array.isArray(value.grids) &&
   value.grids.length === steps &&
-  value.grids.every((grid) => isNumbers(grid, GRID_SIZE));
+  value.grids.every((grid) => isNumbers(grid, GRID_SIZE)) &&
+  (value.seasons === undefined || (typeof value.seasons === 'number' && value.seasons >= 0));
 
 const isGroup = (value: unknown, steps: number): boolean => {
   const group = value as Partial<GroupModel> | null;
@@ -518,6 +556,7 @@ const parse = (json: unknown): GlobalLagModel => {
     typeof m.groups === 'object' &&
     m.groups !== null &&
     isGroup(m.groups[POOLED], m.predictionLength) &&
+    (m.trainedUntilMs === undefined || Number.isFinite(m.trainedUntilMs)) &&
     Object.values(m.groups).every((group) => isGroup(group, m.predictionLength));
   if (!valid) {
     throw new ModelLoadError(`model.json is not a ${GLOBAL_LAG} model (format 1)`);
@@ -527,38 +566,109 @@ const parse = (json: unknown): GlobalLagModel => {
 
 /** At most this many origins of an instance's own history are replayed for its residuals. */
 const MAX_LOCAL_ORIGINS = 500;
+/**
+ * The instance's own history outweighs the held-out calibration once it spans this many times
+ * as many seasons: its weights and residuals then take over (a young model served for weeks).
+ */
+const LOCAL_EVIDENCE_RATIO = 2;
+/** Origins the instance's weights are re-chosen on: enough for a median, cheap per request. */
+const MAX_REWEIGH_ORIGINS = 200;
+/** Weights on a simplex grid of fifths when re-chosen per request (21 candidates, not 66). */
+const LOCAL_CANDIDATES = blendCandidates(5);
 
 /**
- * The instance's own standardised residuals per step, sorted and centred on their median: the
- * served forecast replayed at origins of its history (as the naive baseline's empirical
- * quantiles are). A young model's held-out grids rest on a day or two; a long instance knows
- * its own errors better.
+ * Index of the instance's first point the model was not trained on: origins before it replay
+ * training data (in-sample, where the learned model looks better than it is). 0 when the
+ * artifact or the instance carries no time.
  */
-const localResiduals = (
+const unseenFrom = (model: GlobalLagModel, instance: Series): number => {
+  if (model.trainedUntilMs === undefined) return 0;
+  const { startMs, stepMs } = timeOf(instance.start, model.timeFreq);
+  if (!Number.isFinite(startMs)) return 0;
+  return Math.max(0, Math.ceil((model.trainedUntilMs - startMs) / stepMs));
+};
+
+/** The served components replayed at origins of the instance's own history, per step. */
+const localRows = (
   group: GroupModel,
   view: SeriesView,
   steps: number,
   x: Float64Array,
   g: Float64Array,
-): Float64Array[] => {
-  const out = Array.from({ length: steps }, () => [] as number[]);
+  maxOrigins: number,
+  first: number,
+): StepForecast[][] => {
+  const out = Array.from({ length: steps }, () => [] as StepForecast[]);
   const n = view.z.length;
-  const first = view.season;
-  const stride = Math.max(1, Math.ceil((n - first) / MAX_LOCAL_ORIGINS));
+  const stride = Math.max(1, Math.ceil((n - first) / maxOrigins));
   for (let end = first; end < n; end += stride) {
     const origin = originState(view, end, group.level);
     for (let h = 1; h <= steps && end + h - 1 < n; h++) {
       const y = view.z[end + h - 1] ?? Number.NaN;
       if (Number.isNaN(y)) continue;
-      const f = forecastStep(group, view, origin, h, x, g);
-      const w = group.blend?.weights[h - 1];
-      out[h - 1]?.push((y - (w ? blendOf(w, { ...f, y }) : f.global)) / f.spread);
+      out[h - 1]?.push({ ...forecastStep(group, view, origin, h, x, g), y });
     }
   }
-  return out.map((r) => {
-    const sorted = Float64Array.from(r).sort();
-    const mid = sortedQuantile(sorted, 0.5);
-    return sorted.map((e) => e - mid);
+  return out;
+};
+
+/** Standardised residuals of weights `w` on rows, sorted and centred on their median. */
+const centredResiduals = (rows: readonly StepForecast[], w: readonly number[]): Float64Array => {
+  const sorted = Float64Array.from(rows, (r) => (r.y - blendOf(w, r)) / r.spread).sort();
+  const mid = sortedQuantile(sorted, 0.5);
+  return sorted.map((e) => e - mid);
+};
+
+/** Weights `local` mixed with `prior` in proportion `trust` (both on the simplex). */
+const mixWeights = (local: readonly number[], prior: readonly number[], trust: number) =>
+  [0, 1, 2].map((i) => trust * (local[i] ?? 0) + (1 - trust) * (prior[i] ?? 0));
+
+/**
+ * Per step, the weights and the sorted residuals the instance's own history supports, or
+ * undefined where it holds too little: the served forecast replayed at origins of the part of
+ * its history the model was not trained on (as the naive baseline's empirical quantiles are).
+ * A young model's held-out grids rest on a day or two; the weeks it has served since know its
+ * errors better. With the held-out span recorded (blend.seasons), the weights are re-chosen on
+ * that unseen history too, trusted in proportion to how many more seasons it spans than the
+ * held-out tail did. Replaying training data instead would be in-sample: the learned model
+ * looks better there than it is, and after a level shift the re-chosen weights trusted it
+ * where it failed.
+ */
+const localCalibration = (
+  model: GlobalLagModel,
+  group: GroupModel,
+  instance: Series,
+  view: SeriesView,
+  x: Float64Array,
+  g: Float64Array,
+): Array<{ weights: number[]; residuals: Float64Array } | undefined> => {
+  const blend = group.blend;
+  if (!blend) return [];
+  const steps = group.steps.length;
+  const first = Math.max(view.season, unseenFrom(model, instance));
+  const spanSeasons = (view.z.length - first) / model.seasonLength;
+  const heldSeasons = blend.seasons;
+  const reweigh = heldSeasons !== undefined && spanSeasons > LOCAL_EVIDENCE_RATIO * heldSeasons;
+  if (!reweigh && Math.min(...blend.rows) >= view.z.length - first) return [];
+  const rows = localRows(
+    group,
+    view,
+    steps,
+    x,
+    g,
+    reweigh ? MAX_REWEIGH_ORIGINS : MAX_LOCAL_ORIGINS,
+    first,
+  );
+  return rows.map((stepRows, s) => {
+    const prior = blend.weights[s] ?? [0, 1, 0];
+    if (stepRows.length < MIN_CALIBRATION_ROWS) return undefined;
+    if (reweigh) {
+      const trust = spanSeasons / (spanSeasons + (heldSeasons ?? 0));
+      const weights = mixWeights(bestBlend(stepRows, LOCAL_CANDIDATES, PRIOR_ROWS), prior, trust);
+      return { weights, residuals: centredResiduals(stepRows, weights) };
+    }
+    if (stepRows.length <= (blend.rows[s] ?? 0)) return undefined;
+    return { weights: prior, residuals: centredResiduals(stepRows, prior) };
   });
 };
 
@@ -569,28 +679,20 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
   const band = clipBand(observedRange(view.z), group.zRange ?? [0, 20], CLIP_MARGIN);
   const x = new Float64Array(POINT_FEATURES);
   const g = new Float64Array(SCALE_FEATURES);
+  const steps = group.steps.length;
+  const local = localCalibration(model, group, instance, view, x, g);
   const centre: number[] = [];
   const spread: number[] = [];
   const grids: number[][] = [];
   group.steps.forEach((step, s) => {
     const f = forecastStep(group, view, origin, s + 1, x, g);
-    const w = group.blend?.weights[s];
+    const w = local[s]?.weights ?? group.blend?.weights[s];
     centre.push(w ? blendOf(w, { ...f, y: 0 }) : f.global);
     spread.push(f.spread);
     grids.push(group.blend?.grids[s] ?? step.grid);
   });
-  // Where the instance's own history holds more residuals than the held-out calibration had.
-  const heldOut = group.blend?.rows ?? [];
-  const local =
-    group.blend && Math.min(...heldOut) < view.z.length - model.seasonLength
-      ? localResiduals(group, view, centre.length, x, g)
-      : [];
-  const own = (s: number) => {
-    const r = local[s];
-    return r && r.length > (heldOut[s] ?? 0) && r.length >= MIN_CALIBRATION_ROWS ? r : undefined;
-  };
   const zAt = (s: number, level: number) => {
-    const r = own(s);
+    const r = local[s]?.residuals;
     const e = r ? sortedQuantile(r, level) : gridQuantile(grids[s] ?? [], level);
     return clip((centre[s] ?? 0) + (spread[s] ?? 0) * e, band);
   };
@@ -600,10 +702,7 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     for (let i = 0; i < GRID_SIZE; i++) sum += fromZ(zAt(s, (i + 0.5) / GRID_SIZE));
     return sum / GRID_SIZE;
   };
-  return predictionOf(
-    { steps: centre.length, at, mean, pathCorrelation: PATH_CORRELATION },
-    config,
-  );
+  return predictionOf({ steps, at, mean, pathCorrelation: PATH_CORRELATION }, config);
 };
 
 export const globalLag: Forecaster<GlobalLagModel> = {

@@ -102,7 +102,7 @@ describe('globalLag', () => {
     expect(ours.coverage).toBeLessThan(0.9);
   });
 
-  it('trained on 3 days, stays within 5% of naive with honest coverage on the days after', () => {
+  it('trained on 3 days, is no worse than naive with honest coverage on the days after', () => {
     // Prepare: 6 devices; the last 3 days before the cut are all the training data there is
     const all = episodic(6, 24 * 20, 11);
     const from = 24 * 10;
@@ -128,8 +128,8 @@ describe('globalLag', () => {
     );
 
     // Assess
-    // (within 5% of naive: the held-out day is little evidence; see docs/forecasting-engine.md)
-    expect(ours.wql).toBeLessThanOrEqual(1.05 * theirs.wql);
+    // (the held-out day is little evidence: the days served after it choose the weights)
+    expect(ours.wql).toBeLessThanOrEqual(theirs.wql);
     expect(ours.coverage).toBeGreaterThan(0.7);
     expect(ours.coverage).toBeLessThan(0.9);
   });
@@ -171,6 +171,60 @@ describe('globalLag', () => {
     // Assess
     expect(q?.['0.5']).toHaveLength(STEPS);
     expect(q?.['0.5']?.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('records how many seasons the held-out tail spanned (0 when calibrated in-sample)', () => {
+    // Prepare: 10 days hold out 30% (3 days); 1 day leaves nothing to hold out
+    const tenDays = episodic(2, 24 * 10, 3);
+    const oneDay = tenDays.map((s) => ({ ...s, target: s.target.slice(0, 24) }));
+
+    // Act
+    const held = globalLag.train(tenDays, hyperparameters, 1);
+    const young = globalLag.train(oneDay, hyperparameters, 1);
+
+    // Assess
+    expect(held.groups[POOLED]?.blend?.seasons).toBe(3);
+    expect(young.groups[POOLED]?.blend?.seasons).toBe(0);
+  });
+
+  it('records where its training data ends', () => {
+    // Prepare: series of 10 and 8 days from the same start
+    const series = episodic(2, 24 * 10, 3);
+    const shorter = series.map((s, i) =>
+      i === 1 ? { ...s, target: s.target.slice(0, 24 * 8) } : s,
+    );
+
+    // Act
+    const model = globalLag.train(shorter, hyperparameters, 1);
+
+    // Assess: just after the last hour of the longest series
+    expect(model.trainedUntilMs).toBe(Date.parse('2024-01-01T00:00:00Z') + 240 * 3_600_000);
+  });
+
+  it('re-chooses its blend only on history it was not trained on (in-sample replay flatters it)', () => {
+    // Prepare: 10 days (3 held out); a training series spans 9 seasons, > 2x the held-out 3
+    const series = episodic(2, 24 * 10, 3);
+    const model = globalLag.train(series, hyperparameters, 1);
+    const pooled = model.groups[POOLED];
+    const heldOutOnly = {
+      ...model,
+      groups: { [POOLED]: { ...pooled, blend: { ...pooled?.blend, seasons: undefined } } },
+    };
+    const untimed = globalLag.parse(
+      JSON.parse(JSON.stringify({ ...model, trainedUntilMs: undefined })),
+    );
+    const instance = series[0] as Series;
+
+    // Act
+    const served = globalLag.predict(model, instance, QUANTILES).quantiles;
+    const held = globalLag.predict(globalLag.parse(heldOutOnly), instance, QUANTILES).quantiles;
+    const replayed = globalLag.predict(untimed, instance, QUANTILES).quantiles;
+
+    // Assess: wholly seen in training, the instance gets the held-out blend and grids; an older
+    // artifact (no training end) still loads and replays the whole instance, as it used to
+    expect(served).toEqual(held);
+    expect(replayed).not.toEqual(served);
+    expect(replayed?.['0.5']?.every((v) => Number.isFinite(v))).toBe(true);
   });
 
   it('is deterministic: the same data gives the identical model', () => {
