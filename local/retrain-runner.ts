@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { checkedTask } from './api-models/tasks.js';
+import { createPayloadGuard, settleWithinQuota } from './payload-limit.js';
 
 export const RETRAIN_DEFINITION_PATH = fileURLToPath(
   new URL('../state-machines/retrain.asl.json', import.meta.url),
@@ -239,12 +240,14 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
     Object.keys(services.lambdas).map((key) => [substitutions[key] ?? key, key] as const),
   );
   const handlers: Record<string, TaskHandler> = {};
+  // Step Functions' 256 KiB payload quota: every task's input and raw result, every state's.
+  const payloads = createPayloadGuard();
   for (const [name, state] of taskStates(definition.States as StatesOf)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     const handler = taskHandlerFor(state.Resource, services, lambdaByArn, options.executionName);
     if (!handler) throw new UnsupportedResourceError(name, state.Resource);
     // Parameters meet the service's API model before the local twin sees them, as on AWS.
-    handlers[name] = checkedTask(name, state.Resource, handler);
+    handlers[name] = payloads.task(name, checkedTask(name, state.Resource, handler));
   }
   const overrides: Overrides = {
     taskResourceLocalHandlers: handlers,
@@ -277,10 +280,12 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
       },
     } as never,
   });
-  if (options.onStateEvent) {
-    const notify = options.onStateEvent;
-    void (async () => {
-      for await (const event of execution.eventLogs) {
+  const notify = options.onStateEvent;
+  const result = await settleWithinQuota(
+    payloads,
+    execution,
+    notify &&
+      ((event) => {
         const e = event as {
           type: string;
           state?: { name?: string };
@@ -288,8 +293,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
           error?: string;
         };
         notify({ type: e.type, state: e.state?.name, error: e.Error ?? e.error });
-      }
-    })().catch(() => undefined);
-  }
-  return (await execution.result) as Record<string, unknown>;
+      }),
+  );
+  return result as Record<string, unknown>;
 };
