@@ -31,10 +31,9 @@ export interface SageMakerControlPlane {
   ): Promise<Record<string, unknown>>;
 }
 
-/** The serving pointer's S3 calls the state machine makes itself (models/serving.json only). */
+/** The serving pointer's S3 calls the state machine makes itself (models/serving.json and its backup). */
 export interface PointerObjects {
-  getObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
-  putObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  copyObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** CloudWatch's DescribeAlarms (the engine canary's alarm). */
@@ -50,7 +49,7 @@ export interface RetrainServices {
   sagemaker: SageMakerControlPlane;
   /** SNS Publish's local twin (the runtime's event log). */
   notify(message: { TopicArn: string; Subject?: string; Message: string }): Promise<void>;
-  /** S3 GetObject/PutObject as the state machine's role (the engine canary's pointer). */
+  /** S3 CopyObject as the state machine's role (the engine canary's pointer and its backup). */
   s3?: PointerObjects;
   /** CloudWatch DescribeAlarms as the state machine's role (the engine canary's alarm). */
   cloudwatch?: AlarmStates;
@@ -169,8 +168,7 @@ const taskHandlerFor = (
   if (call) return sageMakerTask(call) as TaskHandler;
   const s3 = services.s3;
   const s3Calls: Record<string, ((r: Record<string, unknown>) => Promise<unknown>) | undefined> = {
-    'arn:aws:states:::aws-sdk:s3:getObject': s3 && ((r) => s3.getObject(r)),
-    'arn:aws:states:::aws-sdk:s3:putObject': s3 && ((r) => s3.putObject(r)),
+    'arn:aws:states:::aws-sdk:s3:copyObject': s3 && ((r) => s3.copyObject(r)),
   };
   const s3Call = s3Calls[resource];
   if (s3Call)
