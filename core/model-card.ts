@@ -64,6 +64,21 @@ export const Evaluation = z.object({
 });
 export type Evaluation = z.infer<typeof Evaluation>;
 
+/**
+ * What serves, as the retrain state machine's choices need it: never the card itself, whose
+ * category map names every device and so is over Step Functions' 256 KiB payload quota at fleet
+ * scale. check-drift reads the card and returns these facts.
+ */
+export const ServingFacts = z.object({
+  /** The champion's algorithm; none: nothing serves yet. */
+  algorithm: z.union([z.enum(ALGORITHMS), z.literal('none')]),
+  version: z.string().nullable(),
+  /** An A/B test or an engine canary is under way beside the champion. */
+  abTest: z.boolean(),
+  canary: z.boolean(),
+});
+export type ServingFacts = z.infer<typeof ServingFacts>;
+
 export const DriftReport = z.object({
   train: z.boolean(),
   reasons: z.array(z.string()),
@@ -77,6 +92,8 @@ export const DriftReport = z.object({
   championAgeHours: z.number().nullable(),
   /** Readings that arrived after the champion's training data (the PSI's sample). */
   newReadings: z.number().default(0),
+  /** What served when the check ran (absent from reports written before it said so). */
+  serving: ServingFacts.optional(),
   profile: DriftProfileSchema,
 });
 export type DriftReport = z.infer<typeof DriftReport>;
@@ -136,6 +153,17 @@ export const ModelCard = ServedModel.extend({
   canary: EngineCanary.optional(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
+
+/** The facts of a serving card the state machine's choices need (ServingFacts). */
+export const servingFacts = (card: ModelCard | undefined): ServingFacts =>
+  card
+    ? {
+        algorithm: algorithmOf(card),
+        version: card.version,
+        abTest: card.abTest !== undefined,
+        canary: card.canary !== undefined,
+      }
+    : { algorithm: 'none', version: null, abTest: false, canary: false };
 
 export const RegistryEntry = ModelIdentity.extend({
   algorithm: AlgorithmSchema,

@@ -1,8 +1,9 @@
-// The state machine's own S3 calls (aws-sdk:s3:getObject / putObject on the serving pointer, for
-// an engine canary) over the lake as the state machine's role sees it: answers and errors shaped
-// as the SDK integration returns them (Body as text, NoSuchKey as S3.NoSuchKeyException).
+// The state machine's own S3 calls (aws-sdk:s3:copyObject, backing the serving pointer up before an
+// engine canary and copying it back on rollback) over the lake as the state machine's role sees
+// it: answers and errors shaped as the SDK integration returns them (NoSuchKey as
+// S3.NoSuchKeyException). A copy reads the source and writes the target as
+// that role (s3:GetObject on the one, s3:PutObject on the other, as S3 authorises CopyObject).
 import type { ObjectStore } from '../core/ports.js';
-import { decodeText } from '../core/text.js';
 import type { PointerObjects } from './retrain-runner.js';
 
 export class NoSuchKeyException extends Error {
@@ -23,24 +24,20 @@ export const pointerObjects = (store: ObjectStore, bucket: string): PointerObjec
     return String(request.Key);
   };
   return {
-    getObject: async (request) => {
+    copyObject: async (request) => {
       const key = checkBucket(request);
-      const bytes = await store.get(key);
+      // CopySource is `<bucket>/<key>`, URL-encoded.
+      const source = decodeURIComponent(String(request.CopySource ?? '')).replace(/^\//, '');
+      const slash = source.indexOf('/');
+      const sourceKey = checkBucket({
+        Bucket: source.slice(0, slash),
+        Key: source.slice(slash + 1),
+      });
+      const bytes = await store.get(sourceKey);
       if (!bytes) throw new NoSuchKeyException('The specified key does not exist.');
-      return {
-        Body: decodeText(bytes),
-        ContentType: 'application/json',
-        ContentLength: bytes.length,
-      };
-    },
-    putObject: async (request) => {
-      const key = checkBucket(request);
-      await store.put(
-        key,
-        String(request.Body ?? ''),
-        String(request.ContentType ?? 'application/octet-stream'),
-      );
-      return {};
+      // The pointer is always JSON (record-run writes it so); the bytes are copied as they are.
+      await store.put(key, bytes, 'application/json');
+      return { CopyObjectResult: { LastModified: new Date().toISOString() } };
     },
   };
 };

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { checkedTask } from './api-models/tasks.js';
+import { createPayloadGuard, settleWithinQuota } from './payload-limit.js';
 
 export const RETRAIN_DEFINITION_PATH = fileURLToPath(
   new URL('../state-machines/retrain.asl.json', import.meta.url),
@@ -30,10 +31,9 @@ export interface SageMakerControlPlane {
   ): Promise<Record<string, unknown>>;
 }
 
-/** The serving pointer's S3 calls the state machine makes itself (models/serving.json only). */
+/** The serving pointer's S3 calls the state machine makes itself (models/serving.json and its backup). */
 export interface PointerObjects {
-  getObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
-  putObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+  copyObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** CloudWatch's DescribeAlarms (the engine canary's alarm). */
@@ -49,7 +49,7 @@ export interface RetrainServices {
   sagemaker: SageMakerControlPlane;
   /** SNS Publish's local twin (the runtime's event log). */
   notify(message: { TopicArn: string; Subject?: string; Message: string }): Promise<void>;
-  /** S3 GetObject/PutObject as the state machine's role (the engine canary's pointer). */
+  /** S3 CopyObject as the state machine's role (the engine canary's pointer and its backup). */
   s3?: PointerObjects;
   /** CloudWatch DescribeAlarms as the state machine's role (the engine canary's alarm). */
   cloudwatch?: AlarmStates;
@@ -168,8 +168,7 @@ const taskHandlerFor = (
   if (call) return sageMakerTask(call) as TaskHandler;
   const s3 = services.s3;
   const s3Calls: Record<string, ((r: Record<string, unknown>) => Promise<unknown>) | undefined> = {
-    'arn:aws:states:::aws-sdk:s3:getObject': s3 && ((r) => s3.getObject(r)),
-    'arn:aws:states:::aws-sdk:s3:putObject': s3 && ((r) => s3.putObject(r)),
+    'arn:aws:states:::aws-sdk:s3:copyObject': s3 && ((r) => s3.copyObject(r)),
   };
   const s3Call = s3Calls[resource];
   if (s3Call)
@@ -239,12 +238,14 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
     Object.keys(services.lambdas).map((key) => [substitutions[key] ?? key, key] as const),
   );
   const handlers: Record<string, TaskHandler> = {};
+  // Step Functions' 256 KiB payload quota: every task's input and raw result, every state's.
+  const payloads = createPayloadGuard();
   for (const [name, state] of taskStates(definition.States as StatesOf)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     const handler = taskHandlerFor(state.Resource, services, lambdaByArn, options.executionName);
     if (!handler) throw new UnsupportedResourceError(name, state.Resource);
     // Parameters meet the service's API model before the local twin sees them, as on AWS.
-    handlers[name] = checkedTask(name, state.Resource, handler);
+    handlers[name] = payloads.task(name, checkedTask(name, state.Resource, handler));
   }
   const overrides: Overrides = {
     taskResourceLocalHandlers: handlers,
@@ -277,10 +278,12 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
       },
     } as never,
   });
-  if (options.onStateEvent) {
-    const notify = options.onStateEvent;
-    void (async () => {
-      for await (const event of execution.eventLogs) {
+  const notify = options.onStateEvent;
+  const result = await settleWithinQuota(
+    payloads,
+    execution,
+    notify &&
+      ((event) => {
         const e = event as {
           type: string;
           state?: { name?: string };
@@ -288,8 +291,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
           error?: string;
         };
         notify({ type: e.type, state: e.state?.name, error: e.Error ?? e.error });
-      }
-    })().catch(() => undefined);
-  }
-  return (await execution.result) as Record<string, unknown>;
+      }),
+  );
+  return result as Record<string, unknown>;
 };

@@ -11,7 +11,7 @@ import { EndpointNotDeployedError } from '../../core/errors.js';
 import { WQL_METRIC } from '../../core/forecast-scores.js';
 import { partitionDate } from '../../core/lake.js';
 import { METRICS } from '../../core/metrics.js';
-import type { DriftReport, ModelCard } from '../../core/model-card.js';
+import { type DriftReport, type ModelCard, servingFacts } from '../../core/model-card.js';
 import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
 import { heldOutWindows, scoreWindows } from '../common/held-out.js';
@@ -97,6 +97,7 @@ export const checkDrift = async (
     championBacktestWql: champion?.metrics[WQL_METRIC] ?? null,
     championAgeHours: null,
     newReadings: 0,
+    serving: servingFacts(champion),
     profile,
   };
   if (!champion) {

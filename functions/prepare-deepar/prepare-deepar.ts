@@ -310,7 +310,7 @@ export const prepareDeepAr = async (
     testUri: s3Uri(store.bucket, `${prefix}test/`),
     series: kept.length,
     skipped,
-    devices,
+    deviceCount: devices.length,
     rowsRead: accumulator.rowsRead,
   };
 };

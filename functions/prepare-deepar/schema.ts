@@ -19,7 +19,12 @@ export interface PrepareOutput {
   series: number;
   /** Series with fewer than 2 × predictionLength hourly points, left out. */
   skipped: number;
-  devices: string[];
+  /**
+   * Devices in the category map (categories.json has their ids): a count, never the list — this
+   * is PrepareDeepAr's task result, which at fleet scale would be over Step Functions' 256 KiB
+   * payload quota with every device's id in it.
+   */
+  deviceCount: number;
   /** Curated readings inside the history window. */
   rowsRead: number;
 }

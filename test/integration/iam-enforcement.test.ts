@@ -166,11 +166,6 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   'UpdateContextRole:s3:PutObject@accuracy-scores': 'no served forecast is old enough to score',
   'RetrainStateMachineRole:cloudwatch:DescribeAlarms':
     'the local SageMaker authorises DescribeAlarms as the execution role only',
-  // The serving pointer is written back only when an engine canary rolls back, and listed only
-  // when a first engine model finds no pointer; retrain-canary.test.ts takes both paths with the
-  // state machine's IAM enforced.
-  'RetrainStateMachineRole:s3:PutObject': 'no engine canary rolls back in this pipeline',
-  'RetrainStateMachineRole:s3:ListBucket': 'a model serves before the first engine run here',
 };
 
 describe('every statement a local caller runs with is needed by a call the pipeline makes', () => {

@@ -268,7 +268,7 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(record.version).toBe(canary);
     expect(record.states).toEqual(
       expect.arrayContaining([
-        'ReadServingPointer',
+        'BackUpServingPointer',
         'RecordEngineCanary',
         'BakeEngineCanary',
         'DescribeCanaryAlarms',

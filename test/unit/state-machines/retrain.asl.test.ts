@@ -205,6 +205,46 @@ describe('retrain.asl.json blue/green contract', () => {
   });
 });
 
+describe('retrain.asl.json and the serving pointer at fleet scale', () => {
+  const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
+    .States;
+  const s3Tasks = Object.entries(states).filter(([, s]) => s.Resource?.includes(':s3:'));
+
+  it("moves the pointer's bytes inside S3 only: copies between it and its backup, no read or write of its body", () => {
+    // Act
+    const calls = s3Tasks.map(([name, s]) => ({
+      name,
+      resource: s.Resource,
+      from: s.Parameters?.CopySource,
+      to: s.Parameters?.Key,
+    }));
+
+    // Assess: the card names every device (over the 256 KiB payload quota at 10,000 devices).
+    const pointer = `${dollarBrace('LakeBucket')}/models/serving.json`;
+    const backup = `${dollarBrace('LakeBucket')}/models/serving.backup.json`;
+    expect(calls).toEqual([
+      {
+        name: 'BackUpServingPointer',
+        resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
+        from: pointer,
+        to: 'models/serving.backup.json',
+      },
+      {
+        name: 'RestoreServingPointer',
+        resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
+        from: backup,
+        to: 'models/serving.json',
+      },
+      {
+        name: 'RestorePointerAfterFailure',
+        resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
+        from: backup,
+        to: 'models/serving.json',
+      },
+    ]);
+  });
+});
+
 describe('deploy/retrain-definition.cjs', () => {
   it('rejects a dollar-brace form that serverless would try to resolve', () => {
     // Act

@@ -108,8 +108,39 @@ describe('check-drift', () => {
       train: true,
       reasons: ['no champion model yet'],
       championVersion: null,
+      serving: { algorithm: 'none', version: null, abTest: false, canary: false },
     });
     expect(report.profile.pm25?.total).toBe(48 * 12 * 2);
+  });
+
+  it("says what serves, the facts the state machine's choices take instead of the card", async () => {
+    // Prepare: an engine champion with a canary baking beside it; a DeepAR one with no algorithm
+    // recorded (cards written before there was a choice).
+    const store = await setup(1);
+    const engine = champion({
+      algorithm: 'smogcast',
+      canary: {
+        model: { ...champion(), version: 'v2', algorithm: 'smogcast' },
+        percent: 10,
+        startedAt: new Date(NOW).toISOString(),
+      },
+    });
+    // Act
+    const beside = await check(store, new ConstantEndpoint(33), async () => engine);
+    const deepar = await check(store, new ConstantEndpoint(33), async () => champion());
+    // Assess
+    expect(beside.serving).toEqual({
+      algorithm: 'smogcast',
+      version: 'v1',
+      abTest: false,
+      canary: true,
+    });
+    expect(deepar.serving).toEqual({
+      algorithm: 'deepar',
+      version: 'v1',
+      abTest: false,
+      canary: false,
+    });
   });
 
   it('skips when data and champion quality are stable, scoring the champion on known devices only', async () => {

@@ -9,6 +9,7 @@ import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-
 import { makeHandler } from '../../../../functions/prepare-deepar/handler.js';
 import { prepareDeepAr, versionOf } from '../../../../functions/prepare-deepar/prepare-deepar.js';
 import { PrepareInput } from '../../../../functions/prepare-deepar/schema.js';
+import { payloadBytes } from '../../../../local/payload-limit.js';
 import { HOUR, T0 } from '../../../fixtures/lake/raw-lines.js';
 
 const row = (
@@ -75,7 +76,7 @@ describe('prepareDeepAr', () => {
       testUri: 's3://lake/deepar/run-1/test/',
       series: 1,
       skipped: 2, // a/o3 and b/pm25 (one point)
-      devices: ['a', 'b'],
+      deviceCount: 2,
       rowsRead: 14,
     });
     const [testLine] = await lines(store, 'deepar/run-1/test/data.json');
@@ -106,6 +107,35 @@ describe('prepareDeepAr', () => {
       p50: 6,
     });
     expect(profile.metrics.pm25.count).toBe(0);
+  });
+
+  it("keeps a 10,000-device fleet's category map in the lake, out of its task result", async () => {
+    // Prepare: 10,000 devices (ids as long as a fleet's things' names); one has 8 hours of o3,
+    // the others one reading each (their series are skipped, their ids still in the map).
+    const store = new MemoryObjectStore('lake');
+    const ids = Array.from(
+      { length: 10_000 },
+      (_, i) => `sim-station-cn-${String(i).padStart(6, '0')}`,
+    );
+    const rows = [
+      ...Array.from({ length: 8 }, (_, h) => row(ids[0] as string, T0 + h * HOUR, h)),
+      ...ids.slice(1).map((id, i) => row(id, T0 + (i % 8) * HOUR, i % 50)),
+    ];
+    await store.put(partitionFileKey('2026-11-25'), encodeCuratedRows(rows));
+
+    // Act
+    const out = await prepareDeepAr(input(), { store });
+
+    // Assess: the challenger's map names every device (240 KB of ids); the step's result, which
+    // the state machine receives as PrepareDeepAr's task result, stays a few hundred bytes.
+    const categories = JSON.parse(
+      decodeText((await store.get('deepar/run-1/categories.json')) as Uint8Array),
+    );
+    expect(categories.devices).toHaveLength(10_000);
+    expect(out.deviceCount).toBe(10_000);
+    expect(
+      payloadBytes({ ExecutedVersion: '$LATEST', StatusCode: 200, Payload: out }),
+    ).toBeLessThan(1_024);
   });
 
   it('keeps only the history window ending at the newest reading', async () => {

@@ -31,6 +31,7 @@ describe('taskOperation', () => {
         .map((o) => JSON.parse(o))
         .sort((a, b) => a.operation.localeCompare(b.operation)),
     ).toEqual([
+      { service: 's3', operation: 'CopyObject' },
       { service: 'sagemaker', operation: 'CreateEndpoint' },
       { service: 'sagemaker', operation: 'CreateEndpointConfig' },
       { service: 'sagemaker', operation: 'CreateModel' },
@@ -39,10 +40,8 @@ describe('taskOperation', () => {
       // CloudWatch's model file is named by its endpoint prefix, monitoring.
       { service: 'monitoring', operation: 'DescribeAlarms' },
       { service: 'sagemaker', operation: 'DescribeEndpoint' },
-      { service: 's3', operation: 'GetObject' },
       { service: 'lambda', operation: 'Invoke' },
       { service: 'sns', operation: 'Publish' },
-      { service: 's3', operation: 'PutObject' },
       { service: 'glue', operation: 'StartJobRun' },
       { service: 'sagemaker', operation: 'UpdateEndpoint' },
       { service: 'sagemaker', operation: 'UpdateEndpointWeightsAndCapacities' },
