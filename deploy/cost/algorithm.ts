@@ -21,24 +21,66 @@ export interface EngineAssumptions {
   engineTrainingSeconds: number;
   /** Milliseconds the engine's predict adds to a forecast invocation (in place of the endpoint call). */
   engineForecastMs: number;
+  /** Seconds one check-canary invocation runs (one alarm verdict, one fleet-day scores read). */
+  checkCanarySeconds: number;
 }
 
 export const DEFAULT_ENGINE_ASSUMPTIONS: EngineAssumptions = {
   engineTrainingSeconds: 300,
   engineForecastMs: 30,
+  checkCanarySeconds: 0.2,
 };
 
-/** States a run that trains the engine and promotes it passes (validated against the ASL). */
-export const ENGINE_PROMOTED_RUN_PATH = [
+/** The states up to the engine's promotion, shared by every engine run that deploys. */
+const ENGINE_TRAINED_PATH = [
   ...SKIPPED_RUN_PATH.slice(0, SKIPPED_RUN_PATH.indexOf('TrainOrSkip') + 1),
   'Algorithm?',
   'TrainEngine',
   'Evaluate',
   'PromoteOrReject',
   'ServeInProcess?',
+  'EngineCanary?',
+];
+
+/**
+ * States a run passes that trains the engine and switches the pointer at once (no engine
+ * champion yet, or a strategy other than canary). Validated against the ASL.
+ */
+export const ENGINE_PROMOTED_RUN_PATH = [
+  ...ENGINE_TRAINED_PATH,
+  'PointerOfEngine',
   'RecordEnginePromoted',
+  'EndpointReplaced?',
   'Promoted',
 ];
+
+/** One poll of an engine canary's bake that finds it still baking (then waits again). */
+export const ENGINE_CANARY_POLL = [
+  'BakeEngineCanary',
+  'CountCanaryPoll',
+  'DescribeCanaryAlarms',
+  'CheckCanary',
+  'CanaryVerdict?',
+  'CanaryWaitTimedOut?',
+];
+
+/**
+ * States a run passes that trains the engine and bakes it as a canary beside an engine
+ * champion (the default strategy): one poll a minute until the bake is over, then promoted.
+ */
+export const engineCanaryRunPath = (bakeSeconds: number): string[] => {
+  const polls = Math.max(1, Math.ceil(bakeSeconds / 60));
+  return [
+    ...ENGINE_TRAINED_PATH,
+    'BackUpServingPointer',
+    'PointerForCanary',
+    'RecordEngineCanary',
+    ...Array.from({ length: polls - 1 }, () => ENGINE_CANARY_POLL).flat(),
+    ...ENGINE_CANARY_POLL.slice(0, -1),
+    'RecordCanaryPromoted',
+    'Promoted',
+  ];
+};
 
 /** States `both` adds to a DeepAR run: the Parallel, its engine branch, the pick, the hand-over. */
 export const BOTH_EXTRA_STATES = [
@@ -108,7 +150,8 @@ export const monthlyCostFor = (
   );
   const transitions =
     algorithm === 'smogcast'
-      ? skippedRuns * SKIPPED_RUN_PATH.length + trainRuns * ENGINE_PROMOTED_RUN_PATH.length
+      ? skippedRuns * SKIPPED_RUN_PATH.length +
+        trainRuns * engineCanaryRunPath(stage.bakeSeconds).length
       : (base.lines.find((l) => l.service === 'Step Functions')?.quantity ?? 0) +
         trainRuns * BOTH_EXTRA_STATES.length;
   lines.push(
@@ -121,6 +164,11 @@ export const monthlyCostFor = (
     },
     ...lambdaLines('train-engine', trainRuns, e.engineTrainingSeconds),
   );
+  // smogcast: each promotion bakes as a canary, check-canary deciding once a minute.
+  if (algorithm === 'smogcast') {
+    const polls = Math.max(1, Math.ceil(stage.bakeSeconds / 60));
+    lines.push(...lambdaLines('check-canary', trainRuns * polls, e.checkCanarySeconds));
+  }
   // smogcast: the forecast Lambda predicts itself; both: it does whenever the engine won.
   if (algorithm === 'smogcast') {
     lines.push(

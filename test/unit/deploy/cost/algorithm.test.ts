@@ -5,6 +5,7 @@ import {
   BOTH_EXTRA_STATES,
   DEFAULT_ENGINE_ASSUMPTIONS,
   ENGINE_PROMOTED_RUN_PATH,
+  engineCanaryRunPath,
   monthlyCostFor,
 } from '../../../../deploy/cost/algorithm.js';
 import { monthlyCost } from '../../../../deploy/cost/model.js';
@@ -62,10 +63,18 @@ describe('the engine paths', () => {
   };
 
   it('follow edges of state-machines/retrain.asl.json', () => {
-    for (let i = 1; i < ENGINE_PROMOTED_RUN_PATH.length; i++) {
-      const [from, to] = [ENGINE_PROMOTED_RUN_PATH[i - 1], ENGINE_PROMOTED_RUN_PATH[i]];
-      expect(successors(from as string), `${from} → ${to}`).toContain(to);
+    for (const runPath of [
+      ENGINE_PROMOTED_RUN_PATH,
+      engineCanaryRunPath(600),
+      engineCanaryRunPath(0),
+    ]) {
+      for (let i = 1; i < runPath.length; i++) {
+        const [from, to] = [runPath[i - 1], runPath[i]];
+        expect(successors(from as string), `${from} → ${to}`).toContain(to);
+      }
     }
+    // A 600 s bake: ten polls of a minute.
+    expect(engineCanaryRunPath(600).filter((s) => s === 'CheckCanary')).toHaveLength(10);
     // both: the Parallel, the pick and the hand-over exist (the engine branch is inside TrainBoth).
     for (const name of BOTH_EXTRA_STATES.filter((s) => s !== 'TrainEngineCandidate')) {
       expect(asl.States[name], name).toBeDefined();
