@@ -3,6 +3,11 @@
 // and a device's chart gets a band every few hours), where samples and scores live in the lake,
 // and the scoring itself — sums per (model version, variant, device, metric) that add up exactly
 // across hours, days and devices, turned into wQL (p10/p50/p90) and 80% coverage at read time.
+// While an engine canary bakes, a sampled canary forecast has a shadow beside it: the champion's
+// forecast of the same request, never served. Shadow samples and rows carry role `shadow` (rows
+// without a role are served ones, as every row written before shadows existed), and a shadow's
+// fleet row also sums the canary forecasts it pairs with, so the two compare on the same devices
+// and hours.
 import type { AccuracyScores, ServedForecast } from './accuracy.js';
 import { hashDeviceId } from './context-shards.js';
 
@@ -43,8 +48,21 @@ export const scoreKey = (startHour: number, shard: number): string =>
 
 export const fleetDayKey = (date: string): string => `${FLEET_PREFIX}${date}.json`;
 
-/** One forecast the API computed and served, as sampled. */
-export interface ServedSample {
+/** served: the API answered with it; shadow: the champion's forecast beside a canary's, unserved. */
+export type SampleRole = 'served' | 'shadow';
+
+/** What a shadow forecast stands beside: the canary version that served the request. */
+export interface ShadowOf {
+  role?: SampleRole;
+  /** Set on shadows: the version whose served forecast of the same request this one pairs with. */
+  shadowOf?: string;
+}
+
+/** The role of a sample or row (absent: served). */
+export const roleOf = (x: ShadowOf): SampleRole => x.role ?? 'served';
+
+/** One forecast the API computed and served (or, role shadow, computed beside one), as sampled. */
+export interface ServedSample extends ShadowOf {
   version: string;
   variant: string;
   deviceId: string;
@@ -121,7 +139,7 @@ export const scoresOf = (sums: ScoreSums): AccuracyScores => {
 };
 
 /** The scores of one device's forecasts of one metric by one model version in one hour. */
-export interface ScoreRow {
+export interface ScoreRow extends ShadowOf {
   version: string;
   variant: string;
   deviceId: string;
@@ -134,16 +152,21 @@ export interface ScoredHour {
   v: 1;
   startHour: string;
   rows: ScoreRow[];
-  forecasts: Array<ServedForecast & { deviceId: string; metric: string }>;
+  forecasts: Array<ServedForecast & ShadowOf & { deviceId: string; metric: string }>;
 }
 
-/** A fleet day: per forecast start hour, the totals per (version, variant, metric). */
-export interface FleetRow {
+/**
+ * A fleet day: per forecast start hour, the totals per (version, variant, metric, role). A shadow
+ * row counts only the devices whose served forecast by `shadowOf` was scored too, and `paired`
+ * holds the sums of those served forecasts: the same devices, metric and hours.
+ */
+export interface FleetRow extends ShadowOf {
   version: string;
   variant: string;
   metric: string;
   devices: number;
   sums: ScoreSums;
+  paired?: ScoreSums;
 }
 
 export interface FleetDay {
@@ -158,7 +181,12 @@ export interface ActualSeries {
   values: Array<number | null>;
 }
 
-const sampleKey = (s: ServedSample) => `${s.version}|${s.variant}|${s.deviceId}|${s.metric}`;
+const sampleKey = (s: ServedSample) =>
+  `${s.version}|${s.variant}|${s.deviceId}|${s.metric}|${roleOf(s)}|${s.shadowOf ?? ''}`;
+
+/** The role fields of a shadow (none on a served sample, so served rows keep their old shape). */
+const shadowFields = (x: ShadowOf): ShadowOf =>
+  roleOf(x) === 'shadow' ? { role: 'shadow', shadowOf: x.shadowOf ?? '' } : {};
 
 /**
  * Scores the samples of one start hour: duplicates (several instances computed the same
@@ -192,6 +220,7 @@ export const scoreHour = (
       variant: s.variant,
       deviceId: s.deviceId,
       metric: s.metric,
+      ...shadowFields(s),
       sums,
     });
     forecasts.push({
@@ -199,6 +228,7 @@ export const scoreHour = (
       metric: s.metric,
       version: s.version,
       variant: s.variant,
+      ...shadowFields(s),
       start: new Date(s.startHour).toISOString(),
       p10: s.p10,
       p50: s.p50,
@@ -209,24 +239,39 @@ export const scoreHour = (
   return { rows, forecasts };
 };
 
-/** Totals per (version, variant, metric) of an hour's rows. */
+/**
+ * Totals per (version, variant, metric, role) of an hour's rows. A shadow row joins its total only
+ * when the served row of `shadowOf` for the same device and metric is there, and that served
+ * row's sums are added to the total's `paired`: a like-for-like comparison.
+ */
 export const fleetRows = (rows: readonly ScoreRow[]): FleetRow[] => {
+  const servedOf = new Map<string, ScoreRow>();
+  for (const row of rows) {
+    const key = `${row.version}|${row.deviceId}|${row.metric}`;
+    if (roleOf(row) === 'served' && !servedOf.has(key)) servedOf.set(key, row);
+  }
   const out = new Map<string, FleetRow & { ids: Set<string> }>();
   for (const row of rows) {
-    const key = `${row.version}|${row.variant}|${row.metric}`;
+    const shadow = roleOf(row) === 'shadow';
+    const pair = shadow ? servedOf.get(`${row.shadowOf}|${row.deviceId}|${row.metric}`) : undefined;
+    if (shadow && !pair) continue;
+    const key = `${row.version}|${row.variant}|${row.metric}|${roleOf(row)}|${row.shadowOf ?? ''}`;
     let total = out.get(key);
     if (!total) {
       total = {
         version: row.version,
         variant: row.variant,
         metric: row.metric,
+        ...shadowFields(row),
         devices: 0,
         sums: emptySums(),
+        ...(shadow ? { paired: emptySums() } : {}),
         ids: new Set(),
       };
       out.set(key, total);
     }
     addSums(total.sums, row.sums);
+    if (pair && total.paired) addSums(total.paired, pair.sums);
     total.ids.add(row.deviceId);
   }
   return [...out.values()].map(({ ids, ...row }) => ({ ...row, devices: ids.size }));

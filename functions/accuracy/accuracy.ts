@@ -2,7 +2,8 @@
 // the scored hours its sampling picked (a known, small set of objects per day), summed per day
 // and model version, with the served forecasts beside their actuals and its backtest windows.
 // The fleet: one fleet-day object per day, summed per day and model version, and a backtest
-// summary per version.
+// summary per version. Shadow forecasts (the champion's beside a canary's, for the canary check)
+// were never served: both views leave them out.
 import type {
   AccuracyDay,
   BacktestSummary,
@@ -24,6 +25,7 @@ import {
   fleetDayKey,
   HOUR_MS,
   isSampled,
+  roleOf,
   type ScoredHour,
   type ScoreSums,
   scoreKey,
@@ -104,6 +106,7 @@ export const deviceAccuracy = async (
     const date = dateOf(hours[i] ?? 0);
     for (const row of hour.rows) {
       if (row.deviceId !== query.deviceId || row.metric !== query.metric) continue;
+      if (roleOf(row) !== 'served') continue;
       const key = `${date}|${row.version}|${row.variant}`;
       const total = totals.get(key) ?? {
         date,
@@ -117,7 +120,8 @@ export const deviceAccuracy = async (
     }
     for (const f of hour.forecasts) {
       if (f.deviceId !== query.deviceId || f.metric !== query.metric) continue;
-      const { deviceId: _d, metric: _m, ...forecast } = f;
+      if (roleOf(f) !== 'served') continue;
+      const { deviceId: _d, metric: _m, role: _r, shadowOf: _s, ...forecast } = f;
       served.push(forecast);
     }
   });
@@ -183,6 +187,7 @@ export const fleetAccuracy = async (
       const hourDevices = new Map<string, number>();
       for (const row of rows) {
         if (query.metric && row.metric !== query.metric) continue;
+        if (roleOf(row) !== 'served') continue;
         const key = `${date}|${row.version}|${row.variant}`;
         const total = totals.get(key) ?? {
           date,

@@ -1,10 +1,12 @@
 // The engine canary's verdict, polled by the retrain state machine while the canary bakes: an
 // alarm in ALARM (the canary's forecast errors) rolls it back at once; once the bake is over,
-// the realised losses of the forecasts each side served since the canary started — scored
-// hourly against the readings that arrived (functions/common/score-served.ts, the fleet days
-// GET /accuracy reads) — decide, when both sides have enough points: a canary worse than the
-// champion by more than the tolerance rolls back, otherwise it takes all traffic. Without enough
-// points the alarms alone decide, and the reasons say so.
+// the realised losses since the canary started decide, paired: the canary's sampled forecasts on
+// its own devices against the champion's shadow forecasts of the very same requests (same
+// devices, metric and hours), scored hourly against the readings that arrived
+// (functions/common/score-served.ts, the shadow rows of the fleet days). Comparing each side's
+// own devices would judge the devices, not the models: device-level wQL varies a lot. A canary
+// worse than the champion by more than the tolerance rolls back, otherwise it takes all traffic.
+// Without enough pairs the alarms alone decide, and the reasons say so.
 import type { ObjectStore } from '../../core/ports.js';
 import {
   addSums,
@@ -13,6 +15,7 @@ import {
   type FleetDay,
   fleetDayKey,
   HOUR_MS,
+  roleOf,
   type ScoreSums,
   scoresOf,
 } from '../../core/realised-accuracy.js';
@@ -27,34 +30,50 @@ export interface CheckCanaryDeps {
 const DAY_MS = 24 * HOUR_MS;
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
+/** The paired realised sums: the canary's served forecasts and the champion's shadows of them. */
+export interface PairedSums {
+  canary: ScoreSums;
+  champion: ScoreSums;
+  /** Devices paired in the busiest scored hour (the canary's sampled devices). */
+  devices: number;
+}
+
 /**
- * Realised sums per version of the forecasts that start in or after the hour before `since`, up
- * to `now`: a forecast starts after the last complete hour the hot path holds, so one served
- * just after `since` may start in the hour before it.
+ * Paired sums of the forecasts that start in or after the hour before `since`, up to `now`: a
+ * forecast starts after the last complete hour the hot path holds, so one served just after
+ * `since` may start in the hour before it. Only shadow rows of `champion` beside `canary` count
+ * (each carries the canary's sums on the same devices and hours); served rows of either version
+ * are the other devices' and are left out.
  */
-export const realisedSince = async (
+export const pairedSince = async (
   store: ObjectStore,
   since: number,
   now: number,
-  versions: readonly string[],
-): Promise<Map<string, ScoreSums>> => {
-  const sums = new Map(versions.map((v) => [v, emptySums()] as const));
+  canary: string,
+  champion: string,
+): Promise<PairedSums> => {
+  const paired: PairedSums = { canary: emptySums(), champion: emptySums(), devices: 0 };
   const firstHour = Math.floor(since / HOUR_MS) * HOUR_MS - HOUR_MS;
   for (let day = Math.floor(firstHour / DAY_MS) * DAY_MS; day <= now; day += DAY_MS) {
     const fleet = await readJsonOrUndefined<FleetDay>(store, fleetDayKey(dateOf(day)));
     for (const [hh, rows] of Object.entries(fleet?.hours ?? {})) {
       if (day + Number(hh) * HOUR_MS < firstHour) continue;
       for (const row of rows) {
-        const into = sums.get(row.version);
-        if (into) addSums(into, row.sums);
+        if (roleOf(row) !== 'shadow' || row.version !== champion || row.shadowOf !== canary) {
+          continue;
+        }
+        if (!row.paired) continue;
+        addSums(paired.champion, row.sums);
+        addSums(paired.canary, row.paired);
+        paired.devices = Math.max(paired.devices, row.devices);
       }
     }
   }
-  return sums;
+  return paired;
 };
 
-const side = (version: string, sums: ScoreSums | undefined): RealisedSide => {
-  const scores = scoresOf(sums ?? emptySums());
+const side = (version: string, sums: ScoreSums): RealisedSide => {
+  const scores = scoresOf(sums);
   return { version, points: scores.points, meanWql: scores.meanWql };
 };
 
@@ -95,12 +114,12 @@ export const decideCanary = (
       ...base,
       action: 'promote',
       reasons: [
-        `canary ${input.version} baked ${input.bakeSeconds} s with no alarm; realised loss not compared: ${canary.points} canary and ${champion.points} champion points scored (${input.minPoints} each needed)`,
+        `canary ${input.version} baked ${input.bakeSeconds} s with no alarm; realised loss not compared: ${canary.points} canary and ${champion.points} champion-shadow points scored on the canary's devices (${input.minPoints} paired points each needed)`,
       ],
     };
   }
   const bar = champion.meanWql * (1 + input.lossTolerance);
-  const verdict = `realised wQL canary ${input.version} ${round(canary.meanWql)} over ${canary.points} points vs champion ${input.championVersion} ${round(champion.meanWql)} over ${champion.points} points (must be ≤ ${round(bar)}, tolerance ${input.lossTolerance})`;
+  const verdict = `realised wQL on the canary's devices, paired by request: canary ${input.version} ${round(canary.meanWql)} over ${canary.points} points vs champion ${input.championVersion} ${round(champion.meanWql)} over ${champion.points} points (must be ≤ ${round(bar)}, tolerance ${input.lossTolerance})`;
   return canary.meanWql <= bar
     ? {
         ...base,
@@ -115,14 +134,17 @@ export const checkCanary = async (
   deps: CheckCanaryDeps,
 ): Promise<CheckCanaryResult> => {
   const now = deps.now();
-  const sums = await realisedSince(deps.store, Date.parse(input.startedAt), now, [
+  const paired = await pairedSince(
+    deps.store,
+    Date.parse(input.startedAt),
+    now,
     input.version,
     input.championVersion,
-  ]);
+  );
   return decideCanary(
     input,
     now,
-    side(input.version, sums.get(input.version)),
-    side(input.championVersion, sums.get(input.championVersion)),
+    side(input.version, paired.canary),
+    side(input.championVersion, paired.champion),
   );
 };

@@ -20,7 +20,7 @@ export const CheckCanaryInput = z.object({
   bakeSeconds: z.coerce.number().min(0),
   /** Relative realised wQL the canary may lose to the champion, e.g. 0.1 = 10% worse at most. */
   lossTolerance: z.coerce.number().min(-1).max(10).default(0.1),
-  /** Realised points each side needs before the losses are compared. */
+  /** Paired realised points (canary and champion shadow, same requests) needed to compare. */
   minPoints: z.coerce.number().int().min(1).default(24),
   alarms: z.array(AlarmState).default([]),
 });

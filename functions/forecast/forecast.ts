@@ -128,23 +128,27 @@ const invokeServing = (served: ServedBy, request: DeepArRequest, deps: ForecastD
   );
 };
 
-export const forecast = async (
-  query: ForecastQuery,
-  deps: ForecastDeps,
-  servedBy?: ServedBy,
-): Promise<ForecastResponse> => {
-  const { deviceId, metric } = query;
-  const horizon = query.horizon ?? deps.predictionLength;
-  const quantiles = query.quantiles ?? DEFAULT_QUANTILES;
+/** A device's series and the request fields every model answering for it shares. */
+interface Prepared {
+  query: ForecastQuery;
+  card: ModelCard;
+  series: { startHour: number; values: Array<number | null> };
+  horizon: number;
+  quantiles: number[];
+}
 
-  const card = await deps.modelCard();
-  if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
-  const context = await loadContext(deps.contexts, deviceId);
-  const series = hourlyMeans(context, metric);
-  if (!series || series.values.every((v) => v === null)) {
-    throw notFound(`device ${deviceId} has no ${metric} readings`);
-  }
-  const served = servedBy ?? servedFor(card, deviceId);
+/**
+ * `served`'s forecast of the prepared series. `count` false: the answer is not counted in the
+ * forecast metrics (a shadow's failure is no served error of either side).
+ */
+const predictWith = async (
+  prepared: Prepared,
+  served: ServedBy,
+  deps: ForecastDeps,
+  count: boolean,
+): Promise<ForecastResponse> => {
+  const { query, card, series, horizon, quantiles } = prepared;
+  const { deviceId, metric } = query;
   const deviceIndex = served.categories.devices.indexOf(deviceId);
   if (deviceIndex < 0) {
     throw notFound(
@@ -158,15 +162,16 @@ export const forecast = async (
     [deviceIndex, metricIndex(metric)],
     quantiles,
   );
+  const metrics = count ? deps.metrics : undefined;
   let answer: Awaited<ReturnType<ModelEndpoint['invoke']>>;
   const role = served.role ?? 'champion';
   try {
     answer = await invokeServing(served, request, deps);
-    deps.metrics?.served({ version: served.version, role, failed: false });
+    metrics?.served({ version: served.version, role, failed: false });
   } catch (error) {
     const refused = error instanceof ModelInputRejectedError || error instanceof HttpError;
     // A model that fails (not the caller's series) counts against the side that served it.
-    if (!refused) deps.metrics?.served({ version: served.version, role, failed: true });
+    if (!refused) metrics?.served({ version: served.version, role, failed: true });
     if (error instanceof EndpointNotDeployedError) {
       throw unavailable('the model endpoint is not deployed yet', RETRY_AFTER_SECONDS);
     }
@@ -204,3 +209,54 @@ export const forecast = async (
     generatedAt: new Date(deps.now()).toISOString(),
   };
 };
+
+/** A forecast as served and, for a canary forecast that was asked for one, its shadow. */
+export interface ForecastWithShadow {
+  response: ForecastResponse;
+  /**
+   * The champion's forecast of the very same request (same series, hour and quantiles), never
+   * served: the paired side of the canary's realised-loss check. Absent when not asked for, when
+   * the champion does not know the device, or when the champion failed on it.
+   */
+  shadow?: ForecastResponse;
+}
+
+/**
+ * The forecast of `query`; when the engine canary served it and `wantsShadow(response)` (the
+ * sampler keeps it), also the champion's forecast of the same request: one extra predict per
+ * sampled canary forecast, nothing for any other request.
+ */
+export const forecastWithShadow = async (
+  query: ForecastQuery,
+  deps: ForecastDeps,
+  servedBy?: ServedBy,
+  wantsShadow: (response: ForecastResponse) => boolean = () => false,
+): Promise<ForecastWithShadow> => {
+  const { deviceId, metric } = query;
+  const card = await deps.modelCard();
+  if (!card) throw unavailable('no model is deployed yet', RETRY_AFTER_SECONDS);
+  const context = await loadContext(deps.contexts, deviceId);
+  const series = hourlyMeans(context, metric);
+  if (!series || series.values.every((v) => v === null)) {
+    throw notFound(`device ${deviceId} has no ${metric} readings`);
+  }
+  const prepared: Prepared = {
+    query,
+    card,
+    series,
+    horizon: query.horizon ?? deps.predictionLength,
+    quantiles: query.quantiles ?? DEFAULT_QUANTILES,
+  };
+  const served = servedBy ?? servedFor(card, deviceId);
+  const response = await predictWith(prepared, served, deps, true);
+  if (served.role !== 'canary' || !card.canary || !wantsShadow(response)) return { response };
+  // The shadow never costs the served answer: a champion that cannot forecast it leaves no pair.
+  const shadow = await predictWith(prepared, champion(card), deps, false).catch(() => undefined);
+  return shadow ? { response, shadow } : { response };
+};
+
+export const forecast = async (
+  query: ForecastQuery,
+  deps: ForecastDeps,
+  servedBy?: ServedBy,
+): Promise<ForecastResponse> => (await forecastWithShadow(query, deps, servedBy)).response;

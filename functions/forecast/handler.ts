@@ -23,7 +23,7 @@ import { onFirstInvocation } from '../common/lazy-handler.js';
 import { cachedModelCard } from '../common/model-card-source.js';
 import {
   type ForecastDeps,
-  forecast,
+  forecastWithShadow,
   RETRY_AFTER_SECONDS,
   type ServedBy,
   servedFor,
@@ -87,7 +87,8 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
     perf: { now: deps.now },
     ttlResolution: 0,
     fetchMethod: async (_key, _stale, { context }) => {
-      const response = await forecast(
+      const sampler = options.sampler;
+      const { response, shadow } = await forecastWithShadow(
         {
           deviceId: context.query.deviceId,
           metric: context.query.metric,
@@ -96,8 +97,11 @@ export const makeHandler = (deps: ForecastDeps, options: ForecastHandlerOptions 
         },
         deps,
         context.served,
+        (computed) => sampler?.wants(computed) ?? false,
       );
-      options.sampler?.offer(response);
+      sampler?.offer(response);
+      // The champion's shadow of a sampled canary forecast: scored, never cached nor served.
+      if (shadow) sampler?.offer(shadow, response.model.version);
       return { response, answers: new Map() };
     },
   });

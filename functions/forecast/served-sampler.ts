@@ -2,7 +2,9 @@
 // forecast is kept when the device is due (core/realised-accuracy isSampled) and it carries the
 // p10/p50/p90 quantiles; kept forecasts wait in memory and are written in one object per start
 // hour at most once per `flushMs`, so the lake sees a few PUTs per instance per hour whatever
-// the traffic. Only cache misses are offered: the cached path does no extra work.
+// the traffic. Only cache misses are offered: the cached path does no extra work. A canary
+// forecast the sampler keeps may bring its shadow (the champion's forecast of the same request,
+// computed only because this one is kept), kept beside it with role shadow.
 import type { ObjectStore } from '../../core/ports.js';
 import {
   isSampled,
@@ -27,7 +29,10 @@ export interface ServedSamplerOptions {
 }
 
 export interface ServedSampler {
-  offer(response: ForecastResponse): void;
+  /** Whether `offer` would keep this forecast (its device is due and it has p10/p50/p90). */
+  wants(response: ForecastResponse): boolean;
+  /** Keeps a served forecast, or with `shadowOf` the shadow beside that version's forecast. */
+  offer(response: ForecastResponse, shadowOf?: string): void;
   /** Writes what is buffered (also called on shutdown). */
   flush(): Promise<void>;
 }
@@ -66,13 +71,18 @@ export const createServedSampler = (options: ServedSamplerOptions): ServedSample
     return writing;
   };
 
+  const wants = (response: ForecastResponse): boolean =>
+    isSampled(response.deviceId, Date.parse(response.start), options.periodHours) &&
+    LEVELS.every((q) => response.quantiles[q] !== undefined);
+
   return {
-    offer(response) {
+    wants,
+    offer(response, shadowOf) {
+      if (!wants(response)) return;
       const startHour = Date.parse(response.start);
-      if (!isSampled(response.deviceId, startHour, options.periodHours)) return;
       const [p10, p50, p90] = LEVELS.map((q) => response.quantiles[q]);
       if (!p10 || !p50 || !p90) return;
-      const key = `${response.model.version}|${response.model.variant}|${response.deviceId}|${response.metric}|${startHour}`;
+      const key = `${response.model.version}|${response.model.variant}|${response.deviceId}|${response.metric}|${startHour}|${shadowOf ?? ''}`;
       if (buffer.has(key)) return;
       if (buffer.size === 0) firstBufferedAt = options.now();
       buffer.set(key, {
@@ -80,6 +90,7 @@ export const createServedSampler = (options: ServedSamplerOptions): ServedSample
         variant: response.model.variant,
         deviceId: response.deviceId,
         metric: response.metric,
+        ...(shadowOf === undefined ? {} : { role: 'shadow' as const, shadowOf }),
         startHour,
         p10,
         p50,
