@@ -2,14 +2,29 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type ContextHistory, historyShardOf } from '../../../../core/context-shards.js';
 import type { DeviceContext } from '../../../../core/device-context.js';
+import { keyOfS3Uri } from '../../../../core/engine-artifact.js';
+import { CANARY_VARIANT } from '../../../../core/engine-canary.js';
 import { EndpointNotDeployedError, ModelInputRejectedError } from '../../../../core/errors.js';
 import { contextHistoryKey } from '../../../../core/lake.js';
 import { ModelCard } from '../../../../core/model-card.js';
 import type { DeepArRequest, ModelEndpoint } from '../../../../core/ports.js';
+import {
+  IN_PROCESS_VARIANT,
+  InProcessEngine,
+} from '../../../../functions/common/adapters/in-process-engine.js';
 import { MemoryObjectStore } from '../../../../functions/common/adapters/memory-object-store.js';
 import { createContextReader } from '../../../../functions/common/context-reader.js';
-import type { ForecastDeps } from '../../../../functions/forecast/forecast.js';
+import { readServedHour } from '../../../../functions/common/score-served.js';
+import {
+  type ForecastDeps,
+  forecastWithShadow,
+  servedFor,
+} from '../../../../functions/forecast/forecast.js';
+import type { ServedCount } from '../../../../functions/forecast/forecast-metrics.js';
 import { makeHandler } from '../../../../functions/forecast/handler.js';
+import type { ForecastResponse } from '../../../../functions/forecast/schema.js';
+import { createServedSampler } from '../../../../functions/forecast/served-sampler.js';
+import { biasedEngineArtifact } from '../../../fixtures/biased-engine-artifact.js';
 
 const START = Date.parse('2026-11-20T00:00:00Z');
 // parse: the card's schema fills the fields this test does not care about.
@@ -62,7 +77,7 @@ class RecordingEndpoint implements ModelEndpoint {
   }
 }
 
-const setup = async (
+const setupDeps = async (
   options: { deployed?: boolean; withCard?: boolean; rejects?: boolean } = {},
 ) => {
   const store = new MemoryObjectStore();
@@ -82,6 +97,13 @@ const setup = async (
     modelCard: async () => (options.withCard === false ? undefined : card),
     now,
   };
+  return { endpoint, deps, store };
+};
+
+const setup = async (
+  options: { deployed?: boolean; withCard?: boolean; rejects?: boolean } = {},
+) => {
+  const { endpoint, deps } = await setupDeps(options);
   return { endpoint, handler: makeHandler(deps) };
 };
 
@@ -320,5 +342,116 @@ describe('engine canary routing', () => {
       algorithm: 'smogcast',
       modelDataUrl: 's3://lake/models/engine/v2/model.json',
     });
+  });
+});
+
+describe('engine canary shadow', () => {
+  const ENGINE_V1 = 's3://lake/models/engine/v1/model.json';
+  const ENGINE_V2 = 's3://lake/models/engine/v2/model.json';
+  /** Champion v1 (bias 0) and canary v2 (bias 100) on every device (percent 100). */
+  const canaryCard = ModelCard.parse({
+    ...card,
+    version: 'v1',
+    algorithm: 'smogcast',
+    modelDataUrl: ENGINE_V1,
+    canary: {
+      model: { ...card, version: 'v2', algorithm: 'smogcast', modelDataUrl: ENGINE_V2 },
+      percent: 100,
+      startedAt: card.deployedAt,
+    },
+  });
+  const query = { deviceId: 'sim-002', metric: 'pm25' as const, quantiles: [0.1, 0.5, 0.9] };
+
+  const engineSetup = async (champion = biasedEngineArtifact(0)) => {
+    const { deps, store } = await setupDeps();
+    await store.put(keyOfS3Uri(ENGINE_V1), champion);
+    await store.put(keyOfS3Uri(ENGINE_V2), biasedEngineArtifact(100));
+    const counted: ServedCount[] = [];
+    return {
+      store,
+      counted,
+      deps: {
+        ...deps,
+        engine: new InProcessEngine(store),
+        modelCard: async () => canaryCard,
+        metrics: { served: (c: ServedCount) => counted.push(c) },
+      } satisfies ForecastDeps,
+    };
+  };
+
+  it('forecasts the same request with the champion when asked, uncounted and unserved', async () => {
+    // Prepare
+    const { deps, counted } = await engineSetup();
+    const offered: ForecastResponse[] = [];
+
+    // Act
+    const { response, shadow } = await forecastWithShadow(query, deps, undefined, (r) => {
+      offered.push(r);
+      return true;
+    });
+
+    // Assess: the canary answered; the champion's shadow is the same series, 100 lower.
+    expect(offered).toEqual([response]);
+    expect(response.model).toEqual({ version: 'v2', variant: CANARY_VARIANT });
+    expect(shadow?.model).toEqual({ version: 'v1', variant: IN_PROCESS_VARIANT });
+    expect(shadow?.start).toBe(response.start);
+    expect(shadow?.horizon).toBe(response.horizon);
+    response.quantiles['0.5']?.forEach((v, h) => {
+      expect(v - (shadow?.quantiles['0.5']?.[h] ?? Number.NaN)).toBeCloseTo(100);
+    });
+    expect(counted).toEqual([{ version: 'v2', role: 'canary', failed: false }]);
+  });
+
+  it('computes no shadow when not asked, when the champion fails, or for a champion device', async () => {
+    // Prepare: the champion's artifact is broken.
+    const { deps, counted } = await engineSetup('not a model');
+    const noneOnCanary = ModelCard.parse({
+      ...canaryCard,
+      canary: { ...canaryCard.canary, percent: 0 },
+    });
+
+    // Act
+    const unasked = await forecastWithShadow(query, deps, undefined, () => false);
+    const failed = await forecastWithShadow(query, deps, undefined, () => true);
+    const championSide = await forecastWithShadow(
+      query,
+      deps,
+      servedFor(noneOnCanary, query.deviceId),
+      () => true,
+    ).then(
+      () => 'answered',
+      () => 'failed',
+    );
+
+    // Assess: the canary's answers stand, the broken champion's shadow counted nothing; served by
+    // the champion itself, the device gets no shadow and the failure counts as the champion's.
+    expect(unasked.shadow).toBeUndefined();
+    expect(failed.shadow).toBeUndefined();
+    expect(failed.response.model.version).toBe('v2');
+    expect(championSide).toBe('failed');
+    expect(counted).toEqual([
+      { version: 'v2', role: 'canary', failed: false },
+      { version: 'v2', role: 'canary', failed: false },
+      { version: 'v1', role: 'champion', failed: true },
+    ]);
+  });
+
+  it('samples a sampled canary forecast with its shadow beside it, and serves only the canary', async () => {
+    // Prepare
+    const { deps, store } = await engineSetup();
+    const sampler = createServedSampler({ store, now: deps.now, periodHours: 1, writerId: 'w' });
+    const handler = makeHandler(deps, { sampler });
+
+    // Act
+    const res = await call(handler, { deviceId: 'sim-002', metric: 'pm25' });
+    await sampler.flush();
+
+    // Assess
+    expect(res.body.model).toEqual({ version: 'v2', variant: CANARY_VARIANT });
+    const samples = await readServedHour(store, Date.parse(res.body.start));
+    expect(samples.map((s) => [s.version, s.variant, s.role, s.shadowOf]).sort()).toEqual([
+      ['v1', IN_PROCESS_VARIANT, 'shadow', 'v2'],
+      ['v2', CANARY_VARIANT, undefined, undefined],
+    ]);
   });
 });
