@@ -1,17 +1,26 @@
 // The engine's rollout, run from the real definition on the local stand-ins (aws-local-stepfunctions,
 // the local SageMaker, the real step handlers, IAM enforced per role from the template): an engine
 // model replacing an engine champion bakes as a canary on a share of devices (by stable device
-// hash), is checked against its forecast-error alarm and its realised loss, then takes every
+// hash), is checked against its forecast-error alarm and its realised loss (paired: the canary's
+// sampled forecasts against the champion's shadows of the same requests), then takes every
 // device or is rolled back with the pointer put back byte for byte; an engine model replacing a
 // DeepAR champion deletes the endpoint; a TrainBoth branch that fails leaves the other to win.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyOfS3Uri } from '../../core/engine-artifact.js';
 import { CANARY_VARIANT, inCanary } from '../../core/engine-canary.js';
 import { ModelCard, RegistryEntry, SERVING_CARD_KEY } from '../../core/model-card.js';
-import { type FleetDay, fleetDayKey } from '../../core/realised-accuracy.js';
+import {
+  addSums,
+  emptySums,
+  type FleetDay,
+  type FleetRow,
+  fleetDayKey,
+  scoresOf,
+} from '../../core/realised-accuracy.js';
 import { decodeText } from '../../core/text.js';
 import {
   IN_PROCESS_VARIANT,
@@ -24,6 +33,7 @@ import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
 import { scoreServed } from '../../functions/common/score-served.js';
 import { forecast } from '../../functions/forecast/forecast.js';
+import { makeHandler as makeForecastHandler } from '../../functions/forecast/handler.js';
 import { createServedSampler } from '../../functions/forecast/served-sampler.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
 import type { LocalCloudWatch } from '../../local/cloudwatch/local-cloudwatch.js';
@@ -41,6 +51,7 @@ import {
   type RetrainService,
 } from '../../local/retrain-service.js';
 import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
+import { biasedEngineArtifact } from '../fixtures/biased-engine-artifact.js';
 import { localControlPlane } from '../fixtures/local-control-plane.js';
 import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
@@ -335,47 +346,92 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
   });
 
-  it('rolls back when the realised loss of its forecasts is worse than the champion’s', async () => {
+  /**
+   * During the bake, as the forecast Lambda runs: a forecast for every device through GET
+   * /forecast's handler with the sampler (the canary's devices also get the champion's shadow),
+   * then the 25 hours that follow arrive (`groups`: each device group's pollution scale) and the
+   * scoring step scores them against those readings. Returns the samples scored.
+   */
+  const serveAndScore = async (groups: Array<[string[], number]>): Promise<number> => {
+    const store = as('forecast');
+    const sampler = createServedSampler({
+      store,
+      now: () => world.clock,
+      periodHours: 1,
+      writerId: 'test',
+    });
+    const handler = makeForecastHandler(
+      {
+        contexts: createContextReader(store, LAYOUT, { now: () => world.clock }),
+        endpoint: world.endpoint,
+        engine: new InProcessEngine(store),
+        predictionLength: 24,
+        modelCard: cachedModelCard(store, 0),
+        now: () => world.clock,
+        metrics: world.cloudwatch.forecastMetrics(ENDPOINT),
+      },
+      { sampler },
+    );
+    for (const deviceId of DEVICES) {
+      const event = { queryStringParameters: { deviceId, metric: 'pm25' } };
+      const res = await handler(event as unknown as APIGatewayProxyEvent, {} as never);
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    await sampler.flush();
+    world.clock += 25 * HOUR;
+    await publish(25, groups);
+    const scored = await scoreServed({
+      store: as('update-context'),
+      contexts: createContextReader(as('update-context'), LAYOUT, { now: () => world.clock }),
+      now: () => world.clock,
+      predictionLength: 24,
+      contextHours: LAYOUT.contextHours,
+    });
+    return scored.samples;
+  };
+
+  /** The rows of the fleet day of the scored hour. */
+  const scoredFleetRows = async () => {
+    const day = (await read(
+      fleetDayKey(new Date(world.clock - 25 * HOUR).toISOString().slice(0, 10)),
+    )) as FleetDay;
+    return Object.values(day.hours).flat();
+  };
+  const described = (rows: FleetRow[]) =>
+    rows.map((r) => [r.version, r.role ?? 'served', r.shadowOf ?? null, r.devices]);
+  /** The served rows' mean wQL of `version` (its own devices). */
+  const servedWql = (rows: FleetRow[], version: string) =>
+    scoresOf(
+      rows
+        .filter((r) => r.version === version && (r.role ?? 'served') === 'served')
+        .reduce((sum, r) => addSums(sum, r.sums), emptySums()),
+    ).meanWql ?? Number.NaN;
+
+  it("rolls back when its realised loss on its own devices is worse than the champion's on the same requests", async () => {
     // Prepare
     const before = await servingBytes();
     let canary = '';
 
-    // Act: forecasts of every device are sampled; the hours that then arrive are far off the
-    // forecasts on the canary's devices only; the scoring step scores them against the readings.
+    // Act: the canary's artifact is a valid model that forecasts 300 too high; readings that
+    // arrive are alike on every device, so only the model differs between the two sides.
     const record = await runCanary(async () => {
-      canary = (await servingCard()).canary?.model.version as string;
-      const sampler = createServedSampler({
-        store: as('forecast'),
-        now: () => world.clock,
-        periodHours: 1,
-        writerId: 'test',
-      });
-      const engine = new InProcessEngine(as('forecast'));
-      for (const deviceId of DEVICES) sampler.offer(await forecastFor(deviceId, engine));
-      await sampler.flush();
-      world.clock += 25 * HOUR;
-      await publish(25, [
-        [championDevices, 1],
-        [canaryDevices, 4],
-      ]);
-      const scored = await scoreServed({
-        store: as('update-context'),
-        contexts: createContextReader(as('update-context'), LAYOUT, { now: () => world.clock }),
-        now: () => world.clock,
-        predictionLength: 24,
-        contextHours: LAYOUT.contextHours,
-      });
-      expect(scored.samples).toBe(DEVICES.length);
+      const card = await servingCard();
+      canary = card.canary?.model.version as string;
+      await world.store.put(
+        keyOfS3Uri(card.canary?.model.modelDataUrl as string),
+        biasedEngineArtifact(300),
+      );
+      expect(await serveAndScore([[DEVICES, 1]])).toBe(DEVICES.length + canaryDevices.length);
     });
 
-    // Assess: both sides' realised wQL came from the fleet day the scoring step wrote.
-    const day = (await read(
-      fleetDayKey(new Date(world.clock - 25 * HOUR).toISOString().slice(0, 10)),
-    )) as FleetDay;
-    const versions = new Set(
-      Object.values(day.hours).flatMap((rows) => rows.map((r) => r.version)),
+    // Assess: the fleet day holds each side's served rows and the champion's paired shadows.
+    expect(described(await scoredFleetRows())).toEqual(
+      expect.arrayContaining([
+        [champion, 'served', null, championDevices.length],
+        [canary, 'served', null, canaryDevices.length],
+        [champion, 'shadow', canary, canaryDevices.length],
+      ]),
     );
-    expect([...versions].sort()).toEqual([champion, canary].sort());
     expect(record.error, record.reasons?.join('; ')).toBe('DeploymentRolledBackError');
     expect(record.outcome).toBe('rolled-back');
     expect(await servingBytes()).toBe(before);
@@ -383,7 +439,44 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(entry.outcome).toBe('rolled-back');
     expect(entry.reason).toMatch(
       new RegExp(
-        `canary ${canary} loses: realised wQL canary ${canary} [\\d.]+ over \\d+ points vs champion ${champion} [\\d.]+ over \\d+ points`,
+        `canary ${canary} loses: realised wQL on the canary's devices, paired by request: canary ${canary} [\\d.]+ over (\\d+) points vs champion ${champion} [\\d.]+ over \\1 points`,
+      ),
+    );
+  });
+
+  it('promotes a canary as good as the champion although its devices are the harder ones', async () => {
+    // Prepare
+    let canary = '';
+
+    // Act: the canary runs the champion's very model; the readings that arrive on the canary's
+    // devices are 4x what their history let anyone expect, on the champion's devices as usual.
+    // Side by side (each side's own devices) the canary would look far worse.
+    const record = await runCanary(async () => {
+      const card = await servingCard();
+      canary = card.canary?.model.version as string;
+      const championArtifact = await world.store.get(keyOfS3Uri(card.modelDataUrl));
+      await world.store.put(
+        keyOfS3Uri(card.canary?.model.modelDataUrl as string),
+        championArtifact ?? new Uint8Array(),
+      );
+      expect(
+        await serveAndScore([
+          [championDevices, 1],
+          [canaryDevices, 4],
+        ]),
+      ).toBe(DEVICES.length + canaryDevices.length);
+    });
+
+    // Assess: each side's own devices alone would have rolled the canary back (well beyond the
+    // tolerance); paired on the same requests the losses are equal and it is promoted.
+    const rows = await scoredFleetRows();
+    expect(servedWql(rows, canary)).toBeGreaterThan(2 * servedWql(rows, champion));
+    expect(record.outcome, record.reasons?.join('; ')).toBe('promoted');
+    expect((await servingCard()).version).toBe(canary);
+    const entry = await registry(canary);
+    expect(entry.reason).toMatch(
+      new RegExp(
+        `canary ${canary} baked with no alarm; realised wQL on the canary's devices, paired by request: canary ${canary} ([\\d.]+) over (\\d+) points vs champion ${champion} \\1 over \\2 points`,
       ),
     );
   });
