@@ -1,7 +1,8 @@
 // The scoring step of realised accuracy, run from the hourly rollup: each start hour whose served
 // forecasts have all become the past is scored once against the hourly means the hot path now
 // holds, into accuracy/scores/<date>/<HH>/<shard>.json (rows + forecasts beside their actuals)
-// and accuracy/fleet/<date>.json (totals per version, variant and metric). A cursor records the
+// and accuracy/fleet/<date>.json (totals per version, variant, metric and role: the champion's
+// shadows of canary forecasts apart, each paired with the canary's sums). A cursor records the
 // last hour scored; scoring an hour again writes the same objects, so a race costs nothing.
 
 import { hourlyMeans } from '../../core/device-context.js';

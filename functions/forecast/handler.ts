@@ -1,6 +1,7 @@
 // GET /forecast — API Gateway (REST, proxy) → forecast core, behind a per-hour forecast cache
 // with ETag/304. The API key is enforced by API Gateway (and by the local API server, which
-// plays its part).
+// plays its part). A sampled canary forecast also gets the champion's shadow (the same request,
+// predicted in process), handed to the sampler only: never cached nor served.
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
