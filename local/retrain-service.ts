@@ -320,6 +320,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         },
         endpointPollMs: options.endpointPollMs,
         retryIntervalMs: 100,
+        now,
         onStateEvent: (event) => {
           if (event.type === 'StateEntered' && event.state) {
             leaveState();
