@@ -1,6 +1,7 @@
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core) against a real
 // local runtime with a week behind it (dashboard-history.ts): forecasts served and scored over
-// seven days, two retrain runs, the second triggered by drift. The page loads, a device can be
+// seven days, two retrains, the second triggered by drift and deployed through an A/B test whose
+// rounds moved the traffic until it won; every run at its simulated time. The page loads, a device can be
 // chosen, the chart shows history and a forecast band, and every model view shows the numbers
 // GET /accuracy, /runs and /models return; screenshots are saved under test/.artifacts/.
 import { existsSync } from 'node:fs';
@@ -134,7 +135,7 @@ const getJson = async <T>(path: string): Promise<T> => {
 const HOUR = 3_600_000;
 const fixed = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits));
 
-describe('model views against a week of scored forecasts and two retrain runs', () => {
+describe('model views against a week of scored forecasts, two retrains and an A/B test', () => {
   beforeAll(async () => {
     await page.goto(serving.runtime.dashboardUrl);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
@@ -151,14 +152,29 @@ describe('model views against a week of scored forecasts and two retrain runs', 
     await page.waitForSelector('#registry-chart[data-state="drawn"]');
   }, 60_000);
 
-  it('ran behind the page: two promoted versions, the second triggered by drift', async () => {
+  it('ran behind the page: drift started an A/B test whose rounds moved the weights until the challenger won', async () => {
     const { runs } = await getJson<RunsResponse>('/runs?limit=20');
-    const promoted = runs.filter((r) => r.outcome === 'promoted');
-    expect(promoted).toHaveLength(2);
-    expect(serving.driftRun.outcome).toBe('promoted');
-    expect(runs.find((r) => r.runId === serving.driftRun.runId)?.reasons.join('; ')).toMatch(
-      /data drift: PSI\(/,
-    );
+    const byId = new Map(runs.map((r) => [r.runId, r]));
+    const drift = byId.get(serving.driftRun.runId);
+    const rounds = serving.abRounds.map((r) => byId.get(r.runId));
+    // The first run, the drift-triggered one, and the A/B rounds: each at its simulated time.
+    expect(runs).toHaveLength(2 + rounds.length);
+    const first = Date.parse(runs.at(-1)?.startedAt ?? '');
+    expect(first).toBeLessThan(serving.clock.now() - 7 * 24 * HOUR);
+    expect(Date.parse(drift?.startedAt ?? '') - first).toBeGreaterThanOrEqual(5 * 24 * HOUR);
+    expect(drift?.outcome).toBe('ab-testing');
+    expect(drift?.reasons.join('; ')).toMatch(/data drift: PSI\(/);
+    expect(drift?.reasons.join('; ')).toContain('A/B test started');
+    // Every round scored both variants; at least one moved the weights; the last concluded.
+    expect(rounds.length).toBeGreaterThanOrEqual(2);
+    expect(rounds.every((r) => r?.ab !== null && r?.version === drift?.version)).toBe(true);
+    expect(rounds.some((r) => r?.ab?.action === 'shift')).toBe(true);
+    expect(rounds.slice(0, -1).every((r) => r?.outcome === 'ab-testing')).toBe(true);
+    expect(rounds.at(-1)?.ab).toMatchObject({ action: 'conclude', winner: 'challenger' });
+    expect(rounds.at(-1)?.outcome).toBe('promoted');
+    expect(runs.filter((r) => r.outcome === 'promoted')).toHaveLength(2);
+    // Two versions trained: the first model and the drift run's challenger.
+    expect(new Set(runs.map((r) => r.version)).size).toBe(2);
   });
 
   it('draws the past 7 days: for each hour the band of the newest forecast served for it, over what came', async () => {
@@ -270,13 +286,39 @@ describe('model views against a week of scored forecasts and two retrain runs', 
     expect(await page.locator('#registry-note tbody tr').count()).toBe(events.length);
   });
 
-  it('shows the A/B rounds GET /runs reports (none: both versions were promoted outright)', async () => {
+  it('shows the A/B rounds with the weights GET /runs reports', async () => {
+    // Prepare: the runs that scored a round, oldest first.
     const { runs } = await getJson<RunsResponse>('/runs?limit=20');
-    const rounds = runs.filter((r) => r.ab !== null);
-    expect(await page.locator('#ab-chart rect.weight').count()).toBe(2 * rounds.length);
-    if (rounds.length === 0) {
-      expect(await page.textContent('#ab-note')).toContain('no A/B test has run yet');
-    }
+    const rounds = runs
+      .filter((r) => r.ab !== null)
+      .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    // Act
+    const bars = await page.$$eval('#ab-chart rect.weight', (rects) =>
+      rects.map(
+        (r) =>
+          `${r.getAttribute('data-round')} ${r.getAttribute('data-variant')} ${r.getAttribute('data-value')}`,
+      ),
+    );
+    const rows = await page.$$eval('#ab-note tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+    // Assess: one stacked bar and one table row per round, in order, with its weights.
+    expect(rounds.map((r) => r.runId)).toEqual(serving.abRounds.map((r) => r.runId));
+    expect(new Set(rounds.map((r) => r.ab?.challengerWeight)).size).toBeGreaterThan(1);
+    expect(bars).toEqual(
+      rounds.flatMap((r) => [
+        `${r.runId} champion ${r.ab?.championWeight}`,
+        `${r.runId} challenger ${r.ab?.challengerWeight}`,
+      ]),
+    );
+    expect(rows).toEqual(
+      rounds.map((r) => [
+        r.runId,
+        r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        (r.ab?.championWeight ?? Number.NaN).toFixed(2),
+        (r.ab?.challengerWeight ?? Number.NaN).toFixed(2),
+      ]),
+    );
   });
 
   it('shows each run state with the start, end and duration GET /runs gives', async () => {
@@ -297,7 +339,7 @@ describe('model views against a week of scored forecasts and two retrain runs', 
         .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''))
         .map((s) => `${s.name} ${Date.parse(s.endedAt ?? '') - Date.parse(s.startedAt ?? '')}`),
     }));
-    expect(expected).toHaveLength(2);
+    expect(expected).toHaveLength(2 + serving.abRounds.length);
     expect(expected.every((r) => r.spans.length > 3 && r.total > 0)).toBe(true);
     expect(shown).toEqual(expected);
   });
