@@ -18,11 +18,11 @@ export const seedFleet = async (
   serving: ServingRuntime,
   count: number,
   perObject = 500,
-  /** The runtime's clock: the readings fall in the hour before its present. */
+  /** The runtime's clock: the readings fall in the hour before its present (seconds to an hour ago). */
   now = Date.now(),
 ) => {
   const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const hour = Math.floor(now / HOUR) * HOUR - HOUR;
+  const hourAgo = now - HOUR;
   for (let first = 0; first < count; first += perObject) {
     const lines: string[] = [];
     for (let i = first; i < Math.min(count, first + perObject); i++) {
@@ -31,7 +31,7 @@ export const seedFleet = async (
       lines.push(
         rawLine({
           deviceId: `fleet-${String(i).padStart(5, '0')}`,
-          ts: hour + (i % 3_600) * 1_000,
+          ts: hourAgo + (i % 3_600) * 1_000,
           lat: lat + r * Math.sin(i),
           lon: lon + r * Math.cos(i) * 1.5,
           values: { pm25: 5 + (i % 60) },

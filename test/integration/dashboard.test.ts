@@ -215,9 +215,14 @@ describe('model views against a week of scored forecasts, two retrains and an A/
   });
 
   it('shows realised wQL and 80% coverage per model version per day as GET /accuracy gives them', async () => {
-    // Prepare
+    // Prepare: one line per version, per variant where a version served as two (the champion
+    // of the A/B test): the API scores each variant apart.
     const { daily } = await getJson<FleetAccuracyResponse>('/accuracy?days=30');
     const versions = [...new Set(daily.map((d) => d.version))].sort();
+    const variantsOf = (v: string) =>
+      new Set(daily.filter((d) => d.version === v).map((d) => d.variant));
+    const seriesOf = (d: (typeof daily)[number]) =>
+      variantsOf(d.version).size > 1 ? `${d.version} · ${d.variant}` : d.version;
     // Act
     const rows = await page.$$eval('#accuracy-note tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
@@ -229,23 +234,28 @@ describe('model views against a week of scored forecasts, two retrains and an A/
     const coverageDots = await page.$$eval('#coverage-chart circle.dot title', (t) =>
       t.map((e) => e.textContent),
     );
-    // Assess: both versions served and were scored, on six or more days between them.
+    // Assess: both versions served and were scored, on six or more days between them; the
+    // challenger under its own variant during the A/B test.
     expect(versions).toHaveLength(2);
+    expect(daily.some((d) => d.variant === 'challenger')).toBe(true);
     expect(daily.length).toBeGreaterThanOrEqual(6);
-    expect(legend).toEqual(versions);
+    expect(legend).toEqual([...new Set(daily.map(seriesOf))].sort());
     expect(rows.sort()).toEqual(
       daily
         .map((d) => [
           d.date,
           d.version,
+          d.variant,
           fixed(d.meanWql, 3),
           d.coverage80 === null ? '—' : `${(100 * d.coverage80).toFixed(1)}%`,
         ])
         .sort(),
     );
-    expect(wqlDots.sort()).toEqual(daily.map((d) => `${d.version}: ${fixed(d.meanWql, 3)}`).sort());
+    expect(wqlDots.sort()).toEqual(
+      daily.map((d) => `${seriesOf(d)}: ${fixed(d.meanWql, 3)}`).sort(),
+    );
     expect(coverageDots.sort()).toEqual(
-      daily.map((d) => `${d.version}: ${fixed(d.coverage80, 3)}`).sort(),
+      daily.map((d) => `${seriesOf(d)}: ${fixed(d.coverage80, 3)}`).sort(),
     );
   });
 
