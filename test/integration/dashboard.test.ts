@@ -16,8 +16,11 @@ import type {
   ModelsResponse,
   RunsResponse,
 } from '../../core/accuracy.js';
+import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../../functions/common/deps.js';
 import { API_KEY } from './api-fixture.js';
 import { type HistoryRuntime, startRuntimeWithHistory } from './dashboard-history.js';
+import { recomputeFleetDaily } from './dashboard-recompute.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '.artifacts');
@@ -257,6 +260,31 @@ describe('model views against a week of scored forecasts, two retrains and an A/
     expect(coverageDots.sort()).toEqual(
       daily.map((d) => `${seriesOf(d)}: ${fixed(d.coverage80, 3)}`).sort(),
     );
+  });
+
+  it('serves realised accuracy that equals a recomputation from the lake: raw readings, served samples, pinball by hand', async () => {
+    // Prepare
+    const lake = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
+    // Act
+    const expected = await recomputeFleetDaily(lake);
+    const { daily } = await getJson<FleetAccuracyResponse>('/accuracy?days=30');
+    // Assess: the same days, versions and variants, each with the same figures.
+    const key = (d: { date: string; version: string; variant: string }) =>
+      `${d.date} ${d.version} ${d.variant}`;
+    expect(daily.map(key).sort()).toEqual(expected.map(key).sort());
+    expect(expected.filter((d) => d.variant === 'challenger').length).toBeGreaterThan(0);
+    expect(expected.reduce((n, d) => n + d.points, 0)).toBeGreaterThan(500);
+    const close = (a: number | null, b: number | null) =>
+      a === null || b === null ? expect(a).toBe(b) : expect(a).toBeCloseTo(b, 5);
+    for (const row of daily) {
+      const e = expected.find((x) => key(x) === key(row));
+      expect(row.points, key(row)).toBe(e?.points);
+      close(row.wql.p10, e?.wql[0] ?? null);
+      close(row.wql.p50, e?.wql[1] ?? null);
+      close(row.wql.p90, e?.wql[2] ?? null);
+      close(row.meanWql, e?.meanWql ?? null);
+      close(row.coverage80, e?.coverage80 ?? null);
+    }
   });
 
   it('charts PSI per metric per run with the values and threshold of GET /runs', async () => {
