@@ -124,9 +124,9 @@ export const startRuntimeWithHistory = async (
       // Drift triggers this run. Its challenger enters an A/B test beside the champion whatever
       // its margin over it (promotionMargin -1): on this drift, a level shift that the engine
       // follows by forecasting relative to each series' recent level, the retrained challenger
-      // scores worse than the champion on the held-out day, and the stage's margin rejects it.
-      // From the next step on, every run is a round of the test at the stage's margin, until a
-      // variant holds 90% of the traffic.
+      // scored worse than the champion on the held-out day in the replays tried (mean wQL 0.64
+      // vs 0.43, 0.62 vs 0.51), so the stage's margin (0.02) would reject it. From the next step on, every run is a round of the
+      // test at the stage's margin, until a variant holds 90% of the traffic or the week ends.
       const testing = (abRounds.at(-1) ?? driftRun)?.outcome === 'ab-testing';
       if (t + stepHours * HOUR === retrainAt) {
         driftRun = await serving.runtime.retrain({ ...ab, promotionMargin: -1 });

@@ -6,7 +6,6 @@ import { createLocalS3Client } from '../../functions/common/deps.js';
 import { putRawObject, rawLine } from '../fixtures/lake/raw-lines.js';
 import type { ServingRuntime } from './api-fixture.js';
 
-const HOUR = 3_600_000;
 export const TOWNS = [
   [50.06, 19.94],
   [52.23, 21.01],
@@ -22,7 +21,6 @@ export const seedFleet = async (
   now = Date.now(),
 ) => {
   const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const hourAgo = now - HOUR;
   for (let first = 0; first < count; first += perObject) {
     const lines: string[] = [];
     for (let i = first; i < Math.min(count, first + perObject); i++) {
@@ -31,7 +29,8 @@ export const seedFleet = async (
       lines.push(
         rawLine({
           deviceId: `fleet-${String(i).padStart(5, '0')}`,
-          ts: hourAgo + (i % 3_600) * 1_000,
+          // Spread over the hour: a page of devices shows readings from seconds to an hour old.
+          ts: now - (1 + ((i * 97) % 3_599)) * 1_000,
           lat: lat + r * Math.sin(i),
           lon: lon + r * Math.cos(i) * 1.5,
           values: { pm25: 5 + (i % 60) },
