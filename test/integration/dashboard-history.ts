@@ -127,9 +127,8 @@ export const startRuntimeWithHistory = async (
       // covers, which move with the time it runs (it ends at the present). In replays whose
       // drift run fell at 05, 10 and 15 UTC it did (mean wQL 0.45 vs 0.49, 0.39 vs 0.54, 0.42 vs
       // 0.58); at 00 and 19 UTC it did not (0.45 vs 0.37, 0.64 vs 0.43). In each of them the
-      // challenger then won the A/B test. From the next step on,
-      // every run is a round of the test at the stage's margin, until a variant holds 90% of the
-      // traffic or the week ends.
+      // challenger then won the A/B test. From the next step on, every run is a round of the
+      // test at the stage's margin, until a variant holds 90% of the traffic or the week ends.
       const testing = (abRounds.at(-1) ?? driftRun)?.outcome === 'ab-testing';
       if (t + stepHours * HOUR === retrainAt) {
         driftRun = await serving.runtime.retrain({ ...ab, promotionMargin: -1 });
