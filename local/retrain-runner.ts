@@ -70,6 +70,8 @@ export interface RetrainRunOptions {
   /** Milliseconds between Retry attempts locally instead of the definition's intervals. */
   retryIntervalMs?: number;
   onStateEvent?: (event: { type: string; state?: string; error?: string }) => void;
+  /** The clock the execution (its StartTime) and the Glue job run are stamped with. */
+  now?: () => number;
 }
 
 export class UnresolvedSubstitutionError extends Error {
@@ -98,6 +100,35 @@ export const loadRetrainDefinition = async (
   substitutions: Record<string, string>,
 ): Promise<Record<string, unknown>> =>
   JSON.parse(substitute(await readFile(RETRAIN_DEFINITION_PATH, 'utf8'), substitutions));
+
+const START_TIME_PATH = '$$.Execution.StartTime';
+
+export class UnsupportedContextPathError extends Error {
+  constructor(field: string, value: string) {
+    super(`${field}: "${value}" reads ${START_TIME_PATH} in a way the local twin cannot resolve`);
+    this.name = 'UnsupportedContextPathError';
+  }
+}
+
+/**
+ * Resolves `"<field>.$": "$$.Execution.StartTime"` to `"<field>": startTime` everywhere in a
+ * definition. aws-local-stepfunctions stamps the context object's StartTime from the system clock
+ * whatever context it is handed, so the runtime's clock reaches the run (its startedAt, and so its
+ * model's version) this way; any other use of the path (inside an intrinsic function) is refused.
+ */
+export const resolveStartTime = (node: unknown, startTime: string): unknown => {
+  if (Array.isArray(node)) return node.map((item) => resolveStartTime(item, startTime));
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => {
+      if (!key.endsWith('.$') || typeof value !== 'string' || !value.includes(START_TIME_PATH)) {
+        return [key, resolveStartTime(value, startTime)];
+      }
+      if (value !== START_TIME_PATH) throw new UnsupportedContextPathError(key, value);
+      return [key.slice(0, -2), startTime];
+    }),
+  );
+};
 
 /** Errors from SDK-integrated tasks reach Retry/Catch as `<Service>.<ErrorName>`. */
 const asServiceError = (service: string, error: unknown): Error => {
@@ -148,6 +179,7 @@ const taskHandlerFor = (
   services: RetrainServices,
   lambdaByArn: Map<string, string>,
   executionName: string,
+  now: () => number,
 ): TaskHandler | undefined => {
   const sm = services.sagemaker;
   const sageMakerCalls: Record<
@@ -189,14 +221,14 @@ const taskHandlerFor = (
   if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
     return (async (input: { JobName: string; Arguments: Record<string, string> }) => {
       const runId = input.Arguments['--run_id'] ?? executionName;
-      const startedOn = new Date().toISOString();
+      const startedOn = new Date(now()).toISOString();
       const summary = await services.runEtl({ runId });
       return {
         Id: `jr_${runId}`,
         JobName: input.JobName,
         JobRunState: 'SUCCEEDED',
         StartedOn: startedOn,
-        CompletedOn: new Date().toISOString(),
+        CompletedOn: new Date(now()).toISOString(),
         Arguments: input.Arguments,
         Summary: summary,
       };
@@ -205,7 +237,7 @@ const taskHandlerFor = (
   if (resource === 'arn:aws:states:::sns:publish') {
     return (async (input: { TopicArn: string; Subject?: string; Message: string }) => {
       await services.notify(input);
-      return { MessageId: `local-${Date.now()}` };
+      return { MessageId: `local-${now()}` };
     }) as TaskHandler;
   }
   return undefined;
@@ -233,7 +265,12 @@ const taskStates = (states: StatesOf): Array<[string, { Type: string; Resource?:
 export const runRetrain = async (options: RetrainRunOptions): Promise<Record<string, unknown>> => {
   const { StateMachine } = await import('aws-local-stepfunctions');
   const { services, substitutions } = options;
-  const definition = await loadRetrainDefinition(substitutions);
+  const now = options.now ?? Date.now;
+  const startTime = new Date(now()).toISOString();
+  const definition = resolveStartTime(
+    await loadRetrainDefinition(substitutions),
+    startTime,
+  ) as Record<string, unknown>;
   const lambdaByArn = new Map(
     Object.keys(services.lambdas).map((key) => [substitutions[key] ?? key, key] as const),
   );
@@ -242,7 +279,13 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
   const payloads = createPayloadGuard();
   for (const [name, state] of taskStates(definition.States as StatesOf)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
-    const handler = taskHandlerFor(state.Resource, services, lambdaByArn, options.executionName);
+    const handler = taskHandlerFor(
+      state.Resource,
+      services,
+      lambdaByArn,
+      options.executionName,
+      now,
+    );
     if (!handler) throw new UnsupportedResourceError(name, state.Resource);
     // Parameters meet the service's API model before the local twin sees them, as on AWS.
     handlers[name] = payloads.task(name, checkedTask(name, state.Resource, handler));
@@ -272,7 +315,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
       Execution: {
         Id: `arn:aws:states:local:000000000000:execution:smogcast-retrain:${options.executionName}`,
         Name: options.executionName,
-        StartTime: new Date().toISOString(),
+        StartTime: startTime,
         Input: {},
         RoleArn: 'arn:aws:iam::000000000000:role/local',
       },

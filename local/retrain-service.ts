@@ -373,6 +373,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         endpointPollMs: options.endpointPollMs,
         canaryPollMs: options.canaryPollMs,
         retryIntervalMs: 100,
+        now,
         onStateEvent: (event) => {
           if (event.type === 'StateEntered' && event.state) {
             leaveState();

@@ -72,9 +72,9 @@ export interface RuntimeSettings {
   iam?: LocalIam;
   /**
    * The runtime's clock (epoch ms): ingestion, the hot path and its scoring, the forecast API and
-   * its sampler, the history APIs read it. Default: the system clock; a test hands in one it can
-   * run forward. Retrain runs keep the system clock: the local Step Functions interpreter stamps
-   * $$.Execution.StartTime (a run's start and its model's version) from it.
+   * its sampler, the history APIs and the retrain runs (their ids, $$.Execution.StartTime and so
+   * the model's version, the state times, the drift check's model age) read it. Default: the
+   * system clock; a test hands in one it can run forward.
    */
   now?: () => number;
 }
@@ -347,11 +347,12 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       policy: { ...DEFAULT_POLICY, ...settings.policy },
       beforeRun: () => drain(),
       endpointPollMs: 250,
-      // An engine canary bakes bakeSeconds of the system clock: 1440 polls of 1 s outlast the
+      // An engine canary bakes bakeSeconds of the runtime's clock: 1440 polls of 1 s outlast the
       // default stage's 600 s.
       canaryPollMs: 1_000,
       log,
       cloudwatch,
+      now,
     });
     // What a previous process left half-done (a run, a deployment) is settled before any run.
     void retrainService

@@ -44,6 +44,10 @@ const yGrid = (
   target.append(g);
 };
 
+/** `MM-DD HH:mm` (UTC): a run's start under its bars. */
+const dayTime = (t: number | undefined) =>
+  t === undefined ? '' : new Date(t).toISOString().slice(5, 16).replace('T', ' ');
+
 const xLabels = (target: SVGSVGElement, y: number, ticks: Array<{ at: number; label: string }>) => {
   const g = svg('g', { class: 'grid' });
   for (const t of ticks) g.append(svg('text', { x: t.at, y, class: 'x-label' }, t.label));
@@ -165,13 +169,13 @@ export const renderAccuracy = (
     wqlTarget.dataset.state = 'empty';
     return;
   }
-  const versions = [...new Set(daily.map((d) => d.version))].sort();
+  const series = [...new Set(daily.map((d) => d.series))].sort();
   const width = widthOf(wqlTarget, 560);
   const box = { width, height: 200 };
   const seriesOf = (pick: (d: DailyAccuracy) => number | null) =>
-    versions.map((v) => ({
-      name: v,
-      points: daily.filter((d) => d.version === v).map((d) => ({ t: d.t, v: pick(d) })),
+    series.map((name) => ({
+      name,
+      points: daily.filter((d) => d.series === name).map((d) => ({ t: d.t, v: pick(d) })),
     }));
   const draw = (
     target: SVGSVGElement,
@@ -204,19 +208,20 @@ export const renderAccuracy = (
     el(
       'p',
       { class: 'legend' },
-      ...versions.map((v, i) => {
+      ...series.map((v, i) => {
         const dot = svg('svg', { width: 10, height: 10, viewBox: '0 0 10 10' });
         dot.append(svg('circle', { cx: 5, cy: 5, r: 5, fill: PALETTE[i % PALETTE.length] ?? '' }));
         return el('span', { class: 'swatch' }, dot, v);
       }),
     ),
     table(
-      ['day', 'version', 'wQL', '80% coverage'],
+      ['day', 'version', 'variant', 'wQL', '80% coverage'],
       [...daily]
-        .sort((a, b) => b.t - a.t || a.version.localeCompare(b.version))
+        .sort((a, b) => b.t - a.t || a.series.localeCompare(b.series))
         .map((d) => [
           new Date(d.t).toISOString().slice(0, 10),
           d.version,
+          d.variant ?? '—',
           fmt(d.wql, 3),
           d.coverage80 === null ? '—' : `${fmt(100 * d.coverage80, 1)}%`,
         ]),
@@ -241,11 +246,11 @@ export const renderPsi = (target: SVGSVGElement, note: HTMLElement, runs: PsiRun
   );
   frame(target, width, 220);
   yGrid(target, g.plot, g.yTicks);
-  // Runs by the end of their id (its date and suffix), so labels fit under their bars.
+  // Runs by when they started (day and time), so labels fit under their bars.
   xLabels(
     target,
     g.plot.bottom + 18,
-    g.groups.map((t) => ({ at: t.at, label: t.label.replace(/^run-\d{8}-/, '') })),
+    g.groups.map((t, i) => ({ at: t.at, label: dayTime(runs[i]?.t) })),
   );
   for (const b of g.bars) {
     const rect = svg('rect', {
@@ -308,7 +313,7 @@ export const renderRegistry = (
   events: RegistryEvent[],
 ) => {
   if (events.length === 0) return empty(target, note, 'no model in the registry yet');
-  const width = widthOf(target);
+  const width = widthOf(target, 1200); // a wide card: the week's events spread out
   const height = 120;
   const { instants, ticks } = layoutInstants(
     events.map((e) => ({ at: e.t, label: e.version, kind: e.kind, detail: e.reason })),
@@ -369,7 +374,11 @@ export const renderAb = (target: SVGSVGElement, note: HTMLElement, rounds: AbRou
     rect.append(svg('title', {}, `${p.group} · ${p.key}: weight ${fmt(p.value, 2)}`));
     target.append(rect);
   }
-  xLabels(target, 196, s.groups);
+  xLabels(
+    target,
+    196,
+    s.groups.map((g, i) => ({ at: g.at, label: dayTime(rounds[i]?.t) })),
+  );
   target.dataset.state = 'drawn';
   note.replaceChildren(
     table(

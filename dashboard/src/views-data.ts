@@ -15,6 +15,10 @@ export interface HourBand {
 
 export interface DailyAccuracy {
   version: string;
+  /** The endpoint variant that served (an A/B test serves a version as champion too). */
+  variant: string | null;
+  /** The line it belongs to: the version, and its variant when the version served as several. */
+  series: string;
   t: number;
   wql: number | null;
   coverage80: number | null;
@@ -153,7 +157,7 @@ export const dailyAccuracy = (body: unknown): DailyAccuracy[] => {
       ? arr(first(vo, 'daily', 'days')).map((d) => ({ version: vo.version, ...obj(d) }))
       : [];
   });
-  return [...direct, ...nested].flatMap((r) => {
+  const rows = [...direct, ...nested].flatMap((r) => {
     const row = obj(r);
     const t = row && time(first(row, 'day', 'date', 't', 'at'));
     const version = row && str(first(row, 'version', 'modelVersion'));
@@ -162,6 +166,8 @@ export const dailyAccuracy = (body: unknown): DailyAccuracy[] => {
     return [
       {
         version,
+        variant: str(row.variant),
+        series: version,
         t,
         // core/accuracy.ts: `meanWql`, with `wql` the per-level scores.
         wql: num(row.meanWql) ?? num(first(row, 'wql', 'wQL')),
@@ -171,6 +177,16 @@ export const dailyAccuracy = (body: unknown): DailyAccuracy[] => {
       },
     ];
   });
+  // A version that served under two variants (champion of an A/B test, then alone) is two lines:
+  // the API scores each variant apart, and one line through both would jump within a day.
+  const variants = new Map<string, Set<string | null>>();
+  for (const r of rows)
+    variants.set(r.version, (variants.get(r.version) ?? new Set()).add(r.variant));
+  return rows.map((r) =>
+    (variants.get(r.version)?.size ?? 0) > 1
+      ? { ...r, series: `${r.version} · ${r.variant ?? '—'}` }
+      : r,
+  );
 };
 
 const runsOf = (body: unknown): Json[] =>

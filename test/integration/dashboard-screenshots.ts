@@ -1,7 +1,8 @@
 // `npm run screenshots`: the dashboard's views as PNGs under docs/, taken in Debian's Chromium
 // from the runtime the browser test uses (dashboard-history.ts: 3 simulated devices, a week of
-// served and scored forecasts, two retrain runs, the second triggered by drift), plus 10,000
-// seeded devices for the map. Laptop (1280 px) and phone (390 px) widths.
+// served and scored forecasts, two retrains, the second triggered by drift and A/B-tested against
+// the champion round by round), plus 10,000 seeded devices for the map. Laptop (1280 px) and
+// phone (390 px) widths.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,6 @@ import { createLocalS3Client } from '../../functions/common/deps.js';
 import { putRawObject, rawLine } from '../fixtures/lake/raw-lines.js';
 import type { ServingRuntime } from './api-fixture.js';
 
-const HOUR = 3_600_000;
 export const TOWNS = [
   [50.06, 19.94],
   [52.23, 21.01],
@@ -18,11 +17,10 @@ export const seedFleet = async (
   serving: ServingRuntime,
   count: number,
   perObject = 500,
-  /** The runtime's clock: the readings fall in the hour before its present. */
+  /** The runtime's clock: the readings fall in the hour before its present (seconds to an hour ago). */
   now = Date.now(),
 ) => {
   const store = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
-  const hour = Math.floor(now / HOUR) * HOUR - HOUR;
   for (let first = 0; first < count; first += perObject) {
     const lines: string[] = [];
     for (let i = first; i < Math.min(count, first + perObject); i++) {
@@ -31,7 +29,8 @@ export const seedFleet = async (
       lines.push(
         rawLine({
           deviceId: `fleet-${String(i).padStart(5, '0')}`,
-          ts: hour + (i % 3_600) * 1_000,
+          // Spread over the hour: a page of devices shows readings from seconds to an hour old.
+          ts: now - (1 + ((i * 97) % 3_599)) * 1_000,
           lat: lat + r * Math.sin(i),
           lon: lon + r * Math.cos(i) * 1.5,
           values: { pm25: 5 + (i % 60) },

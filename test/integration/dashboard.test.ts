@@ -1,6 +1,7 @@
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core) against a real
 // local runtime with a week behind it (dashboard-history.ts): forecasts served and scored over
-// seven days, two retrain runs, the second triggered by drift. The page loads, a device can be
+// seven days, two retrains, the second triggered by drift and deployed through an A/B test whose
+// rounds moved the traffic until it won; every run at its simulated time. The page loads, a device can be
 // chosen, the chart shows history and a forecast band, and every model view shows the numbers
 // GET /accuracy, /runs and /models return; screenshots are saved under test/.artifacts/.
 import { existsSync } from 'node:fs';
@@ -15,8 +16,11 @@ import type {
   ModelsResponse,
   RunsResponse,
 } from '../../core/accuracy.js';
+import { S3ObjectStore } from '../../functions/common/adapters/s3-object-store.js';
+import { createLocalS3Client } from '../../functions/common/deps.js';
 import { API_KEY } from './api-fixture.js';
 import { type HistoryRuntime, startRuntimeWithHistory } from './dashboard-history.js';
+import { recomputeFleetDaily } from './dashboard-recompute.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '.artifacts');
@@ -72,7 +76,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#map .map-device').count()).toBe(3);
     expect(await page.locator('#champion').textContent()).toMatch(/version\s*\d{8}-\d{6}/);
     expect(await page.locator('#runs tbody tr').count()).toBeGreaterThanOrEqual(1);
-    expect(await page.locator('#canary .pill').textContent()).toBe('promoted');
+    const status = await getJson<{ canary: { state: string } }>('/status');
+    expect(await page.locator('#canary .pill').textContent()).toBe(status.canary.state);
     // The key travelled in the fragment only, and the page dropped it from the address bar.
     expect(page.url()).not.toContain('key=');
   });
@@ -134,7 +139,7 @@ const getJson = async <T>(path: string): Promise<T> => {
 const HOUR = 3_600_000;
 const fixed = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits));
 
-describe('model views against a week of scored forecasts and two retrain runs', () => {
+describe('model views against a week of scored forecasts, two retrains and an A/B test', () => {
   beforeAll(async () => {
     await page.goto(serving.runtime.dashboardUrl);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
@@ -151,14 +156,39 @@ describe('model views against a week of scored forecasts and two retrain runs', 
     await page.waitForSelector('#registry-chart[data-state="drawn"]');
   }, 60_000);
 
-  it('ran behind the page: two promoted versions, the second triggered by drift', async () => {
+  it('ran behind the page: drift started an A/B test, whose rounds moved the weights', async () => {
     const { runs } = await getJson<RunsResponse>('/runs?limit=20');
-    const promoted = runs.filter((r) => r.outcome === 'promoted');
-    expect(promoted).toHaveLength(2);
-    expect(serving.driftRun.outcome).toBe('promoted');
-    expect(runs.find((r) => r.runId === serving.driftRun.runId)?.reasons.join('; ')).toMatch(
-      /data drift: PSI\(/,
+    const byId = new Map(runs.map((r) => [r.runId, r]));
+    const drift = byId.get(serving.driftRun.runId);
+    const rounds = serving.abRounds.map((r) => byId.get(r.runId));
+    // The first run, the drift-triggered one, and the A/B rounds: each at its simulated time.
+    expect(runs).toHaveLength(2 + rounds.length);
+    const first = Date.parse(runs.at(-1)?.startedAt ?? '');
+    expect(first).toBeLessThan(serving.clock.now() - 7 * 24 * HOUR);
+    expect(Date.parse(drift?.startedAt ?? '') - first).toBeGreaterThanOrEqual(5 * 24 * HOUR);
+    expect(drift?.outcome).toBe('ab-testing');
+    expect(drift?.reasons.join('; ')).toMatch(/data drift: PSI\(/);
+    expect(drift?.reasons.join('; ')).toContain('A/B test started');
+    // Every round scored both variants and at least one moved the weights. Which variant does
+    // better on the new hours depends on the hours of day and week the replay covers (it ends
+    // at the present), so the test states what each outcome implies rather than which came.
+    expect(rounds.length).toBeGreaterThanOrEqual(1);
+    expect(rounds.every((r) => r?.ab !== null && r?.version === drift?.version)).toBe(true);
+    expect(rounds.some((r) => r?.ab?.action === 'shift')).toBe(true);
+    expect(rounds.slice(0, -1).every((r) => r?.outcome === 'ab-testing')).toBe(true);
+    const last = rounds.at(-1);
+    const outcomeOfLast =
+      last?.ab?.action !== 'conclude'
+        ? 'ab-testing'
+        : last.ab.winner === 'challenger'
+          ? 'promoted'
+          : 'rejected';
+    expect(last?.outcome).toBe(outcomeOfLast);
+    expect(runs.filter((r) => r.outcome === 'promoted')).toHaveLength(
+      outcomeOfLast === 'promoted' ? 2 : 1,
     );
+    // Two versions trained: the first model and the drift run's challenger.
+    expect(new Set(runs.map((r) => r.version)).size).toBe(2);
   });
 
   it('draws the past 7 days: for each hour the band of the newest forecast served for it, over what came', async () => {
@@ -199,9 +229,14 @@ describe('model views against a week of scored forecasts and two retrain runs', 
   });
 
   it('shows realised wQL and 80% coverage per model version per day as GET /accuracy gives them', async () => {
-    // Prepare
+    // Prepare: one line per version, per variant where a version served as two (the champion
+    // of the A/B test): the API scores each variant apart.
     const { daily } = await getJson<FleetAccuracyResponse>('/accuracy?days=30');
     const versions = [...new Set(daily.map((d) => d.version))].sort();
+    const variantsOf = (v: string) =>
+      new Set(daily.filter((d) => d.version === v).map((d) => d.variant));
+    const seriesOf = (d: (typeof daily)[number]) =>
+      variantsOf(d.version).size > 1 ? `${d.version} · ${d.variant}` : d.version;
     // Act
     const rows = await page.$$eval('#accuracy-note tbody tr', (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
@@ -213,24 +248,54 @@ describe('model views against a week of scored forecasts and two retrain runs', 
     const coverageDots = await page.$$eval('#coverage-chart circle.dot title', (t) =>
       t.map((e) => e.textContent),
     );
-    // Assess: both versions served and were scored, on six or more days between them.
+    // Assess: both versions served and were scored, on six or more days between them; the
+    // challenger under its own variant during the A/B test.
     expect(versions).toHaveLength(2);
+    expect(daily.some((d) => d.variant === 'challenger')).toBe(true);
     expect(daily.length).toBeGreaterThanOrEqual(6);
-    expect(legend).toEqual(versions);
+    expect(legend).toEqual([...new Set(daily.map(seriesOf))].sort());
     expect(rows.sort()).toEqual(
       daily
         .map((d) => [
           d.date,
           d.version,
+          d.variant,
           fixed(d.meanWql, 3),
           d.coverage80 === null ? '—' : `${(100 * d.coverage80).toFixed(1)}%`,
         ])
         .sort(),
     );
-    expect(wqlDots.sort()).toEqual(daily.map((d) => `${d.version}: ${fixed(d.meanWql, 3)}`).sort());
-    expect(coverageDots.sort()).toEqual(
-      daily.map((d) => `${d.version}: ${fixed(d.coverage80, 3)}`).sort(),
+    expect(wqlDots.sort()).toEqual(
+      daily.map((d) => `${seriesOf(d)}: ${fixed(d.meanWql, 3)}`).sort(),
     );
+    expect(coverageDots.sort()).toEqual(
+      daily.map((d) => `${seriesOf(d)}: ${fixed(d.coverage80, 3)}`).sort(),
+    );
+  });
+
+  it('serves realised accuracy that equals a recomputation from the lake: raw readings, served samples, pinball by hand', async () => {
+    // Prepare
+    const lake = new S3ObjectStore(createLocalS3Client(serving.runtime.s3Url), 'smogcast-lake');
+    // Act
+    const expected = await recomputeFleetDaily(lake);
+    const { daily } = await getJson<FleetAccuracyResponse>('/accuracy?days=30');
+    // Assess: the same days, versions and variants, each with the same figures.
+    const key = (d: { date: string; version: string; variant: string }) =>
+      `${d.date} ${d.version} ${d.variant}`;
+    expect(daily.map(key).sort()).toEqual(expected.map(key).sort());
+    expect(expected.filter((d) => d.variant === 'challenger').length).toBeGreaterThan(0);
+    expect(expected.reduce((n, d) => n + d.points, 0)).toBeGreaterThan(500);
+    const close = (a: number | null, b: number | null) =>
+      a === null || b === null ? expect(a).toBe(b) : expect(a).toBeCloseTo(b, 5);
+    for (const row of daily) {
+      const e = expected.find((x) => key(x) === key(row));
+      expect(row.points, key(row)).toBe(e?.points);
+      close(row.wql.p10, e?.wql[0] ?? null);
+      close(row.wql.p50, e?.wql[1] ?? null);
+      close(row.wql.p90, e?.wql[2] ?? null);
+      close(row.meanWql, e?.meanWql ?? null);
+      close(row.coverage80, e?.coverage80 ?? null);
+    }
   });
 
   it('charts PSI per metric per run with the values and threshold of GET /runs', async () => {
@@ -258,7 +323,11 @@ describe('model views against a week of scored forecasts and two retrain runs', 
         title: g.querySelector('title')?.textContent ?? '',
       })),
     );
-    expect(events.filter((e) => e.kind === 'promoted')).toHaveLength(2);
+    const { runs } = await getJson<RunsResponse>('/runs?limit=20');
+    expect(events.filter((e) => e.kind === 'promoted')).toHaveLength(
+      runs.filter((r) => r.outcome === 'promoted').length,
+    );
+    expect(events.filter((e) => e.kind === 'trained')).toHaveLength(2);
     expect(shown.map((s) => s.event).sort()).toEqual(
       events.map((e) => `${e.version} ${e.kind}`).sort(),
     );
@@ -270,13 +339,40 @@ describe('model views against a week of scored forecasts and two retrain runs', 
     expect(await page.locator('#registry-note tbody tr').count()).toBe(events.length);
   });
 
-  it('shows the A/B rounds GET /runs reports (none: both versions were promoted outright)', async () => {
+  it('shows the A/B rounds with the weights GET /runs reports', async () => {
+    // Prepare: the runs that scored a round, oldest first.
     const { runs } = await getJson<RunsResponse>('/runs?limit=20');
-    const rounds = runs.filter((r) => r.ab !== null);
-    expect(await page.locator('#ab-chart rect.weight').count()).toBe(2 * rounds.length);
-    if (rounds.length === 0) {
-      expect(await page.textContent('#ab-note')).toContain('no A/B test has run yet');
-    }
+    const rounds = runs
+      .filter((r) => r.ab !== null)
+      .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    // Act
+    const bars = await page.$$eval('#ab-chart rect.weight', (rects) =>
+      rects.map(
+        (r) =>
+          `${r.getAttribute('data-round')} ${r.getAttribute('data-variant')} ${r.getAttribute('data-value')}`,
+      ),
+    );
+    const rows = await page.$$eval('#ab-note tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+    // Assess: one stacked bar and one table row per round, in order, with its weights.
+    expect(rounds.map((r) => r.runId)).toEqual(serving.abRounds.map((r) => r.runId));
+    // The test started at 0.5 each; a round that shifted left it elsewhere.
+    expect(rounds.some((r) => r.ab?.challengerWeight !== 0.5)).toBe(true);
+    expect(bars).toEqual(
+      rounds.flatMap((r) => [
+        `${r.runId} champion ${r.ab?.championWeight}`,
+        `${r.runId} challenger ${r.ab?.challengerWeight}`,
+      ]),
+    );
+    expect(rows).toEqual(
+      rounds.map((r) => [
+        r.runId,
+        r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        (r.ab?.championWeight ?? Number.NaN).toFixed(2),
+        (r.ab?.challengerWeight ?? Number.NaN).toFixed(2),
+      ]),
+    );
   });
 
   it('shows each run state with the start, end and duration GET /runs gives', async () => {
@@ -297,7 +393,7 @@ describe('model views against a week of scored forecasts and two retrain runs', 
         .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''))
         .map((s) => `${s.name} ${Date.parse(s.endedAt ?? '') - Date.parse(s.startedAt ?? '')}`),
     }));
-    expect(expected).toHaveLength(2);
+    expect(expected).toHaveLength(2 + serving.abRounds.length);
     expect(expected.every((r) => r.spans.length > 3 && r.total > 0)).toBe(true);
     expect(shown).toEqual(expected);
   });

@@ -95,7 +95,14 @@ describe('view data from the accuracy and history endpoints', () => {
       ],
     });
     expect(flat).toEqual([
-      { version: 'v1', t: Date.parse('2026-12-01'), wql: 0.2, coverage80: 0.78 },
+      {
+        version: 'v1',
+        variant: null,
+        series: 'v1',
+        t: Date.parse('2026-12-01'),
+        wql: 0.2,
+        coverage80: 0.78,
+      },
     ]);
     expect(nested[0]).toMatchObject({ version: 'v2', wql: 0.1, coverage80: 0.81 });
   });
@@ -174,6 +181,33 @@ describe('view data in the shapes of core/accuracy.ts', () => {
     ]);
   });
 
+  it('draws a version that served as two variants as two lines, and one variant as its version', () => {
+    // Prepare: v1 alone, then champion beside the challenger v2 on the same day.
+    const row = (date: string, version: string, variant: string) => ({
+      date,
+      version,
+      variant,
+      meanWql: 0.2,
+      coverage80: 0.8,
+    });
+    // Act
+    const daily = dailyAccuracy({
+      daily: [
+        row('2026-11-30', 'v1', 'AllTraffic'),
+        row('2026-12-01', 'v1', 'AllTraffic'),
+        row('2026-12-01', 'v1', 'champion'),
+        row('2026-12-01', 'v2', 'challenger'),
+      ],
+    });
+    // Assess
+    expect(daily.map((d) => d.series)).toEqual([
+      'v1 · AllTraffic',
+      'v1 · AllTraffic',
+      'v1 · champion',
+      'v2',
+    ]);
+  });
+
   it('takes meanWql as the day wQL, state spans in seconds and failed registry events', () => {
     const daily = dailyAccuracy({
       daily: [
@@ -190,7 +224,14 @@ describe('view data in the shapes of core/accuracy.ts', () => {
       ],
     });
     expect(daily).toEqual([
-      { version: 'v1', t: Date.parse('2026-12-01'), wql: 0.21, coverage80: 0.8 },
+      {
+        version: 'v1',
+        variant: 'primary',
+        series: 'v1',
+        t: Date.parse('2026-12-01'),
+        wql: 0.21,
+        coverage80: 0.8,
+      },
     ]);
     const [run] = runTimelines({
       runs: [

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   loadRetrainDefinition,
+  resolveStartTime,
   substitute,
   UnresolvedSubstitutionError,
+  UnsupportedContextPathError,
 } from '../../../local/retrain-runner.js';
 import { DEFAULT_POLICY, localSubstitutions } from '../../../local/retrain-service.js';
 import { loadStageParams } from '../../../local/stage-params.js';
@@ -53,5 +55,42 @@ describe('retrain definition substitutions', () => {
     expect(local.TerminationWaitSeconds).toBe(String(deployed.terminationWaitSeconds));
     expect(local.DeploymentStrategy).toBe(deployed.deploymentStrategy);
     expect(local.PromotionMargin).toBe(String(deployed.promotionMargin));
+  });
+});
+
+describe('the execution start time from the runtime clock', () => {
+  const AT = '2026-11-25T19:05:07.000Z';
+
+  it("gives the deployed definition's Configure state the start time handed in", async () => {
+    // Prepare
+    const definition = await loadRetrainDefinition(
+      localSubstitutions(RETRAIN_SETTINGS, DEFAULT_POLICY),
+    );
+    // Act
+    const resolved = resolveStartTime(definition, AT) as typeof definition;
+    // Assess: the run's startedAt (and so its model's version) is that time; nothing reads the path.
+    const configure = (resolved.States as Record<string, { Parameters: Record<string, unknown> }>)
+      .Configure;
+    expect(configure?.Parameters.startedAt).toBe(AT);
+    expect(configure?.Parameters['startedAt.$']).toBeUndefined();
+    expect(configure?.Parameters['runId.$']).toBe('$$.Execution.Name');
+    expect(JSON.stringify(resolved)).not.toContain('$$.Execution.StartTime');
+  });
+
+  it('resolves the path at any depth and leaves every other field as it is', () => {
+    const resolved = resolveStartTime(
+      {
+        a: [{ 'at.$': '$$.Execution.StartTime', 'b.$': '$.b', c: 'x' }],
+        'd.$': '$$.Execution.Name',
+      },
+      AT,
+    );
+    expect(resolved).toEqual({ a: [{ at: AT, 'b.$': '$.b', c: 'x' }], 'd.$': '$$.Execution.Name' });
+  });
+
+  it('refuses the path inside an intrinsic function, which it cannot resolve', () => {
+    expect(() =>
+      resolveStartTime({ 'v.$': "States.Format('v-{}', $$.Execution.StartTime)" }, AT),
+    ).toThrowError(UnsupportedContextPathError);
   });
 });

@@ -1,7 +1,8 @@
 // Realised accuracy end to end on one lake: raw deliveries through update-context (whose hourly
 // rollup runs the scoring step), served forecasts through the forecast API's sampler, GET
 // /accuracy through its handler — and the figures recomputed independently, the simple way,
-// from the raw readings and the stored served-forecast samples.
+// from the raw readings and the stored served-forecast samples, per day (the UTC day of a
+// forecast's first hour) and version.
 import { describe, expect, it } from 'vitest';
 import {
   type AccuracyDay,
@@ -22,6 +23,8 @@ import { HOUR, putRawObject, rawLine, T0 } from '../../../fixtures/lake/raw-line
 const layout = { shards: 2, historyShards: 4, contextHours: 72 };
 const PREDICTION_LENGTH = 6;
 const DEVICES = ['sim-001', 'sim-002'];
+/** Readings arrive from FIRST_HOUR (the evening before T0's day) to HOURS after T0. */
+const FIRST_HOUR = -4;
 const HOURS = 14;
 
 /** A deterministic, irregular reading value. */
@@ -102,14 +105,16 @@ const recompute = async (
       samples.set(`${s.version}|${s.variant}|${s.deviceId}|${s.metric}|${s.startHour}`, s);
     }
   }
-  const byVersion = new Map<
+  const byDay = new Map<
     string,
     { loss: [number, number, number]; abs: number; n: number; inside: number }
   >();
   for (const s of samples.values()) {
     if (deviceId && s.deviceId !== deviceId) continue;
     if (metric && s.metric !== metric) continue;
-    const total = byVersion.get(String(s.version)) ?? {
+    const day = new Date(s.startHour as number).toISOString().slice(0, 10);
+    const key = `${day}|${s.version}`;
+    const total = byDay.get(key) ?? {
       loss: [0, 0, 0] as [number, number, number],
       abs: 0,
       n: 0,
@@ -128,9 +133,9 @@ const recompute = async (
       total.n += 1;
       if (y >= (bands[0]?.[h] as number) && y <= (bands[2]?.[h] as number)) total.inside += 1;
     }
-    byVersion.set(String(s.version), total);
+    byDay.set(key, total);
   }
-  return byVersion;
+  return byDay;
 };
 
 describe('realised accuracy of served forecasts', () => {
@@ -143,7 +148,8 @@ describe('realised accuracy of served forecasts', () => {
       createServedSampler({ store, now: clock, periodHours: 1, writerId, flushMs: 60_000 }),
     );
     for (const [i, deviceId] of DEVICES.entries()) {
-      for (const start of [T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 5 * HOUR]) {
+      // The first starts at 22:00 the day before: its hours after midnight count for that day.
+      for (const start of [T0 - 2 * HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 5 * HOUR]) {
         for (const sampler of samplers) {
           sampler.offer(forecastOf(deviceId, 'pm25', start, 'v1', 'AllTraffic', i));
           sampler.offer(forecastOf(deviceId, 'o3', start, 'v1', 'AllTraffic', -i));
@@ -155,7 +161,8 @@ describe('realised accuracy of served forecasts', () => {
     }
     await Promise.all(samplers.map((s) => s.flush()));
 
-    // Act: readings arrive hour by hour (sim-002 misses hour 6); each new hour runs the scoring.
+    // Act: readings arrive hour by hour (sim-002 misses hour 6; some of hour 4's are delivered
+    // again, as a redelivery does); each new hour runs the scoring.
     const contexts = createContextReader(store, layout, { now: clock, ttlMs: 1 });
     const scoring = () =>
       scoreServed({
@@ -166,7 +173,7 @@ describe('realised accuracy of served forecasts', () => {
         contextHours: 72,
       });
     let seq = 0;
-    for (let hour = 0; hour < HOURS; hour++) {
+    for (let hour = FIRST_HOUR; hour < HOURS; hour++) {
       const lines = DEVICES.flatMap((deviceId, d) =>
         d === 1 && hour === 6
           ? []
@@ -176,32 +183,47 @@ describe('realised accuracy of served forecasts', () => {
                 deviceId,
                 seq,
                 ts: T0 + hour * HOUR + k * 600_000,
-                values: { pm25: readingValue(d, hour, k, 0), o3: readingValue(d, hour, k, 1) },
+                values: {
+                  pm25: readingValue(d, hour - FIRST_HOUR, k, 0),
+                  o3: readingValue(d, hour - FIRST_HOUR, k, 1),
+                },
               });
             }),
       );
       now = T0 + hour * HOUR + 40 * 60_000;
-      const key = await putRawObject(store, now, lines);
-      await updateContext(s3Event(key), { store, layout, now: clock, afterHourRollup: scoring });
+      const keys = [await putRawObject(store, now, lines)];
+      // A redelivery of some of the hour's readings: counted twice, they would move its mean.
+      if (hour === 4) {
+        keys.push(
+          await putRawObject(
+            store,
+            now + 60_000,
+            lines.filter((_, i) => i % 3 === 0),
+          ),
+        );
+      }
+      for (const key of keys) {
+        await updateContext(s3Event(key), { store, layout, now: clock, afterHourRollup: scoring });
+      }
     }
     now = T0 + HOURS * HOUR + 5 * 60_000;
     await scoring();
     const handler = makeAccuracyHandler({ store, now: clock, periodHours: 1 });
-    const deviceAnswer = await get(handler, { deviceId: 'sim-002', metric: 'pm25', days: '1' });
+    const deviceAnswer = await get(handler, { deviceId: 'sim-002', metric: 'pm25', days: '2' });
     // The answers are the published contract.
     const device = { ...deviceAnswer, body: DeviceAccuracyResponse.parse(deviceAnswer.body) };
-    const fleet = { body: FleetAccuracyResponse.parse((await get(handler, { days: '1' })).body) };
+    const fleet = { body: FleetAccuracyResponse.parse((await get(handler, { days: '2' })).body) };
     const fleetPm25 = {
-      body: FleetAccuracyResponse.parse((await get(handler, { days: '1', metric: 'pm25' })).body),
+      body: FleetAccuracyResponse.parse((await get(handler, { days: '2', metric: 'pm25' })).body),
     };
 
     // Assess: every figure equals the recomputation.
     expect(device.status).toBe(200);
     const check = (rows: AccuracyDay[], expected: Awaited<ReturnType<typeof recompute>>) => {
-      expect(new Set(rows.map((r) => r.version))).toEqual(new Set(expected.keys()));
+      expect(new Set(rows.map((r) => `${r.date}|${r.version}`))).toEqual(new Set(expected.keys()));
       for (const row of rows) {
-        const e = expected.get(row.version);
-        if (!e) throw new Error(`unexpected version ${row.version}`);
+        const e = expected.get(`${row.date}|${row.version}`);
+        if (!e) throw new Error(`unexpected day and version ${row.date} ${row.version}`);
         expect(row.points).toBe(e.n);
         expect(row.wql.p10).toBeCloseTo(e.loss[0] / e.abs, 5);
         expect(row.wql.p50).toBeCloseTo(e.loss[1] / e.abs, 5);
@@ -216,12 +238,23 @@ describe('realised accuracy of served forecasts', () => {
     // sim-002 missed hour 6: its forecasts starting at 5 h scored 5 of 6 hours, the gap is null.
     const served = device.body.served.filter((f) => f.version === 'v1');
     expect(served.map((f) => f.start)).toEqual(
-      [2, 3, 5].map((h) => new Date(T0 + h * HOUR).toISOString()),
+      [-2, 2, 3, 5].map((h) => new Date(T0 + h * HOUR).toISOString()),
     );
-    expect(served[2]?.actual[1]).toBeNull();
-    expect(served[2]?.actual.filter((v) => v !== null)).toHaveLength(5);
-    expect(fleet.body.daily.find((d) => d.version === 'v1')).toMatchObject({
-      date: '2026-11-25',
+    expect(served[3]?.actual[1]).toBeNull();
+    expect(served[3]?.actual.filter((v) => v !== null)).toHaveLength(5);
+    // The forecast from 22:00 is the day before's, all six hours of it, midnight or not.
+    expect(device.body.daily.find((d) => d.date === '2026-11-24')).toMatchObject({
+      version: 'v1',
+      points: 6,
+    });
+    expect(fleet.body.daily.map((d) => `${d.date} ${d.version}`)).toEqual([
+      '2026-11-24 v1',
+      '2026-11-25 v1',
+      '2026-11-25 v2',
+    ]);
+    expect(
+      fleet.body.daily.find((d) => d.date === '2026-11-25' && d.version === 'v1'),
+    ).toMatchObject({
       variant: 'AllTraffic',
       devices: 2,
     });
