@@ -381,6 +381,12 @@ export const renderAb = (target: SVGSVGElement, note: HTMLElement, rounds: AbRou
   );
   target.dataset.state = 'drawn';
   note.replaceChildren(
+    el(
+      'p',
+      { class: 'legend' },
+      el('span', { class: 'key champion' }, 'champion weight'),
+      el('span', { class: 'key challenger' }, 'challenger weight'),
+    ),
     table(
       ['round', 'at', 'champion', 'challenger'],
       rounds.map((r) => [
