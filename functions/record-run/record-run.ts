@@ -86,6 +86,11 @@ const restoreReasons = (state: RunState): string[] => {
 
 const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
   const drift = state.drift?.reasons ?? [];
+  // An A/B test's conclusion (promoted: the challenger won; rejected: the champion did) is
+  // decided by score-ab's round, not by a drift check or an evaluation: its reasons are the round's.
+  if (state.ab?.active && (outcome === 'promoted' || outcome === 'rejected')) {
+    return state.ab.reasons;
+  }
   switch (outcome) {
     case 'skipped':
       return drift;

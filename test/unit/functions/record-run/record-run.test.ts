@@ -347,4 +347,44 @@ describe('record-run', () => {
       expect((await read(store, SERVING_CARD_KEY)).abTest.challengerWeight).toBe(weight);
     },
   );
+  it.each([
+    ['promoted', 'challenger'],
+    ['rejected', 'champion'],
+  ] as const)('gives an A/B conclusion (%s) the round’s reasons', async (outcome, winner) => {
+    // Prepare: a champion serving card with an A/B test under way.
+    const store = await setup();
+    await recordRun({ outcome: 'promoted', state: trained }, { store, now: () => NOW });
+    const card = await read(store, SERVING_CARD_KEY);
+    const {
+      endpointName: _e,
+      endpointConfigName: _c,
+      variant: _v,
+      deployedAt: _d,
+      ...served
+    } = card;
+    await store.put(
+      SERVING_CARD_KEY,
+      JSON.stringify({
+        ...card,
+        abTest: {
+          challenger: served,
+          challengerWeight: 0.9,
+          startedAt: trained.startedAt,
+          rounds: 3,
+        },
+      }),
+    );
+    const reasons = [`A/B: ${winner} wins after 3 rounds`];
+    const state: RunState = {
+      runId: 'run-3',
+      startedAt: trained.startedAt,
+      endpointName: 'smogcast',
+      hyperParameters: {},
+      ab: { active: true, action: 'conclude', challengerWeight: 1, winner, reasons },
+    };
+    // Act
+    const result = await recordRun({ outcome, state }, { store, now: () => NOW });
+    // Assess: not an empty list, nor a drift or evaluation reason the run never had.
+    expect(result.reasons).toEqual(reasons);
+  });
 });
