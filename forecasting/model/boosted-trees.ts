@@ -80,44 +80,79 @@ interface Split {
   gain: number;
 }
 
-/** The best split of the rows `index` on the residuals `g`, or undefined when none helps. */
-const bestSplit = (
+/** Per-feature histograms (256 bins each) of the weighted residual sums, weights and rows. */
+interface Histogram {
+  sums: Float64Array;
+  weights: Float64Array;
+  counts: Uint32Array;
+}
+
+const histogramOf = (
   codes: Uint8Array,
   p: number,
-  edges: readonly number[][],
   g: Float64Array,
+  w: Float64Array,
   index: Uint32Array,
+): Histogram => {
+  const sums = new Float64Array(p * 256);
+  const weights = new Float64Array(p * 256);
+  const counts = new Uint32Array(p * 256);
+  // One pass over the rows fills every feature's histogram (row-major codes: sequential reads).
+  for (let i = 0; i < index.length; i++) {
+    const r = index[i] ?? 0;
+    const wr = w[r] ?? 0;
+    const v = wr * (g[r] ?? 0);
+    const row = r * p;
+    for (let f = 0; f < p; f++) {
+      const at = f * 256 + (codes[row + f] ?? 0);
+      sums[at] = (sums[at] ?? 0) + v;
+      weights[at] = (weights[at] ?? 0) + wr;
+      counts[at] = (counts[at] ?? 0) + 1;
+    }
+  }
+  return { sums, weights, counts };
+};
+
+/** The parent's histogram minus one child's: the other child's, without a pass over its rows. */
+const difference = (parent: Histogram, child: Histogram): Histogram => ({
+  sums: parent.sums.map((v, i) => v - (child.sums[i] ?? 0)),
+  weights: parent.weights.map((v, i) => v - (child.weights[i] ?? 0)),
+  counts: parent.counts.map((v, i) => v - (child.counts[i] ?? 0)),
+});
+
+/**
+ * The best split of `n` rows of weight `weight` whose weighted residuals sum to `total`, from
+ * their histogram; undefined when none helps.
+ */
+const bestSplit = (
+  histogram: Histogram,
+  p: number,
+  edges: readonly number[][],
+  n: number,
+  weight: number,
+  total: number,
   options: BoostingOptions,
 ): Split | undefined => {
   const { minLeaf, lambda } = options;
-  let total = 0;
-  for (let i = 0; i < index.length; i++) total += g[index[i] ?? 0] ?? 0;
-  const n = index.length;
-  const parent = (total * total) / (n + lambda);
+  const { sums, weights, counts } = histogram;
+  const parent = (total * total) / (weight + lambda);
   let best: Split | undefined;
-  const sums = new Float64Array(256);
-  const counts = new Uint32Array(256);
   for (let f = 0; f < p; f++) {
     const nb = (edges[f]?.length ?? 0) + 1;
     if (nb < 2) continue;
-    sums.fill(0, 0, nb);
-    counts.fill(0, 0, nb);
-    for (let i = 0; i < index.length; i++) {
-      const r = index[i] ?? 0;
-      const b = codes[r * p + f] ?? 0;
-      sums[b] = (sums[b] ?? 0) + (g[r] ?? 0);
-      counts[b] = (counts[b] ?? 0) + 1;
-    }
     let sl = 0;
+    let wl = 0;
     let nl = 0;
     for (let b = 0; b < nb - 1; b++) {
-      sl += sums[b] ?? 0;
-      nl += counts[b] ?? 0;
+      sl += sums[f * 256 + b] ?? 0;
+      wl += weights[f * 256 + b] ?? 0;
+      nl += counts[f * 256 + b] ?? 0;
       const nr = n - nl;
       if (nl < minLeaf) continue;
       if (nr < minLeaf) break;
       const sr = total - sl;
-      const gain = (sl * sl) / (nl + lambda) + (sr * sr) / (nr + lambda) - parent;
+      const wr = weight - wl;
+      const gain = (sl * sl) / (wl + lambda) + (sr * sr) / (wr + lambda) - parent;
       if (gain > (best?.gain ?? 1e-12)) best = { feature: f, bin: b, gain };
     }
   }
@@ -130,23 +165,31 @@ const growTree = (
   p: number,
   edges: readonly number[][],
   g: Float64Array,
+  w: Float64Array,
   pred: Float64Array,
   rows: number,
   options: BoostingOptions,
 ): Tree => {
   const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
-  const grow = (index: Uint32Array, depth: number): number => {
+  const grow = (index: Uint32Array, depth: number, histogram?: Histogram): number => {
     const node = tree.feature.length;
     tree.feature.push(-1);
     tree.threshold.push(0);
     tree.left.push(-1);
     tree.right.push(-1);
     tree.value.push(0);
-    const split = depth < options.depth ? bestSplit(codes, p, edges, g, index, options) : undefined;
-    if (!split) {
-      let sum = 0;
-      for (let i = 0; i < index.length; i++) sum += g[index[i] ?? 0] ?? 0;
-      const value = (options.shrinkage * sum) / (index.length + options.lambda);
+    let sum = 0;
+    let weight = 0;
+    for (let i = 0; i < index.length; i++) {
+      const r = index[i] ?? 0;
+      sum += (w[r] ?? 0) * (g[r] ?? 0);
+      weight += w[r] ?? 0;
+    }
+    const canSplit = depth < options.depth && index.length >= 2 * options.minLeaf;
+    const own = canSplit ? (histogram ?? histogramOf(codes, p, g, w, index)) : undefined;
+    const split = own ? bestSplit(own, p, edges, index.length, weight, sum, options) : undefined;
+    if (!own || !split) {
+      const value = (options.shrinkage * sum) / (weight + options.lambda);
       tree.value[node] = value;
       for (let i = 0; i < index.length; i++) {
         const r = index[i] ?? 0;
@@ -166,10 +209,15 @@ const growTree = (
       if ((codes[r * p + split.feature] ?? 0) <= split.bin) left[a++] = r;
       else right[b++] = r;
     }
+    // The smaller child's histogram by a pass over its rows, the larger one's by difference.
+    const deeper = depth + 1 < options.depth;
+    const smallIsLeft = left.length <= right.length;
+    const small = deeper ? histogramOf(codes, p, g, w, smallIsLeft ? left : right) : undefined;
+    const large = small ? difference(own, small) : undefined;
     tree.feature[node] = split.feature;
     tree.threshold[node] = edges[split.feature]?.[split.bin] ?? 0;
-    tree.left[node] = grow(left, depth + 1);
-    tree.right[node] = grow(right, depth + 1);
+    tree.left[node] = grow(left, depth + 1, smallIsLeft ? small : large);
+    tree.right[node] = grow(right, depth + 1, smallIsLeft ? large : small);
     return node;
   };
   const all = new Uint32Array(rows);
@@ -180,7 +228,7 @@ const growTree = (
 
 /**
  * Fits a forest to `rows` rows of `p` features (`x`, row-major) and targets `y` under squared
- * loss. With no row it is the constant 0.
+ * loss, each row weighted by `weights` (1 when absent). With no row it is the constant 0.
  */
 export const fitForest = (
   x: Float64Array,
@@ -188,11 +236,17 @@ export const fitForest = (
   rows: number,
   p: number,
   options: BoostingOptions = DEFAULT_BOOSTING,
+  weights?: Float64Array,
 ): Forest => {
   if (rows === 0) return { features: p, base: 0, trees: [] };
+  const w = weights ?? new Float64Array(rows).fill(1);
   let base = 0;
-  for (let r = 0; r < rows; r++) base += y[r] ?? 0;
-  base /= rows;
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    base += (w[r] ?? 0) * (y[r] ?? 0);
+    total += w[r] ?? 0;
+  }
+  base = total > 0 ? base / total : 0;
   const bins = Math.min(255, Math.max(2, options.bins));
   const edges = Array.from({ length: p }, (_, f) => binEdges(x, rows, p, f, bins));
   const codes = new Uint8Array(rows * p);
@@ -204,7 +258,7 @@ export const fitForest = (
   const trees: Tree[] = [];
   for (let round = 0; round < options.rounds; round++) {
     for (let r = 0; r < rows; r++) g[r] = (y[r] ?? 0) - (pred[r] ?? 0);
-    trees.push(growTree(codes, p, edges, g, pred, rows, options));
+    trees.push(growTree(codes, p, edges, g, w, pred, rows, options));
   }
   return { features: p, base, trees };
 };

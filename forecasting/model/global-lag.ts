@@ -105,6 +105,8 @@ const MIN_TREE_ROWS = 2000;
 const TREE_TARGET_CLIP = 3;
 /** Shares of the trees' correction a step may take, chosen on held-out rows. */
 const TREE_SHARES = [0, 0.25, 0.5, 0.75, 1];
+/** Row weights of the trees stay within e^±3 of the group's typical level's. */
+const MAX_WEIGHT_LOG = 3;
 
 export interface StepModel {
   coef: number[];
@@ -205,8 +207,19 @@ const forEachRow = (
 };
 
 /**
- * Boosted trees per group on the point regressions' residuals, from an evenly spread subset of
- * the training rows: what the ridge cannot express (hour × lag, level × volatility, episodes
+ * Weight of a row whose level sits `relative` log units above its group's typical one: the
+ * accuracy that counts is in the original units (an error at a tenfold level costs tenfold),
+ * so the trees and their share favour the high episodes, within bounds.
+ */
+const magnitudeWeight = (relative: number): number =>
+  Math.exp(Math.max(-MAX_WEIGHT_LOG, Math.min(MAX_WEIGHT_LOG, relative)));
+
+/** What a forest is fitted to at one training row (point features x, scale features g). */
+type TreeTarget = (group: string, h: number, x: Float64Array, g: Float64Array, y: number) => number;
+
+/**
+ * Boosted trees per group on what a regression left unexplained, from an evenly spread subset
+ * of the training rows: what the ridge cannot express (hour × lag, level × volatility, episodes
  * ending). Only groups that serve some series and have enough rows get them.
  */
 const fitTrees = (
@@ -216,11 +229,20 @@ const fitTrees = (
   coefs: Map<string, number[][]>,
   groupOf: (item: Prepared) => string[],
   point: Map<string, RidgeAccumulator[]>,
+  target: TreeTarget,
 ): Map<string, Forest> => {
   const pooledServes = prepared.some((item) => groupOf(item).length === 1);
   const plans = new Map<
     string,
-    { every: number; cap: number; seen: number; rows: number; x: Float64Array; y: Float64Array }
+    {
+      every: number;
+      cap: number;
+      seen: number;
+      rows: number;
+      x: Float64Array;
+      y: Float64Array;
+      w: Float64Array;
+    }
   >();
   for (const group of coefs.keys()) {
     if (group === POOLED && !pooledServes) continue;
@@ -237,6 +259,7 @@ const fitTrees = (
       rows: 0,
       x: new Float64Array(cap * TREE_FEATURES),
       y: new Float64Array(cap),
+      w: new Float64Array(cap),
     });
   }
   const forests = new Map<string, Forest>();
@@ -256,13 +279,14 @@ const fitTrees = (
         featured = true;
       }
       plan.x.set(t, plan.rows * TREE_FEATURES);
-      const residual = y - dot(coefs.get(group)?.[h - 1] ?? [], x);
+      const residual = target(group, h, x, g, y);
       plan.y[plan.rows] = Math.max(-TREE_TARGET_CLIP, Math.min(TREE_TARGET_CLIP, residual));
+      plan.w[plan.rows] = magnitudeWeight(o.level - (levels[group] ?? 0));
       plan.rows++;
     }
   });
   for (const [group, plan] of plans) {
-    forests.set(group, fitForest(plan.x, plan.y, plan.rows, TREE_FEATURES));
+    forests.set(group, fitForest(plan.x, plan.y, plan.rows, TREE_FEATURES, undefined, plan.w));
   }
   return forests;
 };
@@ -341,7 +365,15 @@ const fitModel = (
     ]),
   );
   const groupOf = (item: Prepared): string[] => item.groups.filter((g) => coefs.has(g));
-  const forests = fitTrees(prepared, levels, steps, coefs, groupOf, point);
+  const forests = fitTrees(
+    prepared,
+    levels,
+    steps,
+    coefs,
+    groupOf,
+    point,
+    (group, h, x, _g, y) => y - dot(coefs.get(group)?.[h - 1] ?? [], x),
+  );
   // The spread and the in-sample grids stay the ridge's: replaying the trees on every row costs
   // more than the trees themselves, and the held-out grids (calibrate) are the ensemble's.
   const residualOf = (group: string, h: number, x: Float64Array, y: number) =>
@@ -498,14 +530,15 @@ export const holdoutLength = (length: number, steps: number, season: number): nu
  * The share of the trees' correction that minimises the absolute error of the model's median
  * on held-out rows (0 with too few of them: no evidence, no correction).
  */
-const bestShare = (rows: readonly StepForecast[]): number => {
+const bestShare = (rows: readonly StepForecast[], level: number): number => {
   if (rows.length < MIN_CALIBRATION_ROWS) return 0;
   let best = 0;
   let bestLoss = Number.POSITIVE_INFINITY;
   for (const share of TREE_SHARES) {
     let loss = 0;
-    for (const r of rows) loss += Math.abs(r.y - r.global - share * r.correction);
-    if (loss < bestLoss - 1e-9 * rows.length) {
+    for (const r of rows)
+      loss += magnitudeWeight(r.naive - level) * Math.abs(r.y - r.global - share * r.correction);
+    if (loss < bestLoss * (1 - 1e-9)) {
       bestLoss = loss;
       best = share;
     }
@@ -589,7 +622,7 @@ const calibrate = (
     const served = model.groups[name];
     const shares: number[] = [];
     for (let s = 0; s < steps; s++) {
-      const share = inner && served?.trees ? bestShare(perStep[s] ?? []) : 0;
+      const share = inner && served?.trees ? bestShare(perStep[s] ?? [], served.level) : 0;
       shares.push(share);
       const stepRows = (perStep[s] ?? []).map((r) => ({
         ...r,
