@@ -105,6 +105,8 @@ const MIN_TREE_ROWS = 2000;
 const TREE_TARGET_CLIP = 3;
 /** Shares of the trees' correction a step may take, chosen on held-out rows. */
 const TREE_SHARES = [0, 0.25, 0.5, 0.75, 1];
+/** Trees are fitted only when the held-out tail spans this many seasons (days) or more. */
+const MIN_TREE_HOLDOUT_SEASONS = 3;
 /** Row weights of the trees stay within e^±3 of the group's typical level's. */
 const MAX_WEIGHT_LOG = 3;
 
@@ -295,6 +297,7 @@ const fitModel = (
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
+  withTrees: boolean,
 ): { model: GlobalLagModel; taught: boolean[] } => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
@@ -365,15 +368,17 @@ const fitModel = (
     ]),
   );
   const groupOf = (item: Prepared): string[] => item.groups.filter((g) => coefs.has(g));
-  const forests = fitTrees(
-    prepared,
-    levels,
-    steps,
-    coefs,
-    groupOf,
-    point,
-    (group, h, x, _g, y) => y - dot(coefs.get(group)?.[h - 1] ?? [], x),
-  );
+  const forests = withTrees
+    ? fitTrees(
+        prepared,
+        levels,
+        steps,
+        coefs,
+        groupOf,
+        point,
+        (group, h, x, _g, y) => y - dot(coefs.get(group)?.[h - 1] ?? [], x),
+      )
+    : new Map<string, Forest>();
   // The spread and the in-sample grids stay the ridge's: replaying the trees on every row costs
   // more than the trees themselves, and the held-out grids (calibrate) are the ensemble's.
   const residualOf = (group: string, h: number, x: Float64Array, y: number) =>
@@ -557,6 +562,7 @@ const calibrate = (
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
+  withTrees: boolean,
 ): void => {
   const steps = model.predictionLength;
   const season = model.seasonLength;
@@ -569,6 +575,7 @@ const calibrate = (
         .filter((s) => s.target.length > 0),
       hyperparameters,
       seed,
+      withTrees,
     ).model;
   } catch (error) {
     if (!(error instanceof NotEnoughDataError)) throw error;
@@ -662,8 +669,14 @@ const calibrate = (
 };
 
 const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
-  const { model, taught } = fitModel(seriesList, hyperparameters, seed);
-  calibrate(model, taught, seriesList, hyperparameters, seed);
+  // A flexible correction needs held-out evidence of several days before it is trusted: on a
+  // young fleet's day of held-out tail its share is noise (and the trees cost time for nothing).
+  const steps = hyperparameters.predictionLength;
+  const season = seasonLength(hyperparameters.timeFreq);
+  const held = median(seriesList.map((s) => holdoutLength(s.target.length, steps, season)));
+  const withTrees = held >= MIN_TREE_HOLDOUT_SEASONS * season;
+  const { model, taught } = fitModel(seriesList, hyperparameters, seed, withTrees);
+  calibrate(model, taught, seriesList, hyperparameters, seed, withTrees);
   return model;
 };
 
