@@ -228,3 +228,30 @@ export const calendarOf = (start: string, timeFreq: string) => {
     yearPerStep: step / YEAR_MS,
   };
 };
+
+/** Number of features of the boosted-trees correction (no intercept: trees need none). */
+export const TREE_FEATURES = 14;
+
+/**
+ * Features of the trees that correct the point regression at step h, from its (clamped) point
+ * features `x` and scale features `g`: the lags and level, the horizon, the hour of the target
+ * as a number (trees split it into the hours that matter), recent volatility and the time of
+ * year, so interactions such as hour × lag or level × volatility need no hand-made term.
+ */
+export const treeFeatures = (
+  v: SeriesView,
+  o: OriginState,
+  h: number,
+  x: Float64Array,
+  g: Float64Array,
+  t: Float64Array,
+) => {
+  for (let i = 1; i <= 7; i++) t[i - 1] = x[i] ?? 0;
+  t[7] = x[12] ?? 0;
+  t[8] = x[13] ?? 0;
+  t[9] = h;
+  t[10] = (((v.phase0 + o.end + h - 1) % v.season) + v.season) % v.season;
+  t[11] = g[1] ?? 0;
+  t[12] = g[7] ?? 0;
+  t[13] = g[8] ?? 0;
+};

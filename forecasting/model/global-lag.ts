@@ -29,11 +29,14 @@ import {
   type SeriesView,
   scaleFeatures,
   startPhase,
+  TREE_FEATURES,
   timeOf,
+  treeFeatures,
   viewSeries,
 } from '../data/features.js';
 import { ModelLoadError } from '../errors.js';
 import { naiveStepModel } from './baseline-prior.js';
+import { type Forest, fitForest, isForest, predictForest } from './boosted-trees.js';
 import {
   type BlendRow,
   bestBlend,
@@ -94,6 +97,18 @@ const PRIOR_ROWS = 100;
 const CANDIDATES = blendCandidates(10);
 /** Forecasts stay within 3x the highest (a third of the lowest) value of the instance. */
 const CLIP_MARGIN = Math.log(3);
+/** Rows (over all steps) the trees of a group are fitted on, at most: an evenly spread subset. */
+const MAX_TREE_ROWS = 120_000;
+/** A group gets trees once it has this many rows over all steps. */
+const MIN_TREE_ROWS = 2000;
+/** Tree targets (ridge residuals, log units) are clipped to this: one odd hour, not a leaf. */
+const TREE_TARGET_CLIP = 3;
+/** Shares of the trees' correction a step may take, chosen on held-out rows. */
+const TREE_SHARES = [0, 0.25, 0.5, 0.75, 1];
+/** Trees are fitted only when the held-out tail spans this many seasons (days) or more. */
+const MIN_TREE_HOLDOUT_SEASONS = 3;
+/** Row weights of the trees stay within e^±3 of the group's typical level's. */
+const MAX_WEIGHT_LOG = 3;
 
 export interface StepModel {
   coef: number[];
@@ -125,6 +140,12 @@ export interface GroupModel {
   /** Range of z seen in training, the clip band of an instance without observations. */
   zRange?: [number, number];
   blend?: Blend;
+  /**
+   * Boosted trees on the ridge's residuals (absent in older artifacts and on little data), and
+   * per step the share of their correction the held-out tail supports (0 when absent).
+   */
+  trees?: Forest;
+  treeShare?: number[];
 }
 
 export interface GlobalLagModel extends ModelHeader<typeof GLOBAL_LAG> {
@@ -187,10 +208,96 @@ const forEachRow = (
   }
 };
 
+/**
+ * Weight of a row whose level sits `relative` log units above its group's typical one: the
+ * accuracy that counts is in the original units (an error at a tenfold level costs tenfold),
+ * so the trees and their share favour the high episodes, within bounds.
+ */
+const magnitudeWeight = (relative: number): number =>
+  Math.exp(Math.max(-MAX_WEIGHT_LOG, Math.min(MAX_WEIGHT_LOG, relative)));
+
+/** What a forest is fitted to at one training row (point features x, scale features g). */
+type TreeTarget = (group: string, h: number, x: Float64Array, g: Float64Array, y: number) => number;
+
+/**
+ * Boosted trees per group on what a regression left unexplained, from an evenly spread subset
+ * of the training rows: what the ridge cannot express (hour × lag, level × volatility, episodes
+ * ending). Only groups that serve some series and have enough rows get them.
+ */
+const fitTrees = (
+  prepared: Prepared[],
+  levels: Record<string, number>,
+  steps: number,
+  coefs: Map<string, number[][]>,
+  groupOf: (item: Prepared) => string[],
+  point: Map<string, RidgeAccumulator[]>,
+  target: TreeTarget,
+): Map<string, Forest> => {
+  const pooledServes = prepared.some((item) => groupOf(item).length === 1);
+  const plans = new Map<
+    string,
+    {
+      every: number;
+      cap: number;
+      seen: number;
+      rows: number;
+      x: Float64Array;
+      y: Float64Array;
+      w: Float64Array;
+    }
+  >();
+  for (const group of coefs.keys()) {
+    if (group === POOLED && !pooledServes) continue;
+    const total = (point.get(group) ?? []).reduce((sum, acc) => sum + acc.count, 0);
+    if (total < MIN_TREE_ROWS) continue;
+    // A stride coprime to the steps, so every step is sampled.
+    let every = Math.max(1, Math.ceil(total / MAX_TREE_ROWS));
+    while (every > 1 && gcd(every, steps) !== 1) every++;
+    const cap = Math.ceil(total / every);
+    plans.set(group, {
+      every,
+      cap,
+      seen: 0,
+      rows: 0,
+      x: new Float64Array(cap * TREE_FEATURES),
+      y: new Float64Array(cap),
+      w: new Float64Array(cap),
+    });
+  }
+  const forests = new Map<string, Forest>();
+  if (plans.size === 0) return forests;
+  const g = new Float64Array(SCALE_FEATURES);
+  const t = new Float64Array(TREE_FEATURES);
+  forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
+    let featured = false;
+    for (const group of groupOf(item)) {
+      const plan = plans.get(group);
+      if (!plan) continue;
+      const index = plan.seen++;
+      if (index % plan.every !== 0 || plan.rows >= plan.cap) continue;
+      if (!featured) {
+        scaleFeatures(item.view, o, x, g);
+        treeFeatures(item.view, o, h, x, g, t);
+        featured = true;
+      }
+      plan.x.set(t, plan.rows * TREE_FEATURES);
+      const residual = target(group, h, x, g, y);
+      plan.y[plan.rows] = Math.max(-TREE_TARGET_CLIP, Math.min(TREE_TARGET_CLIP, residual));
+      plan.w[plan.rows] = magnitudeWeight(o.level - (levels[group] ?? 0));
+      plan.rows++;
+    }
+  });
+  for (const [group, plan] of plans) {
+    forests.set(group, fitForest(plan.x, plan.y, plan.rows, TREE_FEATURES, undefined, plan.w));
+  }
+  return forests;
+};
+
 const fitModel = (
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
+  withTrees: boolean,
 ): { model: GlobalLagModel; taught: boolean[] } => {
   const steps = hyperparameters.predictionLength;
   const season = seasonLength(hyperparameters.timeFreq);
@@ -261,6 +368,21 @@ const fitModel = (
     ]),
   );
   const groupOf = (item: Prepared): string[] => item.groups.filter((g) => coefs.has(g));
+  const forests = withTrees
+    ? fitTrees(
+        prepared,
+        levels,
+        steps,
+        coefs,
+        groupOf,
+        point,
+        (group, h, x, _g, y) => y - dot(coefs.get(group)?.[h - 1] ?? [], x),
+      )
+    : new Map<string, Forest>();
+  // The spread and the in-sample grids stay the ridge's: replaying the trees on every row costs
+  // more than the trees themselves, and the held-out grids (calibrate) are the ensemble's.
+  const residualOf = (group: string, h: number, x: Float64Array, y: number) =>
+    y - dot(coefs.get(group)?.[h - 1] ?? [], x);
 
   // Pass 2: the scale regressions, on log |residual|.
   const scale = perStep(() => new RidgeAccumulator(SCALE_FEATURES));
@@ -268,8 +390,8 @@ const fitModel = (
   forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
     scaleFeatures(item.view, o, x, g);
     for (const group of groupOf(item)) {
-      const b = coefs.get(group)?.[h - 1] ?? [];
-      scale.get(group)?.[h - 1]?.add(g, Math.log(Math.abs(y - dot(b, x)) + RESIDUAL_FLOOR));
+      const residual = residualOf(group, h, x, y);
+      scale.get(group)?.[h - 1]?.add(g, Math.log(Math.abs(residual) + RESIDUAL_FLOOR));
     }
   });
   const scaleCoefs = new Map(
@@ -288,7 +410,6 @@ const fitModel = (
   forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
     scaleFeatures(item.view, o, x, g);
     for (const group of groupOf(item)) {
-      const b = coefs.get(group)?.[h - 1] ?? [];
       const logScale = dot(scaleCoefs.get(group)?.[h - 1] ?? [], g);
       const range = logRange.get(group)?.[h - 1];
       if (range) {
@@ -303,7 +424,7 @@ const fitModel = (
       // Deterministic thinning: keep an evenly spread subset of at most MAX_POOL residuals.
       const every = Math.ceil(total / MAX_POOL);
       if (index % every === 0)
-        pools.get(group)?.[h - 1]?.push((y - dot(b, x)) / Math.exp(logScale));
+        pools.get(group)?.[h - 1]?.push(residualOf(group, h, x, y) / Math.exp(logScale));
     }
   });
 
@@ -335,6 +456,7 @@ const fitModel = (
           }
         : {}),
       zRange: zRanges[group] ?? [0, 0],
+      ...(forests.has(group) ? { trees: forests.get(group) } : {}),
     };
   }
   let trainedUntilMs = Number.NEGATIVE_INFINITY;
@@ -353,7 +475,11 @@ const fitModel = (
 /** One step's forecasts at an origin, in z: the model's, naive's and seasonal naive's. */
 interface StepForecast extends BlendRow {
   spread: number;
+  /** The trees' correction of the ridge (0 without trees); `global` holds its served share. */
+  correction: number;
 }
+
+const treeScratch = new Float64Array(TREE_FEATURES);
 
 const forecastStep = (
   group: GroupModel,
@@ -371,8 +497,15 @@ const forecastStep = (
   if (group.scaleRange) clampInto(g, group.scaleRange);
   const step = group.steps[h - 1];
   const [lo, hi] = step?.logScaleRange ?? [0, 0];
+  let correction = 0;
+  if (group.trees) {
+    treeFeatures(view, origin, h, x, g, treeScratch);
+    correction = predictForest(group.trees, treeScratch);
+  }
+  const share = group.treeShare?.[h - 1] ?? 0;
   return {
-    global: origin.level + dot(step?.coef ?? [], x),
+    global: origin.level + dot(step?.coef ?? [], x) + share * correction,
+    correction,
     naive,
     seasonal,
     spread: Math.exp(Math.min(hi, Math.max(lo, dot(step?.scaleCoef ?? [], g)))),
@@ -399,6 +532,26 @@ export const holdoutLength = (length: number, steps: number, season: number): nu
   Math.min(MAX_HOLDOUT_SEASONS * season, Math.max(steps, Math.round(HOLDOUT_SHARE * length)));
 
 /**
+ * The share of the trees' correction that minimises the absolute error of the model's median
+ * on held-out rows (0 with too few of them: no evidence, no correction).
+ */
+const bestShare = (rows: readonly StepForecast[], level: number): number => {
+  if (rows.length < MIN_CALIBRATION_ROWS) return 0;
+  let best = 0;
+  let bestLoss = Number.POSITIVE_INFINITY;
+  for (const share of TREE_SHARES) {
+    let loss = 0;
+    for (const r of rows)
+      loss += magnitudeWeight(r.naive - level) * Math.abs(r.y - r.global - share * r.correction);
+    if (loss < bestLoss * (1 - 1e-9)) {
+      bestLoss = loss;
+      best = share;
+    }
+  }
+  return best;
+};
+
+/**
  * The blend and the conformal grids of every group of `model`, from held-out rolling origins:
  * a model fitted on each series without its tail forecasts every origin of the tail. When the
  * series are too short for that, the full model's in-sample rows stand in with weight on naive.
@@ -409,6 +562,7 @@ const calibrate = (
   seriesList: Series[],
   hyperparameters: Parameters<Forecaster<GlobalLagModel>['train']>[1],
   seed: number,
+  withTrees: boolean,
 ): void => {
   const steps = model.predictionLength;
   const season = model.seasonLength;
@@ -421,6 +575,7 @@ const calibrate = (
         .filter((s) => s.target.length > 0),
       hyperparameters,
       seed,
+      withTrees,
     ).model;
   } catch (error) {
     if (!(error instanceof NotEnoughDataError)) throw error;
@@ -471,8 +626,15 @@ const calibrate = (
     // In-sample calibration (no inner model) is no held-out evidence at all: 0 seasons.
     const seasons = inner ? median(holds) / season : 0;
     const blend: Blend = { weights: [], grids: [], rows: [], seasons };
+    const served = model.groups[name];
+    const shares: number[] = [];
     for (let s = 0; s < steps; s++) {
-      const stepRows = perStep[s] ?? [];
+      const share = inner && served?.trees ? bestShare(perStep[s] ?? [], served.level) : 0;
+      shares.push(share);
+      const stepRows = (perStep[s] ?? []).map((r) => ({
+        ...r,
+        global: r.global + share * r.correction,
+      }));
       if (stepRows.length < MIN_CALIBRATION_ROWS) {
         // Too little evidence for this step: the weights of the step before, and bands that
         // widen like a random walk's from the step before (or the naive prior's, untaught).
@@ -497,6 +659,7 @@ const calibrate = (
       blend.grids.push(grid.map((e) => e - mid));
       blend.rows.push(stepRows.length);
     }
+    if (served?.trees) served.treeShare = shares;
     return blend;
   };
   const pooled = blendFor(POOLED, undefined);
@@ -506,8 +669,14 @@ const calibrate = (
 };
 
 const train: Forecaster<GlobalLagModel>['train'] = (seriesList, hyperparameters, seed) => {
-  const { model, taught } = fitModel(seriesList, hyperparameters, seed);
-  calibrate(model, taught, seriesList, hyperparameters, seed);
+  // A flexible correction needs held-out evidence of several days before it is trusted: on a
+  // young fleet's day of held-out tail its share is noise (and the trees cost time for nothing).
+  const steps = hyperparameters.predictionLength;
+  const season = seasonLength(hyperparameters.timeFreq);
+  const held = median(seriesList.map((s) => holdoutLength(s.target.length, steps, season)));
+  const withTrees = held >= MIN_TREE_HOLDOUT_SEASONS * season;
+  const { model, taught } = fitModel(seriesList, hyperparameters, seed, withTrees);
+  calibrate(model, taught, seriesList, hyperparameters, seed, withTrees);
   return model;
 };
 
@@ -544,7 +713,9 @@ const isGroup = (value: unknown, steps: number): boolean => {
     (group.pointRange === undefined || isRange(group.pointRange, POINT_FEATURES)) &&
     (group.scaleRange === undefined || isRange(group.scaleRange, SCALE_FEATURES)) &&
     (group.zRange === undefined || isNumbers(group.zRange, 2)) &&
-    (group.blend === undefined || isBlend(group.blend, steps))
+    (group.blend === undefined || isBlend(group.blend, steps)) &&
+    (group.trees === undefined || isForest(group.trees, TREE_FEATURES)) &&
+    (group.treeShare === undefined || isNumbers(group.treeShare, steps))
   );
 };
 

@@ -161,7 +161,8 @@ describe('globalLag', () => {
     const model = globalLag.train(series, hyperparameters, 0);
     const old = JSON.parse(JSON.stringify(model));
     for (const group of Object.values(old.groups) as Array<Record<string, unknown>>) {
-      for (const key of ['pointRange', 'scaleRange', 'zRange', 'blend']) delete group[key];
+      for (const key of ['pointRange', 'scaleRange', 'zRange', 'blend', 'trees', 'treeShare'])
+        delete group[key];
     }
 
     // Act
@@ -171,6 +172,36 @@ describe('globalLag', () => {
     // Assess
     expect(q?.['0.5']).toHaveLength(STEPS);
     expect(q?.['0.5']?.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('corrects the ridge with boosted trees where the held-out tail supports it', () => {
+    // Prepare: episodes that only ever rise (a kink in logs: persistence the ridge cannot fit)
+    const series = episodic(6, 24 * 60, 3).map((s) => ({
+      ...s,
+      target: s.target.map((v) => (v === null ? null : Math.max(v, 40) ** 2 / 40)),
+    }));
+
+    // Act
+    const model = globalLag.train(series, hyperparameters, 1);
+    const group = model.groups['0'] ?? model.groups[POOLED];
+
+    // Assess: trees fitted, a share per step from the held-out grid, some of it taken up
+    expect(group?.trees?.trees.length).toBeGreaterThan(0);
+    expect(group?.treeShare).toHaveLength(STEPS);
+    for (const share of group?.treeShare ?? []) expect([0, 0.25, 0.5, 0.75, 1]).toContain(share);
+    expect(Math.max(...(group?.treeShare ?? [0]))).toBeGreaterThan(0);
+    expect(globalLag.parse(JSON.parse(JSON.stringify(model)))).toEqual(model);
+  });
+
+  it('refuses an artifact whose trees are malformed', () => {
+    const series = episodic(4, 24 * 30, 9);
+    const model = JSON.parse(JSON.stringify(globalLag.train(series, hyperparameters, 1)));
+    const group = Object.values(model.groups).find((g) => (g as { trees?: unknown }).trees) as {
+      trees: { trees: Array<{ left: number[] }> };
+    };
+    const tree = group.trees.trees[0];
+    if (tree) tree.left[0] = 0;
+    expect(() => globalLag.parse(model)).toThrow(/not a global-lag model/);
   });
 
   it('records how many seasons the held-out tail spanned (0 when calibrated in-sample)', () => {
