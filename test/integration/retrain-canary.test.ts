@@ -5,9 +5,6 @@
 // sampled forecasts against the champion's shadows of the same requests), then takes every
 // device or is rolled back with the pointer put back byte for byte; an engine model replacing a
 // DeepAR champion deletes the endpoint; a TrainBoth branch that fails leaves the other to win.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyOfS3Uri } from '../../core/engine-artifact.js';
@@ -26,34 +23,24 @@ import {
   IN_PROCESS_VARIANT,
   InProcessEngine,
 } from '../../functions/common/adapters/in-process-engine.js';
-import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
-import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
 import { createContextReader } from '../../functions/common/context-reader.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
 import { scoreServed } from '../../functions/common/score-served.js';
 import { forecast } from '../../functions/forecast/forecast.js';
 import { makeHandler as makeForecastHandler } from '../../functions/forecast/handler.js';
 import { createServedSampler } from '../../functions/forecast/served-sampler.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
-import type { LocalCloudWatch } from '../../local/cloudwatch/local-cloudwatch.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
-import { AuthorizedObjectStore } from '../../local/iam/authorized-store.js';
 import type { LocalCaller } from '../../local/iam/callers.js';
 import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
 import {
-  createRetrainService,
   LOCAL_CANARY_ALARM,
-  LOCAL_ROLLBACK_ALARMS,
-  localCanaryCloudWatch,
   type RetrainPolicy,
   type RetrainService,
 } from '../../local/retrain-service.js';
-import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
 import { biasedEngineArtifact } from '../fixtures/biased-engine-artifact.js';
-import { localControlPlane } from '../fixtures/local-control-plane.js';
-import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
+import { type CanaryWorld, openCanaryWorld } from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -76,72 +63,12 @@ const CANARY: Partial<RetrainPolicy> = {
   maxModelAgeHours: 1e-9,
 };
 
-interface World {
-  store: MemoryObjectStore;
-  sagemaker: LocalSageMaker;
-  endpoint: SageMakerEndpoint;
-  cloudwatch: LocalCloudWatch;
-  /** The lake's clock: readings, the hot path, forecasts and their scoring. */
-  clock: number;
-  /** While set, the retrain service's clock stays here (the bake has not ended for it). */
-  held: number | undefined;
-  close(): Promise<void>;
-}
-
-let world: World;
+let world: CanaryWorld;
 let service: RetrainService;
-const machineNow = () => world.held ?? world.clock;
-
-const openWorld = async (): Promise<World> => {
-  const workDir = await mkdtemp(join(tmpdir(), 'smogcast-canary-'));
-  const store = new MemoryObjectStore('smogcast-lake');
-  const sagemaker = await LocalSageMaker.open({
-    store: new AuthorizedObjectStore(store, IAM, 'sagemaker'),
-    workDir,
-    log: () => undefined,
-    alarms: {
-      [LOCAL_ROLLBACK_ALARMS.errors]: { metric: 'Invocation5XXErrors', threshold: 0 },
-      [LOCAL_ROLLBACK_ALARMS.latency]: { metric: 'ModelLatency', threshold: 5_000_000 },
-    },
-    timeScale: 0.02,
-  });
-  const server = await sagemaker.startRuntimeServer({ port: 0 });
-  const endpoint = new SageMakerEndpoint({
-    region: 'us-east-1',
-    endpointName: ENDPOINT,
-    url: server.url,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
-  return {
-    store,
-    sagemaker,
-    endpoint,
-    cloudwatch: localCanaryCloudWatch(machineNow),
-    clock: START,
-    held: undefined,
-    close: async () => {
-      await server.close();
-      await sagemaker.close();
-      await rm(workDir, { recursive: true, force: true });
-    },
-  };
-};
-
-const as = (caller: LocalCaller) => new AuthorizedObjectStore(world.store, IAM, caller);
-
-const retrainService = (): RetrainService =>
-  createRetrainService({
-    store: world.store,
-    storeOf: as,
-    iam: IAM,
-    sagemaker: localControlPlane(world.sagemaker),
-    endpoint: world.endpoint,
-    modelCard: cachedModelCard(world.store, 0),
-    ...fastRetrainSettings(machineNow),
-    // Room for what a test does while the canary bakes: 1440 polls of 100 ms.
-    endpointPollMs: 100,
-    cloudwatch: world.cloudwatch,
-  });
+const openWorld = () =>
+  openCanaryWorld({ name: 'canary', endpointName: ENDPOINT, iam: IAM, start: START });
+const as = (caller: LocalCaller) => world.as(caller);
+const retrainService = () => world.retrainService();
 
 /**
  * One delivery of readings for `hours` hours ending at the lake's clock, into raw/ and context/:

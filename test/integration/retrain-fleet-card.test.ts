@@ -5,39 +5,23 @@
 // an engine model replacing a DeepAR champion, the DeepAR endpoint canary and the A/B test, the
 // drift check and the evaluation on each — must run from the real definition (IAM enforced)
 // without fleet-sized data entering any state, and put the pointer back byte for byte.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyOfS3Uri } from '../../core/engine-artifact.js';
 import { inCanary } from '../../core/engine-canary.js';
 import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
 import { decodeText } from '../../core/text.js';
 import { InProcessEngine } from '../../functions/common/adapters/in-process-engine.js';
-import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
-import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
 import { createContextReader } from '../../functions/common/context-reader.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
 import { forecast } from '../../functions/forecast/forecast.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
-import type { LocalCloudWatch } from '../../local/cloudwatch/local-cloudwatch.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
-import { AuthorizedObjectStore } from '../../local/iam/authorized-store.js';
 import type { LocalCaller } from '../../local/iam/callers.js';
 import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
 import { PAYLOAD_LIMIT_BYTES } from '../../local/payload-limit.js';
-import {
-  createRetrainService,
-  LOCAL_ROLLBACK_ALARMS,
-  localCanaryCloudWatch,
-  type RetrainPolicy,
-  type RetrainService,
-} from '../../local/retrain-service.js';
-import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
-import { localControlPlane } from '../fixtures/local-control-plane.js';
-import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
+import type { RetrainPolicy, RetrainService } from '../../local/retrain-service.js';
+import { type CanaryWorld, openCanaryWorld } from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -65,70 +49,12 @@ const ENGINE_CANARY: Partial<RetrainPolicy> = {
   bakeSeconds: 60,
 };
 
-interface World {
-  store: MemoryObjectStore;
-  sagemaker: LocalSageMaker;
-  endpoint: SageMakerEndpoint;
-  cloudwatch: LocalCloudWatch;
-  clock: number;
-  /** While set, the retrain service's clock stays here (the canary's bake has not ended). */
-  held: number | undefined;
-  close(): Promise<void>;
-}
-
-let world: World;
+let world: CanaryWorld;
 let service: RetrainService;
-const machineNow = () => world.held ?? world.clock;
-
-const openWorld = async (): Promise<World> => {
-  const workDir = await mkdtemp(join(tmpdir(), 'smogcast-fleet-card-'));
-  const store = new MemoryObjectStore('smogcast-lake');
-  const sagemaker = await LocalSageMaker.open({
-    store: new AuthorizedObjectStore(store, IAM, 'sagemaker'),
-    workDir,
-    log: () => undefined,
-    alarms: {
-      [LOCAL_ROLLBACK_ALARMS.errors]: { metric: 'Invocation5XXErrors', threshold: 0 },
-      [LOCAL_ROLLBACK_ALARMS.latency]: { metric: 'ModelLatency', threshold: 5_000_000 },
-    },
-    timeScale: 0.02,
-  });
-  const server = await sagemaker.startRuntimeServer({ port: 0 });
-  const endpoint = new SageMakerEndpoint({
-    region: 'us-east-1',
-    endpointName: ENDPOINT,
-    url: server.url,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
-  return {
-    store,
-    sagemaker,
-    endpoint,
-    cloudwatch: localCanaryCloudWatch(machineNow),
-    clock: START,
-    held: undefined,
-    close: async () => {
-      await server.close();
-      await sagemaker.close();
-      await rm(workDir, { recursive: true, force: true });
-    },
-  };
-};
-
-const as = (caller: LocalCaller) => new AuthorizedObjectStore(world.store, IAM, caller);
-
-const retrainService = (): RetrainService =>
-  createRetrainService({
-    store: world.store,
-    storeOf: as,
-    iam: IAM,
-    sagemaker: localControlPlane(world.sagemaker),
-    endpoint: world.endpoint,
-    modelCard: cachedModelCard(world.store, 0),
-    ...fastRetrainSettings(machineNow),
-    endpointPollMs: 100,
-    cloudwatch: world.cloudwatch,
-  });
+const openWorld = () =>
+  openCanaryWorld({ name: 'fleet-card', endpointName: ENDPOINT, iam: IAM, start: START });
+const as = (caller: LocalCaller) => world.as(caller);
+const retrainService = () => world.retrainService();
 
 /** One delivery of every device's readings for `hours` hours ending at the clock (× `scale`). */
 const publish = async (hours: number, scale = 1) => {
