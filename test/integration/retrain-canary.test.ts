@@ -26,7 +26,6 @@ import {
 import { createContextReader } from '../../functions/common/context-reader.js';
 import { cachedModelCard } from '../../functions/common/model-card-source.js';
 import { scoreServed } from '../../functions/common/score-served.js';
-import { forecast } from '../../functions/forecast/forecast.js';
 import { makeHandler as makeForecastHandler } from '../../functions/forecast/handler.js';
 import { createServedSampler } from '../../functions/forecast/served-sampler.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
@@ -40,7 +39,12 @@ import {
   type RetrainService,
 } from '../../local/retrain-service.js';
 import { biasedEngineArtifact } from '../fixtures/biased-engine-artifact.js';
-import { type CanaryWorld, openCanaryWorld } from '../fixtures/canary-world.js';
+import {
+  type CanaryWorld,
+  forecastFor as forecastIn,
+  openCanaryWorld,
+  runCanary as runCanaryIn,
+} from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -50,8 +54,6 @@ const ENDPOINT = 'smogcast';
 const START = Date.parse('2026-11-20T00:00:00Z');
 const LAYOUT = { shards: 1, historyShards: 2, contextHours: 336 };
 const IAM = new LocalIam(loadTemplate());
-/** The states a run is in while its canary bakes (the bake loop). */
-const BAKING = new Set(['BakeEngineCanary', 'CountCanaryPoll', 'DescribeCanaryAlarms']);
 /** An engine model replacing an engine champion, as a canary on half the devices. */
 const CANARY: Partial<RetrainPolicy> = {
   algorithm: 'smogcast',
@@ -106,45 +108,15 @@ const run = async (...args: Parameters<RetrainService['run']>): Promise<Executio
   return service.run(...args);
 };
 
-/**
- * A canary run: `during` runs once the canary bakes (the retrain service's clock held), then the
- * service's clock moves past the bake and the run ends.
- */
-const runCanary = async (
+/** A canary run: `during` runs while the canary bakes, then the bake's end comes. */
+const runCanary = (
   during: () => Promise<void>,
   policy: Partial<RetrainPolicy> = CANARY,
-): Promise<ExecutionRecord> => {
-  world.clock += HOUR;
-  world.held = world.clock;
-  const running = service.run(policy);
-  let ended = false;
-  void running.finally(() => {
-    ended = true;
-  });
-  for (let i = 0; i < 6_000 && !ended && !BAKING.has(service.current()?.state ?? ''); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  expect(ended, 'the run ended before its canary baked').toBe(false);
-  await during();
-  world.clock = Math.max(world.clock, (world.held ?? world.clock) + 61_000);
-  world.held = undefined;
-  return running;
-};
+  substitutions?: Record<string, string>,
+) => runCanaryIn(world, service, during, policy, substitutions);
 
-/** GET /forecast's core for one device, as the forecast Lambda runs it (its role, its metrics). */
 const forecastFor = (deviceId: string, engine: InProcessEngine) =>
-  forecast(
-    { deviceId, metric: 'pm25', horizon: 24, quantiles: [0.1, 0.5, 0.9] },
-    {
-      contexts: createContextReader(as('forecast'), LAYOUT, { now: () => world.clock }),
-      endpoint: world.endpoint,
-      engine,
-      predictionLength: 24,
-      modelCard: cachedModelCard(as('forecast'), 0),
-      now: () => world.clock,
-      metrics: world.cloudwatch.forecastMetrics(ENDPOINT),
-    },
-  );
+  forecastIn(world, LAYOUT, ENDPOINT, deviceId, engine);
 
 const canaryDevices = DEVICES.filter((d) => inCanary(d, PERCENT));
 const championDevices = DEVICES.filter((d) => !inCanary(d, PERCENT));

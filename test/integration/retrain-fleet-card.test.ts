@@ -11,9 +11,6 @@ import { inCanary } from '../../core/engine-canary.js';
 import { ModelCard, SERVING_CARD_KEY } from '../../core/model-card.js';
 import { decodeText } from '../../core/text.js';
 import { InProcessEngine } from '../../functions/common/adapters/in-process-engine.js';
-import { createContextReader } from '../../functions/common/context-reader.js';
-import { cachedModelCard } from '../../functions/common/model-card-source.js';
-import { forecast } from '../../functions/forecast/forecast.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
 import type { LocalCaller } from '../../local/iam/callers.js';
@@ -21,7 +18,12 @@ import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
 import { PAYLOAD_LIMIT_BYTES } from '../../local/payload-limit.js';
 import type { RetrainPolicy, RetrainService } from '../../local/retrain-service.js';
-import { type CanaryWorld, openCanaryWorld } from '../fixtures/canary-world.js';
+import {
+  type CanaryWorld,
+  forecastFor as forecastIn,
+  openCanaryWorld,
+  runCanary as runCanaryIn,
+} from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -38,7 +40,6 @@ const ENDPOINT = 'smogcast';
 const START = Date.parse('2026-11-20T00:00:00Z');
 const LAYOUT = { shards: 1, historyShards: 2, contextHours: 336 };
 const IAM = new LocalIam(loadTemplate());
-const BAKING = new Set(['BakeEngineCanary', 'CountCanaryPoll', 'DescribeCanaryAlarms']);
 /** Every run trains (the champion is never young enough to skip) and any challenger wins. */
 const ALWAYS_TRAIN: Partial<RetrainPolicy> = { promotionMargin: -1, maxModelAgeHours: 1e-9 };
 const ENGINE_CANARY: Partial<RetrainPolicy> = {
@@ -111,42 +112,14 @@ const run = async (...args: Parameters<RetrainService['run']>): Promise<Executio
 };
 
 /** A canary run: `during` runs while the canary bakes, then the bake's end comes. */
-const runCanary = async (
+const runCanary = (
   during: () => Promise<void>,
   policy: Partial<RetrainPolicy> = ENGINE_CANARY,
   substitutions?: Record<string, string>,
-): Promise<ExecutionRecord> => {
-  world.clock += HOUR;
-  world.held = world.clock;
-  const running = service.run(policy, substitutions);
-  let ended = false;
-  void running.finally(() => {
-    ended = true;
-  });
-  for (let i = 0; i < 6_000 && !ended && !BAKING.has(service.current()?.state ?? ''); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const early = ended ? await running : undefined;
-  expect(ended, `the run ended before its canary baked: ${early?.cause}`).toBe(false);
-  await during();
-  world.clock = Math.max(world.clock, (world.held ?? world.clock) + 61_000);
-  world.held = undefined;
-  return running;
-};
+) => runCanaryIn(world, service, during, policy, substitutions);
 
 const forecastFor = (deviceId: string, engine: InProcessEngine) =>
-  forecast(
-    { deviceId, metric: 'pm25', horizon: 24, quantiles: [0.1, 0.5, 0.9] },
-    {
-      contexts: createContextReader(as('forecast'), LAYOUT, { now: () => world.clock }),
-      endpoint: world.endpoint,
-      engine,
-      predictionLength: 24,
-      modelCard: cachedModelCard(as('forecast'), 0),
-      now: () => world.clock,
-      metrics: world.cloudwatch.forecastMetrics(ENDPOINT),
-    },
-  );
+  forecastIn(world, LAYOUT, ENDPOINT, deviceId, engine);
 
 /** Two new days at three times the pollution: data drift for the champion. */
 const publishDrift = async () => {
