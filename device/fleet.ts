@@ -98,6 +98,8 @@ export interface FleetOptions {
   now?: () => number;
   /** Synthetic source only: scale pollutant levels from a point in time (drift demos, tests). */
   shift?: DistributionShift;
+  /** Synthetic source only: the values of `t + timeOffsetMs` are stamped `t` (reproducible replays). */
+  timeOffsetMs?: number;
 }
 
 export interface Fleet {
@@ -154,6 +156,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       intervalMs: plan.intervalMs,
       now,
       shift: options.shift,
+      timeOffsetMs: options.timeOffsetMs,
     });
   const connections = await connectAll(
     options.broker,

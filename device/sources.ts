@@ -35,6 +35,11 @@ export interface SyntheticSourceOptions {
   now: () => number;
   /** A change of the data distribution: readings stamped at or after `atMs` are scaled. */
   shift?: DistributionShift;
+  /**
+   * Readings stamped `t` carry the values the seed gives for `t + timeOffsetMs`: the same
+   * weather, episodes and weekdays whenever it runs (a reproducible replay). Default 0.
+   */
+  timeOffsetMs?: number;
 }
 
 export interface DistributionShift {
@@ -65,7 +70,10 @@ export const syntheticSource = (options: SyntheticSourceOptions): ReadingSource 
   const reading = (deviceId: string, ts: number): DeviceReading => {
     const seq = nextSeq(seqs.get(deviceId), ts);
     seqs.set(deviceId, seq);
-    return applyShift(syntheticReading({ seed: options.seed, deviceId, ts, seq }), options.shift);
+    const offset = options.timeOffsetMs ?? 0;
+    const values = syntheticReading({ seed: options.seed, deviceId, ts: ts + offset, seq });
+    const stamped = offset === 0 ? values : { ...values, ts: new Date(ts).toISOString() };
+    return applyShift(stamped, options.shift);
   };
   return {
     deviceIds: options.deviceIds,

@@ -28,6 +28,8 @@ export interface ServingRuntimeOptions {
   iam?: LocalIam;
   /** The runtime's and the simulated fleet's clock (default: the system clock). */
   now?: () => number;
+  /** The simulated fleet's readings stamped `t` carry its values of `t + timeOffsetMs`. */
+  timeOffsetMs?: number;
 }
 
 export const startServingRuntime = async (
@@ -61,6 +63,7 @@ export const startServingRuntime = async (
       stepMinutes: 30,
       realtime: false,
       now: options.now,
+      timeOffsetMs: options.timeOffsetMs,
     });
     await fleet.backfillDone;
     await fleet.stop();

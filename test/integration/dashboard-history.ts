@@ -9,6 +9,9 @@
 // on the hours since and moves the traffic, until a variant holds 90% of it and the run deploys
 // it alone. Retrain runs read the runtime's clock too (RuntimeSettings.now), so they are
 // recorded at their simulated times. At the end the clock has caught up with the system clock.
+// The readings are the same whenever it runs: the replay starts at the reference's time of day
+// and its fleet reports the values the seed gives for the reference week (timeOffsetMs), so the
+// runs, their drift and the A/B test's outcome do not depend on the day or hour of the test.
 import type { Metric } from '../../core/metrics.js';
 import { startFleet } from '../../device/fleet.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
@@ -16,6 +19,12 @@ import { API_KEY, type ServingRuntime, startServingRuntime } from './api-fixture
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+
+/**
+ * The replay's first run stands at this instant of the seed's synthetic world: its readings
+ * (weather, haze episodes, weekdays) are that week's, shifted to end at the present.
+ */
+export const REFERENCE_START = Date.UTC(2026, 10, 20, 10);
 
 /** A clock that runs with the system clock from `startAt` and jumps forward when told. */
 export interface SteppingClock {
@@ -46,6 +55,10 @@ export interface HistoryOptions {
   driftFromDay?: number;
   /** Day of the replay at which the drift-triggered run runs (default 5). */
   retrainOnDay?: number;
+  /** The synthetic instant the first run's readings are of (default REFERENCE_START). */
+  referenceStartMs?: number;
+  /** The present the replay runs up to (default the system clock's). */
+  presentMs?: number;
   log?: (message: string) => void;
 }
 
@@ -80,7 +93,10 @@ const serveForecasts = async (
   return { served };
 };
 
-/** Starts a runtime a week (plus an hour) back, then runs its clock and fleet up to the present. */
+/**
+ * Starts a runtime a week (plus an hour, plus up to a day to reach the reference's time of day)
+ * back, replays the week, then runs its clock and fleet up to the present.
+ */
 export const startRuntimeWithHistory = async (
   options: HistoryOptions = {},
 ): Promise<HistoryRuntime> => {
@@ -88,10 +104,20 @@ export const startRuntimeWithHistory = async (
   const stepHours = options.stepHours ?? 8;
   const metrics = options.metrics ?? ['pm25', 'o3'];
   const devices = options.devices ?? 3;
-  // Ends an hour before the present hour at most: the clock never runs ahead of the browser's.
-  const start = Math.floor(Date.now() / HOUR) * HOUR - days * DAY - HOUR;
+  const present = () => options.presentMs ?? Date.now();
+  const reference = options.referenceStartMs ?? REFERENCE_START;
+  // The week ends an hour before the present hour at most, so the clock never runs ahead of the
+  // browser's; it starts at the reference's time of day, so whole days separate the two.
+  const latest = Math.floor(present() / HOUR) * HOUR - days * DAY - HOUR;
+  const start = latest - ((((latest - reference) % DAY) + DAY) % DAY);
+  const timeOffsetMs = reference - start;
   const clock = steppingClock(start + 5 * 60_000);
-  const serving = await startServingRuntime({ devices, now: clock.now, log: options.log });
+  const serving = await startServingRuntime({
+    devices,
+    now: clock.now,
+    log: options.log,
+    timeOffsetMs,
+  });
   const shift = { atMs: start + (options.driftFromDay ?? 3) * DAY, factor: 3 };
   const retrainAt = start + (options.retrainOnDay ?? 5) * DAY;
   // The stage's settings with the A/B deployment strategy (serverless.yml deploymentStrategy: ab).
@@ -110,6 +136,7 @@ export const startRuntimeWithHistory = async (
       realtime: false,
       now: clock.now,
       shift,
+      timeOffsetMs,
     });
     await fleet.backfillDone;
     await fleet.stop();
@@ -122,13 +149,9 @@ export const startRuntimeWithHistory = async (
       clock.advance(stepHours * HOUR);
       await deliver(stepHours);
       // Drift triggers this run. Its challenger enters an A/B test beside the champion whatever
-      // its margin over it (promotionMargin -1): whether it beats the champion by the stage's
-      // margin (0.02) on its held-out day depends on the hours of day and week the replay
-      // covers, which move with the time it runs (it ends at the present). In replays whose
-      // drift run fell at 05, 10 and 15 UTC it did (mean wQL 0.45 vs 0.49, 0.39 vs 0.54, 0.42 vs
-      // 0.58); at 00 and 19 UTC it did not (0.45 vs 0.37, 0.64 vs 0.43). In each of them the
-      // challenger then won the A/B test. From the next step on, every run is a round of the
-      // test at the stage's margin, until a variant holds 90% of the traffic or the week ends.
+      // its margin over it on its held-out day (promotionMargin -1: unless it is twice as bad).
+      // From the next step on, every run is a round of the test at the stage's margin, until a
+      // variant holds 90% of the traffic or the week ends.
       const testing = (abRounds.at(-1) ?? driftRun)?.outcome === 'ab-testing';
       if (t + stepHours * HOUR === retrainAt) {
         driftRun = await serving.runtime.retrain({ ...ab, promotionMargin: -1 });
@@ -136,8 +159,17 @@ export const startRuntimeWithHistory = async (
         abRounds.push(await serving.runtime.retrain(ab));
       }
     }
-    // The last step ended within the hour before the present: from here the clock is the system's.
-    const behind = Math.max(0, Date.now() - clock.now());
+    // Up to a day is left before the present: forecasts go on being served and scored, with no
+    // more runs. The last step ends within the hour before the present; from there the clock
+    // is the system's.
+    while (present() - clock.now() >= HOUR) {
+      const hours = Math.min(stepHours, Math.floor((present() - clock.now()) / HOUR));
+      served += (await serveForecasts(serving, metrics)).served;
+      await serving.runtime.drain();
+      clock.advance(hours * HOUR);
+      await deliver(hours);
+    }
+    const behind = Math.max(0, present() - clock.now());
     clock.advance(behind);
     await deliver(behind / HOUR);
   } catch (error) {

@@ -53,3 +53,35 @@ describe('distribution shift', () => {
     expect(shifted.at(-1)?.co).not.toBe(last?.co);
   });
 });
+
+describe('time offset', () => {
+  it('stamps the readings of another time with their own times, seq and shift', () => {
+    const HOUR = 3_600_000;
+    const now = Date.parse('2026-12-02T12:00:00Z');
+    const options = {
+      deviceIds: ['sim-001'],
+      seed: 11,
+      backfillHours: 3,
+      stepMinutes: 60,
+      intervalMs: 1000,
+    };
+    const earlier = [...syntheticSource({ ...options, now: () => now - 72 * HOUR }).backfill()];
+    const offset = [
+      ...syntheticSource({
+        ...options,
+        now: () => now,
+        timeOffsetMs: -72 * HOUR,
+        shift: { atMs: now - HOUR, factor: 2 },
+      }).backfill(),
+    ];
+    // Assess: the values are those 72 h earlier, the times (and so the seq) are the present's.
+    expect(offset.map((r) => r.ts)).toEqual(
+      earlier.map((r) => new Date(Date.parse(r.ts) + 72 * HOUR).toISOString()),
+    );
+    expect(offset[0]).toMatchObject({ o3: earlier[0]?.o3, pm25: earlier[0]?.pm25 });
+    expect(offset[0]?.seq).not.toBe(earlier[0]?.seq);
+    // The shift follows the stamped time: only the last reading is at or after it.
+    const last = earlier.at(-1)?.co;
+    if (last != null) expect(offset.at(-1)?.co).toBeCloseTo(last * 2, 0);
+  });
+});
