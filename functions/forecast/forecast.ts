@@ -1,5 +1,7 @@
 // The forecast core: device context (hot path) + serving model card → DeepAR request → API response.
+
 import { formatStart } from '../../core/deepar.js';
+import { deviceCategory } from '../../core/device-categories.js';
 import { type DeviceContext, HOUR_MS, hourlyMeans } from '../../core/device-context.js';
 import type { Algorithm } from '../../core/engine-artifact.js';
 import { CANARY_VARIANT, inCanary, type ServedRole } from '../../core/engine-canary.js';
@@ -149,7 +151,7 @@ const predictWith = async (
 ): Promise<ForecastResponse> => {
   const { query, card, series, horizon, quantiles } = prepared;
   const { deviceId, metric } = query;
-  const deviceIndex = served.categories.devices.indexOf(deviceId);
+  const deviceIndex = deviceCategory(served.categories.devices, deviceId);
   if (deviceIndex < 0) {
     throw notFound(
       `device ${deviceId} is not in model ${served.version} yet; the next retrain adds it`,
