@@ -77,6 +77,11 @@ export interface RuntimeSettings {
    * system clock; a test hands in one it can run forward.
    */
   now?: () => number;
+  /**
+   * Draws which A/B variant answers a request, in the forecast function and the endpoint.
+   * Default Math.random; a test hands in a seeded generator to replay the same traffic split.
+   */
+  random?: () => number;
 }
 
 export interface LocalRuntime {
@@ -218,6 +223,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
       },
       // A SageMaker minute of baking lasts a second here.
       timeScale: 1 / 60,
+      random: settings.random,
     });
     // InvokeEndpoint is authorised as the signing caller's role (forecast, check-drift, score-ab).
     const runtimeServer = await sagemaker.startRuntimeServer({
@@ -318,6 +324,7 @@ export const startLocalRuntime = async (settings: RuntimeSettings): Promise<Loca
         modelCard,
         now,
         metrics: cloudwatch.forecastMetrics(config.endpointName),
+        random: settings.random,
       },
       { cors, sampler: servedSampler },
     );

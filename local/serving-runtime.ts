@@ -30,6 +30,8 @@ export interface ServingRuntimeOptions {
   now?: () => number;
   /** The simulated fleet's readings stamped `t` carry its values of `t + timeOffsetMs`. */
   timeOffsetMs?: number;
+  /** The runtime's A/B variant draws (default Math.random). */
+  random?: () => number;
 }
 
 export const startServingRuntime = async (
@@ -44,6 +46,7 @@ export const startServingRuntime = async (
       log: options.log ?? (() => undefined),
       iam: options.iam,
       now: options.now,
+      random: options.random,
     });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });

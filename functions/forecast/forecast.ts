@@ -27,6 +27,8 @@ export interface ForecastDeps {
   now: () => number;
   /** Counts each model answer and model failure by the side that served it (canary alarm). */
   metrics?: ForecastMetrics;
+  /** Draws the A/B variant of a request (default Math.random). */
+  random?: () => number;
 }
 
 /** Seconds a client should wait before retrying while no model is deployed. */
@@ -249,7 +251,7 @@ export const forecastWithShadow = async (
     horizon: query.horizon ?? deps.predictionLength,
     quantiles: query.quantiles ?? DEFAULT_QUANTILES,
   };
-  const served = servedBy ?? servedFor(card, deviceId);
+  const served = servedBy ?? servedFor(card, deviceId, deps.random);
   const response = await predictWith(prepared, served, deps, true);
   if (served.role !== 'canary' || !card.canary || !wantsShadow(response)) return { response };
   // The shadow never costs the served answer: a champion that cannot forecast it leaves no pair.

@@ -13,6 +13,7 @@
 // and its fleet reports the values the seed gives for the reference week (timeOffsetMs), so the
 // runs, their drift and the A/B test's outcome do not depend on the day or hour of the test.
 import type { Metric } from '../../core/metrics.js';
+import { createRandom } from '../../core/random.js';
 import { startFleet } from '../../device/fleet.js';
 import type { ExecutionRecord } from '../../local/execution-record.js';
 import { API_KEY, type ServingRuntime, startServingRuntime } from './api-fixture.js';
@@ -117,6 +118,8 @@ export const startRuntimeWithHistory = async (
     now: clock.now,
     log: options.log,
     timeOffsetMs,
+    // The A/B test's traffic split is drawn the same way every time too.
+    random: createRandom(11),
   });
   const shift = { atMs: start + (options.driftFromDay ?? 3) * DAY, factor: 3 };
   const retrainAt = start + (options.retrainOnDay ?? 5) * DAY;
