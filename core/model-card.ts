@@ -76,6 +76,14 @@ export const ServingFacts = z.object({
   /** An A/B test or an engine canary is under way beside the champion. */
   abTest: z.boolean(),
   canary: z.boolean(),
+  /**
+   * The ETag of the pointer these facts were read from (null: no pointer): a canary's backup is
+   * copied only if the pointer is still that object (CopySourceIfMatch), so it backs up what the
+   * run decided on.
+   */
+  etag: z.string().nullable().default(null),
+  /** The run whose canary the pointer names (null: no canary), for a leftover canary's rollback. */
+  canaryRunId: z.string().nullable().default(null),
 });
 export type ServingFacts = z.infer<typeof ServingFacts>;
 
@@ -155,15 +163,27 @@ export const ModelCard = ServedModel.extend({
 export type ModelCard = z.infer<typeof ModelCard>;
 
 /** The facts of a serving card the state machine's choices need (ServingFacts). */
-export const servingFacts = (card: ModelCard | undefined): ServingFacts =>
+export const servingFacts = (
+  card: ModelCard | undefined,
+  etag: string | null = null,
+): ServingFacts =>
   card
     ? {
         algorithm: algorithmOf(card),
         version: card.version,
         abTest: card.abTest !== undefined,
         canary: card.canary !== undefined,
+        etag,
+        canaryRunId: card.canary?.model.runId ?? null,
       }
-    : { algorithm: 'none', version: null, abTest: false, canary: false };
+    : {
+        algorithm: 'none',
+        version: null,
+        abTest: false,
+        canary: false,
+        etag: null,
+        canaryRunId: null,
+      };
 
 export const RegistryEntry = ModelIdentity.extend({
   algorithm: AlgorithmSchema,

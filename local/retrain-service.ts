@@ -14,6 +14,7 @@ import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/h
 import { InProcessEngine } from '../functions/common/adapters/in-process-engine.js';
 import { servingEndpoint } from '../functions/common/adapters/serving-endpoint.js';
 import { cachedModelCard, type ModelCardSource } from '../functions/common/model-card-source.js';
+import { readServingPointer } from '../functions/common/serving-pointer.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
@@ -240,7 +241,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       makeCheckDriftHandler({
         store: storeOf('check-drift'),
         endpoint: championEndpoint('check-drift'),
-        modelCard: championCard('check-drift'),
+        servingPointer: () => readServingPointer(storeOf('check-drift')),
         now,
       }) as never,
     ),

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyOfS3Uri } from '../../core/engine-artifact.js';
 import { CANARY_VARIANT, inCanary } from '../../core/engine-canary.js';
 import { ModelCard, RegistryEntry, SERVING_CARD_KEY } from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
 import {
   addSums,
   emptySums,
@@ -231,6 +232,9 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     ]);
     expect(record.states).not.toContain('RecordCanaryPromoted');
     expect(await servingBytes()).toBe(before);
+    // The run's own backup, the one it copied back.
+    const backup = await world.store.get(`models/serving.backup/${record.runId}.json`);
+    expect(decodeText(backup ?? new Uint8Array())).toBe(before);
     const entry = await registry(canary);
     expect(entry.outcome).toBe('rolled-back');
     expect(entry.reason).toContain(`alarm ${LOCAL_CANARY_ALARM} is in ALARM`);
@@ -243,6 +247,47 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(notice.Message).toContain(`Champion ${champion} serves every device again`);
     const back = await forecastFor(canaryDevices[0] as string, new InProcessEngine(as('forecast')));
     expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
+  });
+
+  it('fails cleanly, the champion untouched, when another run changed the pointer after check-drift read it', async () => {
+    // Prepare: an overlapping run rewrites the pointer (a promotion of its own) once this run's
+    // check-drift has read it, while this run evaluates its model, before its backup.
+    let overlapping = '';
+    const rewriteOnce = (store: ObjectStore): ObjectStore => {
+      const rewrite = async () => {
+        if (overlapping) return;
+        const card = await servingCard();
+        overlapping = `${JSON.stringify({ ...card, deployedAt: new Date(world.clock).toISOString() }, null, 2)}\n`;
+        await as('record-run').put(SERVING_CARD_KEY, overlapping, 'application/json');
+      };
+      return Object.assign(Object.create(store) as ObjectStore, {
+        get: async (key: string) => {
+          await rewrite();
+          return store.get(key);
+        },
+      });
+    };
+    service = world.retrainService((caller) =>
+      caller === 'evaluate' ? rewriteOnce(as(caller)) : as(caller),
+    );
+
+    // Act
+    const record = await run(CANARY);
+
+    // Assess: no canary; the run failed saying why; the pointer is the overlapping run's.
+    expect(overlapping).not.toBe('');
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toContain('BackUpServingPointer');
+    expect(record.states).toContain('ServingPointerChanged');
+    expect(record.states).not.toContain('RecordEngineCanary');
+    expect(record.reasons?.[0]).toContain(
+      'ServingPointerChangedError: the serving pointer changed after check-drift read it',
+    );
+    expect(await servingBytes()).toBe(overlapping);
+    expect(await world.store.get(`models/serving.backup/${record.runId}.json`)).toBeUndefined();
+    const entry = await registry(record.version as string);
+    expect(entry.outcome).toBe('failed');
+    expect(entry.reason).toContain('the canary was not started');
   });
 
   /**

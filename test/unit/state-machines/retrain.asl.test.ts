@@ -215,31 +215,36 @@ describe('retrain.asl.json and the serving pointer at fleet scale', () => {
     const calls = s3Tasks.map(([name, s]) => ({
       name,
       resource: s.Resource,
-      from: s.Parameters?.CopySource,
-      to: s.Parameters?.Key,
+      from: s.Parameters?.CopySource ?? s.Parameters?.['CopySource.$'],
+      to: s.Parameters?.Key ?? s.Parameters?.['Key.$'],
+      ifMatch: s.Parameters?.['CopySourceIfMatch.$'],
     }));
 
     // Assess: the card names every device (over the 256 KiB payload quota at 10,000 devices).
     const pointer = `${dollarBrace('LakeBucket')}/models/serving.json`;
-    const backup = `${dollarBrace('LakeBucket')}/models/serving.backup.json`;
+    // Each run's own backup, taken only if the pointer is still the one check-drift read.
+    const backup = `States.Format('${dollarBrace('LakeBucket')}/models/serving.backup/{}.json', $.runId)`;
     expect(calls).toEqual([
       {
         name: 'BackUpServingPointer',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
         from: pointer,
-        to: 'models/serving.backup.json',
+        to: "States.Format('models/serving.backup/{}.json', $.runId)",
+        ifMatch: '$.drift.serving.etag',
       },
       {
         name: 'RestoreServingPointer',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
         from: backup,
         to: 'models/serving.json',
+        ifMatch: undefined,
       },
       {
         name: 'RestorePointerAfterFailure',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
         from: backup,
         to: 'models/serving.json',
+        ifMatch: undefined,
       },
     ]);
   });
