@@ -6,6 +6,9 @@ import { ALGORITHMS, type Algorithm } from './engine-artifact.js';
 import { MODELS_PREFIX, RUNS_PREFIX } from './lake.js';
 
 export const SERVING_CARD_KEY = `${MODELS_PREFIX}serving.json`;
+/** An engine canary run's copy of the pointer as it was before its canary (its rollback's source). */
+export const servingBackupKey = (runId: string): string =>
+  `${MODELS_PREFIX}serving.backup/${runId}.json`;
 export const REGISTRY_PREFIX = `${MODELS_PREFIX}registry/`;
 export const registryKey = (version: string): string => `${REGISTRY_PREFIX}${version}.json`;
 export const runSummaryKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
@@ -82,8 +85,10 @@ export const ServingFacts = z.object({
    * run decided on.
    */
   etag: z.string().nullable().default(null),
-  /** The run whose canary the pointer names (null: no canary), for a leftover canary's rollback. */
+  /** The run whose canary the pointer names and its version (null: no canary): a canary left by
+   * a run that ended mid-bake is rolled back to that run's backup. */
   canaryRunId: z.string().nullable().default(null),
+  canaryVersion: z.string().nullable().default(null),
 });
 export type ServingFacts = z.infer<typeof ServingFacts>;
 
@@ -175,6 +180,7 @@ export const servingFacts = (
         canary: card.canary !== undefined,
         etag,
         canaryRunId: card.canary?.model.runId ?? null,
+        canaryVersion: card.canary?.model.version ?? null,
       }
     : {
         algorithm: 'none',
@@ -183,6 +189,7 @@ export const servingFacts = (
         canary: false,
         etag: null,
         canaryRunId: null,
+        canaryVersion: null,
       };
 
 export const RegistryEntry = ModelIdentity.extend({

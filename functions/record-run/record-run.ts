@@ -148,7 +148,7 @@ const dataWindow = async (store: ObjectStore, runId: string) => {
 const earliest = (a: string | null, b: string): string =>
   a !== null && Date.parse(a) < Date.parse(b) ? a : b;
 
-const putJson = (store: ObjectStore, key: string, value: unknown) =>
+export const putJson = (store: ObjectStore, key: string, value: unknown) =>
   store.put(key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 
 const readCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
@@ -219,7 +219,7 @@ const recordABRound = async (
 };
 
 /** models/recent.json with this run first: by compare-and-swap where the store can. */
-const updateRecentRecords = async (
+export const updateRecentRecords = async (
   store: ObjectStore,
   summary: RunSummary,
   written: readonly RegistryEntry[],

@@ -340,6 +340,11 @@ describe('serverless package (offline, no credentials)', () => {
       const keys = JSON.stringify(st.Resource).match(/\/models\/[^"]+/g);
       expect(keys?.sort()).toEqual(['/models/serving.backup/*', '/models/serving.json']);
     }
+    // A canary left by a run that ended mid-bake: the next run asks about that run, one of this
+    // machine's executions.
+    const describe = statements.filter((st) => st.Action === 'states:DescribeExecution');
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(describe[0]?.Resource)).toMatch(/:execution:smogcast-retrain-[a-z]+:\*/);
   });
 
   it('serves GET /forecast, /devices, /status, /accuracy, /runs and /models behind an API key with a throttled usage plan', () => {

@@ -291,6 +291,92 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
   });
 
   /**
+   * A canary run whose process dies mid-bake: the lake as it was while the canary baked (the
+   * run's records saying RUNNING, the pointer naming its canary), and the bytes of the pointer
+   * before it. Returns the dead run's id and its canary's version.
+   */
+  const runThatDiesMidBake = async () => {
+    const before = await servingBytes();
+    const snapshot = new Map<string, Uint8Array>();
+    let dead = { runId: '', version: '' };
+    await runCanary(async () => {
+      const card = await servingCard();
+      dead = {
+        runId: card.canary?.model.runId as string,
+        version: card.canary?.model.version as string,
+      };
+      for (const key of await world.store.list('')) {
+        snapshot.set(key, (await world.store.get(key)) as Uint8Array);
+      }
+    });
+    // The process is gone: what it wrote after the snapshot never happened.
+    for (const key of await world.store.list('')) await world.store.delete(key);
+    for (const [key, bytes] of snapshot) await world.store.put(key, bytes);
+    return { before, ...dead };
+  };
+
+  it('rolls back, on the next run, a canary whose run died mid-bake, records why, and goes on', async () => {
+    // Prepare
+    const dead = await runThatDiesMidBake();
+    expect((await servingCard()).canary?.model.runId).toBe(dead.runId);
+    service = retrainService();
+    let during: { version: string; canaryRunId: string | undefined } | undefined;
+
+    // Act: the next run (no restart in between: on AWS the dead execution was stopped).
+    const record = await runCanary(async () => {
+      const card = await servingCard();
+      during = { version: card.version, canaryRunId: card.canary?.model.runId };
+    });
+
+    // Assess: the leftover canary rolled back to its run's backup before this run decided.
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'DescribeCanaryRun',
+        'RestoreLeftoverCanary',
+        'RecordLeftoverCanary',
+      ]),
+    );
+    expect(record.states.filter((s) => s === 'CheckDrift')).toHaveLength(2);
+    expect(during).toEqual({ version: champion, canaryRunId: record.runId });
+    expect(record.outcome, record.cause).toBe('promoted');
+    const entry = await registry(dead.version);
+    expect(entry.outcome).toBe('rolled-back');
+    expect(entry.reason).toContain(`run ${dead.runId} ended mid-bake`);
+    expect(entry.reason).toContain(`back on champion ${champion}`);
+    expect(await read(`runs/${dead.runId}.json`)).toMatchObject({
+      outcome: 'rolled-back',
+      reasons: [`run ${dead.runId} ended mid-bake`, expect.stringContaining(champion)],
+    });
+  });
+
+  it('rolls back, on start, a canary whose run was killed mid-bake', async () => {
+    // Prepare
+    const dead = await runThatDiesMidBake();
+    service = retrainService();
+
+    // Act: the runtime starts again.
+    const report = await service.recover();
+
+    // Assess: the pointer is byte for byte as before the dead run; every device on the champion.
+    expect(report.canary).toEqual({
+      runId: dead.runId,
+      version: dead.version,
+      championVersion: champion,
+    });
+    expect(report.interrupted.map((r) => r.runId)).toEqual([dead.runId]);
+    expect(await servingBytes()).toBe(dead.before);
+    const entry = await registry(dead.version);
+    expect(entry.outcome).toBe('rolled-back');
+    expect(entry.reason).toContain(`run ${dead.runId} ended mid-bake`);
+    expect(await read(`runs/${dead.runId}.json`)).toMatchObject({ outcome: 'rolled-back' });
+    expect(await read(`executions/${dead.runId}.json`)).toMatchObject({ status: 'INTERRUPTED' });
+    const back = await forecastFor(canaryDevices[0] as string, new InProcessEngine(as('forecast')));
+    expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
+    // Nothing left to put right on the next start.
+    expect((await service.recover()).canary).toBeUndefined();
+  });
+
+  /**
    * During the bake, as the forecast Lambda runs: a forecast for every device through GET
    * /forecast's handler with the sampler (the canary's devices also get the champion's shadow),
    * then the 25 hours that follow arrive (`groups`: each device group's pollution scale) and the

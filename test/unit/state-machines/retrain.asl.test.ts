@@ -38,6 +38,8 @@ const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   Algorithm: 'deepar',
   CheckCanaryFunctionArn:
     'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-check-canary',
+  RetrainExecutionArnPrefix:
+    'arn:aws:states:us-east-1:123456789012:execution:smogcast-retrain-dev:',
   EngineCanaryPercent: '10',
   CanaryLossTolerance: '0.1',
   CanaryErrorsAlarmName: 'smogcast-dev-canary-forecast-errors',
@@ -225,6 +227,14 @@ describe('retrain.asl.json and the serving pointer at fleet scale', () => {
     // Each run's own backup, taken only if the pointer is still the one check-drift read.
     const backup = `States.Format('${dollarBrace('LakeBucket')}/models/serving.backup/{}.json', $.runId)`;
     expect(calls).toEqual([
+      {
+        // A canary another run left mid-bake: back to that run's own backup.
+        name: 'RestoreLeftoverCanary',
+        resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
+        from: `States.Format('${dollarBrace('LakeBucket')}/models/serving.backup/{}.json', $.drift.serving.canaryRunId)`,
+        to: 'models/serving.json',
+        ifMatch: undefined,
+      },
       {
         name: 'BackUpServingPointer',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',

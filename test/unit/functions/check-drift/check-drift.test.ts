@@ -145,6 +145,7 @@ describe('check-drift', () => {
       canary: true,
       etag: '"1"',
       canaryRunId: engine.canary?.model.runId,
+      canaryVersion: 'v2',
     });
     expect(deepar.serving).toEqual({
       algorithm: 'deepar',
@@ -153,6 +154,7 @@ describe('check-drift', () => {
       canary: false,
       etag: '"1"',
       canaryRunId: null,
+      canaryVersion: null,
     });
   });
 
