@@ -249,33 +249,39 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
   });
 
-  it('fails cleanly, the champion untouched, when another run changed the pointer after check-drift read it', async () => {
-    // Prepare: an overlapping run rewrites the pointer (a promotion of its own) once this run's
-    // check-drift has read it, while this run evaluates its model, before its backup.
-    let overlapping = '';
-    const rewriteOnce = (store: ObjectStore): ObjectStore => {
-      const rewrite = async () => {
-        if (overlapping) return;
-        const card = await servingCard();
-        overlapping = `${JSON.stringify({ ...card, deployedAt: new Date(world.clock).toISOString() }, null, 2)}\n`;
-        await as('record-run').put(SERVING_CARD_KEY, overlapping, 'application/json');
-      };
-      return Object.assign(Object.create(store) as ObjectStore, {
-        get: async (key: string) => {
+  /**
+   * A retrain service in which an overlapping run rewrites the pointer (a promotion of its own,
+   * as record-run's role) the first time `caller` reads through `method`, after this run's
+   * check-drift read it. Resolves the bytes that run wrote (empty until it wrote them).
+   */
+  const withOverlappingWriter = (caller: LocalCaller, method: 'get' | 'getVersioned') => {
+    const written = { bytes: '' };
+    const rewrite = async () => {
+      if (written.bytes) return;
+      const card = await servingCard();
+      written.bytes = `${JSON.stringify({ ...card, deployedAt: new Date(world.clock).toISOString() }, null, 2)}\n`;
+      await as('record-run').put(SERVING_CARD_KEY, written.bytes, 'application/json');
+    };
+    const interleaved = (store: ObjectStore): ObjectStore =>
+      Object.assign(Object.create(store) as ObjectStore, {
+        [method]: async (key: string) => {
           await rewrite();
-          return store.get(key);
+          return (store[method] as (k: string) => Promise<unknown>).call(store, key);
         },
       });
-    };
-    service = world.retrainService((caller) =>
-      caller === 'evaluate' ? rewriteOnce(as(caller)) : as(caller),
-    );
+    service = world.retrainService((c) => (c === caller ? interleaved(as(c)) : as(c)));
+    return written;
+  };
+
+  it('fails cleanly, the champion untouched, when another run changed the pointer after check-drift read it', async () => {
+    // Prepare: the other run writes while this run evaluates its model, before its backup.
+    const overlapping = withOverlappingWriter('evaluate', 'get');
 
     // Act
     const record = await run(CANARY);
 
     // Assess: no canary; the run failed saying why; the pointer is the overlapping run's.
-    expect(overlapping).not.toBe('');
+    expect(overlapping.bytes).not.toBe('');
     expect(record.outcome, record.cause).toBe('failed');
     expect(record.states).toContain('BackUpServingPointer');
     expect(record.states).toContain('ServingPointerChanged');
@@ -283,11 +289,35 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(record.reasons?.[0]).toContain(
       'ServingPointerChangedError: the serving pointer changed after check-drift read it',
     );
-    expect(await servingBytes()).toBe(overlapping);
+    expect(await servingBytes()).toBe(overlapping.bytes);
     expect(await world.store.get(`models/serving.backup/${record.runId}.json`)).toBeUndefined();
     const entry = await registry(record.version as string);
     expect(entry.outcome).toBe('failed');
     expect(entry.reason).toContain('the canary was not started');
+  });
+
+  it('does not write its canary over a pointer another run wrote after the backup, nor restore over it', async () => {
+    // Prepare: the other run writes just as record-run is about to write the canary's pointer.
+    const overlapping = withOverlappingWriter('record-run', 'getVersioned');
+
+    // Act
+    const record = await run(CANARY);
+
+    // Assess: the backup was taken, the canary never written, the other run's pointer kept.
+    expect(overlapping.bytes).not.toBe('');
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'BackUpServingPointer',
+        'RecordEngineCanary',
+        'ServingPointerChanged',
+      ]),
+    );
+    expect(record.states).not.toContain('RestorePointerAfterFailure');
+    expect(record.states).not.toContain('BakeEngineCanary');
+    expect(await servingBytes()).toBe(overlapping.bytes);
+    expect((await servingCard()).canary).toBeUndefined();
+    expect(record.reasons?.[0]).toContain('ServingPointerChangedError');
   });
 
   /**
