@@ -159,6 +159,8 @@ export const RegistryEventKind = z.enum([
   'rejected',
   'rolled-back',
   'ab-testing',
+  /** An engine canary began serving a share of devices beside the champion (its bake under way). */
+  'canary',
   'failed',
 ]);
 export type RegistryEventKind = z.infer<typeof RegistryEventKind>;

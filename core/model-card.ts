@@ -6,6 +6,9 @@ import { ALGORITHMS, type Algorithm } from './engine-artifact.js';
 import { MODELS_PREFIX, RUNS_PREFIX } from './lake.js';
 
 export const SERVING_CARD_KEY = `${MODELS_PREFIX}serving.json`;
+/** An engine canary run's copy of the pointer as it was before its canary (its rollback's source). */
+export const servingBackupKey = (runId: string): string =>
+  `${MODELS_PREFIX}serving.backup/${runId}.json`;
 export const REGISTRY_PREFIX = `${MODELS_PREFIX}registry/`;
 export const registryKey = (version: string): string => `${REGISTRY_PREFIX}${version}.json`;
 export const runSummaryKey = (runId: string): string => `${RUNS_PREFIX}${runId}.json`;
@@ -76,6 +79,16 @@ export const ServingFacts = z.object({
   /** An A/B test or an engine canary is under way beside the champion. */
   abTest: z.boolean(),
   canary: z.boolean(),
+  /**
+   * The ETag of the pointer these facts were read from (null: no pointer): a canary's backup is
+   * copied only if the pointer is still that object (CopySourceIfMatch), so it backs up what the
+   * run decided on.
+   */
+  etag: z.string().nullable().default(null),
+  /** The run whose canary the pointer names and its version (null: no canary): a canary left by
+   * a run that ended mid-bake is rolled back to that run's backup. */
+  canaryRunId: z.string().nullable().default(null),
+  canaryVersion: z.string().nullable().default(null),
 });
 export type ServingFacts = z.infer<typeof ServingFacts>;
 
@@ -155,15 +168,29 @@ export const ModelCard = ServedModel.extend({
 export type ModelCard = z.infer<typeof ModelCard>;
 
 /** The facts of a serving card the state machine's choices need (ServingFacts). */
-export const servingFacts = (card: ModelCard | undefined): ServingFacts =>
+export const servingFacts = (
+  card: ModelCard | undefined,
+  etag: string | null = null,
+): ServingFacts =>
   card
     ? {
         algorithm: algorithmOf(card),
         version: card.version,
         abTest: card.abTest !== undefined,
         canary: card.canary !== undefined,
+        etag,
+        canaryRunId: card.canary?.model.runId ?? null,
+        canaryVersion: card.canary?.model.version ?? null,
       }
-    : { algorithm: 'none', version: null, abTest: false, canary: false };
+    : {
+        algorithm: 'none',
+        version: null,
+        abTest: false,
+        canary: false,
+        etag: null,
+        canaryRunId: null,
+        canaryVersion: null,
+      };
 
 export const RegistryEntry = ModelIdentity.extend({
   algorithm: AlgorithmSchema,

@@ -36,6 +36,15 @@ export interface PointerObjects {
   copyObject(request: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
+/** Step Functions' DescribeExecution on this machine's executions (a leftover canary's run). */
+export interface ExecutionStates {
+  describeExecution(request: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/** The local executions' ARNs: this prefix and the execution's name (the run id). */
+export const LOCAL_EXECUTION_ARN_PREFIX =
+  'arn:aws:states:local:000000000000:execution:smogcast-retrain:';
+
 /** CloudWatch's DescribeAlarms (the engine canary's alarm). */
 export interface AlarmStates {
   describeAlarms(request: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -53,6 +62,8 @@ export interface RetrainServices {
   s3?: PointerObjects;
   /** CloudWatch DescribeAlarms as the state machine's role (the engine canary's alarm). */
   cloudwatch?: AlarmStates;
+  /** Step Functions DescribeExecution as the state machine's role (a leftover canary's run). */
+  stepFunctions?: ExecutionStates;
 }
 
 export interface RetrainRunOptions {
@@ -210,6 +221,11 @@ const taskHandlerFor = (
     return (async (r: Record<string, unknown>) =>
       serviceCall('CloudWatch', (x) => alarms.describeAlarms(x), r)) as TaskHandler;
   }
+  const executions = services.stepFunctions;
+  if (resource === 'arn:aws:states:::aws-sdk:sfn:describeExecution' && executions) {
+    return (async (r: Record<string, unknown>) =>
+      serviceCall('Sfn', (x) => executions.describeExecution(x), r)) as TaskHandler;
+  }
   if (resource === 'arn:aws:states:::lambda:invoke') {
     return (async (input: { FunctionName: string; Payload: unknown }) => {
       const key = lambdaByArn.get(input.FunctionName);
@@ -313,7 +329,7 @@ export const runRetrain = async (options: RetrainRunOptions): Promise<Record<str
     overrides: overrides as never,
     context: {
       Execution: {
-        Id: `arn:aws:states:local:000000000000:execution:smogcast-retrain:${options.executionName}`,
+        Id: `${LOCAL_EXECUTION_ARN_PREFIX}${options.executionName}`,
         Name: options.executionName,
         StartTime: startTime,
         Input: {},

@@ -14,22 +14,33 @@ import { makeHandler as makeCheckDriftHandler } from '../functions/check-drift/h
 import { InProcessEngine } from '../functions/common/adapters/in-process-engine.js';
 import { servingEndpoint } from '../functions/common/adapters/serving-endpoint.js';
 import { cachedModelCard, type ModelCardSource } from '../functions/common/model-card-source.js';
+import { readServingPointer } from '../functions/common/serving-pointer.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
+import {
+  type LeftoverCanary,
+  recordLeftoverCanary,
+} from '../functions/record-run/leftover-canary.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { servingCard } from '../functions/status/pipeline-records.js';
 import { makeHandler as makeTrainEngineHandler } from '../functions/train-engine/handler.js';
 import { runEtl } from '../glue/twin/etl.js';
 import { LocalCloudWatch } from './cloudwatch/local-cloudwatch.js';
 import { type ExecutionRecord, newRunId, saveExecution } from './execution-record.js';
+import { executionStates } from './execution-states.js';
 import { authorizedAlarms } from './iam/authorized-alarms.js';
+import { authorizedExecutions } from './iam/authorized-executions.js';
 import { authorizedNotify, type Notification } from './iam/authorized-invocations.js';
 import { authorizedControlPlane } from './iam/authorized-sagemaker.js';
 import type { LocalCaller } from './iam/callers.js';
 import type { LocalIam } from './iam/local-iam.js';
 import { pointerObjects } from './pointer-objects.js';
-import { runRetrain, type SageMakerControlPlane } from './retrain-runner.js';
+import {
+  LOCAL_EXECUTION_ARN_PREFIX,
+  runRetrain,
+  type SageMakerControlPlane,
+} from './retrain-runner.js';
 import {
   type EndpointRepair,
   type InterruptedRun,
@@ -37,6 +48,7 @@ import {
   recordInterruptedRuns,
   recordRunEnd,
   recordRunStart,
+  rollBackLeftoverCanary,
 } from './run-recovery.js';
 import { runTrainingContainer } from './sagemaker/control-plane/training-container.js';
 import { SerialQueue } from './serial-queue.js';
@@ -172,6 +184,7 @@ export const localSubstitutions = (
   Algorithm: policy.algorithm,
   RecordRunFunctionArn: LAMBDA_ARN('record-run'),
   CheckCanaryFunctionArn: LAMBDA_ARN('check-canary'),
+  RetrainExecutionArnPrefix: LOCAL_EXECUTION_ARN_PREFIX,
   EngineCanaryPercent: String(policy.engineCanaryPercent),
   CanaryLossTolerance: String(policy.canaryLossTolerance),
   CanaryErrorsAlarmName: LOCAL_CANARY_ALARM,
@@ -216,6 +229,8 @@ export interface RetrainService {
 export interface RecoveryReport {
   interrupted: InterruptedRun[];
   endpoint: EndpointRepair;
+  /** A canary a dead run left in the serving pointer, rolled back to that run's backup. */
+  canary?: LeftoverCanary;
 }
 
 const invoke = (fn: (event: unknown, context: never) => Promise<unknown>) => (payload: unknown) =>
@@ -240,7 +255,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       makeCheckDriftHandler({
         store: storeOf('check-drift'),
         endpoint: championEndpoint('check-drift'),
-        modelCard: championCard('check-drift'),
+        servingPointer: () => readServingPointer(storeOf('check-drift')),
         now,
       }) as never,
     ),
@@ -294,10 +309,26 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
       ? authorizedControlPlane(options.sagemaker, options.iam, substitutions)
       : options.sagemaker;
 
+  const executions = (running?: string) => executionStates(store, (id) => id === running);
+
   const recoverOnce = async (): Promise<RecoveryReport> => {
     const interrupted = await recordInterruptedRuns(store, now);
     for (const run of interrupted) {
       log(`retrain ${run.runId}: recorded as interrupted (reached ${run.reached ?? 'no state'})`);
+    }
+    // No run is under way on start: a canary in the pointer was left by a run that died mid-bake.
+    const canary = await rollBackLeftoverCanary({
+      // Read as the endpoint's reconciliation reads the card; copied back as the machine's role.
+      pointer: readServingPointer(store),
+      objects: pointerObjects(storeOf('retrain-state-machine'), options.bucket),
+      bucket: options.bucket,
+      record: (leftover) => recordLeftoverCanary(leftover, { store: storeOf('record-run'), now }),
+    });
+    if (canary) {
+      log(
+        `retrain ${canary.runId}: its canary ${canary.version} was left in the serving pointer; rolled back to the run's backup`,
+      );
+      options.modelCard.invalidate();
     }
     const endpoint = await reconcileEndpoint({
       // As the state machine's role: the same IAM-checked calls its deploy states make.
@@ -316,7 +347,7 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
         `endpoint ${options.endpointName}: serves ${endpoint.config} and no model is registered as serving; the next promotion replaces it`,
       );
     }
-    return { interrupted, endpoint };
+    return { interrupted, endpoint, ...(canary ? { canary } : {}) };
   };
 
   const readSummary = async (runId: string): Promise<RunSummary | undefined> => {
@@ -369,6 +400,10 @@ export const createRetrainService = (options: RetrainServiceOptions): RetrainSer
           cloudwatch: options.iam
             ? authorizedAlarms(cloudwatch, options.iam, substitutions)
             : cloudwatch,
+          // Step Functions' own records of its executions: this run is the one running now.
+          stepFunctions: options.iam
+            ? authorizedExecutions(executions(runId), options.iam, substitutions)
+            : executions(runId),
         },
         endpointPollMs: options.endpointPollMs,
         canaryPollMs: options.canaryPollMs,

@@ -3,6 +3,9 @@
 // - every run is recorded in runs/ when it starts (status RUNNING, the shape record-run and
 //   GET /status read), and its states as it enters them (executions/);
 // - on start, a run still RUNNING is recorded as INTERRUPTED, with the last state it reached;
+// - a canary left in the serving pointer by a run that died mid-bake is rolled back to that run's
+//   own backup (the copy the state machine's RestoreServingPointer makes, as its role) and
+//   recorded rolled-back ("run <id> ended mid-bake"), as the next run does on AWS;
 // - an endpoint left serving a config the serving card does not name (a deployment the run never
 //   recorded) is rolled back to the card's config through the SageMaker API, as the state
 //   machine's role — the same IAM-checked UpdateEndpoint the definition calls.
@@ -13,13 +16,17 @@ import {
   RECENT_RECORDS_KEY,
   type RecentRecords,
   type RunSummary,
+  SERVING_CARD_KEY,
+  servingBackupKey,
   withRecentRecords,
 } from '../core/model-card.js';
 import type { ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
+import type { ServingPointer } from '../functions/common/serving-pointer.js';
+import type { LeftoverCanary } from '../functions/record-run/leftover-canary.js';
 import { RunRecord } from '../functions/status/pipeline-records.js';
 import { type ExecutionRecord, executionKey, saveExecution } from './execution-record.js';
-import type { SageMakerControlPlane } from './retrain-runner.js';
+import type { PointerObjects, SageMakerControlPlane } from './retrain-runner.js';
 
 /** How many of the newest runs are checked: one runs at a time, so only the newest can be open. */
 const RECENT_RUNS = 10;
@@ -105,8 +112,9 @@ export const recordInterruptedRuns = async (
   store: ObjectStore,
   now: () => number,
 ): Promise<InterruptedRun[]> => {
+  // A canary's summary (record-run's, outcome canary) stands in a run's record while it bakes.
   const open = (await newestRuns(store, RECENT_RUNS)).filter(
-    (run: RunRecord) => run.status === 'RUNNING',
+    (run: RunRecord) => run.status === 'RUNNING' || run.outcome === 'canary',
   );
   const interrupted: InterruptedRun[] = [];
   for (const run of open) {
@@ -212,4 +220,38 @@ export const reconcileEndpoint = async (
     );
   }
   return repair;
+};
+
+export interface LeftoverCanaryOptions {
+  /** The serving pointer as the state machine's role reads it. */
+  pointer: Promise<ServingPointer | undefined>;
+  /** The state machine's S3 calls (CopyObject as its role). */
+  objects: PointerObjects;
+  bucket: string;
+  /** Records the rollback (record-run's leftover-canary path, as its role). */
+  record: (leftover: LeftoverCanary) => Promise<unknown>;
+}
+
+/**
+ * On start no run is under way: a canary the pointer names was left by a run that died mid-bake.
+ * The pointer is copied back from that run's own backup and the rollback recorded. Resolves with
+ * the canary rolled back, or undefined when the pointer names none.
+ */
+export const rollBackLeftoverCanary = async (
+  options: LeftoverCanaryOptions,
+): Promise<LeftoverCanary | undefined> => {
+  const card = (await options.pointer)?.card;
+  if (!card?.canary) return undefined;
+  const leftover: LeftoverCanary = {
+    runId: card.canary.model.runId,
+    version: card.canary.model.version,
+    championVersion: card.version,
+  };
+  await options.objects.copyObject({
+    Bucket: options.bucket,
+    Key: SERVING_CARD_KEY,
+    CopySource: `${options.bucket}/${servingBackupKey(leftover.runId)}`,
+  });
+  await options.record(leftover);
+  return leftover;
 };

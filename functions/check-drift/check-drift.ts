@@ -15,12 +15,14 @@ import { type DriftReport, type ModelCard, servingFacts } from '../../core/model
 import type { ModelEndpoint, ObjectStore } from '../../core/ports.js';
 import { readCategories, readChannel } from '../common/deepar-channel.js';
 import { heldOutWindows, scoreWindows } from '../common/held-out.js';
+import type { ServingPointer } from '../common/serving-pointer.js';
 import type { CheckDriftInput } from './schema.js';
 
 export interface CheckDriftDeps {
   store: ObjectStore;
   endpoint: ModelEndpoint;
-  modelCard: () => Promise<ModelCard | undefined>;
+  /** The serving pointer with its ETag, read once: the champion and the facts come from it. */
+  servingPointer: () => Promise<ServingPointer | undefined>;
   now: () => number;
 }
 
@@ -86,7 +88,8 @@ export const checkDrift = async (
   // This run's training window, profiled: what later runs compare their new readings with.
   const start = seriesStart(series);
   const { profile } = await readingsProfile(deps.store, Number.isFinite(start) ? start : 0);
-  const champion = await deps.modelCard();
+  const pointer = await deps.servingPointer();
+  const champion: ModelCard | undefined = pointer?.card;
   const report: DriftReport = {
     train: false,
     reasons: [],
@@ -97,7 +100,7 @@ export const checkDrift = async (
     championBacktestWql: champion?.metrics[WQL_METRIC] ?? null,
     championAgeHours: null,
     newReadings: 0,
-    serving: servingFacts(champion),
+    serving: servingFacts(champion, pointer?.etag ?? null),
     profile,
   };
   if (!champion) {

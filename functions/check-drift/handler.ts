@@ -2,6 +2,7 @@
 import { loadConfig } from '../common/config.js';
 import { createChampionDeps } from '../common/deps.js';
 import { onFirstInvocation } from '../common/lazy-handler.js';
+import { readServingPointer } from '../common/serving-pointer.js';
 import { stepHandler } from '../common/step-handler.js';
 import { type CheckDriftDeps, checkDrift } from './check-drift.js';
 import { CheckDriftInput } from './schema.js';
@@ -9,6 +10,12 @@ import { CheckDriftInput } from './schema.js';
 export const makeHandler = (deps: CheckDriftDeps) =>
   stepHandler(CheckDriftInput, (input) => checkDrift(input, deps));
 
-export const handler = onFirstInvocation(() =>
-  makeHandler({ ...createChampionDeps(loadConfig(process.env)), now: Date.now }),
-);
+export const handler = onFirstInvocation(() => {
+  const { store, endpoint } = createChampionDeps(loadConfig(process.env));
+  return makeHandler({
+    store,
+    endpoint,
+    servingPointer: () => readServingPointer(store),
+    now: Date.now,
+  });
+});

@@ -1,5 +1,5 @@
 // GET /models core: the model registry as a timeline — each version trained, then promoted,
-// rejected, rolled back or put into an A/B test, with the reason the pipeline recorded — plus
+// rejected, rolled back, put into an A/B test or baking as an engine canary, with the reason the pipeline recorded — plus
 // the champion and any A/B test in flight, from the serving card.
 import type {
   ModelsResponse,
@@ -24,6 +24,7 @@ const DECISIONS: Record<string, RegistryEventKind> = {
   rejected: 'rejected',
   'rolled-back': 'rolled-back',
   'ab-testing': 'ab-testing',
+  canary: 'canary',
   failed: 'failed',
 };
 

@@ -22,6 +22,7 @@ import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 import { IN_PROCESS_VARIANT } from '../common/adapters/in-process-engine.js';
 import { readCategories } from '../common/deepar-channel.js';
+import { readServingPointer } from '../common/serving-pointer.js';
 import type { RecordRunInput, RunState } from './schema.js';
 
 /** A run to promote whose prepare step left no category maps: the card could not name devices. */
@@ -37,6 +38,17 @@ export class NoChampionToCanaryError extends SmogcastError {
   constructor(version: string, options?: ErrorOptions) {
     super(`no serving card to canary ${version} beside`, options);
     this.name = 'NoChampionToCanaryError';
+  }
+}
+
+/**
+ * The serving pointer is no longer the object the run decided on (check-drift's ETag): another
+ * run wrote it since. The canary is not started and the pointer is left as that run wrote it.
+ */
+export class ServingPointerChangedError extends SmogcastError {
+  constructor(expected: string, options?: ErrorOptions) {
+    super(`the serving pointer changed after check-drift read it (ETag ${expected})`, options);
+    this.name = 'ServingPointerChangedError';
   }
 }
 
@@ -148,7 +160,7 @@ const dataWindow = async (store: ObjectStore, runId: string) => {
 const earliest = (a: string | null, b: string): string =>
   a !== null && Date.parse(a) < Date.parse(b) ? a : b;
 
-const putJson = (store: ObjectStore, key: string, value: unknown) =>
+export const putJson = (store: ObjectStore, key: string, value: unknown) =>
   store.put(key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 
 const readCard = async (store: ObjectStore): Promise<ModelCard | undefined> => {
@@ -219,7 +231,7 @@ const recordABRound = async (
 };
 
 /** models/recent.json with this run first: by compare-and-swap where the store can. */
-const updateRecentRecords = async (
+export const updateRecentRecords = async (
   store: ObjectStore,
   summary: RunSummary,
   written: readonly RegistryEntry[],
@@ -258,6 +270,12 @@ export const recordRun = async (
   const written: RegistryEntry[] = [];
   let card: ModelCard | undefined;
   let canary: RecordRunResult['canary'];
+  // A canary's pointer is written over the very object the run decided on and backed up.
+  const decidedOn = outcome === 'canary' ? (state.drift?.serving?.etag ?? null) : null;
+  if (decidedOn !== null) {
+    const current = await readServingPointer(deps.store);
+    if (current?.etag !== decidedOn) throw new ServingPointerChangedError(decidedOn);
+  }
 
   if (state.ab?.active) {
     ({ version, card } = await recordABRound(outcome, state, reasons, deps, now, written));
@@ -368,7 +386,12 @@ export const recordRun = async (
   await updateRecentRecords(deps.store, summary, written);
   // The serving card last: if any write before it fails, the card still names what served
   // before, which is what the state machine's restore puts the endpoint back on.
-  if (card) await putJson(deps.store, SERVING_CARD_KEY, card);
+  if (card && decidedOn !== null && deps.store.putIfMatch) {
+    const body = `${JSON.stringify(card, null, 2)}\n`;
+    if (!(await deps.store.putIfMatch(SERVING_CARD_KEY, body, decidedOn, 'application/json'))) {
+      throw new ServingPointerChangedError(decidedOn);
+    }
+  } else if (card) await putJson(deps.store, SERVING_CARD_KEY, card);
   const variant =
     outcome !== 'promoted'
       ? null

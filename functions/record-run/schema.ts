@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ALGORITHMS } from '../../core/engine-artifact.js';
 import { DriftReport, Evaluation, Outcome } from '../../core/model-card.js';
+import { LeftoverCanary } from './leftover-canary.js';
 
 export const RunState = z.object({
   runId: z.string().min(1),
@@ -57,5 +58,10 @@ export const RunState = z.object({
 });
 export type RunState = z.infer<typeof RunState>;
 
-export const RecordRunInput = z.object({ outcome: Outcome, state: RunState });
+export const RecordRunInput = z.object({
+  outcome: Outcome,
+  state: RunState,
+  /** Set when the run rolled back a canary another run left mid-bake: that run is recorded. */
+  leftoverCanary: LeftoverCanary.optional(),
+});
 export type RecordRunInput = z.infer<typeof RecordRunInput>;

@@ -12,7 +12,7 @@ export interface TaskOperation {
 }
 
 /** Step Functions' service name → the SDK's model prefix, where they differ. */
-const SDK_PREFIX: Record<string, string> = { cloudwatch: 'monitoring' };
+const SDK_PREFIX: Record<string, string> = { cloudwatch: 'monitoring', sfn: 'states' };
 
 /**
  * The API operation a Task's Resource calls: `arn:aws:states:::<service>:<action>[.sync|

@@ -19,6 +19,7 @@ type Scope = { model: ApiModel; violations: Violation[] };
 const ENUM_SHOWN = 12;
 
 const camel = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
+const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
 const join = (path: string, part: string): string => (path ? `${path}.${part}` : part);
 
 const show = (value: unknown): string => {
@@ -175,22 +176,26 @@ const checkShape = (
       }
       const members = shape.members ?? {};
       const declaredMembers = declared ? scope.model.interfaces.get(declared) : undefined;
+      // Step Functions takes every API's parameters in PascalCase, camelCase APIs' too
+      // (Step Functions' ExecutionArn is the API's executionArn).
+      const given = (name: string) => value[name] ?? value[pascal(name)];
       for (const name of shape.required ?? []) {
-        if (value[name] === undefined || value[name] === null) {
+        if (given(name) === undefined || given(name) === null) {
           fail(scope, join(path, camel(name)), null, 'Member must not be null');
         }
       }
       const present = Object.keys(value).filter((k) => value[k] !== undefined && value[k] !== null);
-      for (const name of present) {
+      for (const key of present) {
+        const name = members[key] ? key : camel(key);
         const member = members[name];
         if (!member) {
-          fail(scope, join(path, camel(name)), value[name], 'Member is not defined in the API');
+          fail(scope, join(path, camel(key)), value[key], 'Member is not defined in the API');
           continue;
         }
         check(
           scope,
           member,
-          value[name],
+          value[key],
           join(path, camel(name)),
           declaredMembers?.get(name),
           boto?.members?.[name]?.shape,

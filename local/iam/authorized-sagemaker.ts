@@ -44,6 +44,7 @@ export const templateNames = (
     'CanaryErrorsAlarmName',
     'SageMakerRoleArn',
     'NotificationTopicArn',
+    'RetrainExecutionArnPrefix',
   ]) {
     const local = localSubstitutions[key];
     const remote = deployed[key];

@@ -108,6 +108,42 @@ export const putObject = async (
   return { status: 200, headers: { etag: record.etag, ...checksumHeaders(record) } };
 };
 
+/**
+ * CopyObject's conditions on its source (x-amz-copy-source-if-*), checked against the object
+ * being copied: a failed one is 412 PreconditionFailed. As S3 documents, a matching If-Match
+ * overrides a false If-Unmodified-Since, and a false If-None-Match with a true
+ * If-Modified-Since is still a 412.
+ */
+export const checkCopySourceCondition = (request: S3Request, record: ObjectRecord): void => {
+  const header = (name: string) => request.header(`x-amz-copy-source-${name}`);
+  const ifMatch = header('if-match');
+  const ifNoneMatch = header('if-none-match');
+  const matches = (list: string) =>
+    list.split(',').some((tag) => {
+      const t = tag.trim();
+      return t === '*' || t === record.etag || `"${t}"` === record.etag;
+    });
+  const modified = Date.parse(record.lastModified);
+  const since = (name: string) => {
+    const value = header(name);
+    return value === undefined ? undefined : Date.parse(value);
+  };
+  if (ifMatch !== undefined && !matches(ifMatch)) {
+    throw preconditionFailed('x-amz-copy-source-If-Match');
+  }
+  const unmodifiedSince = since('if-unmodified-since');
+  if (ifMatch === undefined && unmodifiedSince !== undefined && modified > unmodifiedSince + 999) {
+    throw preconditionFailed('x-amz-copy-source-If-Unmodified-Since');
+  }
+  if (ifNoneMatch !== undefined && matches(ifNoneMatch)) {
+    throw preconditionFailed('x-amz-copy-source-If-None-Match');
+  }
+  const modifiedSince = since('if-modified-since');
+  if (ifNoneMatch === undefined && modifiedSince !== undefined && modified <= modifiedSince + 999) {
+    throw preconditionFailed('x-amz-copy-source-If-Modified-Since');
+  }
+};
+
 export const copyObject = async (
   request: S3Request,
   context: ObjectContext,
@@ -118,6 +154,12 @@ export const copyObject = async (
   checkCondition(request.key, condition, context.store.get(request.key));
   const found = await source.read(sourceKey);
   if (!found) throw noSuchKey(sourceKey);
+  try {
+    checkCopySourceCondition(request, found.record);
+  } catch (error) {
+    found.stream.destroy();
+    throw error;
+  }
   const staged = context.store.stagingPath();
   await pipeline(found.stream, createWriteStream(staged));
   const replace = request.header('x-amz-metadata-directive') === 'REPLACE';

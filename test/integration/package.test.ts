@@ -334,12 +334,17 @@ describe('serverless package (offline, no credentials)', () => {
     };
     const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
     const s3 = statements.filter((st) => String(st.Action).startsWith('s3:'));
-    // CopyObject reads its source and writes its target: the pointer and its backup, no other key.
+    // CopyObject reads its source and writes its target: the pointer and the runs' backups only.
     expect(s3.map((st) => st.Action).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
     for (const st of s3) {
       const keys = JSON.stringify(st.Resource).match(/\/models\/[^"]+/g);
-      expect(keys?.sort()).toEqual(['/models/serving.backup.json', '/models/serving.json']);
+      expect(keys?.sort()).toEqual(['/models/serving.backup/*', '/models/serving.json']);
     }
+    // A canary left by a run that ended mid-bake: the next run asks about that run, one of this
+    // machine's executions.
+    const describe = statements.filter((st) => st.Action === 'states:DescribeExecution');
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(describe[0]?.Resource)).toMatch(/:execution:smogcast-retrain-[a-z]+:\*/);
   });
 
   it('serves GET /forecast, /devices, /status, /accuracy, /runs and /models behind an API key with a throttled usage plan', () => {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyOfS3Uri } from '../../core/engine-artifact.js';
 import { CANARY_VARIANT, inCanary } from '../../core/engine-canary.js';
 import { ModelCard, RegistryEntry, SERVING_CARD_KEY } from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
 import {
   addSums,
   emptySums,
@@ -231,6 +232,9 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     ]);
     expect(record.states).not.toContain('RecordCanaryPromoted');
     expect(await servingBytes()).toBe(before);
+    // The run's own backup, the one it copied back.
+    const backup = await world.store.get(`models/serving.backup/${record.runId}.json`);
+    expect(decodeText(backup ?? new Uint8Array())).toBe(before);
     const entry = await registry(canary);
     expect(entry.outcome).toBe('rolled-back');
     expect(entry.reason).toContain(`alarm ${LOCAL_CANARY_ALARM} is in ALARM`);
@@ -243,6 +247,163 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(notice.Message).toContain(`Champion ${champion} serves every device again`);
     const back = await forecastFor(canaryDevices[0] as string, new InProcessEngine(as('forecast')));
     expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
+  });
+
+  /**
+   * A retrain service in which an overlapping run rewrites the pointer (a promotion of its own,
+   * as record-run's role) the first time `caller` reads through `method`, after this run's
+   * check-drift read it. Resolves the bytes that run wrote (empty until it wrote them).
+   */
+  const withOverlappingWriter = (caller: LocalCaller, method: 'get' | 'getVersioned') => {
+    const written = { bytes: '' };
+    const rewrite = async () => {
+      if (written.bytes) return;
+      const card = await servingCard();
+      written.bytes = `${JSON.stringify({ ...card, deployedAt: new Date(world.clock).toISOString() }, null, 2)}\n`;
+      await as('record-run').put(SERVING_CARD_KEY, written.bytes, 'application/json');
+    };
+    const interleaved = (store: ObjectStore): ObjectStore =>
+      Object.assign(Object.create(store) as ObjectStore, {
+        [method]: async (key: string) => {
+          await rewrite();
+          return (store[method] as (k: string) => Promise<unknown>).call(store, key);
+        },
+      });
+    service = world.retrainService((c) => (c === caller ? interleaved(as(c)) : as(c)));
+    return written;
+  };
+
+  it('fails cleanly, the champion untouched, when another run changed the pointer after check-drift read it', async () => {
+    // Prepare: the other run writes while this run evaluates its model, before its backup.
+    const overlapping = withOverlappingWriter('evaluate', 'get');
+
+    // Act
+    const record = await run(CANARY);
+
+    // Assess: no canary; the run failed saying why; the pointer is the overlapping run's.
+    expect(overlapping.bytes).not.toBe('');
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toContain('BackUpServingPointer');
+    expect(record.states).toContain('ServingPointerChanged');
+    expect(record.states).not.toContain('RecordEngineCanary');
+    expect(record.reasons?.[0]).toContain(
+      'ServingPointerChangedError: the serving pointer changed after check-drift read it',
+    );
+    expect(await servingBytes()).toBe(overlapping.bytes);
+    expect(await world.store.get(`models/serving.backup/${record.runId}.json`)).toBeUndefined();
+    const entry = await registry(record.version as string);
+    expect(entry.outcome).toBe('failed');
+    expect(entry.reason).toContain('the canary was not started');
+  });
+
+  it('does not write its canary over a pointer another run wrote after the backup, nor restore over it', async () => {
+    // Prepare: the other run writes just as record-run is about to write the canary's pointer.
+    const overlapping = withOverlappingWriter('record-run', 'getVersioned');
+
+    // Act
+    const record = await run(CANARY);
+
+    // Assess: the backup was taken, the canary never written, the other run's pointer kept.
+    expect(overlapping.bytes).not.toBe('');
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'BackUpServingPointer',
+        'RecordEngineCanary',
+        'ServingPointerChanged',
+      ]),
+    );
+    expect(record.states).not.toContain('RestorePointerAfterFailure');
+    expect(record.states).not.toContain('BakeEngineCanary');
+    expect(await servingBytes()).toBe(overlapping.bytes);
+    expect((await servingCard()).canary).toBeUndefined();
+    expect(record.reasons?.[0]).toContain('ServingPointerChangedError');
+  });
+
+  /**
+   * A canary run whose process dies mid-bake: the lake as it was while the canary baked (the
+   * run's records saying RUNNING, the pointer naming its canary), and the bytes of the pointer
+   * before it. Returns the dead run's id and its canary's version.
+   */
+  const runThatDiesMidBake = async () => {
+    const before = await servingBytes();
+    const snapshot = new Map<string, Uint8Array>();
+    let dead = { runId: '', version: '' };
+    await runCanary(async () => {
+      const card = await servingCard();
+      dead = {
+        runId: card.canary?.model.runId as string,
+        version: card.canary?.model.version as string,
+      };
+      for (const key of await world.store.list('')) {
+        snapshot.set(key, (await world.store.get(key)) as Uint8Array);
+      }
+    });
+    // The process is gone: what it wrote after the snapshot never happened.
+    for (const key of await world.store.list('')) await world.store.delete(key);
+    for (const [key, bytes] of snapshot) await world.store.put(key, bytes);
+    return { before, ...dead };
+  };
+
+  it('rolls back, on the next run, a canary whose run died mid-bake, records why, and goes on', async () => {
+    // Prepare
+    const dead = await runThatDiesMidBake();
+    expect((await servingCard()).canary?.model.runId).toBe(dead.runId);
+    service = retrainService();
+    let during: { version: string; canaryRunId: string | undefined } | undefined;
+
+    // Act: the next run (no restart in between: on AWS the dead execution was stopped).
+    const record = await runCanary(async () => {
+      const card = await servingCard();
+      during = { version: card.version, canaryRunId: card.canary?.model.runId };
+    });
+
+    // Assess: the leftover canary rolled back to its run's backup before this run decided.
+    expect(record.states).toEqual(
+      expect.arrayContaining([
+        'DescribeCanaryRun',
+        'RestoreLeftoverCanary',
+        'RecordLeftoverCanary',
+      ]),
+    );
+    expect(record.states.filter((s) => s === 'CheckDrift')).toHaveLength(2);
+    expect(during).toEqual({ version: champion, canaryRunId: record.runId });
+    expect(record.outcome, record.cause).toBe('promoted');
+    const entry = await registry(dead.version);
+    expect(entry.outcome).toBe('rolled-back');
+    expect(entry.reason).toContain(`run ${dead.runId} ended mid-bake`);
+    expect(entry.reason).toContain(`back on champion ${champion}`);
+    expect(await read(`runs/${dead.runId}.json`)).toMatchObject({
+      outcome: 'rolled-back',
+      reasons: [`run ${dead.runId} ended mid-bake`, expect.stringContaining(champion)],
+    });
+  });
+
+  it('rolls back, on start, a canary whose run was killed mid-bake', async () => {
+    // Prepare
+    const dead = await runThatDiesMidBake();
+    service = retrainService();
+
+    // Act: the runtime starts again.
+    const report = await service.recover();
+
+    // Assess: the pointer is byte for byte as before the dead run; every device on the champion.
+    expect(report.canary).toEqual({
+      runId: dead.runId,
+      version: dead.version,
+      championVersion: champion,
+    });
+    expect(report.interrupted.map((r) => r.runId)).toEqual([dead.runId]);
+    expect(await servingBytes()).toBe(dead.before);
+    const entry = await registry(dead.version);
+    expect(entry.outcome).toBe('rolled-back');
+    expect(entry.reason).toContain(`run ${dead.runId} ended mid-bake`);
+    expect(await read(`runs/${dead.runId}.json`)).toMatchObject({ outcome: 'rolled-back' });
+    expect(await read(`executions/${dead.runId}.json`)).toMatchObject({ status: 'INTERRUPTED' });
+    const back = await forecastFor(canaryDevices[0] as string, new InProcessEngine(as('forecast')));
+    expect(back.model).toEqual({ version: champion, variant: IN_PROCESS_VARIANT });
+    // Nothing left to put right on the next start.
+    expect((await service.recover()).canary).toBeUndefined();
   });
 
   /**

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import {
   CopyObjectCommand,
+  type CopyObjectCommandInput,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -359,6 +360,41 @@ describe('reads, deletes, copies and events', () => {
       ['ObjectCreated:Copy', BUCKET, 'copy/b.json', 2],
     ]);
     expect(records[0]?.s3.object.eTag).toBe('99914b932bd37a50b983c5e7c90ae93b');
+  });
+
+  it('copies only while the copy-source conditions hold: a failed one is 412 and writes nothing', async () => {
+    // Prepare
+    const put = await store.sdk.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'cond/source.json', Body: '{"v":1}' }),
+    );
+    const copy = (conditions: Partial<CopyObjectCommandInput>) =>
+      store.sdk.send(
+        new CopyObjectCommand({
+          Bucket: BUCKET,
+          Key: 'cond/target.json',
+          CopySource: `${BUCKET}/cond/source.json`,
+          ...conditions,
+        }),
+      );
+    const past = new Date(Date.now() - 3_600_000);
+    const future = new Date(Date.now() + 3_600_000);
+    // Act
+    const stale = await failure(copy({ CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' }));
+    const same = await failure(copy({ CopySourceIfNoneMatch: put.ETag }));
+    const unmodified = await failure(copy({ CopySourceIfUnmodifiedSince: past }));
+    const notModified = await failure(copy({ CopySourceIfModifiedSince: future }));
+    const targetAfterFailures = await failure(
+      store.sdk.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cond/target.json' })),
+    );
+    const copied = await copy({ CopySourceIfMatch: put.ETag, CopySourceIfUnmodifiedSince: past });
+    // Assess
+    for (const answer of [stale, same, unmodified, notModified]) {
+      expect(answer).toEqual({ name: 'PreconditionFailed', status: 412 });
+    }
+    expect(targetAfterFailures).toEqual({ name: 'NotFound', status: 404 });
+    // A matching If-Match wins over a false If-Unmodified-Since, as S3 documents.
+    expect(copied.CopyObjectResult?.ETag).toBe(put.ETag);
+    expect(await read('cond/target.json')).toBe('{"v":1}');
   });
 
   it('answers errors as S3 does: XML with Code and Message, and a request id', async () => {

@@ -38,6 +38,8 @@ const SAMPLE_SUBSTITUTIONS: Record<string, string> = {
   Algorithm: 'deepar',
   CheckCanaryFunctionArn:
     'arn:aws:lambda:us-east-1:123456789012:function:smogcast-dev-check-canary',
+  RetrainExecutionArnPrefix:
+    'arn:aws:states:us-east-1:123456789012:execution:smogcast-retrain-dev:',
   EngineCanaryPercent: '10',
   CanaryLossTolerance: '0.1',
   CanaryErrorsAlarmName: 'smogcast-dev-canary-forecast-errors',
@@ -215,31 +217,44 @@ describe('retrain.asl.json and the serving pointer at fleet scale', () => {
     const calls = s3Tasks.map(([name, s]) => ({
       name,
       resource: s.Resource,
-      from: s.Parameters?.CopySource,
-      to: s.Parameters?.Key,
+      from: s.Parameters?.CopySource ?? s.Parameters?.['CopySource.$'],
+      to: s.Parameters?.Key ?? s.Parameters?.['Key.$'],
+      ifMatch: s.Parameters?.['CopySourceIfMatch.$'],
     }));
 
     // Assess: the card names every device (over the 256 KiB payload quota at 10,000 devices).
     const pointer = `${dollarBrace('LakeBucket')}/models/serving.json`;
-    const backup = `${dollarBrace('LakeBucket')}/models/serving.backup.json`;
+    // Each run's own backup, taken only if the pointer is still the one check-drift read.
+    const backup = `States.Format('${dollarBrace('LakeBucket')}/models/serving.backup/{}.json', $.runId)`;
     expect(calls).toEqual([
+      {
+        // A canary another run left mid-bake: back to that run's own backup.
+        name: 'RestoreLeftoverCanary',
+        resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
+        from: `States.Format('${dollarBrace('LakeBucket')}/models/serving.backup/{}.json', $.drift.serving.canaryRunId)`,
+        to: 'models/serving.json',
+        ifMatch: undefined,
+      },
       {
         name: 'BackUpServingPointer',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
         from: pointer,
-        to: 'models/serving.backup.json',
+        to: "States.Format('models/serving.backup/{}.json', $.runId)",
+        ifMatch: '$.drift.serving.etag',
       },
       {
         name: 'RestoreServingPointer',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
         from: backup,
         to: 'models/serving.json',
+        ifMatch: undefined,
       },
       {
         name: 'RestorePointerAfterFailure',
         resource: 'arn:aws:states:::aws-sdk:s3:copyObject',
         from: backup,
         to: 'models/serving.json',
+        ifMatch: undefined,
       },
     ]);
   });

@@ -97,7 +97,15 @@ const check = (
 ) =>
   checkDrift(
     { runId: 'run-1', predictionLength: P, policy },
-    { store, endpoint, modelCard, now: () => NOW },
+    {
+      store,
+      endpoint,
+      servingPointer: async () => {
+        const card = await modelCard();
+        return card && { card, etag: '"1"' };
+      },
+      now: () => NOW,
+    },
   );
 
 describe('check-drift', () => {
@@ -128,18 +136,25 @@ describe('check-drift', () => {
     // Act
     const beside = await check(store, new ConstantEndpoint(33), async () => engine);
     const deepar = await check(store, new ConstantEndpoint(33), async () => champion());
-    // Assess
+    // Assess: with the pointer's ETag (what the canary's backup copy is conditional on) and
+    // the run whose canary it names.
     expect(beside.serving).toEqual({
       algorithm: 'smogcast',
       version: 'v1',
       abTest: false,
       canary: true,
+      etag: '"1"',
+      canaryRunId: engine.canary?.model.runId,
+      canaryVersion: 'v2',
     });
     expect(deepar.serving).toEqual({
       algorithm: 'deepar',
       version: 'v1',
       abTest: false,
       canary: false,
+      etag: '"1"',
+      canaryRunId: null,
+      canaryVersion: null,
     });
   });
 

@@ -245,6 +245,54 @@ describe('GET /models', () => {
     expect(body.events[3]?.reason).toContain('not better');
   });
 
+  it('shows an engine canary baking, and an A/B test under way, as events of their own', async () => {
+    // Prepare: beside the champion, one version is a canary and one is in an A/B test.
+    const store = await seedLake();
+    for (const [runId, version, outcome] of [
+      ['run-20261125-120000-cc', '20261125-120000', 'canary'],
+      ['run-20261125-130000-dd', '20261125-130000', 'ab-testing'],
+    ] as const) {
+      await store.put(
+        `deepar/${runId}/categories.json`,
+        JSON.stringify({ devices: ['sim-001'], metrics: ['o3', 'pm25'] }),
+      );
+      await recordRun(
+        {
+          outcome,
+          state: {
+            ...trainedRun(
+              runId,
+              version,
+              `${version.slice(0, 4)}-11-25T${version.slice(9, 11)}:00:00.000Z`,
+            ),
+            training: {
+              ...(trainedRun(runId, version, '').training as NonNullable<RunState['training']>),
+              algorithm: 'smogcast',
+            },
+            deployment: { strategy: 'canary', engineCanaryPercent: '10' },
+          },
+        },
+        { store, now: () => Date.parse(`2026-11-25T${version.slice(9, 11)}:02:00Z`) },
+      );
+    }
+
+    // Act
+    const res = await call(makeModelsHandler({ store, now }), {});
+    const body = ModelsResponse.parse(res.body);
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(body.events.slice(-4).map((e) => [e.version, e.kind])).toEqual([
+      ['20261125-120000', 'trained'],
+      ['20261125-120000', 'canary'],
+      ['20261125-130000', 'trained'],
+      ['20261125-130000', 'ab-testing'],
+    ]);
+    expect(body.events.find((e) => e.kind === 'canary')?.reason).toContain(
+      'engine canary: serves 10% of devices',
+    );
+  });
+
   it('answers 400 for a bad limit', async () => {
     const res = await call(makeModelsHandler({ store: new MemoryObjectStore('lake'), now }), {
       limit: '0',

@@ -40,6 +40,8 @@ describe('taskOperation', () => {
       // CloudWatch's model file is named by its endpoint prefix, monitoring.
       { service: 'monitoring', operation: 'DescribeAlarms' },
       { service: 'sagemaker', operation: 'DescribeEndpoint' },
+      // Step Functions' model file is named by its endpoint prefix, states.
+      { service: 'states', operation: 'DescribeExecution' },
       { service: 'lambda', operation: 'Invoke' },
       { service: 'sns', operation: 'Publish' },
       { service: 'glue', operation: 'StartJobRun' },

@@ -203,3 +203,32 @@ describe('requestViolations', () => {
     ]);
   });
 });
+
+describe('requestViolations of a camelCase API (Step Functions)', () => {
+  it('takes the PascalCase parameters Step Functions sends, and still names what is missing', () => {
+    // Act
+    const pascal = requestViolations('states', 'DescribeExecution', {
+      ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:m:run-1',
+    });
+    const missing = requestViolations('states', 'DescribeExecution', {});
+    const unknown = requestViolations('states', 'DescribeExecution', {
+      ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:m:run-1',
+      Status: 'RUNNING',
+    });
+
+    // Assess
+    expect(pascal).toEqual([]);
+    expect(missing.map((v) => [v.path, v.message])).toEqual([
+      [
+        'executionArn',
+        "Value null at 'executionArn' failed to satisfy constraint: Member must not be null",
+      ],
+    ]);
+    expect(unknown.map((v) => [v.path, v.message])).toEqual([
+      [
+        'status',
+        "Value 'RUNNING' at 'status' failed to satisfy constraint: Member is not defined in the API",
+      ],
+    ]);
+  });
+});

@@ -1,0 +1,68 @@
+// A canary left in the serving pointer by a run that ended mid-bake (its execution stopped or
+// timed out; locally, its process killed): once the pointer is copied back from that run's own
+// backup, that run and its canary's registry entry are recorded as rolled back, with why.
+import { z } from 'zod';
+import {
+  RegistryEntry,
+  type RunSummary,
+  registryKey,
+  runSummaryKey,
+} from '../../core/model-card.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { decodeText } from '../../core/text.js';
+import { putJson, type RecordRunResult, updateRecentRecords } from './record-run.js';
+
+export const LeftoverCanary = z.object({
+  /** The run whose canary the pointer named. */
+  runId: z.string().min(1),
+  /** The canary's version. */
+  version: z.string().min(1),
+  /** The champion the pointer names again. */
+  championVersion: z.string().nullable(),
+});
+export type LeftoverCanary = z.infer<typeof LeftoverCanary>;
+
+export const leftoverCanaryReasons = (leftover: LeftoverCanary): string[] => [
+  `run ${leftover.runId} ended mid-bake`,
+  `the serving pointer is back on champion ${leftover.championVersion ?? 'unknown'} (that run's backup); the champion serves every device`,
+];
+
+const readObject = async (
+  store: ObjectStore,
+  key: string,
+): Promise<Record<string, unknown> | undefined> => {
+  const bytes = await store.get(key);
+  if (!bytes) return undefined;
+  const value: unknown = JSON.parse(decodeText(bytes));
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+};
+
+export const recordLeftoverCanary = async (
+  leftover: LeftoverCanary,
+  deps: { store: ObjectStore; now: () => number },
+): Promise<RecordRunResult> => {
+  const now = new Date(deps.now()).toISOString();
+  const reasons = leftoverCanaryReasons(leftover);
+  const found = RegistryEntry.safeParse(
+    await readObject(deps.store, registryKey(leftover.version)),
+  );
+  const entry: RegistryEntry | undefined = found.success
+    ? { ...found.data, outcome: 'rolled-back', reason: reasons.join('; '), decidedAt: now }
+    : undefined;
+  if (entry) await putJson(deps.store, registryKey(leftover.version), entry);
+  // The run's summary (its record said RUNNING: it never wrote one), started when its model was.
+  const summary: RunSummary = {
+    runId: leftover.runId,
+    startedAt: entry?.createdAt ?? now,
+    finishedAt: now,
+    outcome: 'rolled-back',
+    reasons,
+    version: leftover.version,
+    drift: null,
+    evaluation: entry?.evaluation ?? null,
+    error: null,
+  };
+  await putJson(deps.store, runSummaryKey(leftover.runId), summary);
+  await updateRecentRecords(deps.store, summary, entry ? [entry] : []);
+  return { outcome: 'rolled-back', version: leftover.version, variant: null, reasons };
+};
