@@ -846,7 +846,7 @@ const localCalibration = (
   view: SeriesView,
   x: Float64Array,
   g: Float64Array,
-): Array<{ weights: number[]; residuals: Float64Array } | undefined> => {
+): Array<{ weights: number[]; residuals: Float64Array; reweighed: boolean } | undefined> => {
   const blend = group.blend;
   if (!blend) return [];
   const steps = group.steps.length;
@@ -870,10 +870,10 @@ const localCalibration = (
     if (reweigh) {
       const trust = spanSeasons / (spanSeasons + (heldSeasons ?? 0));
       const weights = mixWeights(bestBlend(stepRows, LOCAL_CANDIDATES, PRIOR_ROWS), prior, trust);
-      return { weights, residuals: centredResiduals(stepRows, weights) };
+      return { weights, residuals: centredResiduals(stepRows, weights), reweighed: true };
     }
     if (stepRows.length <= (blend.rows[s] ?? 0)) return undefined;
-    return { weights: prior, residuals: centredResiduals(stepRows, prior) };
+    return { weights: prior, residuals: centredResiduals(stepRows, prior), reweighed: false };
   });
 };
 
@@ -894,8 +894,9 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
     const f = forecastStep(group, view, origin, s + 1, x, g);
     const w = local[s]?.weights ?? group.blend?.weights[s];
     const served = w ? blendOf(w, { ...f, y: 0 }) : f.global;
-    // A present unlike any origin this step learned from: the model extrapolates, naive does not.
-    const range = group.deviationRanges?.[s];
+    // A present unlike any origin this step learned from: the model extrapolates, naive does
+    // not. Weights re-chosen on the instance's unseen history already know how it fares since.
+    const range = local[s]?.reweighed ? undefined : group.deviationRanges?.[s];
     const t = range ? unfamiliarShare(rangeExcess(deviations, range), UNFAMILIAR_FULL) : 0;
     centre.push((1 - t) * served + t * f.naive);
     spread.push(f.spread);
