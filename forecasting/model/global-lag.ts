@@ -15,7 +15,10 @@
 // (baseline-prior.ts). When the part of an instance's history the model was not trained on
 // spans well more seasons than the held-out tail did (a young model served for weeks), its
 // weights and residual quantiles are re-chosen per step on rolling origins of that unseen
-// history, as the naive baseline's are.
+// history, as the naive baseline's are. A step whose present lies outside what its training
+// rows spanned (the last value or the 3 h / 24 h means further from the level than any origin
+// it learned from: a level shift after the data) moves toward naive with the excess, since the
+// model only extrapolates there (mean reversion toward a level the shift left behind).
 import { NotEnoughDataError } from '../../core/errors.js';
 import { median, sortedQuantile } from '../../core/stats.js';
 import {
@@ -50,6 +53,8 @@ import {
   type FeatureRange,
   finiteRange,
   observedRange,
+  rangeExcess,
+  unfamiliarShare,
 } from './guard.js';
 import { seasonLength } from './hyperparameters.js';
 import { hasModelHeader, type ModelHeader, modelHeader } from './model-header.js';
@@ -109,6 +114,11 @@ const TREE_SHARES = [0, 0.25, 0.5, 0.75, 1];
 const MIN_TREE_HOLDOUT_SEASONS = 3;
 /** Row weights of the trees stay within e^±3 of the group's typical level's. */
 const MAX_WEIGHT_LOG = 3;
+/**
+ * Log units outside the per-step training range of the origin's level deviations at which a
+ * step is pure naive (log 1.5: the present half again beyond anything the step learned from).
+ */
+const UNFAMILIAR_FULL = Math.log(1.5);
 
 export interface StepModel {
   coef: number[];
@@ -139,6 +149,11 @@ export interface GroupModel {
   scaleRange?: FeatureRange;
   /** Range of z seen in training, the clip band of an instance without observations. */
   zRange?: [number, number];
+  /**
+   * Per step, the range training's rows spanned of the origin's deviations from its level
+   * (levelDeviations: last value, 3 h and 24 h means); absent in older artifacts.
+   */
+  deviationRanges?: FeatureRange[];
   blend?: Blend;
   /**
    * Boosted trees on the ridge's residuals (absent in older artifacts and on little data), and
@@ -156,6 +171,16 @@ export interface GlobalLagModel extends ModelHeader<typeof GLOBAL_LAG> {
    */
   trainedUntilMs?: number;
 }
+
+/** Number of an origin's level deviations the unfamiliar-present guard watches. */
+const LEVEL_DEVIATIONS = 3;
+
+/** The origin's last value, 3 h and 24 h means, each relative to its level (z units). */
+const levelDeviations = (o: OriginState): number[] => [
+  o.last - o.level,
+  o.m3 - o.level,
+  o.m24 - o.level,
+];
 
 interface Prepared {
   view: SeriesView;
@@ -340,11 +365,15 @@ const fitModel = (
   const point = perStep(() => new RidgeAccumulator(POINT_FEATURES));
   const pointRanges = new Map(groupNames.map((g) => [g, emptyRange(POINT_FEATURES)]));
   const scaleRanges = new Map(groupNames.map((g) => [g, emptyRange(SCALE_FEATURES)]));
+  const deviationRanges = perStep(() => emptyRange(LEVEL_DEVIATIONS));
   const g0 = new Float64Array(SCALE_FEATURES);
   forEachRow(prepared, levels, steps, (item, o, h, x, y) => {
     scaleFeatures(item.view, o, x, g0);
+    const deviations = levelDeviations(o);
     for (const g of item.groups) {
       point.get(g)?.[h - 1]?.add(x, y);
+      const dr = deviationRanges.get(g)?.[h - 1];
+      if (dr) extendRange(dr, deviations);
       const pr = pointRanges.get(g);
       const sr = scaleRanges.get(g);
       if (pr) extendRange(pr, x);
@@ -453,6 +482,7 @@ const fitModel = (
         ? {
             pointRange: finiteRange(pointRanges.get(group) ?? emptyRange(POINT_FEATURES)),
             scaleRange: finiteRange(scaleRanges.get(group) ?? emptyRange(SCALE_FEATURES)),
+            deviationRanges: (deviationRanges.get(group) ?? []).map(finiteRange),
           }
         : {}),
       zRange: zRanges[group] ?? [0, 0],
@@ -713,6 +743,10 @@ const isGroup = (value: unknown, steps: number): boolean => {
     (group.pointRange === undefined || isRange(group.pointRange, POINT_FEATURES)) &&
     (group.scaleRange === undefined || isRange(group.scaleRange, SCALE_FEATURES)) &&
     (group.zRange === undefined || isNumbers(group.zRange, 2)) &&
+    (group.deviationRanges === undefined ||
+      (Array.isArray(group.deviationRanges) &&
+        group.deviationRanges.length === steps &&
+        group.deviationRanges.every((r) => isRange(r, LEVEL_DEVIATIONS)))) &&
     (group.blend === undefined || isBlend(group.blend, steps)) &&
     (group.trees === undefined || isForest(group.trees, TREE_FEATURES)) &&
     (group.treeShare === undefined || isNumbers(group.treeShare, steps))
@@ -812,7 +846,7 @@ const localCalibration = (
   view: SeriesView,
   x: Float64Array,
   g: Float64Array,
-): Array<{ weights: number[]; residuals: Float64Array } | undefined> => {
+): Array<{ weights: number[]; residuals: Float64Array; reweighed: boolean } | undefined> => {
   const blend = group.blend;
   if (!blend) return [];
   const steps = group.steps.length;
@@ -836,10 +870,10 @@ const localCalibration = (
     if (reweigh) {
       const trust = spanSeasons / (spanSeasons + (heldSeasons ?? 0));
       const weights = mixWeights(bestBlend(stepRows, LOCAL_CANDIDATES, PRIOR_ROWS), prior, trust);
-      return { weights, residuals: centredResiduals(stepRows, weights) };
+      return { weights, residuals: centredResiduals(stepRows, weights), reweighed: true };
     }
     if (stepRows.length <= (blend.rows[s] ?? 0)) return undefined;
-    return { weights: prior, residuals: centredResiduals(stepRows, prior) };
+    return { weights: prior, residuals: centredResiduals(stepRows, prior), reweighed: false };
   });
 };
 
@@ -852,13 +886,19 @@ const predict = (model: GlobalLagModel, instance: Series, config: PredictConfig)
   const g = new Float64Array(SCALE_FEATURES);
   const steps = group.steps.length;
   const local = localCalibration(model, group, instance, view, x, g);
+  const deviations = levelDeviations(origin);
   const centre: number[] = [];
   const spread: number[] = [];
   const grids: number[][] = [];
   group.steps.forEach((step, s) => {
     const f = forecastStep(group, view, origin, s + 1, x, g);
     const w = local[s]?.weights ?? group.blend?.weights[s];
-    centre.push(w ? blendOf(w, { ...f, y: 0 }) : f.global);
+    const served = w ? blendOf(w, { ...f, y: 0 }) : f.global;
+    // A present unlike any origin this step learned from: the model extrapolates, naive does
+    // not. Weights re-chosen on the instance's unseen history already know how it fares since.
+    const range = local[s]?.reweighed ? undefined : group.deviationRanges?.[s];
+    const t = range ? unfamiliarShare(rangeExcess(deviations, range), UNFAMILIAR_FULL) : 0;
+    centre.push((1 - t) * served + t * f.naive);
     spread.push(f.spread);
     grids.push(group.blend?.grids[s] ?? step.grid);
   });

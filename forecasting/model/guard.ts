@@ -121,3 +121,26 @@ export const clipBand = (
 
 export const clip = (value: number, band: readonly [number, number]): number =>
   Math.min(band[1], Math.max(band[0], value));
+
+/**
+ * How far (in the features' units) `values` lie outside `range`, at the worst of them: 0 when
+ * every one is inside what training spanned.
+ */
+export const rangeExcess = (values: readonly number[], range: FeatureRange): number => {
+  let excess = 0;
+  values.forEach((v, i) => {
+    const lo = range.lo[i];
+    const hi = range.hi[i];
+    if (lo === undefined || hi === undefined || lo > hi) return;
+    excess = Math.max(excess, lo - v, v - hi);
+  });
+  return excess;
+};
+
+/**
+ * The share of naive a forecast takes when its origin lies `excess` outside what training
+ * spanned: none inside, all of it from `full` out, linear between. A present unlike any the
+ * model learned from (a level shift just after its training data) is naive's to forecast.
+ */
+export const unfamiliarShare = (excess: number, full: number): number =>
+  Math.min(1, Math.max(0, excess / full));

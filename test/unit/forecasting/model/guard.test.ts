@@ -10,6 +10,8 @@ import {
   extendRange,
   finiteRange,
   observedRange,
+  rangeExcess,
+  unfamiliarShare,
 } from '../../../../forecasting/model/guard.js';
 
 describe('feature ranges', () => {
@@ -83,5 +85,25 @@ describe('clipping', () => {
   it('falls back to the training range without observations', () => {
     expect(observedRange([Number.NaN])).toBeUndefined();
     expect(clipBand(undefined, [1, 4], 1)).toEqual([0, 5]);
+  });
+});
+
+describe('an unfamiliar present', () => {
+  it('measures how far values lie outside the training range, at the worst of them', () => {
+    const range = { lo: [-1, -0.5], hi: [1, 0.5] };
+    expect(rangeExcess([0, 0.2], range)).toBe(0);
+    expect(rangeExcess([1.3, 0.2], range)).toBeCloseTo(0.3);
+    expect(rangeExcess([0.5, -1.5], range)).toBeCloseTo(1);
+  });
+
+  it('ignores a feature whose range saw nothing', () => {
+    expect(rangeExcess([5], emptyRange(1))).toBe(0);
+  });
+
+  it('hands a step to naive gradually, fully from the given excess on', () => {
+    expect(unfamiliarShare(0, 0.4)).toBe(0);
+    expect(unfamiliarShare(0.1, 0.4)).toBeCloseTo(0.25);
+    expect(unfamiliarShare(0.4, 0.4)).toBe(1);
+    expect(unfamiliarShare(2, 0.4)).toBe(1);
   });
 });
