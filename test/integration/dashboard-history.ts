@@ -152,7 +152,7 @@ export const startRuntimeWithHistory = async (
       clock.advance(stepHours * HOUR);
       await deliver(stepHours);
       // Drift triggers this run. Its challenger beats the champion on its held-out day by the
-      // stage's margin (0.02; in the reference week 0.183 vs 0.195) and enters an A/B test
+      // stage's margin (0.02; in the reference week 0.187 vs 0.195) and enters an A/B test
       // beside it. From the next step on, every run is a round of the test at the same margin,
       // until a variant holds 90% of the traffic or the week ends.
       const testing = (abRounds.at(-1) ?? driftRun)?.outcome === 'ab-testing';
