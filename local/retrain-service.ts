@@ -18,10 +18,8 @@ import { readServingPointer } from '../functions/common/serving-pointer.js';
 import { makeHandler as makeEvaluateHandler } from '../functions/evaluate/handler.js';
 import { makeHandler as makePrepareHandler } from '../functions/prepare-deepar/handler.js';
 import { makeHandler as makeRecordRunHandler } from '../functions/record-run/handler.js';
-import {
-  type LeftoverCanary,
-  recordLeftoverCanary,
-} from '../functions/record-run/leftover-canary.js';
+import { recordLeftoverCanary } from '../functions/record-run/leftover-canary.js';
+import type { LeftoverCanary } from '../functions/record-run/schema.js';
 import { makeHandler as makeScoreABHandler } from '../functions/score-ab/handler.js';
 import { servingCard } from '../functions/status/pipeline-records.js';
 import { makeHandler as makeTrainEngineHandler } from '../functions/train-engine/handler.js';

@@ -23,7 +23,7 @@ import {
 import type { ObjectStore } from '../core/ports.js';
 import { decodeText } from '../core/text.js';
 import type { ServingPointer } from '../functions/common/serving-pointer.js';
-import type { LeftoverCanary } from '../functions/record-run/leftover-canary.js';
+import type { LeftoverCanary } from '../functions/record-run/schema.js';
 import { RunRecord } from '../functions/status/pipeline-records.js';
 import { type ExecutionRecord, executionKey, saveExecution } from './execution-record.js';
 import type { PointerObjects, SageMakerControlPlane } from './retrain-runner.js';

@@ -1,7 +1,6 @@
 // A canary left in the serving pointer by a run that ended mid-bake (its execution stopped or
 // timed out; locally, its process killed): once the pointer is copied back from that run's own
 // backup, that run and its canary's registry entry are recorded as rolled back, with why.
-import { z } from 'zod';
 import {
   RegistryEntry,
   type RunSummary,
@@ -11,16 +10,7 @@ import {
 import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 import { putJson, type RecordRunResult, updateRecentRecords } from './record-run.js';
-
-export const LeftoverCanary = z.object({
-  /** The run whose canary the pointer named. */
-  runId: z.string().min(1),
-  /** The canary's version. */
-  version: z.string().min(1),
-  /** The champion the pointer names again. */
-  championVersion: z.string().nullable(),
-});
-export type LeftoverCanary = z.infer<typeof LeftoverCanary>;
+import type { LeftoverCanary } from './schema.js';
 
 export const leftoverCanaryReasons = (leftover: LeftoverCanary): string[] => [
   `run ${leftover.runId} ended mid-bake`,

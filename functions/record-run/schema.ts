@@ -2,7 +2,17 @@
 import { z } from 'zod';
 import { ALGORITHMS } from '../../core/engine-artifact.js';
 import { DriftReport, Evaluation, Outcome } from '../../core/model-card.js';
-import { LeftoverCanary } from './leftover-canary.js';
+
+/** A canary left in the pointer by a run that ended mid-bake, once the pointer is restored. */
+export const LeftoverCanary = z.object({
+  /** The run whose canary the pointer named. */
+  runId: z.string().min(1),
+  /** The canary's version. */
+  version: z.string().min(1),
+  /** The champion the pointer names again. */
+  championVersion: z.string().nullable(),
+});
+export type LeftoverCanary = z.infer<typeof LeftoverCanary>;
 
 export const RunState = z.object({
   runId: z.string().min(1),

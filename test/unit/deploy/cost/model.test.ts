@@ -73,11 +73,11 @@ describe('monthlyCost', () => {
     expect(ratio).toBeCloseTo(1, 4);
   });
 
-  it('counts state transitions by outcome: 25 skipped × 9 + 5 promoted × (20 + 35 polls × 4 + 3)', () => {
+  it('counts state transitions by outcome: 25 skipped × 10 + 5 promoted × (21 + 35 polls × 4 + 3)', () => {
     // (2 × 600 s bake + 300 s termination wait + 10 min provisioning) / 60 s = 35 polls.
-    expect(promotedRunTransitions(STAGE, DEFAULT_ASSUMPTIONS)).toBe(163);
-    expect(line(report, 'state transitions').quantity).toBe(25 * 9 + 5 * 163);
-    expect(line(report, 'state transitions').usd).toBeCloseTo(1.04 * 0.025, 10);
+    expect(promotedRunTransitions(STAGE, DEFAULT_ASSUMPTIONS)).toBe(164);
+    expect(line(report, 'state transitions').quantity).toBe(25 * 10 + 5 * 164);
+    expect(line(report, 'state transitions').usd).toBeCloseTo(1.07 * 0.025, 10);
   });
 
   it('bills the endpoint as fixed: 2 instances × 730 h × $0.115', () => {
