@@ -3,9 +3,6 @@
 // the real step handlers, IAM enforced per role): the engine trains in its Lambda step, is
 // evaluated on the held-out window, recorded in the registry and served in process by the
 // forecast core from its artifact, with no endpoint created for it.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { engineArtifactKey } from '../../core/engine-artifact.js';
 import { ModelCard, RegistryEntry, RunSummary, SERVING_CARD_KEY } from '../../core/model-card.js';
@@ -14,25 +11,16 @@ import {
   IN_PROCESS_VARIANT,
   InProcessEngine,
 } from '../../functions/common/adapters/in-process-engine.js';
-import { MemoryObjectStore } from '../../functions/common/adapters/memory-object-store.js';
-import { SageMakerEndpoint } from '../../functions/common/adapters/sagemaker-endpoint.js';
-import { createContextReader } from '../../functions/common/context-reader.js';
-import { LOCAL_S3_CREDENTIALS } from '../../functions/common/deps.js';
-import { cachedModelCard } from '../../functions/common/model-card-source.js';
-import { forecast } from '../../functions/forecast/forecast.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
-import type { ExecutionRecord } from '../../local/execution-record.js';
-import { AuthorizedObjectStore } from '../../local/iam/authorized-store.js';
 import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
+import type { RetrainService } from '../../local/retrain-service.js';
 import {
-  createRetrainService,
-  LOCAL_ROLLBACK_ALARMS,
-  type RetrainService,
-} from '../../local/retrain-service.js';
-import { LocalSageMaker } from '../../local/sagemaker/control-plane/local-sagemaker.js';
-import { localControlPlane } from '../fixtures/local-control-plane.js';
-import { fastRetrainSettings } from '../fixtures/retrain-settings.js';
+  type CanaryWorld,
+  forecastFor,
+  openCanaryWorld,
+  runAnHourOn,
+} from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
 
 const HOUR = 3_600_000;
@@ -42,61 +30,7 @@ const START = Date.parse('2026-11-20T00:00:00Z');
 const LAYOUT = { shards: 1, historyShards: 2, contextHours: 336 };
 const IAM = new LocalIam(loadTemplate());
 
-interface World {
-  store: MemoryObjectStore;
-  sagemaker: LocalSageMaker;
-  endpoint: SageMakerEndpoint;
-  clock: number;
-  close(): Promise<void>;
-}
-
-const openWorld = async (): Promise<World> => {
-  const workDir = await mkdtemp(join(tmpdir(), 'smogcast-algorithms-'));
-  const store = new MemoryObjectStore('smogcast-lake');
-  const sagemaker = await LocalSageMaker.open({
-    store: new AuthorizedObjectStore(store, IAM, 'sagemaker'),
-    workDir,
-    log: () => undefined,
-    alarms: {
-      [LOCAL_ROLLBACK_ALARMS.errors]: { metric: 'Invocation5XXErrors', threshold: 0 },
-      [LOCAL_ROLLBACK_ALARMS.latency]: { metric: 'ModelLatency', threshold: 5_000_000 },
-    },
-    timeScale: 0.02,
-  });
-  const server = await sagemaker.startRuntimeServer({ port: 0 });
-  const endpoint = new SageMakerEndpoint({
-    region: 'us-east-1',
-    endpointName: ENDPOINT,
-    url: server.url,
-    credentials: LOCAL_S3_CREDENTIALS,
-  });
-  return {
-    store,
-    sagemaker,
-    endpoint,
-    clock: START,
-    close: async () => {
-      await server.close();
-      await sagemaker.close();
-      await rm(workDir, { recursive: true, force: true });
-    },
-  };
-};
-
-const retrainService = (world: World): RetrainService => {
-  const { sagemaker } = world;
-  return createRetrainService({
-    store: world.store,
-    storeOf: (caller) => new AuthorizedObjectStore(world.store, IAM, caller),
-    iam: IAM,
-    sagemaker: localControlPlane(sagemaker),
-    endpoint: world.endpoint,
-    modelCard: cachedModelCard(world.store, 0),
-    ...fastRetrainSettings(() => world.clock),
-  });
-};
-
-let world: World;
+let world: CanaryWorld;
 let service: RetrainService;
 
 /** Hourly readings of every device for `hours` hours ending at the clock, into raw/ and context/. */
@@ -122,32 +56,20 @@ const endpointExists = async () =>
     () => false,
   );
 
-const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
-  world.clock += HOUR;
-  return service.run(...args);
-};
+const run = (...args: Parameters<RetrainService['run']>) => runAnHourOn(world, service, ...args);
 
 /** GET /forecast's core, as the forecast Lambda runs it: its role's lake, the engine in process. */
 const forecastAs = (engine: InProcessEngine) =>
-  forecast(
-    { deviceId: 'sim-001', metric: 'pm25', horizon: 24, quantiles: [0.1, 0.5, 0.9] },
-    {
-      contexts: createContextReader(
-        new AuthorizedObjectStore(world.store, IAM, 'forecast'),
-        LAYOUT,
-        { now: () => world.clock },
-      ),
-      endpoint: world.endpoint,
-      engine,
-      predictionLength: 24,
-      modelCard: cachedModelCard(new AuthorizedObjectStore(world.store, IAM, 'forecast'), 0),
-      now: () => world.clock,
-    },
-  );
+  forecastFor(world, LAYOUT, ENDPOINT, 'sim-001', engine);
 
 beforeEach(async () => {
-  world = await openWorld();
-  service = retrainService(world);
+  world = await openCanaryWorld({
+    name: 'algorithms',
+    endpointName: ENDPOINT,
+    iam: IAM,
+    start: START,
+  });
+  service = world.retrainService();
   await publish(24 * 6);
 });
 
@@ -186,7 +108,7 @@ describe('retrain with algorithm smogcast', () => {
     });
 
     // Assess: GET /forecast's core answers from the artifact, loaded once per version.
-    const engine = new InProcessEngine(new AuthorizedObjectStore(world.store, IAM, 'forecast'));
+    const engine = new InProcessEngine(world.as('forecast'));
     const first = await forecastAs(engine);
     expect(first.model).toEqual({ version, variant: IN_PROCESS_VARIANT });
     expect(first.mean).toHaveLength(24);
@@ -254,9 +176,7 @@ describe('retrain with algorithm both', () => {
     const card = await servingCard();
     expect(card).toMatchObject({ version, algorithm: winner });
     expect(await endpointExists()).toBe(winner === 'deepar');
-    const served = await forecastAs(
-      new InProcessEngine(new AuthorizedObjectStore(world.store, IAM, 'forecast')),
-    );
+    const served = await forecastAs(new InProcessEngine(world.as('forecast')));
     expect(served.model.version).toBe(version);
     expect(served.model.variant).toBe(winner === 'smogcast' ? IN_PROCESS_VARIANT : 'primary');
   });

@@ -30,7 +30,6 @@ import { scoreServed } from '../../functions/common/score-served.js';
 import { makeHandler as makeForecastHandler } from '../../functions/forecast/handler.js';
 import { createServedSampler } from '../../functions/forecast/served-sampler.js';
 import { updateContext } from '../../functions/update-context/update-context.js';
-import type { ExecutionRecord } from '../../local/execution-record.js';
 import type { LocalCaller } from '../../local/iam/callers.js';
 import { LocalIam } from '../../local/iam/local-iam.js';
 import { loadTemplate } from '../../local/iam/template.js';
@@ -44,6 +43,7 @@ import {
   type CanaryWorld,
   forecastFor as forecastIn,
   openCanaryWorld,
+  runAnHourOn,
   runCanary as runCanaryIn,
 } from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
@@ -104,10 +104,7 @@ const endpointExists = async () =>
     () => false,
   );
 
-const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
-  world.clock += HOUR;
-  return service.run(...args);
-};
+const run = (...args: Parameters<RetrainService['run']>) => runAnHourOn(world, service, ...args);
 
 /** A canary run: `during` runs while the canary bakes, then the bake's end comes. */
 const runCanary = (

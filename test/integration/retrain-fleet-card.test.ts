@@ -22,6 +22,7 @@ import {
   type CanaryWorld,
   forecastFor as forecastIn,
   openCanaryWorld,
+  runAnHourOn,
   runCanary as runCanaryIn,
 } from '../fixtures/canary-world.js';
 import { syntheticDelivery } from '../fixtures/synthetic-delivery.js';
@@ -106,10 +107,7 @@ const toFleetScale = async (): Promise<number> => {
   return bytes;
 };
 
-const run = async (...args: Parameters<RetrainService['run']>): Promise<ExecutionRecord> => {
-  world.clock += HOUR;
-  return service.run(...args);
-};
+const run = (...args: Parameters<RetrainService['run']>) => runAnHourOn(world, service, ...args);
 
 /** A canary run: `during` runs while the canary bakes, then the bake's end comes. */
 const runCanary = (
