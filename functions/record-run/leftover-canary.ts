@@ -17,26 +17,15 @@ export const leftoverCanaryReasons = (leftover: LeftoverCanary): string[] => [
   `the serving pointer is back on champion ${leftover.championVersion ?? 'unknown'} (that run's backup); the champion serves every device`,
 ];
 
-const readObject = async (
-  store: ObjectStore,
-  key: string,
-): Promise<Record<string, unknown> | undefined> => {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  const value: unknown = JSON.parse(decodeText(bytes));
-  return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-};
-
 export const recordLeftoverCanary = async (
   leftover: LeftoverCanary,
   deps: { store: ObjectStore; now: () => number },
 ): Promise<RecordRunResult> => {
   const now = new Date(deps.now()).toISOString();
   const reasons = leftoverCanaryReasons(leftover);
-  const found = RegistryEntry.safeParse(
-    await readObject(deps.store, registryKey(leftover.version)),
-  );
-  const entry: RegistryEntry | undefined = found.success
+  const bytes = await deps.store.get(registryKey(leftover.version));
+  const found = bytes ? RegistryEntry.safeParse(JSON.parse(decodeText(bytes))) : undefined;
+  const entry: RegistryEntry | undefined = found?.success
     ? { ...found.data, outcome: 'rolled-back', reason: reasons.join('; '), decidedAt: now }
     : undefined;
   if (entry) await putJson(deps.store, registryKey(leftover.version), entry);
