@@ -13,7 +13,8 @@ export interface ObjectStore {
   /**
    * Optional compare-and-swap, for read-modify-write of shared objects (context/…): the body
    * with its ETag, and a put that succeeds only if the ETag is still `ifMatch` (null: only if
-   * the object does not exist). `putIfMatch` resolves false when another writer got there first.
+   * the object does not exist). `putIfMatch` resolves the written object's ETag, or false when
+   * another writer got there first.
    */
   getVersioned?(key: string): Promise<VersionedObject | undefined>;
   putIfMatch?(
@@ -21,7 +22,7 @@ export interface ObjectStore {
     body: Uint8Array | string,
     ifMatch: string | null,
     contentType?: string,
-  ): Promise<boolean>;
+  ): Promise<string | false>;
 }
 
 export interface VersionedObject {

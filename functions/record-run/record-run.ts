@@ -22,7 +22,6 @@ import type { ObjectStore } from '../../core/ports.js';
 import { decodeText } from '../../core/text.js';
 import { IN_PROCESS_VARIANT } from '../common/adapters/in-process-engine.js';
 import { readCategories } from '../common/deepar-channel.js';
-import { readServingPointer } from '../common/serving-pointer.js';
 import type { RecordRunInput, RunState } from './schema.js';
 
 /** A run to promote whose prepare step left no category maps: the card could not name devices. */
@@ -42,15 +41,31 @@ export class NoChampionToCanaryError extends SmogcastError {
 }
 
 /**
- * The serving pointer is no longer the object the run decided on (check-drift's ETag): another
- * run wrote it since. The canary is not started and the pointer is left as that run wrote it.
+ * The serving pointer is no longer the object the run decided on (check-drift's ETag, or the
+ * canary pointer the run wrote itself): another writer got there first. Nothing is written over
+ * it: the pointer is left as that writer left it.
  */
 export class ServingPointerChangedError extends SmogcastError {
-  constructor(expected: string, options?: ErrorOptions) {
-    super(`the serving pointer changed after check-drift read it (ETag ${expected})`, options);
+  constructor(expected: string | null, since = 'check-drift read it', options?: ErrorOptions) {
+    const was = expected === null ? 'none existed' : `ETag ${expected}`;
+    super(`the serving pointer changed after ${since} (${was})`, options);
     this.name = 'ServingPointerChangedError';
   }
 }
+
+/**
+ * The pointer a run's write must still find, or undefined where it cannot tell (no drift report,
+ * as in an A/B round; a store without ETags): the canary pointer the run wrote, once it baked
+ * one; before that, the pointer check-drift read (null: there was none, so none may exist).
+ */
+const pointerDecidedOn = (state: RunState): { etag: string | null; since: string } | undefined => {
+  const written = state.canary?.pointerEtag;
+  if (written) return { etag: written, since: 'this run wrote its canary' };
+  const serving = state.drift?.serving;
+  if (!serving) return undefined;
+  if (serving.etag === null && serving.version !== null) return undefined;
+  return { etag: serving.etag, since: 'check-drift read it' };
+};
 
 export interface RecordRunDeps {
   store: ObjectStore;
@@ -62,8 +77,11 @@ export interface RecordRunResult {
   version: string | null;
   variant: string | null;
   reasons: string[];
-  /** Outcome canary: the share of devices the canary serves and since when (this step's clock). */
-  canary?: { percent: number; startedAt: string };
+  /**
+   * Outcome canary: the share of devices the canary serves, since when (this step's clock), and
+   * the ETag of the pointer written (what the run's promotion or restore must still find).
+   */
+  canary?: { percent: number; startedAt: string; pointerEtag: string | null };
 }
 
 /** The share of devices an engine canary gets: the run's deployment.engineCanaryPercent. */
@@ -96,6 +114,20 @@ const restoreReasons = (state: RunState): string[] => {
   return [];
 };
 
+/** Step Functions' statuses of an execution that has not ended. */
+const LIVE_STATUSES = new Set(['RUNNING', 'PENDING_REDRIVE']);
+
+/** Skipped beside another run's canary that still bakes (CanaryRunEnded?): whose, and why. */
+const bakingReasons = (state: RunState): string[] => {
+  const serving = state.drift?.serving;
+  if (!state.canaryRun || !LIVE_STATUSES.has(state.canaryRun.status) || !serving?.canaryRunId) {
+    return [];
+  }
+  return [
+    `run ${serving.canaryRunId}'s canary ${serving.canaryVersion ?? ''} is still baking: one rollout at a time, so this run deploys nothing and a later run decides`,
+  ];
+};
+
 const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
   const drift = state.drift?.reasons ?? [];
   // An A/B test's conclusion (promoted: the challenger won; rejected: the champion did) is
@@ -105,7 +137,7 @@ const reasonsFor = (outcome: Outcome, state: RunState): string[] => {
   }
   switch (outcome) {
     case 'skipped':
-      return drift;
+      return [...bakingReasons(state), ...drift];
     case 'rejected':
       return [...drift, state.evaluation?.reason ?? 'challenger rejected'];
     case 'promoted':
@@ -269,12 +301,16 @@ export const recordRun = async (
   let version = state.training ? (state.prepare?.version ?? null) : null;
   const written: RegistryEntry[] = [];
   let card: ModelCard | undefined;
-  let canary: RecordRunResult['canary'];
-  // A canary's pointer is written over the very object the run decided on and backed up.
-  const decidedOn = outcome === 'canary' ? (state.drift?.serving?.etag ?? null) : null;
-  if (decidedOn !== null) {
-    const current = await readServingPointer(deps.store);
-    if (current?.etag !== decidedOn) throw new ServingPointerChangedError(decidedOn);
+  let canary: { percent: number; startedAt: string } | undefined;
+  // A pointer is written only over the very object the run decided on (and, for a canary,
+  // backed up): a run never deploys over what another run wrote meanwhile.
+  const writesPointer = outcome === 'canary' || outcome === 'promoted' || outcome === 'ab-testing';
+  const decidedOn = writesPointer && !state.ab?.active ? pointerDecidedOn(state) : undefined;
+  if (decidedOn && deps.store.getVersioned) {
+    const current = await deps.store.getVersioned(SERVING_CARD_KEY);
+    if ((current?.etag ?? null) !== decidedOn.etag) {
+      throw new ServingPointerChangedError(decidedOn.etag, decidedOn.since);
+    }
   }
 
   if (state.ab?.active) {
@@ -386,11 +422,17 @@ export const recordRun = async (
   await updateRecentRecords(deps.store, summary, written);
   // The serving card last: if any write before it fails, the card still names what served
   // before, which is what the state machine's restore puts the endpoint back on.
-  if (card && decidedOn !== null && deps.store.putIfMatch) {
+  let pointerEtag: string | null = null;
+  if (card && decidedOn && deps.store.putIfMatch) {
     const body = `${JSON.stringify(card, null, 2)}\n`;
-    if (!(await deps.store.putIfMatch(SERVING_CARD_KEY, body, decidedOn, 'application/json'))) {
-      throw new ServingPointerChangedError(decidedOn);
-    }
+    const etag = await deps.store.putIfMatch(
+      SERVING_CARD_KEY,
+      body,
+      decidedOn.etag,
+      'application/json',
+    );
+    if (etag === false) throw new ServingPointerChangedError(decidedOn.etag, decidedOn.since);
+    pointerEtag = etag;
   } else if (card) await putJson(deps.store, SERVING_CARD_KEY, card);
   const variant =
     outcome !== 'promoted'
@@ -398,5 +440,11 @@ export const recordRun = async (
       : state.training?.algorithm === 'smogcast'
         ? IN_PROCESS_VARIANT
         : PRIMARY_VARIANT;
-  return { outcome, version, variant, reasons, ...(canary ? { canary } : {}) };
+  return {
+    outcome,
+    version,
+    variant,
+    reasons,
+    ...(canary ? { canary: { ...canary, pointerEtag } } : {}),
+  };
 };

@@ -36,6 +36,10 @@ export const RunState = z.object({
   evaluation: Evaluation.optional(),
   endpoint: z.object({ status: z.string(), endpointConfigName: z.string() }).optional(),
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  /** The engine canary this run started (record-run's answer): the pointer's ETag it wrote. */
+  canary: z.object({ pointerEtag: z.string().nullable().optional() }).loose().optional(),
+  /** DescribeExecution of the run whose canary the pointer names (LeftoverCanary?). */
+  canaryRun: z.object({ status: z.string() }).loose().optional(),
   /** The engine canary's last verdict (check-canary), when this run baked one. */
   canaryCheck: z
     .object({ action: z.enum(['wait', 'promote', 'rollback']), reasons: z.array(z.string()) })

@@ -74,7 +74,7 @@ const saveHistory = async (
     await store.put(key, body, 'application/json');
     return true;
   }
-  return store.putIfMatch(key, body, etag, 'application/json');
+  return (await store.putIfMatch(key, body, etag, 'application/json')) !== false;
 };
 
 /** Hours a history shard must fold: the ones that stopped being live, and the late ones. */

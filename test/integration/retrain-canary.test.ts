@@ -317,6 +317,29 @@ describe('an engine model replacing an engine champion (canary strategy)', () =>
     expect(record.reasons?.[0]).toContain('ServingPointerChangedError');
   });
 
+  it('promotes nothing over, nor restores over, a pointer another writer changed during the bake', async () => {
+    // Prepare
+    let written = '';
+
+    // Act: while the canary bakes, another writer rewrites the pointer (as record-run's role).
+    const record = await runCanary(async () => {
+      const card = await servingCard();
+      written = `${JSON.stringify({ ...card, canary: undefined, deployedAt: new Date(world.clock).toISOString() }, null, 2)}\n`;
+      await as('record-run').put(SERVING_CARD_KEY, written, 'application/json');
+    });
+
+    // Assess: the bake's promotion found another pointer than its own and left it as it was.
+    expect(record.outcome, record.cause).toBe('failed');
+    expect(record.states).toEqual(
+      expect.arrayContaining(['CheckCanary', 'RecordCanaryPromoted', 'RecordFailure']),
+    );
+    expect(record.states).not.toContain('RestorePointerAfterFailure');
+    expect(record.reasons?.[0]).toContain(
+      'ServingPointerChangedError: the serving pointer changed after this run wrote its canary',
+    );
+    expect(await servingBytes()).toBe(written);
+  });
+
   /**
    * A canary run whose process dies mid-bake: the lake as it was while the canary baked (the
    * run's records saying RUNNING, the pointer naming its canary), and the bytes of the pointer

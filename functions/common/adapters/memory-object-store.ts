@@ -29,11 +29,11 @@ export class MemoryObjectStore implements ObjectStore {
     key: string,
     body: Uint8Array | string,
     ifMatch: string | null,
-  ): Promise<boolean> {
+  ): Promise<string | false> {
     const current = this.objects.has(key) ? (this.etags.get(key) ?? '"0"') : null;
     if (current !== ifMatch) return false;
     await this.put(key, body);
-    return true;
+    return this.etags.get(key) ?? '"0"';
   }
 
   async list(prefix: string): Promise<string[]> {

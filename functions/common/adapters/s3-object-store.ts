@@ -61,9 +61,9 @@ export class S3ObjectStore implements ObjectStore {
     body: Uint8Array | string,
     ifMatch: string | null,
     contentType?: string,
-  ): Promise<boolean> {
+  ): Promise<string | false> {
     try {
-      await this.client.send(
+      const written = await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -72,7 +72,9 @@ export class S3ObjectStore implements ObjectStore {
           ...(ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch }),
         }),
       );
-      return true;
+      // S3 answers every PutObject with the new object's ETag.
+      if (!written.ETag) throw new Error(`PutObject of ${key} answered without an ETag`);
+      return written.ETag;
     } catch (error) {
       // A 404 on If-Match: the object was deleted since it was read; the caller re-reads.
       if (isConditionLost(error) || (ifMatch !== null && isMissing(error))) return false;

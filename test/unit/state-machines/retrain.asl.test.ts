@@ -109,8 +109,35 @@ interface AslState {
   Parameters?: Record<string, unknown>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
   Next?: string;
-  Choices?: Array<{ Variable?: string; BooleanEquals?: boolean; Next: string }>;
+  Choices?: Array<{
+    Variable?: string;
+    BooleanEquals?: boolean;
+    Or?: Array<{ StringEquals?: string }>;
+    Next: string;
+  }>;
+  Default?: string;
 }
+
+/** Every state reachable from `start` (Next, Choices, Default, Catch), `start` included. */
+const reachableFrom = (states: Record<string, AslState>, start: string): Set<string> => {
+  const seen = new Set<string>();
+  const stack = [start];
+  while (stack.length > 0) {
+    const name = stack.pop() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const state = states[name];
+    if (!state) continue;
+    const next = [
+      state.Next,
+      state.Default,
+      ...(state.Choices ?? []).map((c) => c.Next),
+      ...(state.Catch ?? []).map((c) => c.Next),
+    ];
+    for (const n of next) if (n) stack.push(n);
+  }
+  return seen;
+};
 
 describe('retrain.asl.json error handling', () => {
   const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
@@ -257,6 +284,42 @@ describe('retrain.asl.json and the serving pointer at fleet scale', () => {
         ifMatch: undefined,
       },
     ]);
+  });
+});
+
+describe('retrain.asl.json: one rollout at a time', () => {
+  const states = (JSON.parse(loadRetrainDefinition()) as { States: Record<string, AslState> })
+    .States;
+
+  it("deploys nothing while another run's canary bakes: that run is recorded skipped", () => {
+    // Act: where the live statuses of the canary's run lead.
+    const ended = states['CanaryRunEnded?'];
+    const live = ended?.Choices?.find((c) => c.Or?.some((o) => o.StringEquals === 'RUNNING'));
+
+    // Assess: RUNNING and PENDING_REDRIVE end the run recorded, no step of a deployment reached.
+    expect(live?.Or?.map((o) => o.StringEquals).sort()).toEqual(['PENDING_REDRIVE', 'RUNNING']);
+    expect([...reachableFrom(states, live?.Next as string)].sort()).toEqual([
+      'NotifyFailure',
+      'RecordFailure',
+      'RecordSkipped',
+      'RunFailed',
+      'Skipped',
+    ]);
+  });
+
+  it("restores no pointer over another writer's: a promotion that lost its condition is only recorded", () => {
+    // Act
+    const lost = (states.RecordCanaryPromoted?.Catch ?? []).find((c) =>
+      c.ErrorEquals.includes('ServingPointerChangedError'),
+    );
+
+    // Assess: caught before States.ALL (which restores the backup), straight to the record.
+    expect(states.RecordCanaryPromoted?.Catch?.[0]).toBe(lost);
+    expect(lost?.Next).toBe('RecordFailure');
+    expect(states.RecordEngineCanary?.Catch?.[0]).toMatchObject({
+      ErrorEquals: ['ServingPointerChangedError'],
+      Next: 'ServingPointerChanged',
+    });
   });
 });
 

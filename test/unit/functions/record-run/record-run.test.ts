@@ -60,6 +60,23 @@ const setup = async () => {
   return store;
 };
 
+/** check-drift's facts of the pointer as it is now (an engine champion), with its ETag. */
+const servingAsRead = async (store: MemoryObjectStore) => ({
+  algorithm: 'smogcast' as const,
+  version: 'v0',
+  abTest: false,
+  canary: false,
+  etag: (await store.getVersioned(SERVING_CARD_KEY))?.etag ?? null,
+  canaryRunId: null,
+  canaryVersion: null,
+});
+
+const engineState = (state: Partial<RunState> = {}): RunState => ({
+  ...trained,
+  training: { ...trained.training, algorithm: 'smogcast' } as RunState['training'],
+  ...state,
+});
+
 describe('record-run', () => {
   it('records a promotion: registry entry, serving card and run summary', async () => {
     const store = await setup();
@@ -111,6 +128,7 @@ describe('record-run', () => {
     const before = await read(store, SERVING_CARD_KEY);
     const engine = {
       ...trained,
+      drift: { ...drift, serving: await servingAsRead(store) },
       deployment: { strategy: 'canary', engineCanaryPercent: '25' },
       training: { ...trained.training, algorithm: 'smogcast' } as RunState['training'],
     };
@@ -118,8 +136,13 @@ describe('record-run', () => {
     // Act
     const result = await recordRun({ outcome: 'canary', state: engine }, { store, now: () => NOW });
 
-    // Assess: the champion's card with the canary beside it, and the share and start returned.
-    expect(result.canary).toEqual({ percent: 25, startedAt: '2026-11-25T12:00:00.000Z' });
+    // Assess: the champion's card with the canary beside it; the share, start and the ETag of
+    // the pointer written (the one its promotion or restore must still find) returned.
+    expect(result.canary).toEqual({
+      percent: 25,
+      startedAt: '2026-11-25T12:00:00.000Z',
+      pointerEtag: (await store.getVersioned(SERVING_CARD_KEY))?.etag,
+    });
     const card = await read(store, SERVING_CARD_KEY);
     const { canary, ...serving } = card;
     expect(serving).toEqual(before);
@@ -201,6 +224,104 @@ describe('record-run', () => {
     );
     await recordRun({ outcome: 'promoted', state: trained }, { store, now: () => NOW });
     expect((await read(store, SERVING_CARD_KEY)).dataWindowEnd).toBe(trained.startedAt);
+  });
+
+  it('writes a promotion only over the pointer check-drift read, and none over a pointer it did not see', async () => {
+    // Prepare: check-drift read the champion's pointer; another run rewrote it since.
+    const store = await setup();
+    await store.put(SERVING_CARD_KEY, '{"version":"v0"}');
+    const decided = { ...drift, serving: await servingAsRead(store) };
+    await store.put(SERVING_CARD_KEY, '{"version":"other"}');
+    const first = { ...drift, serving: { ...decided.serving, version: null, etag: null } };
+
+    // Act
+    const over = recordRun(
+      { outcome: 'promoted', state: engineState({ drift: decided }) },
+      { store, now: () => NOW },
+    );
+    const asFirst = recordRun(
+      { outcome: 'promoted', state: engineState({ drift: first }) },
+      { store, now: () => NOW },
+    );
+
+    // Assess: both refused, saying why; the other run's pointer kept.
+    await expect(over).rejects.toThrow(
+      `the serving pointer changed after check-drift read it (ETag ${decided.serving.etag})`,
+    );
+    await expect(asFirst).rejects.toThrow(
+      'the serving pointer changed after check-drift read it (none existed)',
+    );
+    expect(await read(store, SERVING_CARD_KEY)).toEqual({ version: 'other' });
+  });
+
+  it("promotes a baked canary only over the canary's pointer the run wrote", async () => {
+    // Prepare: an engine champion; this run's canary beside it; then another writer.
+    const store = await setup();
+    await recordRun(
+      { outcome: 'promoted', state: engineState({ runId: 'run-1', prepare: { version: 'v0' } }) },
+      { store, now: () => NOW - 3_600_000 },
+    );
+    const baking = engineState({
+      drift: { ...drift, serving: await servingAsRead(store) },
+      deployment: { strategy: 'canary', engineCanaryPercent: '25' },
+    });
+    const { canary } = await recordRun(
+      { outcome: 'canary', state: baking },
+      { store, now: () => NOW },
+    );
+    const verdict = { action: 'promote' as const, reasons: ['the canary is as good'] };
+    const promoted = engineState({ ...baking, canary, canaryCheck: verdict });
+    const ours = (await store.get(SERVING_CARD_KEY)) as Uint8Array;
+    await store.put(SERVING_CARD_KEY, ours);
+
+    // Act: the pointer's bytes are the same, but it is another write (another ETag).
+    const result = recordRun({ outcome: 'promoted', state: promoted }, { store, now: () => NOW });
+
+    // Assess
+    await expect(result).rejects.toThrow(
+      `the serving pointer changed after this run wrote its canary (ETag ${canary?.pointerEtag})`,
+    );
+    expect((await read(store, SERVING_CARD_KEY)).canary).toBeDefined();
+
+    // Act: without the other write, the promotion goes through.
+    const { canary: again } = await recordRun(
+      {
+        outcome: 'canary',
+        state: { ...baking, drift: { ...drift, serving: await servingAsRead(store) } },
+      },
+      { store, now: () => NOW },
+    );
+    await recordRun(
+      { outcome: 'promoted', state: { ...promoted, canary: again } },
+      { store, now: () => NOW },
+    );
+
+    // Assess: the new version alone.
+    const card = await read(store, SERVING_CARD_KEY);
+    expect(card.version).toBe('20261125-110000');
+    expect(card.canary).toBeUndefined();
+  });
+
+  it("records a run that found another run's canary baking as skipped, saying whose", async () => {
+    const store = await setup();
+    const { training: _t, evaluation: _e, ...skipped } = trained;
+    const serving = {
+      ...(await servingAsRead(store)),
+      canary: true,
+      canaryRunId: 'run-0',
+      canaryVersion: 'v1',
+    };
+    const result = await recordRun(
+      {
+        outcome: 'skipped',
+        state: { ...skipped, drift: { ...drift, serving }, canaryRun: { status: 'RUNNING' } },
+      },
+      { store, now: () => NOW },
+    );
+    expect(result.reasons).toEqual([
+      "run run-0's canary v1 is still baking: one rollout at a time, so this run deploys nothing and a later run decides",
+      ...drift.reasons,
+    ]);
   });
 
   it('records a skipped run without a registry entry, with the drift reasons', async () => {
