@@ -79,7 +79,7 @@ export interface RecordRunResult {
   reasons: string[];
   /**
    * Outcome canary: the share of devices the canary serves, since when (this step's clock), and
-   * the ETag of the pointer written (what the run's promotion or restore must still find).
+   * the ETag of the pointer written (what the canary's promotion must still find).
    */
   canary?: { percent: number; startedAt: string; pointerEtag: string | null };
 }
@@ -124,7 +124,7 @@ const bakingReasons = (state: RunState): string[] => {
     return [];
   }
   return [
-    `run ${serving.canaryRunId}'s canary ${serving.canaryVersion ?? ''} is still baking: one rollout at a time, so this run deploys nothing and a later run decides`,
+    `run ${serving.canaryRunId}'s canary${serving.canaryVersion ? ` ${serving.canaryVersion}` : ''} is still baking: one rollout at a time, so this run deploys nothing and a later run decides`,
   ];
 };
 
